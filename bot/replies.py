@@ -1,0 +1,140 @@
+"""What use-cases return: plain data. Adapters render it within their platform's limits.
+
+No reply holds markup: every string is the user's or the catalog's own text, and each adapter escapes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A plain message. `title` is an optional heading the adapter may make bold."""
+
+    body: str
+    title: str | None = None
+
+
+ProblemKind = Literal["bad_input", "not_found", "forbidden", "conflict", "error"]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something the user can fix (or our apology). Nothing changed when a Problem is returned."""
+
+    message: str
+    kind: ProblemKind = "bad_input"
+    hint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CastMember:
+    name: str
+    character: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FilmCard:
+    """Everything a card shows. `trailer_url` is always set (stored URL or a search link)."""
+
+    film_id: int
+    title: str
+    year: int | None
+    trailer_url: str
+    original_title: str | None = None
+    alt_titles: tuple[str, ...] = ()
+    genres: tuple[str, ...] = ()
+    runtime_minutes: int | None = None
+    country: str | None = None
+    content_rating: str | None = None
+    rating: float | None = None
+    votes: int | None = None
+    release_date: str | None = None
+    directors: tuple[str, ...] = ()
+    writers: tuple[str, ...] = ()
+    cast: tuple[CastMember, ...] = ()
+    synopsis: str | None = None
+    poster_url: str | None = None
+    info_url: str | None = None
+    matched_title: str | None = None
+    score: float | None = None
+    notice: str | None = None
+
+    @property
+    def runtime_text(self) -> str | None:
+        if not self.runtime_minutes:
+            return None
+        hours, minutes = divmod(self.runtime_minutes, 60)
+        if hours and minutes:
+            return f"{hours} h {minutes} min"
+        return f"{hours} h" if hours else f"{minutes} min"
+
+    @property
+    def heading(self) -> str:
+        return f"{self.title} ({self.year})" if self.year else self.title
+
+
+@dataclass(frozen=True, slots=True)
+class FilmChoice:
+    """One line of a picker or list: enough to tell films apart, and the id to act on."""
+
+    film_id: int
+    title: str
+    year: int | None = None
+    country: str | None = None
+    original_title: str | None = None
+    matched_title: str | None = None
+    score: float | None = None
+
+    @property
+    def label(self) -> str:
+        """`Title (Year) · native title` — adapters trim it to their own limits."""
+        text = f"{self.title} ({self.year})" if self.year else self.title
+        if self.original_title and self.original_title != self.title:
+            text += f" · {self.original_title}"
+        return text
+
+
+FilmListKind = Literal["did_you_mean", "results", "miss"]
+
+
+@dataclass(frozen=True, slots=True)
+class FilmList:
+    """A list of films: search results (paged), a "did you mean" picker, or the close misses of a miss.
+
+    `page` is 0-based; `pages` is the total. `query` is what the user typed, so an adapter can page on.
+    """
+
+    kind: FilmListKind
+    query: str
+    items: tuple[FilmChoice, ...]
+    heading: str
+    page: int = 0
+    pages: int = 1
+    total: int = 0
+    hint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PollOption:
+    film_id: int
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class PollCard:
+    """A movie-night vote to open on the platform (native poll or button ballot)."""
+
+    night_id: int
+    question: str
+    options: tuple[PollOption, ...]
+    multiple: bool = False
+    ranked: bool = False
+    closes_at_iso: str | None = None
+    native: bool = True
+    cards: tuple[FilmCard, ...] = field(default=())
+
+
+Reply = Text | Problem | FilmCard | FilmList | PollCard
