@@ -61,6 +61,7 @@ class FilmCard:
     matched_title: str | None = None
     score: float | None = None
     notice: str | None = None
+    others: tuple[FilmChoice, ...] = ()
 
     @property
     def runtime_text(self) -> str | None:

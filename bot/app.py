@@ -1,0 +1,48 @@
+"""Composition root: settings -> database -> catalog (store + index) -> services -> registry."""
+
+from __future__ import annotations
+
+import logging
+import random
+
+from bot.config import Settings
+from bot.films.service import Catalog, FilmService
+from bot.registry import build_registry
+from bot.services import Services
+from bot.store.bootstrap import ensure_ready
+from bot.store.db import Database
+
+log = logging.getLogger(__name__)
+
+
+async def open_database(settings: Settings) -> Database:
+    """Open the configured database, migrated to the latest schema and seeded on first use."""
+    db = Database(settings.resolved_database_url())
+    await ensure_ready(db, seed=settings.starter_catalog)
+    return db
+
+
+async def build_services(
+    settings: Settings, *, db: Database | None = None, seed: int | None = None
+) -> Services:
+    db = db or await open_database(settings)
+    catalog = Catalog(db)
+    await catalog.load()
+    services = Services(
+        settings=settings,
+        db=db,
+        catalog=catalog,
+        films=FilmService(catalog, rng=random.Random(seed)),
+        registry=build_registry(),
+    )
+    return services
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # Library chatter at INFO drowns our own records.
+    for noisy in ("httpx", "aiosqlite", "discord.gateway", "telegram.ext"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))

@@ -1,0 +1,153 @@
+"""The `filmbot` command line: one-shot commands, the console chat, the bots, imports and maintenance."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import Settings
+
+log = logging.getLogger("filmbot")
+
+EPILOG = """examples:
+  filmbot film "miracle in cell"      show a film's card
+  filmbot chat                        talk to the bot in this terminal (no tokens needed)
+  filmbot run                         start the Discord and/or Telegram bots from your settings
+  filmbot import films.jsonl page.txt add or update films (JSON Lines, JSON, CSV, film pages; .gz ok)
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="filmbot",
+        description="A film-club bot for Discord, Telegram and your terminal.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--database-url", help="database to use (default: DATABASE_URL or a local SQLite file)"
+    )
+    parser.add_argument("--log-level", help="DEBUG, INFO, WARNING or ERROR (default: LOG_LEVEL or INFO)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("film", help="show the card of a film (fuzzy title, any language)")
+    p.add_argument("query", nargs="+")
+    p = sub.add_parser("search", help="list films whose titles match some words")
+    p.add_argument("words", nargs="+")
+    p.add_argument("--page", type=int, default=1)
+    p = sub.add_parser("random", help="a random film, optionally of a genre")
+    p.add_argument("genre", nargs="*")
+    sub.add_parser("chat", help="a chat in this terminal with every bot command (no tokens needed)")
+    sub.add_parser("run", help="run the Discord and Telegram bots whose tokens are configured")
+
+    p = sub.add_parser("import", help="import films from files (transactional, idempotent)")
+    p.add_argument("files", nargs="+", type=Path)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p = sub.add_parser("export", help="write every film as JSON Lines")
+    p.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
+    p.add_argument("--include-removed", action="store_true")
+
+    p = sub.add_parser("db", help="database maintenance")
+    dbsub = p.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    dbsub.add_parser("upgrade", help="create or upgrade the schema to the latest version")
+
+    p = sub.add_parser("bench", help="benchmarks (figures, not pass/fail)")
+    p.add_argument("bench_name", choices=["search"])
+    p.add_argument("bench_args", nargs=argparse.REMAINDER)
+
+    p = sub.add_parser("discord", help="Discord maintenance")
+    dsub = p.add_subparsers(dest="discord_command", metavar="ACTION", required=True)
+    sync = dsub.add_parser("sync", help="upload the slash commands (globally, or to one server)")
+    sync.add_argument("--guild", type=int, help="server id to sync to (instant; global takes up to an hour)")
+    return parser
+
+
+def load_settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, object] = {}
+    if args.database_url:
+        overrides["database_url"] = args.database_url
+    if args.log_level:
+        overrides["log_level"] = args.log_level
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "bench":
+        from bench.search_bench import main as bench_main
+
+        return bench_main(list(args.bench_args))
+    settings = load_settings(args)
+    from bot.app import configure_logging
+
+    configure_logging(settings.log_level if args.command in {"run", "db"} else "WARNING")
+    try:
+        return asyncio.run(dispatch(args, settings))
+    except KeyboardInterrupt:
+        return 130
+
+
+async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import cli_commands
+
+    handler = {
+        "film": cli_commands.film,
+        "search": cli_commands.search,
+        "random": cli_commands.random_film,
+        "chat": cli_commands.chat,
+        "run": run_bots,
+        "import": cli_commands.import_files,
+        "export": cli_commands.export_films,
+        "db": cli_commands.db_upgrade,
+        "discord": cli_commands.discord_sync,
+    }[args.command]
+    return await handler(args, settings)
+
+
+async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
+    """Start every adapter whose token is set, in one process, until Ctrl+C or SIGTERM."""
+    tg = settings.telegram.token is not None
+    dc = settings.discord.token is not None
+    if not (tg or dc):
+        print(
+            "No bot token is configured, so there is nothing to run.\n"
+            "Set TELEGRAM__TOKEN and/or DISCORD__TOKEN in the environment or in .env (see .env.example).\n"
+            "Meanwhile, try the bot in this terminal:  filmbot chat",
+            file=sys.stderr,
+        )
+        return 2
+    from bot.app import build_services
+
+    services = await build_services(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    tasks = []
+    if tg:
+        from adapters.telegram.runner import run_telegram
+
+        tasks.append(asyncio.create_task(run_telegram(services, stop), name="telegram"))
+    if dc:
+        from adapters.discord.runner import run_discord
+
+        tasks.append(asyncio.create_task(run_discord(services, stop), name="discord"))
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            if task.exception() is not None:
+                log.error("%s adapter stopped", task.get_name(), exc_info=task.exception())
+                stop.set()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                return 1
+        return 0
+    finally:
+        await services.db.dispose()

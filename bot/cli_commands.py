@@ -1,0 +1,150 @@
+"""The one-shot CLI commands. Each opens the database (created and seeded on first use), acts, closes."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from bot.commands import Actor, CommandContext
+from bot.config import Settings
+from bot.replies import Problem, Reply
+from bot.services import Services
+
+CLI_ACTOR = Actor(platform="cli", user_id="owner", chat_id="cli", is_admin=True)
+
+
+@asynccontextmanager
+async def opened(settings: Settings) -> AsyncIterator[Services]:
+    from bot.app import build_services
+
+    services = await build_services(settings)
+    try:
+        yield services
+    finally:
+        await services.db.dispose()
+
+
+def show(reply: Reply) -> int:
+    from adapters.console.render import render
+
+    print(render(reply))
+    return 1 if isinstance(reply, Problem) else 0
+
+
+async def run_command(settings: Settings, name: str, raw: dict[str, str]) -> int:
+    async with opened(settings) as services:
+        spec = services.registry.get(name)
+        assert spec is not None
+        return show(await services.registry.run(spec, CommandContext(CLI_ACTOR, services), raw))
+
+
+async def film(args: argparse.Namespace, settings: Settings) -> int:
+    return await run_command(settings, "film", {"title": " ".join(args.query)})
+
+
+async def search(args: argparse.Namespace, settings: Settings) -> int:
+    async with opened(settings) as services:
+        return show(await services.films.search(" ".join(args.words), page=max(args.page, 1) - 1))
+
+
+async def random_film(args: argparse.Namespace, settings: Settings) -> int:
+    return await run_command(settings, "random", {"genre": " ".join(args.genre)})
+
+
+async def chat(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters.console.chat import ConsoleChat
+
+    async with opened(settings) as services:
+        await ConsoleChat(services).loop()
+    return 0
+
+
+async def import_files(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import open_database
+    from bot.films.importers import ImportFailed
+    from bot.films.importers.apply import import_films
+
+    db = await open_database(settings)
+    try:
+        progress = None if args.quiet else _progress_bar()
+        try:
+            report = await import_films(db, args.files, progress=progress)
+        except ImportFailed as exc:
+            print(f"Nothing was imported: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            if progress is not None:
+                progress.close()
+        for warning in report.warnings[:50]:
+            print(f"warning: {warning}", file=sys.stderr)
+        if len(report.warnings) > 50:
+            print(f"... and {len(report.warnings) - 50} more warnings", file=sys.stderr)
+        c = report.counts
+        print(f"added {c.added}, updated {c.updated}, unchanged {c.unchanged}, skipped {c.skipped}")
+        return 0
+    finally:
+        await db.dispose()
+
+
+class _progress_bar:
+    """A tqdm bar fed by the importer's (done, total) callback."""
+
+    def __init__(self) -> None:
+        from tqdm import tqdm
+
+        self._bar = tqdm(total=0, unit="films", file=sys.stderr, disable=None)
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar.total != total:
+            self._bar.total = total
+        self._bar.n = done
+        self._bar.refresh()
+
+    def close(self) -> None:
+        self._bar.close()
+
+
+async def export_films(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import open_database
+    from bot.films.importers.export import export_jsonl
+    from bot.store.films import FilmRepository
+
+    db = await open_database(settings)
+    try:
+        async with db.session() as session:
+            films = [
+                f async for f in FilmRepository(session).iter_films(include_removed=args.include_removed)
+            ]
+        if args.output:
+            with args.output.open("w", encoding="utf-8") as out:
+                count = export_jsonl(films, out)
+            print(f"exported {count} films to {args.output}", file=sys.stderr)
+        else:
+            export_jsonl(films, sys.stdout)
+        return 0
+    finally:
+        await db.dispose()
+
+
+async def db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import open_database
+
+    db = await open_database(settings)
+    await db.dispose()
+    print(f"database is up to date: {db.safe_url}")
+    return 0
+
+
+async def discord_sync(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.discord.token is None:
+        print("Set DISCORD__TOKEN first (see .env.example).", file=sys.stderr)
+        return 2
+    from adapters.discord.sync import sync_commands
+
+    async with opened(settings) as services:
+        count = await sync_commands(services, guild_id=args.guild)
+    where = f"server {args.guild}" if args.guild else "all servers (global; may take up to an hour to show)"
+    print(f"synced {count} commands to {where}")
+    return 0

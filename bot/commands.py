@@ -1,0 +1,271 @@
+"""The one command registry every adapter is built from.
+
+A `CommandSpec` names a command, says what it does in one line, lists typed params and whether only admins
+may run it, and points at the use-case. Discord slash commands, Telegram's `/` menu, the console chat and
+`/help` are all generated from these specs, so a command added here appears everywhere.
+
+Commands may sit in a group (`/movienight nominate`): `group="movienight", name="nominate"`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shlex
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from bot.replies import Problem, Reply
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+NAME_PATTERN = re.compile(r"^[a-z0-9_]{1,32}$")
+MAX_ARG_CHARS = 500
+CONTROL_CHARS = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]"
+)
+
+Platform = Literal["discord", "telegram", "console", "cli"]
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who asked, where. `is_admin` is decided by the adapter from platform facts and settings."""
+
+    platform: str
+    user_id: str
+    chat_id: str
+    is_admin: bool = False
+    display_name: str | None = None
+
+
+ParamKind = Literal["text", "int", "bool", "film", "genre", "choice"]
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """A typed parameter. `film` params accept a film id (from autocomplete/pickers) or a fuzzy title."""
+
+    name: str
+    summary: str
+    kind: ParamKind = "text"
+    required: bool = True
+    choices: tuple[str, ...] = ()
+    min_value: int | None = None
+    max_value: int | None = None
+    max_length: int = 200
+
+
+@dataclass(frozen=True, slots=True)
+class CommandContext:
+    actor: Actor
+    services: Services
+
+
+Handler = Callable[[CommandContext, Mapping[str, Any]], Awaitable[Reply]]
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    name: str
+    summary: str
+    handler: Handler
+    params: tuple[Param, ...] = ()
+    admin_only: bool = False
+    group: str | None = None
+    examples: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        for part in (self.name, self.group or "x"):
+            if not NAME_PATTERN.match(part):
+                raise ValueError(f"command name {part!r} must match {NAME_PATTERN.pattern}")
+        if not 1 <= len(self.summary) <= 100:
+            raise ValueError(f"summary of {self.name!r} must be 1-100 characters")
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.group} {self.name}" if self.group else self.name
+
+    @property
+    def usage(self) -> str:
+        parts = [f"/{self.full_name}"]
+        for p in self.params:
+            parts.append(f"<{p.name}>" if p.required else f"[{p.name}]")
+        return " ".join(parts)
+
+
+def clean_text(value: str) -> str:
+    """Drop control and invisible formatting characters and squeeze whitespace."""
+    return " ".join(CONTROL_CHARS.sub(" ", value).split())
+
+
+class ArgumentError(ValueError):
+    """Arguments a user typed that do not fit the command; the message is shown to them."""
+
+
+def coerce_args(spec: CommandSpec, raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Check and convert arguments against the spec; raises ArgumentError with a friendly message."""
+    out: dict[str, Any] = {}
+    for p in spec.params:
+        value = raw.get(p.name)
+        if isinstance(value, str):
+            value = clean_text(value)
+            if value == "":
+                value = None
+        if value is None:
+            if p.required:
+                raise ArgumentError(f"Please give {p.name} — usage: {spec.usage}")
+            continue
+        if p.kind == "int":
+            try:
+                number = int(value)
+            except (TypeError, ValueError):
+                raise ArgumentError(f"{p.name} must be a whole number, not {str(value)[:30]!r}") from None
+            if p.min_value is not None and number < p.min_value:
+                raise ArgumentError(f"{p.name} must be at least {p.min_value}")
+            if p.max_value is not None and number > p.max_value:
+                raise ArgumentError(f"{p.name} must be at most {p.max_value}")
+            out[p.name] = number
+        elif p.kind == "bool":
+            if isinstance(value, bool):
+                out[p.name] = value
+            elif str(value).lower() in {"1", "yes", "true", "on", "y"}:
+                out[p.name] = True
+            elif str(value).lower() in {"0", "no", "false", "off", "n"}:
+                out[p.name] = False
+            else:
+                raise ArgumentError(f"{p.name} must be yes or no")
+        else:
+            text = str(value)
+            if len(text) > p.max_length:
+                raise ArgumentError(f"{p.name} is too long ({len(text)} characters; at most {p.max_length})")
+            if p.choices and text.lower() not in p.choices:
+                raise ArgumentError(f"{p.name} must be one of: {', '.join(p.choices)}")
+            out[p.name] = text.lower() if p.choices else text
+    return out
+
+
+class CommandRegistry:
+    """All commands, looked up by (group, name). Runs a command with the admin check done once, here."""
+
+    def __init__(self, specs: Iterable[CommandSpec]) -> None:
+        self._specs: dict[tuple[str | None, str], CommandSpec] = {}
+        for spec in specs:
+            key = (spec.group, spec.name)
+            if key in self._specs:
+                raise ValueError(f"duplicate command {spec.full_name!r}")
+            self._specs[key] = spec
+
+    def __iter__(self) -> Any:
+        return iter(self._specs.values())
+
+    def __len__(self) -> int:
+        return len(self._specs)
+
+    def get(self, name: str, group: str | None = None) -> CommandSpec | None:
+        return self._specs.get((group, name))
+
+    def groups(self) -> dict[str, list[CommandSpec]]:
+        """Subcommands by group name, in registration order."""
+        out: dict[str, list[CommandSpec]] = {}
+        for spec in self._specs.values():
+            if spec.group:
+                out.setdefault(spec.group, []).append(spec)
+        return out
+
+    def top_level(self) -> list[CommandSpec]:
+        return [s for s in self._specs.values() if s.group is None]
+
+    def visible_to(self, is_admin: bool) -> list[CommandSpec]:
+        return [s for s in self._specs.values() if is_admin or not s.admin_only]
+
+    def resolve_text(self, line: str) -> tuple[CommandSpec, dict[str, str]] | Problem:
+        """Parse a text command (`/film miracle`, `/movienight nominate parasite`, `/film@bot x`).
+
+        The last text-like param takes the rest of the line. Several params may be quoted or separated
+        with `|`: `/film edit "miracle in cell" runtime 127` or `/film edit miracle in cell | runtime | 127`.
+        """
+        line = line.strip()
+        if not line.startswith("/"):
+            return Problem("Commands start with / — try /help.")
+        head, _, rest = line[1:].partition(" ")
+        name = head.split("@", 1)[0].lower()
+        rest = rest.strip()
+        sub, _, sub_rest = rest.partition(" ")
+        spec = self.get(sub.lower(), group=name) if sub else None
+        if spec is not None:
+            rest = sub_rest.strip()
+        else:
+            spec = self.get(name)
+            if spec is None:
+                if name in self.groups():
+                    subs = ", ".join(s.name for s in self.groups()[name])
+                    return Problem(f"/{name} needs one of: {subs}.")
+                return Problem(f"I don't know /{name[:32]}. Try /help to see what I can do.")
+        return spec, split_args(spec, rest)
+
+    async def run(self, spec: CommandSpec, ctx: CommandContext, raw_args: Mapping[str, Any]) -> Reply:
+        """Run a command: admin check from the spec, argument checks, then the use-case.
+
+        Errors a user caused come back as a Problem; our own errors are logged with the command, platform
+        and chat, and answered with a short apology.
+        """
+        if spec.admin_only and not ctx.actor.is_admin:
+            log.info(
+                "refused admin command %s for user %s on %s chat %s",
+                spec.full_name,
+                ctx.actor.user_id,
+                ctx.actor.platform,
+                ctx.actor.chat_id,
+            )
+            return Problem(f"Only admins can use /{spec.full_name}.", kind="forbidden")
+        try:
+            args = coerce_args(spec, raw_args)
+        except ArgumentError as exc:
+            return Problem(str(exc))
+        try:
+            return await spec.handler(ctx, args)
+        except ArgumentError as exc:
+            return Problem(str(exc))
+        except Exception:
+            log.exception(
+                "command %s failed (platform=%s chat=%s user=%s)",
+                spec.full_name,
+                ctx.actor.platform,
+                ctx.actor.chat_id,
+                ctx.actor.user_id,
+            )
+            return Problem(
+                "Sorry, something went wrong on my side. Please try again in a moment.", kind="error"
+            )
+
+
+def split_args(spec: CommandSpec, rest: str) -> dict[str, str]:
+    """Split the text after a command into its params; the last param takes whatever is left."""
+    params = list(spec.params)
+    if not params or not rest:
+        return {}
+    if len(params) == 1:
+        return {params[0].name: rest}
+    if "|" in rest:
+        pieces = [p.strip() for p in rest.split("|")]
+    else:
+        try:
+            pieces = shlex.split(rest)
+        except ValueError:
+            pieces = rest.split()
+    out: dict[str, str] = {}
+    # Leading optional non-text params (e.g. `/random [genre]`) are filled in order; the last one is greedy.
+    for i, param in enumerate(params):
+        if not pieces:
+            break
+        if i == len(params) - 1:
+            out[param.name] = " ".join(pieces)
+            pieces = []
+        else:
+            out[param.name] = pieces.pop(0)
+    return out

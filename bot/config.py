@@ -1,0 +1,64 @@
+"""Settings from the environment and `.env` (pydantic-settings). Built in main, never at import time.
+
+Nested keys use a double underscore: `TELEGRAM__TOKEN`, `DISCORD__SHARD_COUNT`. Every key is listed, with a
+comment, in `.env.example`.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class TelegramSettings(BaseModel):
+    token: SecretStr | None = None
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+    webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+    webhook_secret: SecretStr | None = None
+    admin_ids: list[int] = Field(default_factory=list)
+    poll_timeout: int = 30
+
+
+class DiscordSettings(BaseModel):
+    token: SecretStr | None = None
+    admin_user_ids: list[int] = Field(default_factory=list)
+    admin_role_ids: list[int] = Field(default_factory=list)
+    shard_count: int | None = None
+    shard_ids: list[int] | None = None
+    sync_guild_id: int | None = None
+
+
+class MovieNightSettings(BaseModel):
+    default_poll_hours: int = 24
+    max_content_rating: str | None = None
+
+
+class Settings(BaseSettings):
+    """Everything the bot can be told. Tokens are optional: with none, `filmbot chat` still works."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_nested_delimiter="__",
+        extra="ignore",
+    )
+
+    database_url: str | None = None
+    log_level: str = "INFO"
+    starter_catalog: bool = True
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    discord: DiscordSettings = Field(default_factory=DiscordSettings)
+    movienight: MovieNightSettings = Field(default_factory=MovieNightSettings)
+
+    @field_validator("log_level")
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        return value.upper()
+
+    def resolved_database_url(self) -> str:
+        from bot.store.db import default_database_url
+
+        return self.database_url or default_database_url()

@@ -1,0 +1,77 @@
+"""Turn a stored Film into a FilmCard (plain text fields) or a picker line."""
+
+from __future__ import annotations
+
+from urllib.parse import quote_plus
+
+from bot.films.model import Film
+from bot.films.search import Match
+from bot.replies import CastMember, FilmCard, FilmChoice
+
+
+def trailer_link(film: Film) -> str:
+    """The stored trailer, else a YouTube search for "<title> <year> trailer" — every card has one."""
+    if film.trailer_url:
+        return film.trailer_url
+    words = " ".join(str(part) for part in (film.title, film.year, "trailer") if part)
+    return f"https://www.youtube.com/results?search_query={quote_plus(words)}"
+
+
+def film_card(
+    film: Film,
+    *,
+    match: Match | None = None,
+    notice: str | None = None,
+    others: tuple[FilmChoice, ...] = (),
+) -> FilmCard:
+    assert film.id is not None, "only stored films have cards"
+    matched = match.matched_title if match and match.matched_title != film.title else None
+    return FilmCard(
+        film_id=film.id,
+        title=film.title,
+        year=film.year,
+        trailer_url=trailer_link(film),
+        original_title=film.original_title,
+        alt_titles=tuple(film.alt_titles),
+        genres=tuple(film.genres),
+        runtime_minutes=film.runtime_minutes,
+        country=film.country,
+        content_rating=film.content_rating,
+        rating=film.rating,
+        votes=film.votes,
+        release_date=film.release_date.isoformat() if film.release_date else None,
+        directors=tuple(film.directors),
+        writers=tuple(film.writers),
+        cast=tuple(CastMember(c.name, c.character) for c in film.cast),
+        synopsis=film.synopsis,
+        poster_url=film.poster_url,
+        info_url=film.info_url,
+        matched_title=matched,
+        score=round(match.score, 1) if match else None,
+        notice=notice,
+        others=others,
+    )
+
+
+def choice_from_match(match: Match) -> FilmChoice:
+    doc = match.doc
+    return FilmChoice(
+        film_id=doc.film_id,
+        title=doc.title,
+        year=doc.year,
+        country=doc.country,
+        original_title=doc.original_title,
+        matched_title=match.matched_title if match.matched_title != doc.title else None,
+        score=round(match.score, 1),
+    )
+
+
+def choice_from_film(film: Film) -> FilmChoice:
+    assert film.id is not None
+    return FilmChoice(
+        film_id=film.id,
+        title=film.title,
+        year=film.year,
+        country=film.country,
+        original_title=film.original_title,
+    )

@@ -1,0 +1,267 @@
+"""Film use-cases: look a film up, search, pick at random, autocomplete.
+
+The in-memory `SearchIndex` answers every query; the store is read only for the one or few films a reply
+shows. `Catalog` keeps the index in step with the store (every add/edit/remove, and other processes' changes
+noticed through the catalog version).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.commands import MAX_ARG_CHARS, clean_text
+from bot.films.cards import choice_from_match, film_card
+from bot.films.model import Film
+from bot.films.search import Match, SearchDoc, SearchIndex
+from bot.replies import FilmCard, FilmChoice, FilmList, Problem, Reply
+from bot.store.db import Database
+from bot.store.films import FilmRepository
+
+log = logging.getLogger(__name__)
+
+CLEAR_SCORE = 90.0
+CLOSE_GAP = 6.0
+MISS_SCORE = 62.0
+PICKER_SIZE = 8
+PAGE_SIZE = 10
+MAX_QUERY_CHARS = 200
+POPULAR_FACTOR = 10
+
+
+def doc_for(film: Film) -> SearchDoc:
+    assert film.id is not None
+    return SearchDoc(
+        film_id=film.id,
+        title=film.title,
+        titles=tuple(film.all_titles()),
+        year=film.year,
+        votes=film.votes,
+        original_title=film.original_title,
+        country=film.country,
+    )
+
+
+class Catalog:
+    """The store plus the index that mirrors it; the one place that keeps the two in step."""
+
+    def __init__(self, db: Database, index: SearchIndex | None = None) -> None:
+        self.db = db
+        self.index = index or SearchIndex.build([])
+        self._version: int | None = None
+        self._refresh_lock = asyncio.Lock()
+
+    async def load(self) -> None:
+        async with self.db.session() as session:
+            repo = FilmRepository(session)
+            docs = await repo.search_docs()
+            version = await repo.catalog_version()
+        self.index = await asyncio.to_thread(SearchIndex.build, docs)
+        self._version = version
+        log.info("search index ready: %d films (catalog version %s)", len(self.index), version)
+
+    async def refresh_if_changed(self) -> bool:
+        """Rebuild when another process changed the catalog (its version moved past ours)."""
+        async with self._refresh_lock:
+            async with self.db.session() as session:
+                version = await FilmRepository(session).catalog_version()
+            if version == self._version:
+                return False
+        await self.load()
+        return True
+
+    def film_changed(self, film: Film) -> None:
+        """Call after the change is committed: the next query sees it."""
+        if film.removed:
+            self.index.remove(film.id or 0)
+        else:
+            self.index.upsert(doc_for(film))
+
+    def film_removed(self, film_id: int) -> None:
+        self.index.remove(film_id)
+
+    def note_version(self, version: int) -> None:
+        self._version = version
+
+    async def film(self, film_id: int, include_removed: bool = False) -> Film | None:
+        async with self.db.session() as session:
+            return await FilmRepository(session).get(film_id, include_removed=include_removed)
+
+    async def films(self, film_ids: Sequence[int]) -> dict[int, Film]:
+        async with self.db.session() as session:
+            return await FilmRepository(session).get_many(list(film_ids))
+
+
+def film_ref(film_id: int) -> str:
+    """How a film id travels in autocomplete values and typed params: `#123`."""
+    return f"#{film_id}"
+
+
+def parse_film_ref(value: str) -> int | None:
+    ident = value.strip()
+    if ident.startswith("#") and ident[1:].isdigit() and len(ident) < 14:
+        return int(ident[1:])
+    return None
+
+
+def check_query(query: str | None) -> str | Problem:
+    text = clean_text(query or "")
+    if not text:
+        return Problem("Tell me a film title, for example: /film miracle in cell no 7")
+    if len(text) > MAX_QUERY_CHARS:
+        return Problem(f"That is a very long title ({len(text)} characters). Try the first few words.")
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """How a fuzzy query resolved: one film, several close ones, or none."""
+
+    best: Match | None
+    close: tuple[Match, ...]
+    clear: bool
+
+
+def resolve(matches: Sequence[Match]) -> Resolution:
+    """One clear film, a short picker, or a miss — the three answers of every lookup.
+
+    Clear: a strong top match with no other film within a few points, or near-ties where the top film is far
+    more popular than every rival (the 2013 film among its remakes). Otherwise the near-ties form a picker.
+    """
+    if not matches or matches[0].score < MISS_SCORE:
+        return Resolution(None, tuple(matches[:PICKER_SIZE]), clear=False)
+    top = matches[0]
+    rivals = [m for m in matches[1:] if m.score >= top.score - CLOSE_GAP]
+    close = (top, *rivals)[:PICKER_SIZE]
+    if top.score < CLEAR_SCORE:
+        return Resolution(top, close, clear=False)
+    if not rivals:
+        return Resolution(top, (top,), clear=True)
+    top_votes = top.doc.votes or 0
+    if top_votes and all(top_votes >= POPULAR_FACTOR * max(m.doc.votes or 0, 1) for m in rivals):
+        return Resolution(top, close, clear=True)
+    return Resolution(top, close, clear=False)
+
+
+class FilmService:
+    def __init__(self, catalog: Catalog, rng: random.Random | None = None) -> None:
+        self.catalog = catalog
+        self.rng = rng or random.Random()
+
+    @property
+    def index(self) -> SearchIndex:
+        return self.catalog.index
+
+    async def lookup(self, query: str | None) -> Reply:
+        """`/film <title>`: a card for a clear match, a picker for close ones, close misses otherwise."""
+        text = check_query(query)
+        if isinstance(text, Problem):
+            return text
+        matches = self.index.search(text, limit=PICKER_SIZE * 2)
+        found = resolve(matches)
+        if found.best is None:
+            return self._miss(text, found.close)
+        if found.clear:
+            others = tuple(choice_from_match(m) for m in found.close[1:])
+            return await self.card(found.best.film_id, match=found.best, others=others)
+        return FilmList(
+            kind="did_you_mean",
+            query=text,
+            items=tuple(choice_from_match(m) for m in found.close),
+            heading=f"Several films match “{text}”. Which one?",
+            total=len(found.close),
+        )
+
+    def _miss(self, text: str, near: Sequence[Match]) -> Reply:
+        items = tuple(choice_from_match(m) for m in near[:5])
+        return FilmList(
+            kind="miss",
+            query=text,
+            items=items,
+            heading=f"No film called “{text}”." + (" Did you mean one of these?" if items else ""),
+            total=len(items),
+            hint="An admin can add it with /film add.",
+        )
+
+    async def card(
+        self, film_id: int, *, match: Match | None = None, others: tuple[FilmChoice, ...] = ()
+    ) -> FilmCard | Problem:
+        film = await self.catalog.film(film_id)
+        if film is None:
+            return Problem("That film is no longer in the catalog.", kind="not_found")
+        return film_card(film, match=match, others=others)
+
+    async def search(self, query: str | None, page: int = 0, page_size: int = PAGE_SIZE) -> Reply:
+        """`/search <words>`: a paged list of the best matches."""
+        text = check_query(query)
+        if isinstance(text, Problem):
+            return text
+        matches = [m for m in self.index.search(text, limit=50) if m.score >= MISS_SCORE - 10]
+        if not matches:
+            return self._miss(text, self.index.search(text, limit=5))
+        pages = max(1, -(-len(matches) // page_size))
+        page = min(max(page, 0), pages - 1)
+        chunk = matches[page * page_size : (page + 1) * page_size]
+        return FilmList(
+            kind="results",
+            query=text,
+            items=tuple(choice_from_match(m) for m in chunk),
+            heading=f"Films matching “{text}”",
+            page=page,
+            pages=pages,
+            total=len(matches),
+        )
+
+    async def random(self, genre: str | None = None) -> Reply:
+        async with self.catalog.db.session() as session:
+            film = await FilmRepository(session).random(clean_text(genre) if genre else None, self.rng)
+        if film is None:
+            what = f"in the genre “{clean_text(genre or '')}”" if genre else "in the catalog"
+            return Problem(f"I found no film {what}. Try /random without a genre.", kind="not_found")
+        return film_card(film)
+
+    async def genres(self) -> list[str]:
+        async with self.catalog.db.session() as session:
+            return await FilmRepository(session).genres()
+
+    def autocomplete(self, prefix: str, limit: int = 25) -> list[FilmChoice]:
+        """Choices as the user types: index only, never the database."""
+        text = clean_text(prefix)[:MAX_ARG_CHARS]
+        if not text:
+            return []
+        return [choice_from_match(m) for m in self.index.search(text, limit=limit)]
+
+    async def resolve_film(self, value: str) -> Film | Reply:
+        """A film param: an id from autocomplete/pickers (`#123`), else a fuzzy title.
+
+        Returns the Film when exactly one is meant, else the picker/miss reply to show instead. Plain digits
+        are a title ("1917"), never an id.
+        """
+        text = clean_text(value)
+        film_id = parse_film_ref(text)
+        if film_id is not None:
+            film = await self.catalog.film(film_id)
+            if film is None:
+                return Problem("That film is no longer in the catalog.", kind="not_found")
+            return film
+        checked = check_query(text)
+        if isinstance(checked, Problem):
+            return checked
+        found = resolve(self.index.search(checked, limit=PICKER_SIZE * 2))
+        if found.best is None:
+            return self._miss(checked, found.close)
+        if not found.clear:
+            return FilmList(
+                kind="did_you_mean",
+                query=checked,
+                items=tuple(choice_from_match(m) for m in found.close),
+                heading=f"Several films match “{checked}”. Which one?",
+                total=len(found.close),
+            )
+        film = await self.catalog.film(found.best.film_id)
+        if film is None:
+            return Problem("That film is no longer in the catalog.", kind="not_found")
+        return film

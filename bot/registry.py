@@ -1,0 +1,16 @@
+"""Assemble the command registry from every feature area's specs."""
+
+from __future__ import annotations
+
+from bot.commands import CommandRegistry, CommandSpec
+
+
+def all_specs() -> list[CommandSpec]:
+    from bot.films.commands import SPECS as film_specs
+
+    specs: list[CommandSpec] = [*film_specs]
+    return specs
+
+
+def build_registry() -> CommandRegistry:
+    return CommandRegistry(all_specs())
