@@ -6,12 +6,45 @@ INTERFACE CONTRACT (used by bot/films/service.py, the adapters' autocomplete and
 - `SearchIndex.search(query, limit=10, year=None) -> list[Match]`, best first; a year written in the
   query ("... 2019", "(2019)", "y:2019") is recognised by `parse_query` and used for ranking.
 - `Match.score` is 0..100; `Match.matched_title` is the original (un-normalised) title string that matched.
+
+How a query is answered (never a full scan): the query is normalised like the titles, then candidate
+keys come from three cheap sources - the exact key (dict), keys starting with the query (sorted list,
+most popular first) and keys sharing the rarest trigrams (numpy posting lists) - and only those few
+dozen are scored with rapidfuzz. Prefix matches get a fixed score so popularity decides among them
+(autocomplete); exact ties break by votes, then the more recent year.
+
+Edits: the bulk lives in an immutable `BaseTable`; upserts go to a small delta (dict + linear
+rapidfuzz scan) and removals are tombstones, both visible to the next query. When the delta grows
+past a few thousand keys or a quarter of the slots are dead, the base is rebuilt (a second or two
+for 150k films), which keeps each edit O(titles of that film) in between.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from bot.films.normalize import normalize_title, strip_control
+from bot.films.search_base import BaseTable
+
+__all__ = ["Match", "ParsedQuery", "SearchDoc", "SearchIndex", "parse_query"]
+
+MAX_QUERY_CHARS = 200  # longer input is cut: no title is that long, and scoring cost grows with length
+MIN_YEAR, MAX_YEAR = 1870, 2100
+
+PREFIX_WORD_SCORE = 90.0  # "miracle in" -> "miracle in cell no 7": popularity decides among these
+PREFIX_PART_SCORE = 88.0  # "mira" -> "miracle ...": a cut word ranks under a whole one
+YEAR_BONUS = 10.0  # the film of the year written in the query comes first among equal titles
+YEAR_MISS = 3.0  # a stripped year that matches no film: the literal reading ("Death Race 2000") wins
+MIN_SCORE = 45.0
+
+FUZZY_TOP = 40
+FUZZY_BUDGET = 40_000
+PREFIX_TOP = 24
+DELTA_TOP = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +56,16 @@ class SearchDoc:
     votes: int | None = None
     original_title: str | None = None
     country: str | None = None
+
+    def all_titles(self) -> tuple[str, ...]:
+        """Display title, original title, then every other title, each once, in that order."""
+        seen: dict[str, None] = {self.title: None}
+        if self.original_title:
+            seen[self.original_title] = None
+        for title in self.titles:
+            if title:
+                seen[title] = None
+        return tuple(seen)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,26 +85,221 @@ class ParsedQuery:
     year: int | None
 
 
+_YEAR_FORMS = (
+    re.compile(r"^(?P<a>.*?)\b(?:y|year)\s*[:=]\s*(?P<year>\d{4})\b(?P<b>.*)$", re.IGNORECASE | re.DOTALL),
+    re.compile(r"^(?P<a>.*?)[(\[]\s*(?P<year>\d{4})\s*[)\]](?P<b>\s*)$", re.DOTALL),
+    re.compile(r"^(?P<a>.*\S)[\s,/-]+(?P<year>\d{4})(?P<b>\s*)$", re.DOTALL),
+)
+
+
 def parse_query(query: str) -> ParsedQuery:
-    raise NotImplementedError
+    """Split a trailing or tagged year off a query: "Title 2019", "Title (2019)", "Title y:2019".
+
+    A number that is the whole query ("1917", "2012") stays the title; so does a leading one
+    ("2001: A Space Odyssey"). Whether a trailing number was a year or part of the title
+    ("Death Race 2000") is left to ranking, which tries both readings.
+    """
+    query = strip_control(query).strip()
+    for form in _YEAR_FORMS:
+        found = form.match(query)
+        if not found:
+            continue
+        year = int(found["year"])
+        text = (found["a"] + " " + found["b"]).strip()
+        if MIN_YEAR <= year <= MAX_YEAR and normalize_title(text):
+            return ParsedQuery(text=text, year=year)
+    return ParsedQuery(text=query, year=None)
+
+
+@dataclass(slots=True)
+class _Hit:
+    rank: float
+    score: float
+    tidx: int
 
 
 class SearchIndex:
+    """All titles of all films, searchable by typo'd, accent-less, native-script or partial text."""
+
+    def __init__(self) -> None:
+        self._docs: list[SearchDoc | None] = []
+        self._titles: list[tuple[str, ...]] = []
+        self._slot: dict[int, int] = {}
+        self._base = BaseTable({}, {})
+        self._delta: dict[str, list[tuple[int, int]]] = {}
+        self._delta_keys: list[str] | None = None
+        self._dead = 0
+
     @classmethod
     def build(cls, docs: Iterable[SearchDoc]) -> SearchIndex:
-        raise NotImplementedError
+        index = cls()
+        index._rebuild(docs)
+        return index
+
+    def _rebuild(self, docs: Iterable[SearchDoc]) -> None:
+        self._docs, self._titles, self._slot = [], [], {}
+        holders: dict[str, list[tuple[int, int]]] = {}
+        popularity: dict[str, int] = {}
+        cache: dict[str, str] = {}
+        for doc in docs:
+            slot = self._add_slot(doc)
+            votes = doc.votes or 0
+            for tidx, key in self._keys_of(slot, cache):
+                holders.setdefault(key, []).append((slot, tidx))
+                if votes > popularity.get(key, -1):
+                    popularity[key] = votes
+        self._base = BaseTable(holders, popularity)
+        self._delta, self._delta_keys, self._dead = {}, None, 0
+
+    def _add_slot(self, doc: SearchDoc) -> int:
+        old = self._slot.get(doc.film_id)
+        if old is not None:
+            self._kill(old)
+        slot = len(self._docs)
+        self._docs.append(doc)
+        self._titles.append(doc.all_titles())
+        self._slot[doc.film_id] = slot
+        return slot
+
+    def _keys_of(self, slot: int, cache: dict[str, str] | None = None) -> list[tuple[int, str]]:
+        """(title index, key) for each distinct non-empty key of a slot's titles."""
+        found: dict[str, int] = {}
+        for tidx, title in enumerate(self._titles[slot]):
+            key = cache.get(title) if cache is not None else None
+            if key is None:
+                key = normalize_title(title[: MAX_QUERY_CHARS * 2])
+                if cache is not None:
+                    cache[title] = key
+            if key and key not in found:
+                found[key] = tidx
+        return [(tidx, key) for key, tidx in found.items()]
+
+    def _kill(self, slot: int) -> None:
+        if self._docs[slot] is None:
+            return
+        for _, key in self._keys_of(slot):
+            holders = self._delta.get(key)
+            if holders is not None:
+                holders[:] = [h for h in holders if h[0] != slot]
+                if not holders:
+                    del self._delta[key]
+                    self._delta_keys = None
+        self._docs[slot] = None
+        self._dead += 1
 
     def upsert(self, doc: SearchDoc) -> None:
-        raise NotImplementedError
+        """Add or replace a film; the next search sees it."""
+        slot = self._add_slot(doc)
+        for tidx, key in self._keys_of(slot):
+            if key not in self._delta:
+                self._delta_keys = None
+            self._delta.setdefault(key, []).append((slot, tidx))
+        self._maybe_compact()
 
     def remove(self, film_id: int) -> None:
-        raise NotImplementedError
+        """Forget a film (no-op when unknown); the next search no longer returns it."""
+        slot = self._slot.pop(film_id, None)
+        if slot is not None:
+            self._kill(slot)
+            self._maybe_compact()
+
+    def _maybe_compact(self) -> None:
+        live = len(self._slot)
+        if len(self._delta) > max(2000, len(self._base) // 50) or self._dead > max(1000, live // 4):
+            self.compact()
+
+    def compact(self) -> None:
+        """Fold the delta and tombstones into a fresh base table."""
+        self._rebuild([d for d in self._docs if d is not None])
 
     def get(self, film_id: int) -> SearchDoc | None:
-        raise NotImplementedError
+        slot = self._slot.get(film_id)
+        return None if slot is None else self._docs[slot]
 
     def __len__(self) -> int:
-        raise NotImplementedError
+        return len(self._slot)
+
+    def all_docs(self) -> list[SearchDoc]:
+        return [d for d in self._docs if d is not None]
+
+    def _candidates(self, text: str) -> set[str]:
+        keys = {text}
+        keys.update(self._base.prefix(text, top=PREFIX_TOP))
+        keys.update(self._base.fuzzy(text, top=FUZZY_TOP, budget=FUZZY_BUDGET))
+        if self._delta:
+            if self._delta_keys is None:
+                self._delta_keys = list(self._delta)
+            keys.update(k for k in self._delta_keys if k.startswith(text))
+            found = process.extract(text, self._delta_keys, scorer=fuzz.ratio, limit=DELTA_TOP)
+            keys.update(k for k, _, _ in found)
+        return keys
+
+    def _holders(self, key: str) -> list[tuple[int, int]]:
+        base = self._base.holders(key)
+        extra = self._delta.get(key)
+        return base + extra if extra else base
 
     def search(self, query: str, *, limit: int = 10, year: int | None = None) -> list[Match]:
-        raise NotImplementedError
+        """Best matches first; [] for an empty or unsearchable query. Never raises on odd input."""
+        if limit <= 0 or not query:
+            return []
+        query = query[: MAX_QUERY_CHARS * 4]
+        parsed = parse_query(query)
+        variants: list[tuple[str, int | None, bool]] = []
+        full = normalize_title(query)[:MAX_QUERY_CHARS]
+        if full:
+            variants.append((full, year, False))
+        if parsed.year is not None:
+            stripped = normalize_title(parsed.text)[:MAX_QUERY_CHARS]
+            variants.append((stripped, year if year is not None else parsed.year, True))
+        hits: dict[int, _Hit] = {}
+        for text, want_year, strict in variants:
+            for key in self._candidates(text):
+                score = _similarity(text, key)
+                if score < MIN_SCORE:
+                    continue
+                for slot, tidx in self._holders(key):
+                    doc = self._docs[slot]
+                    if doc is None:
+                        continue
+                    rank = score
+                    if want_year is not None:
+                        if doc.year == want_year:
+                            rank += YEAR_BONUS
+                        elif strict:
+                            rank -= YEAR_MISS
+                    hit = hits.get(slot)
+                    if hit is None or rank > hit.rank:
+                        hits[slot] = _Hit(rank, score, tidx)
+        ordered = sorted(
+            hits.items(),
+            key=lambda item: (
+                -item[1].rank,
+                -(_doc(self._docs[item[0]]).votes or 0),
+                -(_doc(self._docs[item[0]]).year or 0),
+            ),
+        )
+        return [
+            Match(
+                doc=_doc(self._docs[slot]),
+                score=min(100.0, hit.score),
+                matched_title=self._titles[slot][hit.tidx],
+            )
+            for slot, hit in ordered[:limit]
+        ]
+
+
+def _doc(doc: SearchDoc | None) -> SearchDoc:
+    assert doc is not None
+    return doc
+
+
+def _similarity(query: str, key: str) -> float:
+    """rapidfuzz ratio, raised to a fixed prefix score when the key starts with the query."""
+    if key == query:
+        return 100.0
+    score = float(fuzz.ratio(query, key))
+    if key.startswith(query):
+        boundary = key[len(query)] == " "
+        score = max(score, PREFIX_WORD_SCORE if boundary else PREFIX_PART_SCORE)
+    return score

@@ -1,0 +1,268 @@
+"""Search benchmark: recall and latency of `SearchIndex` against a QRatio full-scan baseline.
+
+    filmbot bench search --catalog ../shared/data/films.jsonl.gz --queries ../shared/data/queries-dev.jsonl
+    python -m bench.search_bench --catalog ... --queries ... [--limit N] [--json] [--no-baseline] [--misses]
+
+Prints numbers; it never fails on a threshold (see bench/README.md for the figures and targets).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import gzip
+import json
+import random
+import statistics
+import sys
+import time
+import tracemalloc
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.films.normalize import normalize_title
+from bot.films.search import SearchDoc, SearchIndex
+
+BASELINE_SAMPLE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    text: str
+    expected: str
+    kind: str
+
+
+def read_records(path: Path) -> Iterator[dict[str, Any]]:
+    """JSON lines, gzipped or not."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
+
+
+def doc_from_record(film_id: int, rec: dict[str, Any]) -> SearchDoc:
+    return SearchDoc(
+        film_id=film_id,
+        title=rec["title"],
+        titles=tuple(t for t in rec.get("alt_titles") or () if t),
+        year=rec.get("year"),
+        votes=rec.get("votes"),
+        original_title=rec.get("original_title"),
+        country=rec.get("country"),
+    )
+
+
+def load_catalog(records: Iterable[dict[str, Any]]) -> tuple[list[SearchDoc], dict[str, int]]:
+    """Docs with sequential integer ids, and the map from the catalog's string id to them."""
+    docs: list[SearchDoc] = []
+    ids: dict[str, int] = {}
+    for rec in records:
+        film_id = len(docs) + 1
+        ids[str(rec["id"])] = film_id
+        docs.append(doc_from_record(film_id, rec))
+    return docs, ids
+
+
+def load_queries(path: Path, ids: dict[str, int], limit: int | None) -> list[Query]:
+    """Queries whose expected film is in the catalog (a catalog slice drops the others)."""
+    out: list[Query] = []
+    for rec in read_records(path):
+        if rec["expected_id"] in ids:
+            out.append(Query(rec["query"], rec["expected_id"], rec["kind"]))
+    if limit is not None and limit < len(out):
+        out = random.Random(0).sample(out, limit)
+    return out
+
+
+def percentile(values: Sequence[float], pct: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+
+
+def measure_build(docs: list[SearchDoc], memory: str) -> tuple[SearchIndex, float, float]:
+    """Build time (plain run) and retained index memory in MB (tracemalloc rerun, or RSS delta)."""
+    gc.collect()
+    rss0 = _rss_mb()
+    start = time.perf_counter()
+    index = SearchIndex.build(docs)
+    build_s = time.perf_counter() - start
+    if memory == "rss":
+        gc.collect()
+        return index, build_s, _rss_mb() - rss0
+    del index
+    gc.collect()
+    tracemalloc.start()
+    index = SearchIndex.build(docs)
+    gc.collect()
+    current, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return index, build_s, current / 2**20
+
+
+def _rss_mb() -> float:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def run_queries(
+    index: SearchIndex, queries: list[Query], ids: dict[str, int]
+) -> tuple[list[float], list[list[int]]]:
+    latencies: list[float] = []
+    results: list[list[int]] = []
+    for q in queries:
+        start = time.perf_counter_ns()
+        found = index.search(q.text, limit=5)
+        latencies.append((time.perf_counter_ns() - start) / 1e6)
+        results.append([m.film_id for m in found])
+    return latencies, results
+
+
+def run_baseline(docs: list[SearchDoc], queries: list[Query]) -> tuple[list[float], list[list[int]]]:
+    """rapidfuzz QRatio over every normalised title string, one full scan per query."""
+    from rapidfuzz import fuzz, process
+
+    choices: list[str] = []
+    owner: list[int] = []
+    for doc in docs:
+        for title in doc.all_titles():
+            key = normalize_title(title)
+            if key:
+                choices.append(key)
+                owner.append(doc.film_id)
+    latencies: list[float] = []
+    results: list[list[int]] = []
+    for q in queries:
+        start = time.perf_counter_ns()
+        found = process.extract(normalize_title(q.text), choices, scorer=fuzz.QRatio, limit=20)
+        ranked: list[int] = []
+        for _, _, i in found:
+            if owner[i] not in ranked:
+                ranked.append(owner[i])
+        latencies.append((time.perf_counter_ns() - start) / 1e6)
+        results.append(ranked[:5])
+    return latencies, results
+
+
+def recall(queries: list[Query], results: list[list[int]], ids: dict[str, int], k: int) -> float:
+    if not queries:
+        return 0.0
+    return sum(ids[q.expected] in r[:k] for q, r in zip(queries, results, strict=True)) / len(queries)
+
+
+def report(args: argparse.Namespace) -> dict[str, Any]:
+    records = list(read_records(Path(args.catalog)))
+    if args.films is not None:
+        records = records[: args.films]
+    docs, ids = load_catalog(records)
+    queries = load_queries(Path(args.queries), ids, args.limit)
+    index, build_s, index_mb = measure_build(docs, args.memory)
+    index.search("warm up", limit=5)
+    latencies, results = run_queries(index, queries, ids)
+    by_kind: dict[str, list[int]] = defaultdict(list)
+    for i, q in enumerate(queries):
+        by_kind[q.kind].append(i)
+    per_kind = {
+        kind: {
+            "n": len(idx),
+            "recall_at_1": recall([queries[i] for i in idx], [results[i] for i in idx], ids, 1),
+            "recall_at_5": recall([queries[i] for i in idx], [results[i] for i in idx], ids, 5),
+        }
+        for kind, idx in sorted(by_kind.items())
+    }
+    out: dict[str, Any] = {
+        "films": len(docs),
+        "queries": len(queries),
+        "recall_at_1": recall(queries, results, ids, 1),
+        "recall_at_5": recall(queries, results, ids, 5),
+        "per_kind": per_kind,
+        "latency_ms": {p: percentile(latencies, n) for p, n in (("p50", 50), ("p95", 95), ("p99", 99))},
+        "latency_max_ms": max(latencies, default=0.0),
+        "latency_mean_ms": statistics.fmean(latencies) if latencies else 0.0,
+        "build_s": build_s,
+        "index_mb": index_mb,
+        "memory_method": args.memory,
+    }
+    if not args.no_baseline:
+        sample = (
+            queries if len(queries) <= BASELINE_SAMPLE else random.Random(1).sample(queries, BASELINE_SAMPLE)
+        )
+        b_lat, b_res = run_baseline(docs, sample)
+        out["baseline"] = {
+            "scorer": "rapidfuzz QRatio full scan",
+            "queries": len(sample),
+            "recall_at_1": recall(sample, b_res, ids, 1),
+            "recall_at_5": recall(sample, b_res, ids, 5),
+            "latency_ms": {"p50": percentile(b_lat, 50), "p99": percentile(b_lat, 99)},
+        }
+        ours_p50 = out["latency_ms"]["p50"]
+        out["speedup_p50"] = out["baseline"]["latency_ms"]["p50"] / ours_p50 if ours_p50 else None
+    if args.misses:
+        id_to_ext = {v: k for k, v in ids.items()}
+        out["misses"] = [
+            {"query": q.text, "kind": q.kind, "expected": q.expected, "got": [id_to_ext[i] for i in r]}
+            for q, r in zip(queries, results, strict=True)
+            if not r or r[0] != ids[q.expected]
+        ]
+    return out
+
+
+def print_text(out: dict[str, Any]) -> None:
+    print(f"films {out['films']}  queries {out['queries']}")
+    print(f"recall@1 {out['recall_at_1']:.4f}  recall@5 {out['recall_at_5']:.4f}")
+    for kind, row in out["per_kind"].items():
+        print(f"  {kind:15} n={row['n']:6}  @1 {row['recall_at_1']:.4f}  @5 {row['recall_at_5']:.4f}")
+    lat = out["latency_ms"]
+    print(
+        f"latency ms  p50 {lat['p50']:.3f}  p95 {lat['p95']:.3f}  p99 {lat['p99']:.3f}"
+        f"  max {out['latency_max_ms']:.2f}"
+    )
+    print(f"build {out['build_s']:.2f} s  index {out['index_mb']:.1f} MB ({out['memory_method']})")
+    if "baseline" in out:
+        b = out["baseline"]
+        print(
+            f"baseline ({b['scorer']}, {b['queries']} queries): recall@1 {b['recall_at_1']:.4f}  "
+            f"p50 {b['latency_ms']['p50']:.2f} ms  p99 {b['latency_ms']['p99']:.2f} ms  "
+            f"speedup_p50 {out['speedup_p50']:.1f}x"
+        )
+    for miss in out.get("misses", []):
+        print(f"MISS [{miss['kind']}] {miss['query']!r} expected {miss['expected']} got {miss['got']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="filmbot bench search", description=__doc__.splitlines()[0])
+    parser.add_argument("--catalog", required=True, help="films JSON lines (.gz ok), shared schema")
+    parser.add_argument("--queries", required=True, help="queries JSON lines: query, expected_id, kind")
+    parser.add_argument("--limit", type=int, default=None, help="run a deterministic sample of N queries")
+    parser.add_argument("--films", type=int, default=None, help="use only the first N films of the catalog")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the QRatio full-scan baseline")
+    parser.add_argument("--misses", action="store_true", help="list queries whose top hit is wrong")
+    parser.add_argument(
+        "--memory",
+        choices=("tracemalloc", "rss"),
+        default="tracemalloc",
+        help="index memory: tracemalloc of a second build (default) or RSS delta of the first",
+    )
+    args = parser.parse_args(argv)
+    out = report(args)
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        print_text(out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""One normal form for titles and queries, so that a typed query and a stored title meet halfway.
+
+Both sides go through `normalize_title`: whatever it does to a title it does to the query, so a rule
+only has to be consistent, not linguistically perfect. The steps, in order:
+
+- NFKC (full-width letters, ligatures, circled digits become plain) and casefold (ß -> ss, ς -> σ).
+- Accents dropped: NFKD, combining marks removed, NFC again. NFC re-composes Hangul syllables, so
+  Korean stays Korean; kana lose their dakuten, which is also what users typing without an IME do.
+- "&" -> "and", "#7" -> "no 7"; apostrophes vanish ("Schindler's" -> "schindlers"); any other
+  punctuation or symbol becomes a space; runs of spaces collapse.
+- Tokens: "number"/"nr"/"num" -> "no"; roman numerals II..XX -> arabic ("Rocky IV" == "Rocky 4").
+- A leading English article is dropped when more words follow ("The Matrix" -> "matrix"), so
+  "matrix" finds it and prefix typing works with or without the article.
+
+Han, kana and Hangul are kept as they are (they carry the meaning); the search index works on
+character n-grams, which need no word boundaries.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+__all__ = ["normalize_title", "strip_control"]
+
+_APOSTROPHES = "'’‘`´ʼʹ′"
+_ROMAN = {
+    "ii": "2",
+    "iii": "3",
+    "iv": "4",
+    "v": "5",
+    "vi": "6",
+    "vii": "7",
+    "viii": "8",
+    "ix": "9",
+    "x": "10",
+    "xi": "11",
+    "xii": "12",
+    "xiii": "13",
+    "xiv": "14",
+    "xv": "15",
+    "xvi": "16",
+    "xvii": "17",
+    "xviii": "18",
+    "xix": "19",
+    "xx": "20",
+}
+_TOKEN_MAP = {**_ROMAN, "number": "no", "nr": "no", "num": "no", "nº": "no", "&": "and"}
+_ARTICLES = frozenset({"the", "a", "an"})
+
+_HASH_NUMBER = re.compile(r"#\s*(?=\d)")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+
+
+def _is_kept(ch: str) -> bool:
+    """Letters, digits and marks stay; punctuation, symbols and separators do not."""
+    cat = unicodedata.category(ch)
+    return cat[0] in "LNM"
+
+
+@lru_cache(maxsize=4096)
+def _char_class(ch: str) -> str:
+    if ch in _APOSTROPHES:
+        return ""
+    if ch == "&":
+        return " and "
+    return ch if _is_kept(ch) else " "
+
+
+def strip_control(text: str) -> str:
+    """Remove control and invisible formatting characters (pasted text is full of them)."""
+    return _CONTROL.sub(" ", text)
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold()
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = unicodedata.normalize("NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
+    return text
+
+
+def normalize_title(text: str) -> str:
+    """Return the comparable form of a title or query ("" when nothing searchable is left).
+
+    >>> normalize_title("The Miracle in Cell No. 7")
+    'miracle in cell no 7'
+    >>> normalize_title("Rocky IV & Friends")
+    'rocky 4 and friends'
+    """
+    text = _fold(strip_control(text))
+    text = _HASH_NUMBER.sub(" no ", text)
+    if text.isascii() and text.replace(" ", "").isalnum():
+        cleaned = text
+    else:
+        cleaned = "".join([_char_class(ch) for ch in text])
+    tokens = cleaned.split()
+    if not tokens:
+        return ""
+    tokens = [_TOKEN_MAP.get(tok, tok) for tok in tokens]
+    if len(tokens) > 1 and tokens[0] in _ARTICLES:
+        tokens = tokens[1:]
+    return " ".join(tokens)
