@@ -1,0 +1,219 @@
+"""Bulk upsert of many films in the caller's transaction: the engine behind imports.
+
+Speed comes from preloading every existing key (external ids, folded title+year, content hash) into
+dicts once, deciding each record's fate in memory, and writing with chunked executemany statements.
+A film whose content hash is unchanged is not rewritten, so re-importing the same file changes nothing.
+
+Matching a record to a stored film: any of its external ids, else the case-insensitive title + year, but
+only a film with no *different* key from one of the record's sources (two "Aladdin (1992)" with different
+MovieLens ids are two films). Within one batch, a later record for the same film wins (the earlier one is
+counted as skipped); a record that reuses an external id already used in this batch by a film with
+another title or year (a source's data error) keeps its other data, loses that id, and gets a warning.
+On update, external ids are merged (the record's win per source), admin aliases are kept when the record
+has none, and the removed flag is left alone: a re-import never resurrects a film an admin removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.films.model import Film
+from bot.store.mapping import (
+    CHILD_TABLES,
+    child_rows,
+    content_hash,
+    external_ids_t,
+    film_values,
+    films_t,
+    titles_t,
+)
+
+T = TypeVar("T")
+ROW_CHUNK = 1000  # films per statement: a few thousand bound parameters, fine for SQLite and asyncpg
+TitleYear = tuple[str, int | None]
+
+
+@dataclass(slots=True)
+class ImportCounts:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0  # superseded by a later record for the same film in the same batch
+    warnings: list[str] = field(default_factory=list)
+    changed_ids: list[int] = field(default_factory=list)  # added + updated, for the search index
+
+    @property
+    def total(self) -> int:
+        return self.added + self.updated + self.unchanged + self.skipped
+
+
+def chunks(items: Sequence[T], size: int) -> Iterator[list[T]]:
+    for i in range(0, len(items), size):
+        yield list(items[i : i + size])
+
+
+@dataclass(slots=True)
+class _Existing:
+    """Everything needed to match and compare records without loading whole films."""
+
+    owner: dict[tuple[str, str], int] = field(default_factory=dict)  # (source, key) -> film id
+    ext: dict[int, dict[str, str]] = field(default_factory=dict)
+    by_title_year: dict[TitleYear, list[int]] = field(default_factory=dict)
+    hashes: dict[int, str] = field(default_factory=dict)
+    aliases: dict[int, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    async def load(cls, session: AsyncSession) -> _Existing:
+        ex = cls()
+        f, e, t = films_t.c, external_ids_t.c, titles_t.c
+        for film_id, folded, year, digest in await session.execute(
+            select(f.id, f.title_folded, f.year, f.content_hash).order_by(f.id)
+        ):
+            ex.by_title_year.setdefault((folded, year), []).append(film_id)
+            ex.hashes[film_id] = digest
+        for film_id, source, key in await session.execute(select(e.film_id, e.source, e.key)):
+            ex.owner[(source, key)] = film_id
+            ex.ext.setdefault(film_id, {})[source] = key
+        q = select(t.film_id, t.title).where(t.kind == "alias").order_by(t.film_id, t.position)
+        for film_id, title in await session.execute(q):
+            ex.aliases.setdefault(film_id, []).append(title)
+        return ex
+
+
+class _Planner:
+    """Decides, record by record, which film each record is. Targets: stored ids > 0, new films < 0."""
+
+    def __init__(self, existing: _Existing, counts: ImportCounts) -> None:
+        self.ex = existing
+        self.counts = counts
+        self.plan: dict[int, Film] = {}
+        self.claimed: dict[int, TitleYear] = {}
+        self.next_new = -1
+
+    def add(self, film: Film) -> None:
+        ty: TitleYear = (film.title.casefold(), film.year)
+        ext = dict(film.external_ids)
+        target: int | None = None
+        for source, key in list(ext.items()):
+            owner = self.ex.owner.get((source, key))
+            if owner is None:
+                continue
+            if owner in self.claimed and self.claimed[owner] != ty:
+                other = self.plan[owner]
+                self.counts.warnings.append(
+                    f"{_label(film)}: id {source}:{key} is also given to {_label(other)} in this import; "
+                    "imported without that id"
+                )
+                del ext[source]
+            elif target is None:
+                target = owner
+            elif owner != target:
+                self.counts.warnings.append(
+                    f"{_label(film)}: id {source}:{key} belongs to another film (#{owner}); not moved"
+                )
+                del ext[source]
+        if target is None:
+            for cand in self.ex.by_title_year.get(ty, ()):
+                cand_ext = self.ex.ext.get(cand, {})
+                if all(cand_ext.get(s, k) == k for s, k in ext.items()):
+                    target = cand
+                    break
+        if target is None:
+            target = self.next_new
+            self.next_new -= 1
+            base_ext: dict[str, str] = {}
+            base_aliases: list[str] = []
+            self.ex.by_title_year.setdefault(ty, []).append(target)
+        else:
+            if target in self.plan:
+                self.counts.skipped += 1
+                base_ext, base_aliases = self.plan[target].external_ids, self.plan[target].aliases
+            else:
+                base_ext, base_aliases = self.ex.ext.get(target, {}), self.ex.aliases.get(target, [])
+        merged_ext = {**base_ext, **ext}
+        for source, key in merged_ext.items():
+            self.ex.owner[(source, key)] = target
+        self.ex.ext[target] = merged_ext
+        self.claimed[target] = ty
+        self.plan[target] = film.replace(
+            id=target if target > 0 else None,
+            external_ids=merged_ext,
+            aliases=list(film.aliases) or list(base_aliases),
+        )
+
+
+async def upsert_many(session: AsyncSession, films: Sequence[Film]) -> ImportCounts:
+    """Insert new films and update changed ones in the session's transaction (the caller commits)."""
+    counts = ImportCounts()
+    if not films:
+        return counts
+    existing = await _Existing.load(session)
+    planner = _Planner(existing, counts)
+    for film in films:
+        planner.add(film)
+    new: list[Film] = []
+    changed: list[Film] = []
+    for target, film in planner.plan.items():
+        if target < 0:
+            new.append(film)
+        elif content_hash(film) == existing.hashes[target]:
+            counts.unchanged += 1
+        else:
+            changed.append(film)
+    now = datetime.now(UTC)
+    new_ids = await _insert_films(session, new, now)
+    await _update_films(session, changed, now)
+    counts.added, counts.updated = len(new), len(changed)
+    counts.changed_ids = new_ids + [f.id for f in changed if f.id is not None]
+    return counts
+
+
+async def _insert_films(session: AsyncSession, films: list[Film], now: datetime) -> list[int]:
+    ids: list[int] = []
+    stmt = insert(films_t).returning(films_t.c.id, sort_by_parameter_order=True)
+    for chunk in chunks(films, ROW_CHUNK):
+        result = await session.execute(stmt, [film_values(f, now, created=True) for f in chunk])
+        chunk_ids = [row[0] for row in result]
+        ids.extend(chunk_ids)
+        await _insert_children(session, list(zip(chunk_ids, chunk, strict=True)))
+    return ids
+
+
+async def _update_films(session: AsyncSession, films: list[Film], now: datetime) -> None:
+    if not films:
+        return
+    sample = film_values(films[0], now, created=False)
+    stmt = (
+        update(films_t)
+        .where(films_t.c.id == bindparam("b_id"))
+        .values({col: bindparam(col) for col in sample})
+    )
+    for chunk in chunks(films, ROW_CHUNK):
+        params: list[dict[str, Any]] = []
+        for f in chunk:
+            params.append({**film_values(f, now, created=False), "b_id": f.id})
+        await session.execute(stmt, params)
+        ids = [f.id for f in chunk]
+        for table in CHILD_TABLES:
+            await session.execute(delete(table).where(table.c.film_id.in_(ids)))
+        await _insert_children(session, [(f.id, f) for f in chunk if f.id is not None])
+
+
+async def _insert_children(session: AsyncSession, films: list[tuple[int, Film]]) -> None:
+    rows: dict[str, list[dict[str, Any]]] = {t.name: [] for t in CHILD_TABLES}
+    for film_id, film in films:
+        for name, items in child_rows(film_id, film).items():
+            rows[name].extend(items)
+    for table in CHILD_TABLES:
+        for chunk in chunks(rows[table.name], ROW_CHUNK * 4):
+            await session.execute(insert(table), chunk)
+
+
+def _label(film: Film) -> str:
+    return f"{film.title!r} ({film.year})" if film.year else repr(film.title)

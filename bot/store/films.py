@@ -1,0 +1,295 @@
+"""FilmRepository: the catalog as domain `Film` objects. No ORM object leaves bot/store.
+
+Every mutating method bumps the catalog version in the same transaction (so other processes sharing the
+database refresh their search index); the caller owns the transaction and commits.
+"""
+
+from __future__ import annotations
+
+import random as _random
+from collections.abc import AsyncIterator, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import cast
+
+from sqlalchemy import ColumnElement, Table, and_, delete, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.films.model import Film
+from bot.films.search import SearchDoc
+from bot.store.bulk import ImportCounts, chunks, upsert_many
+from bot.store.mapping import (
+    CHILD_TABLES,
+    FILM_COLUMNS,
+    FilmAssembler,
+    child_rows,
+    credits_t,
+    external_ids_t,
+    film_values,
+    films_t,
+    genres_t,
+    titles_t,
+)
+from bot.store.models import CatalogStateRow
+
+__all__ = ["ExternalIdConflict", "FilmRepository", "ImportCounts"]
+
+state_t = cast(Table, CatalogStateRow.__table__)
+ID_CHUNK = 1000  # ids per IN (...) list: well under SQLite's and asyncpg's bind-parameter limits
+
+
+class ExternalIdConflict(ValueError):
+    """The film carries an external id that another film already holds."""
+
+    def __init__(self, source: str, key: str, other_film_id: int) -> None:
+        super().__init__(f"external id {source}:{key} already belongs to film {other_film_id}")
+        self.source, self.key, self.other_film_id = source, key, other_film_id
+
+
+class FilmRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # --- reading -------------------------------------------------------------------------------
+
+    async def get(self, film_id: int, include_removed: bool = False) -> Film | None:
+        return (await self.get_many([film_id], include_removed=include_removed)).get(film_id)
+
+    async def get_many(self, ids: Iterable[int], *, include_removed: bool = False) -> dict[int, Film]:
+        """Films by id; unknown (and, unless asked, removed) ids are simply absent from the result."""
+        out: dict[int, Film] = {}
+        for chunk in chunks(sorted(set(ids)), ID_CHUNK):
+            for film in await self._load(chunk, include_removed):
+                assert film.id is not None
+                out[film.id] = film
+        return out
+
+    async def _load(self, ids: list[int], include_removed: bool) -> list[Film]:
+        """Films with these ids, children loaded with one query per child table."""
+        cond: ColumnElement[bool] = films_t.c.id.in_(ids)
+        if not include_removed:
+            cond = and_(cond, films_t.c.removed.is_(False))
+        q = select(*(films_t.c[c] for c in FILM_COLUMNS)).where(cond).order_by(films_t.c.id)
+        rows = (await self.session.execute(q)).all()
+        if not rows:
+            return []
+        asm = FilmAssembler()
+        t, g, c, e = titles_t.c, genres_t.c, credits_t.c, external_ids_t.c
+        ex = self.session.execute
+        asm.add_titles(
+            await ex(
+                select(t.film_id, t.kind, t.title)
+                .where(t.film_id.in_(ids))
+                .order_by(t.film_id, t.kind, t.position)
+            )
+        )
+        asm.add_genres(
+            await ex(select(g.film_id, g.genre).where(g.film_id.in_(ids)).order_by(g.film_id, g.position))
+        )
+        asm.add_credits(
+            await ex(
+                select(c.film_id, c.role, c.name, c.character)
+                .where(c.film_id.in_(ids))
+                .order_by(c.film_id, c.position)
+            )
+        )
+        asm.add_external_ids(await ex(select(e.film_id, e.source, e.key).where(e.film_id.in_(ids))))
+        return [asm.build(r) for r in rows]
+
+    async def find_existing_id(self, film: Film) -> int | None:
+        """The stored film this record describes: by any external id, else case-insensitive title + year."""
+        if film.external_ids:
+            e = external_ids_t.c
+            pairs = [and_(e.source == s, e.key == k) for s, k in film.external_ids.items()]
+            found = await self.session.scalar(select(func.min(e.film_id)).where(or_(*pairs)))
+            if found is not None:
+                return int(found)
+        f = films_t.c
+        year_cond = f.year.is_(None) if film.year is None else f.year == film.year
+        found = await self.session.scalar(
+            select(func.min(f.id)).where(f.title_folded == film.title.casefold(), year_cond)
+        )
+        return None if found is None else int(found)
+
+    async def random(self, genre: str | None, rng: _random.Random) -> Film | None:
+        """A uniformly random non-removed film, optionally of a genre (case-insensitive)."""
+        f = films_t.c
+        cond: ColumnElement[bool] = f.removed.is_(False)
+        if genre is not None:
+            spellings = [g for g in await self._all_genres() if g.casefold() == genre.strip().casefold()]
+            if not spellings:
+                return None
+            cond = and_(cond, f.id.in_(select(genres_t.c.film_id).where(genres_t.c.genre.in_(spellings))))
+        total = await self.session.scalar(select(func.count()).select_from(films_t).where(cond)) or 0
+        if total == 0:
+            return None
+        picked = await self.session.scalar(
+            select(f.id).where(cond).order_by(f.id).offset(rng.randrange(total)).limit(1)
+        )
+        return None if picked is None else await self.get(picked)
+
+    async def _all_genres(self) -> list[str]:
+        return list(await self.session.scalars(select(genres_t.c.genre).distinct()))
+
+    async def genres(self) -> list[str]:
+        """Distinct genres of non-removed films (one spelling per case-folded name), sorted."""
+        g, f = genres_t.c, films_t.c
+        rows = await self.session.scalars(
+            select(g.genre).join(films_t, f.id == g.film_id).where(f.removed.is_(False)).distinct()
+        )
+        by_fold: dict[str, str] = {}
+        for genre in sorted(rows):
+            by_fold.setdefault(genre.casefold(), genre)
+        return sorted(by_fold.values(), key=str.casefold)
+
+    async def iter_films(self, include_removed: bool = False, batch_size: int = 1000) -> AsyncIterator[Film]:
+        """Every film in id order, loaded a batch at a time (keyset pagination, constant memory)."""
+        last = 0
+        while True:
+            cond = films_t.c.id > last
+            if not include_removed:
+                cond = and_(cond, films_t.c.removed.is_(False))
+            ids = list(
+                await self.session.scalars(
+                    select(films_t.c.id).where(cond).order_by(films_t.c.id).limit(batch_size)
+                )
+            )
+            if not ids:
+                return
+            batch = await self.get_many(ids, include_removed=True)
+            for film_id in ids:
+                yield batch[film_id]
+            last = ids[-1]
+
+    async def search_docs(self) -> list[SearchDoc]:
+        """What the in-memory search index needs for every non-removed film, in two bulk queries."""
+        f, t = films_t.c, titles_t.c
+        extra: dict[int, list[str]] = {}
+        title_rows = await self.session.execute(
+            select(t.film_id, t.kind, t.title)
+            .join(films_t, f.id == t.film_id)
+            .where(f.removed.is_(False))
+            .order_by(t.film_id, t.kind.desc(), t.position)  # 'alt' before 'alias'
+        )
+        for film_id, _kind, title in title_rows:
+            extra.setdefault(film_id, []).append(title)
+        rows = await self.session.execute(
+            select(f.id, f.title, f.year, f.votes, f.original_title, f.country)
+            .where(f.removed.is_(False))
+            .order_by(f.id)
+        )
+        docs = []
+        for film_id, title, year, votes, original, country in rows:
+            titles = _unique([title, original, *extra.get(film_id, ())])
+            docs.append(SearchDoc(film_id, title, titles, year, votes, original, country))
+        return docs
+
+    async def count(self, include_removed: bool = False) -> int:
+        q = select(func.count()).select_from(films_t)
+        if not include_removed:
+            q = q.where(films_t.c.removed.is_(False))
+        return int(await self.session.scalar(q) or 0)
+
+    async def external_id_map(self, source: str | None = None) -> dict[str, int]:
+        """``"source:key" -> film id`` for every external id (benchmarks, cross-referencing imports)."""
+        e = external_ids_t.c
+        q = select(e.source, e.key, e.film_id)
+        if source is not None:
+            q = q.where(e.source == source)
+        return {f"{s}:{k}": i for s, k, i in await self.session.execute(q)}
+
+    # --- catalog state -------------------------------------------------------------------------
+
+    async def catalog_version(self) -> int:
+        return int(await self.session.scalar(select(state_t.c.version).where(state_t.c.id == 1)) or 0)
+
+    async def bump_version(self) -> int:
+        await self.session.execute(
+            update(state_t).where(state_t.c.id == 1).values(version=state_t.c.version + 1, updated_at=_now())
+        )
+        return await self.catalog_version()
+
+    async def is_seeded(self) -> bool:
+        return bool(await self.session.scalar(select(state_t.c.seeded).where(state_t.c.id == 1)))
+
+    async def mark_seeded(self) -> None:
+        await self.session.execute(
+            update(state_t).where(state_t.c.id == 1).values(seeded=True, seeded_at=_now())
+        )
+
+    # --- writing -------------------------------------------------------------------------------
+
+    async def add(self, film: Film) -> Film:
+        """Store a new film; raises `ExternalIdConflict` if one of its external ids is taken."""
+        await self._check_external_ids(film, None)
+        now = _now()
+        new_id = await self.session.scalar(
+            insert(films_t).values(film_values(film, now, created=True)).returning(films_t.c.id)
+        )
+        assert new_id is not None
+        await self._insert_children(new_id, film)
+        await self.bump_version()
+        return film.replace(id=new_id)
+
+    async def update(self, film: Film) -> Film:
+        """Overwrite a stored film (titles, genres, credits and external ids are replaced)."""
+        if film.id is None:
+            raise ValueError("update() needs a film with an id")
+        await self._check_external_ids(film, film.id)
+        values = film_values(film, _now(), created=False)
+        values["removed"] = film.removed
+        result = await self.session.execute(update(films_t).where(films_t.c.id == film.id).values(values))
+        if result.rowcount == 0:  # type: ignore[attr-defined]
+            raise LookupError(f"no film with id {film.id}")
+        for table in CHILD_TABLES:
+            await self.session.execute(delete(table).where(table.c.film_id == film.id))
+        await self._insert_children(film.id, film)
+        await self.bump_version()
+        return film
+
+    async def set_removed(self, film_id: int, removed: bool) -> bool:
+        """Soft-delete (or restore) a film; False when there is no such film."""
+        f = films_t.c
+        exists = await self.session.scalar(select(f.removed).where(f.id == film_id))
+        if exists is None:
+            return False
+        if bool(exists) != removed:
+            await self.session.execute(
+                update(films_t).where(f.id == film_id).values(removed=removed, updated_at=_now())
+            )
+            await self.bump_version()
+        return True
+
+    async def upsert_many(self, films: Sequence[Film]) -> ImportCounts:
+        """Bulk import; see `bot.store.bulk.upsert_many`. Bumps the version once if anything changed."""
+        counts = await upsert_many(self.session, films)
+        if counts.added or counts.updated:
+            await self.bump_version()
+        return counts
+
+    async def _insert_children(self, film_id: int, film: Film) -> None:
+        rows = child_rows(film_id, film)
+        for table in CHILD_TABLES:
+            if rows[table.name]:
+                await self.session.execute(insert(table), rows[table.name])
+
+    async def _check_external_ids(self, film: Film, own_id: int | None) -> None:
+        if not film.external_ids:
+            return
+        e = external_ids_t.c
+        pairs = [and_(e.source == s, e.key == k) for s, k in film.external_ids.items()]
+        q = select(e.source, e.key, e.film_id).where(or_(*pairs))
+        for source, key, other in await self.session.execute(q):
+            if other != own_id:
+                raise ExternalIdConflict(source, key, other)
+
+
+def _unique(titles: Iterable[str | None]) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for t in titles:
+        if t and t.strip():
+            seen.setdefault(t, None)
+    return tuple(seen)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

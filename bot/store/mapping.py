@@ -1,0 +1,138 @@
+"""Domain `Film` <-> table rows (plain dicts and tuples, no ORM objects), and the film content hash.
+
+Bulk paths (import, search-doc loading) use SQLAlchemy Core with these helpers because building ORM
+objects for 150k films costs seconds; the repository's single-film paths use the same helpers so both
+agree on the stored shape.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any, cast
+
+from sqlalchemy import Table
+
+from bot.films.model import Credit, CreditRole, Film
+from bot.store.models import FilmCreditRow, FilmExternalIdRow, FilmGenreRow, FilmRow, FilmTitleRow
+
+films_t = cast(Table, FilmRow.__table__)
+titles_t = cast(Table, FilmTitleRow.__table__)
+genres_t = cast(Table, FilmGenreRow.__table__)
+credits_t = cast(Table, FilmCreditRow.__table__)
+external_ids_t = cast(Table, FilmExternalIdRow.__table__)
+
+# Columns of `films` that map 1:1 to Film attributes of the same name.
+SCALAR_FIELDS = (
+    "title",
+    "original_title",
+    "year",
+    "release_date",
+    "runtime_minutes",
+    "country",
+    "content_rating",
+    "synopsis",
+    "votes",
+    "rating",
+    "trailer_url",
+    "poster_url",
+    "info_url",
+    "source",
+)
+FILM_COLUMNS = ("id", *SCALAR_FIELDS, "removed")
+
+
+def content_hash(film: Film) -> str:
+    """A digest of everything stored about a film except its id and removed flag."""
+    doc: dict[str, Any] = {f: getattr(film, f) for f in SCALAR_FIELDS}
+    doc["release_date"] = film.release_date.isoformat() if film.release_date else None
+    doc["alt_titles"] = film.alt_titles
+    doc["aliases"] = film.aliases
+    doc["genres"] = film.genres
+    doc["credits"] = [[c.role, c.name, c.character] for c in film.credits]
+    doc["external_ids"] = sorted(film.external_ids.items())
+    raw = json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def film_values(film: Film, now: datetime, *, created: bool) -> dict[str, Any]:
+    """The `films` row for a film (without id)."""
+    values: dict[str, Any] = {f: getattr(film, f) for f in SCALAR_FIELDS}
+    values["title_folded"] = film.title.casefold()
+    values["content_hash"] = content_hash(film)
+    values["updated_at"] = now
+    if created:
+        values["created_at"] = now
+        values["removed"] = film.removed
+    return values
+
+
+def child_rows(film_id: int, film: Film) -> dict[str, list[dict[str, Any]]]:
+    """Rows of every child table for one film, keyed by table name."""
+    titles = [
+        {"film_id": film_id, "kind": kind, "position": i, "title": t}
+        for kind, items in (("alt", film.alt_titles), ("alias", film.aliases))
+        for i, t in enumerate(items)
+    ]
+    return {
+        "film_titles": titles,
+        "film_genres": [{"film_id": film_id, "position": i, "genre": g} for i, g in enumerate(film.genres)],
+        "film_credits": [
+            {"film_id": film_id, "position": i, "role": c.role, "name": c.name, "character": c.character}
+            for i, c in enumerate(film.credits)
+        ],
+        "film_external_ids": [
+            {"film_id": film_id, "source": s, "key": k} for s, k in film.external_ids.items()
+        ],
+    }
+
+
+CHILD_TABLES = (titles_t, genres_t, credits_t, external_ids_t)
+
+
+class FilmAssembler:
+    """Collects child rows (in position order) and builds domain films from `films` rows."""
+
+    def __init__(self) -> None:
+        self.alt: dict[int, list[str]] = {}
+        self.aliases: dict[int, list[str]] = {}
+        self.genres: dict[int, list[str]] = {}
+        self.credits: dict[int, list[Credit]] = {}
+        self.external_ids: dict[int, dict[str, str]] = {}
+
+    def add_titles(self, rows: Iterable[Any]) -> None:
+        for film_id, kind, title in rows:
+            (self.alt if kind == "alt" else self.aliases).setdefault(film_id, []).append(title)
+
+    def add_genres(self, rows: Iterable[Any]) -> None:
+        for film_id, genre in rows:
+            self.genres.setdefault(film_id, []).append(genre)
+
+    def add_credits(self, rows: Iterable[Any]) -> None:
+        for film_id, role, name, character in rows:
+            credit = Credit(name=name, role=cast(CreditRole, role), character=character)
+            self.credits.setdefault(film_id, []).append(credit)
+
+    def add_external_ids(self, rows: Iterable[Any]) -> None:
+        for film_id, source, key in rows:
+            self.external_ids.setdefault(film_id, {})[source] = key
+
+    def build(self, row: Sequence[Any]) -> Film:
+        values = dict(zip(FILM_COLUMNS, row, strict=True))
+        film_id = values["id"]
+        release = values["release_date"]
+        if isinstance(release, datetime):  # some drivers hand back datetimes for DATE
+            values["release_date"] = release.date()
+        elif release is not None and not isinstance(release, date):
+            values["release_date"] = date.fromisoformat(str(release))
+        values["removed"] = bool(values["removed"])
+        return Film(
+            **values,
+            alt_titles=self.alt.get(film_id, []),
+            aliases=self.aliases.get(film_id, []),
+            genres=self.genres.get(film_id, []),
+            credits=self.credits.get(film_id, []),
+            external_ids=self.external_ids.get(film_id, {}),
+        )

@@ -1,0 +1,114 @@
+"""Catalog tables. ORM rows stay inside bot/store: repositories hand out domain `Film` objects.
+
+One row per film in ``films``; its list-valued parts live in child tables keyed by
+(film_id, position) so their order survives a round trip. ``title_folded`` (casefolded title) backs
+the case-insensitive title+year lookup that imports use when a record has no known external id;
+``content_hash`` lets a re-import skip unchanged films without loading their children.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.store.base import Base
+
+
+class FilmRow(Base):
+    __tablename__ = "films"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(String)
+    title_folded: Mapped[str] = mapped_column(String)
+    original_title: Mapped[str | None] = mapped_column(String)
+    year: Mapped[int | None] = mapped_column(Integer)
+    release_date: Mapped[date | None] = mapped_column(Date)
+    runtime_minutes: Mapped[int | None] = mapped_column(Integer)
+    country: Mapped[str | None] = mapped_column(String)
+    content_rating: Mapped[str | None] = mapped_column(String)
+    synopsis: Mapped[str | None] = mapped_column(Text)
+    votes: Mapped[int | None] = mapped_column(Integer)
+    rating: Mapped[float | None] = mapped_column(Float)
+    trailer_url: Mapped[str | None] = mapped_column(String)
+    poster_url: Mapped[str | None] = mapped_column(String)
+    info_url: Mapped[str | None] = mapped_column(String)
+    source: Mapped[str | None] = mapped_column(String)
+    removed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    content_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_films_title_folded_year", "title_folded", "year"),)
+
+
+class FilmTitleRow(Base):
+    """Alternative titles (kind 'alt', from sources) and aliases (kind 'alias', added by admins)."""
+
+    __tablename__ = "film_titles"
+
+    film_id: Mapped[int] = mapped_column(ForeignKey("films.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String)
+
+
+class FilmGenreRow(Base):
+    __tablename__ = "film_genres"
+
+    film_id: Mapped[int] = mapped_column(ForeignKey("films.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    genre: Mapped[str] = mapped_column(String)
+
+    __table_args__ = (Index("ix_film_genres_genre_film_id", "genre", "film_id"),)
+
+
+class FilmCreditRow(Base):
+    """Directors, writers and cast in one list; `position` keeps the film's credit order."""
+
+    __tablename__ = "film_credits"
+
+    film_id: Mapped[int] = mapped_column(ForeignKey("films.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    role: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String)
+    character: Mapped[str | None] = mapped_column(String)
+
+
+class FilmExternalIdRow(Base):
+    """A source's key for a film ("ml" -> "105340"); one key per source and film, unique per source."""
+
+    __tablename__ = "film_external_ids"
+
+    film_id: Mapped[int] = mapped_column(ForeignKey("films.id", ondelete="CASCADE"), primary_key=True)
+    source: Mapped[str] = mapped_column(String(40), primary_key=True)
+    key: Mapped[str] = mapped_column(String)
+
+    __table_args__ = (UniqueConstraint("source", "key"),)
+
+
+class CatalogStateRow(Base):
+    """Single row (id=1). `version` is bumped by every catalog change so other processes on the same
+    database can notice and refresh their search index; `seeded` stops the starter catalog from being
+    loaded again into a catalog an admin emptied on purpose."""
+
+    __tablename__ = "catalog_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    seeded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    seeded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
