@@ -156,10 +156,16 @@ class FilmService:
         return self.catalog.index
 
     async def lookup(self, query: str | None) -> Reply:
-        """`/film <title>`: a card for a clear match, a picker for close ones, close misses otherwise."""
+        """`/film <title>`: a card for a clear match, a picker for close ones, close misses otherwise.
+
+        A `#123` film ref (what autocomplete and pickers submit) opens that film's card directly.
+        """
         text = check_query(query)
         if isinstance(text, Problem):
             return text
+        film_id = parse_film_ref(text)
+        if film_id is not None:
+            return await self.card(film_id)
         matches = self.index.search(text, limit=PICKER_SIZE * 2)
         found = resolve(matches)
         if found.best is None:
