@@ -20,6 +20,7 @@ import bot.store.models  # noqa: F401  (registers the catalog tables on Base.met
 from bot.store.base import Base
 
 # Other areas: import your model modules here so autogenerate sees them.
+import bot.polls.models  # noqa: E402, F401  (movie-night tables)
 
 target_metadata = Base.metadata
 config = context.config
