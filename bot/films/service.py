@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from bot.commands import MAX_ARG_CHARS, clean_text
@@ -146,10 +146,27 @@ def resolve(matches: Sequence[Match]) -> Resolution:
     return Resolution(top, close, clear=False)
 
 
+MissHook = Callable[[str], Awaitable[None]]
+PinHook = Callable[[str], Match | None]
+
+
 class FilmService:
-    def __init__(self, catalog: Catalog, rng: random.Random | None = None) -> None:
+    """Film use-cases. Two optional hooks let curation (bot/curation) take part without this module
+    knowing it: `pinned(query)` returns the match an admin alias pins the query to (that film is then the
+    one clear answer), and `on_miss(query)` is awaited when a lookup or search finds nothing good."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        rng: random.Random | None = None,
+        *,
+        on_miss: MissHook | None = None,
+        pinned: PinHook | None = None,
+    ) -> None:
         self.catalog = catalog
         self.rng = rng or random.Random()
+        self.on_miss = on_miss
+        self.pinned = pinned
 
     @property
     def index(self) -> SearchIndex:
@@ -166,9 +183,14 @@ class FilmService:
         film_id = parse_film_ref(text)
         if film_id is not None:
             return await self.card(film_id)
+        pin = self.pinned(text) if self.pinned is not None else None
+        if pin is not None:
+            return await self.card(pin.film_id, match=pin)
         matches = self.index.search(text, limit=PICKER_SIZE * 2)
         found = resolve(matches)
         if found.best is None:
+            if self.on_miss is not None:
+                await self.on_miss(text)
             return self._miss(text, found.close)
         if found.clear:
             others = tuple(choice_from_match(m) for m in found.close[1:])
@@ -207,6 +229,8 @@ class FilmService:
             return text
         matches = [m for m in self.index.search(text, limit=50) if m.score >= MISS_SCORE - 10]
         if not matches:
+            if self.on_miss is not None:
+                await self.on_miss(text)
             return self._miss(text, self.index.search(text, limit=5))
         pages = max(1, -(-len(matches) // page_size))
         page = min(max(page, 0), pages - 1)
@@ -256,6 +280,11 @@ class FilmService:
         checked = check_query(text)
         if isinstance(checked, Problem):
             return checked
+        pin = self.pinned(checked) if self.pinned is not None else None
+        if pin is not None:
+            pinned_film = await self.catalog.film(pin.film_id)
+            if pinned_film is not None:
+                return pinned_film
         found = resolve(self.index.search(checked, limit=PICKER_SIZE * 2))
         if found.best is None:
             return self._miss(checked, found.close)

@@ -1,0 +1,172 @@
+"""One admin edit applied to a Film: pure, so every field's rules and messages are tested without I/O.
+
+`/film edit <film> <field> <value>`: scalar fields are replaced (`-` or `none` clears an optional one);
+`genres`, `director` and `writer` take a comma-separated list that replaces the old one; cast members and
+alternative titles are added and removed one at a time with `add_cast Name as Character`,
+`remove_cast Name`, `add_alt Title`, `remove_alt Title`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.commands import clean_text
+from bot.curation import fields as f
+from bot.films.model import Credit, CreditRole, Film
+from bot.films.normalize import normalize_title
+
+SCALAR_FIELDS = (
+    "title",
+    "year",
+    "native_title",
+    "runtime",
+    "country",
+    "content_rating",
+    "synopsis",
+    "trailer_url",
+    "poster_url",
+    "info_url",
+    "release_date",
+)
+LIST_FIELDS = ("genres", "director", "writer")
+STEP_FIELDS = ("add_cast", "remove_cast", "add_alt", "remove_alt")
+EDIT_FIELDS = (*SCALAR_FIELDS, *LIST_FIELDS, *STEP_FIELDS)
+EDIT_HELP = (
+    "Fields: " + ", ".join((*SCALAR_FIELDS, *LIST_FIELDS)) + ". Lists are comma-separated; “-” clears. "
+    "Cast and alternative titles one at a time: add_cast Name as Character, remove_cast Name, "
+    "add_alt Title, remove_alt Title."
+)
+# Spellings people type for the step fields (the canonical names are what menus offer).
+SYNONYMS = {
+    "cast+": "add_cast",
+    "+cast": "add_cast",
+    "cast-": "remove_cast",
+    "-cast": "remove_cast",
+    "alt+": "add_alt",
+    "+alt": "add_alt",
+    "alt-": "remove_alt",
+    "-alt": "remove_alt",
+    "original_title": "native_title",
+    "genre": "genres",
+    "directors": "director",
+    "writers": "writer",
+    "trailer": "trailer_url",
+    "poster": "poster_url",
+}
+OPTIONAL = frozenset(SCALAR_FIELDS) - {"title"}
+ATTRIBUTE = {"native_title": "original_title", "runtime": "runtime_minutes"}
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """The edited film and the field's value before and after, as text for the audit log."""
+
+    film: Film
+    field: str
+    old: str | None
+    new: str | None
+
+    @property
+    def changed(self) -> bool:
+        return self.old != self.new
+
+
+def edit_field(name: str) -> str:
+    key = clean_text(name).casefold().replace(" ", "_")
+    key = SYNONYMS.get(key, key)
+    if key not in EDIT_FIELDS:
+        raise f.FieldError(f"I can't edit “{clean_text(name)[:40]}”. {EDIT_HELP}")
+    return key
+
+
+def show(value: object) -> str | None:
+    """A field value as the audit log and replies show it."""
+    if value is None:
+        return None
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) if value else None
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return str(value)
+
+
+def _names(film: Film, role: CreditRole) -> list[str]:
+    return [c.name for c in film.credits if c.role == role]
+
+
+def _with_role(film: Film, role: CreditRole, names: list[str]) -> list[Credit]:
+    """Replace one role's credits, keeping the others in place (directors, writers, then cast)."""
+    rest = [c for c in film.credits if c.role != role]
+    new = [Credit(n, role) for n in names]
+    order = {"director": 0, "writer": 1, "cast": 2}
+    return sorted([*rest, *new], key=lambda c: order[c.role])
+
+
+def _cast_line(c: Credit) -> str:
+    return f"{c.name} as {c.character}" if c.character else c.name
+
+
+def apply_edit(film: Film, field: str, value: str) -> Change:
+    """Apply one edit; raises FieldError with a message for the admin when the value does not fit."""
+    field = edit_field(field)
+    raw = value or ""
+    clearing = f.is_clear(raw)
+    if field in SCALAR_FIELDS:
+        attr = ATTRIBUTE.get(field, field)
+        old = getattr(film, attr)
+        if clearing:
+            if field not in OPTIONAL:
+                raise f.FieldError("A film must keep its title; give the new title instead.")
+            new: object = None
+        elif field == "title":
+            new = f.title_value("title", raw)
+        elif field == "native_title":
+            new = f.title_value("native title", raw)
+        elif field == "year":
+            new = f.year_value(raw)
+        elif field == "runtime":
+            new = f.runtime_value(raw)
+        elif field == "release_date":
+            new = f.date_value(raw)
+        elif field.endswith("_url"):
+            new = f.url_value(field, raw)
+        else:
+            new = f.text_value(field, raw)
+        return Change(film.replace(**{attr: new}), field, show(old), show(new))
+    if field == "genres":
+        genres = [] if clearing else f.genres_value(raw)
+        return Change(film.replace(genres=genres), field, show(film.genres), show(genres))
+    if field in ("director", "writer"):
+        role: CreditRole = "director" if field == "director" else "writer"
+        names = [] if clearing else f.people_value(field, raw)
+        credits = _with_role(film, role, names)
+        return Change(film.replace(credits=credits), field, show(_names(film, role)), show(names))
+    if field == "add_cast":
+        member = f.cast_member(raw)
+        if any(c.role == "cast" and c.name.casefold() == member.name.casefold() for c in film.credits):
+            raise f.FieldError(f"{member.name} is already in the cast; remove_cast them first to change it.")
+        if len(film.cast) >= f.MAX_CAST:
+            raise f.FieldError(f"at most {f.MAX_CAST} cast members.")
+        return Change(film.replace(credits=[*film.credits, member]), "cast", None, _cast_line(member))
+    if field == "remove_cast":
+        name = f.text_value("cast name", raw, "name").casefold()
+        gone = [c for c in film.credits if c.role == "cast" and c.name.casefold() == name]
+        if not gone:
+            raise f.FieldError(f"No cast member called “{clean_text(raw)[:60]}” in this film.")
+        kept = [c for c in film.credits if c not in gone]
+        return Change(film.replace(credits=kept), "cast", _cast_line(gone[0]), None)
+    if field == "add_alt":
+        title = f.title_value("alternative title", raw)
+        key = normalize_title(title)
+        if any(normalize_title(t) == key for t in film.all_titles()):
+            raise f.FieldError(f"“{title}” is already a title of this film.")
+        if len(film.alt_titles) >= f.MAX_ALT_TITLES:
+            raise f.FieldError(f"at most {f.MAX_ALT_TITLES} alternative titles.")
+        return Change(film.replace(alt_titles=[*film.alt_titles, title]), "alt_titles", None, title)
+    # remove_alt
+    key = normalize_title(clean_text(raw))
+    gone_titles = [t for t in film.alt_titles if normalize_title(t) == key]
+    if not key or not gone_titles:
+        raise f.FieldError(f"“{clean_text(raw)[:60]}” is not one of this film's alternative titles.")
+    kept_titles = [t for t in film.alt_titles if t not in gone_titles]
+    return Change(film.replace(alt_titles=kept_titles), "alt_titles", gone_titles[0], None)
