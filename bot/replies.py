@@ -8,13 +8,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+ActionKind = Literal["undo_remove", "wrong_film"]
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A button an adapter may show under a reply. `kind` names the core call it makes with `film_id`:
+    ``undo_remove`` -> ``Curation.undo_remove(actor, film_id)``, ``wrong_film`` ->
+    ``Curation.report_wrong_film(actor, film_id, query, note)``. Put the kind and id in callback data."""
+
+    kind: ActionKind
+    film_id: int
+    label: str
+
 
 @dataclass(frozen=True, slots=True)
 class Text:
-    """A plain message. `title` is an optional heading the adapter may make bold."""
+    """A plain message. `title` is an optional heading the adapter may make bold; `actions` are buttons."""
 
     body: str
     title: str | None = None
+    actions: tuple[Action, ...] = ()
 
 
 ProblemKind = Literal["bad_input", "not_found", "forbidden", "conflict", "error"]
@@ -138,4 +152,16 @@ class PollCard:
     cards: tuple[FilmCard, ...] = field(default=())
 
 
-Reply = Text | Problem | FilmCard | FilmList | PollCard
+@dataclass(frozen=True, slots=True)
+class FileReply:
+    """A file to attach (e.g. the catalog export): the adapter uploads `data` as `filename` with `caption`.
+
+    Platforms without attachments (the console) never get one: the core writes the file and answers Text.
+    """
+
+    filename: str
+    data: bytes
+    caption: str | None = None
+
+
+Reply = Text | Problem | FilmCard | FilmList | PollCard | FileReply
