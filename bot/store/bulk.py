@@ -15,7 +15,7 @@ has none, and the removed flag is left alone: a re-import never resurrects a fil
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -148,8 +148,12 @@ class _Planner:
         )
 
 
-async def upsert_many(session: AsyncSession, films: Sequence[Film]) -> ImportCounts:
-    """Insert new films and update changed ones in the session's transaction (the caller commits)."""
+async def upsert_many(
+    session: AsyncSession, films: Sequence[Film], progress: Callable[[int, int], None] | None = None
+) -> ImportCounts:
+    """Insert new films and update changed ones in the session's transaction (the caller commits).
+
+    `progress(done, total)` is called after each written chunk of the films that need writing."""
     counts = ImportCounts()
     if not films:
         return counts
@@ -167,14 +171,27 @@ async def upsert_many(session: AsyncSession, films: Sequence[Film]) -> ImportCou
         else:
             changed.append(film)
     now = datetime.now(UTC)
-    new_ids = await _insert_films(session, new, now)
-    await _update_films(session, changed, now)
+    report = _Progress(progress, len(new) + len(changed))
+    new_ids = await _insert_films(session, new, now, report)
+    await _update_films(session, changed, now, report)
     counts.added, counts.updated = len(new), len(changed)
     counts.changed_ids = new_ids + [f.id for f in changed if f.id is not None]
     return counts
 
 
-async def _insert_films(session: AsyncSession, films: list[Film], now: datetime) -> list[int]:
+class _Progress:
+    def __init__(self, callback: Callable[[int, int], None] | None, total: int) -> None:
+        self.callback, self.total, self.done = callback, total, 0
+
+    def step(self, n: int) -> None:
+        self.done += n
+        if self.callback is not None:
+            self.callback(self.done, self.total)
+
+
+async def _insert_films(
+    session: AsyncSession, films: list[Film], now: datetime, report: _Progress
+) -> list[int]:
     ids: list[int] = []
     stmt = insert(films_t).returning(films_t.c.id, sort_by_parameter_order=True)
     for chunk in chunks(films, ROW_CHUNK):
@@ -182,10 +199,11 @@ async def _insert_films(session: AsyncSession, films: list[Film], now: datetime)
         chunk_ids = [row[0] for row in result]
         ids.extend(chunk_ids)
         await _insert_children(session, list(zip(chunk_ids, chunk, strict=True)))
+        report.step(len(chunk))
     return ids
 
 
-async def _update_films(session: AsyncSession, films: list[Film], now: datetime) -> None:
+async def _update_films(session: AsyncSession, films: list[Film], now: datetime, report: _Progress) -> None:
     if not films:
         return
     sample = film_values(films[0], now, created=False)
@@ -203,6 +221,7 @@ async def _update_films(session: AsyncSession, films: list[Film], now: datetime)
         for table in CHILD_TABLES:
             await session.execute(delete(table).where(table.c.film_id.in_(ids)))
         await _insert_children(session, [(f.id, f) for f in chunk if f.id is not None])
+        report.step(len(chunk))
 
 
 async def _insert_children(session: AsyncSession, films: list[tuple[int, Film]]) -> None:

@@ -7,7 +7,7 @@ database refresh their search index); the caller owns the transaction and commit
 from __future__ import annotations
 
 import random as _random
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import cast
 
@@ -259,9 +259,11 @@ class FilmRepository:
             await self.bump_version()
         return True
 
-    async def upsert_many(self, films: Sequence[Film]) -> ImportCounts:
+    async def upsert_many(
+        self, films: Sequence[Film], progress: Callable[[int, int], None] | None = None
+    ) -> ImportCounts:
         """Bulk import; see `bot.store.bulk.upsert_many`. Bumps the version once if anything changed."""
-        counts = await upsert_many(self.session, films)
+        counts = await upsert_many(self.session, films, progress)
         if counts.added or counts.updated:
             await self.bump_version()
         return counts

@@ -1,0 +1,86 @@
+"""Import files into the catalog all-or-nothing: parse every file first, then write in one transaction.
+
+Parsing runs in a worker thread (a 150k-film file takes seconds of CPU) so a bot stays responsive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.films.importers.errors import ParsedBatch
+from bot.films.importers.reader import parse_file
+from bot.store.db import Database
+from bot.store.films import FilmRepository, ImportCounts
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(slots=True)
+class ImportReport:
+    files: list[str]
+    parsed: int  # records read from the files
+    counts: ImportCounts
+    warnings: list[str] = field(default_factory=list)
+    version: int = 0  # catalog version after the import
+
+    @property
+    def added(self) -> int:
+        return self.counts.added
+
+    @property
+    def updated(self) -> int:
+        return self.counts.updated
+
+    @property
+    def unchanged(self) -> int:
+        return self.counts.unchanged
+
+    @property
+    def skipped(self) -> int:
+        return self.counts.skipped
+
+    def summary(self) -> str:
+        c = self.counts
+        text = f"{c.added} added, {c.updated} updated, {c.unchanged} unchanged"
+        if c.skipped:
+            text += f", {c.skipped} duplicates merged"
+        if self.warnings:
+            text += f" ({len(self.warnings)} warnings)"
+        return text
+
+
+async def import_films(db: Database, paths: Sequence[Path], progress: Progress | None = None) -> ImportReport:
+    """Parse all `paths` (any ImportFailed aborts before anything is written), then upsert them together."""
+    batches: list[ParsedBatch] = []
+    for path in paths:
+        batches.append(await asyncio.to_thread(parse_file, path))
+    return await import_parsed(db, batches, [p.name for p in paths], progress)
+
+
+async def import_films_marking_seeded(db: Database, paths: Sequence[Path]) -> ImportReport:
+    """`import_films` that also records, in the same transaction, that the starter catalog is loaded."""
+    batches = [await asyncio.to_thread(parse_file, path) for path in paths]
+    return await import_parsed(db, batches, [p.name for p in paths], mark_seeded=True)
+
+
+async def import_parsed(
+    db: Database,
+    batches: Sequence[ParsedBatch],
+    names: Sequence[str] = (),
+    progress: Progress | None = None,
+    *,
+    mark_seeded: bool = False,
+) -> ImportReport:
+    """Write already-parsed batches (e.g. text pasted in chat) in one transaction, version bumped once."""
+    films = [film for batch in batches for film in batch.films]
+    warnings = [w for batch in batches for w in batch.warnings]
+    async with db.session() as session, session.begin():
+        repo = FilmRepository(session)
+        counts = await repo.upsert_many(films, progress=progress)
+        if mark_seeded:
+            await repo.mark_seeded()
+        version = await repo.catalog_version()
+    return ImportReport(list(names), len(films), counts, warnings + counts.warnings, version)

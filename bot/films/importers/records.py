@@ -1,0 +1,139 @@
+"""The film record (JSON object) <-> domain Film: the schema of JSON Lines, JSON and CSV rows.
+
+Schema (every field but `title` optional)::
+
+    id              "source:key", e.g. "ml:105340" (-> external_ids {"ml": "105340"})
+    title, original_title, year, release_date ("YYYY-MM-DD"), runtime_minutes, country,
+    content_rating, synopsis, votes, rating (0..10), trailer_url, poster_url, info_url, source
+    alt_titles, aliases, genres, directors, writers   lists of strings
+    cast            list of names or {"name": ..., "character": ...}
+    external_ids    {"imdb": "tt2659414", "tmdb": "158445"}
+
+Exported records list credits as directors, writers, cast, which is also the order import builds them in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot.films.importers import fields as F
+from bot.films.importers.errors import BadValue
+from bot.films.model import Credit, Film
+
+KNOWN_FIELDS = frozenset(
+    {
+        "id",
+        "title",
+        "original_title",
+        "year",
+        "release_date",
+        "runtime_minutes",
+        "country",
+        "content_rating",
+        "synopsis",
+        "votes",
+        "rating",
+        "trailer_url",
+        "poster_url",
+        "info_url",
+        "source",
+        "alt_titles",
+        "aliases",
+        "genres",
+        "directors",
+        "writers",
+        "cast",
+        "external_ids",
+    }
+)
+
+
+def film_from_record(rec: Mapping[str, Any]) -> Film:
+    """Validate one record; raises BadValue with a reason naming the field."""
+    ext = F.external_ids(rec.get("external_ids"))
+    pair = F.split_id(rec.get("id"))
+    if pair is not None:
+        source, key = pair
+        if ext.get(source, key) != key:
+            raise BadValue(f"id {source}:{key} disagrees with external_ids {source}:{ext[source]}")
+        ext = {source: key, **ext}
+    title = F.title(rec.get("title"))
+    credits = [Credit(n, "director") for n in F.string_list(rec.get("directors"), "directors", F.MAX_NAME)]
+    credits += [Credit(n, "writer") for n in F.string_list(rec.get("writers"), "writers", F.MAX_NAME)]
+    credits += _cast(rec.get("cast"))
+    return Film(
+        title=title,
+        year=F.year(rec.get("year")),
+        original_title=F.text(rec.get("original_title"), "original_title", F.MAX_TITLE),
+        alt_titles=[t for t in F.string_list(rec.get("alt_titles"), "alt_titles", F.MAX_TITLE) if t != title],
+        aliases=F.string_list(rec.get("aliases"), "aliases", F.MAX_TITLE),
+        release_date=F.iso_date(rec.get("release_date")),
+        runtime_minutes=F.runtime(rec.get("runtime_minutes")),
+        country=F.text(rec.get("country"), "country", F.MAX_SHORT),
+        content_rating=F.text(rec.get("content_rating"), "content_rating", F.MAX_SHORT),
+        genres=F.string_list(rec.get("genres"), "genres"),
+        synopsis=F.text(rec.get("synopsis"), "synopsis", F.MAX_SYNOPSIS),
+        votes=F.votes(rec.get("votes")),
+        rating=F.rating(rec.get("rating")),
+        trailer_url=F.url(rec.get("trailer_url"), "trailer_url"),
+        poster_url=F.url(rec.get("poster_url"), "poster_url"),
+        info_url=F.url(rec.get("info_url"), "info_url"),
+        external_ids=ext,
+        credits=credits,
+        source=F.text(rec.get("source"), "source", F.MAX_SHORT),
+    )
+
+
+def _cast(value: Any) -> list[Credit]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise BadValue("cast must be a list")
+    if len(value) > F.MAX_ITEMS:
+        raise BadValue(f"cast has {len(value)} items (at most {F.MAX_ITEMS})")
+    out: list[Credit] = []
+    for i, item in enumerate(value, 1):
+        what = f"cast item {i}"
+        if isinstance(item, dict):
+            unknown = set(item) - {"name", "character"}
+            if unknown:
+                raise BadValue(f"{what} has unknown keys {sorted(unknown)}")
+            name = F.text(item.get("name"), f"{what} name", F.MAX_NAME, required=True)
+            character = F.text(item.get("character"), f"{what} character", F.MAX_NAME)
+        else:
+            name, character = F.text(item, what, F.MAX_NAME), None
+        if name is not None:
+            out.append(Credit(name, "cast", character))
+    return out
+
+
+def record_from_film(film: Film) -> dict[str, Any]:
+    """The export record: everything `film_from_record` reads back into an equal Film."""
+    first = next(iter(film.external_ids.items()), None)
+    return {
+        "id": f"{first[0]}:{first[1]}" if first else None,
+        "title": film.title,
+        "year": film.year,
+        "original_title": film.original_title,
+        "alt_titles": list(film.alt_titles),
+        "aliases": list(film.aliases),
+        "genres": list(film.genres),
+        "directors": film.directors,
+        "writers": film.writers,
+        "cast": [
+            c.name if c.character is None else {"name": c.name, "character": c.character} for c in film.cast
+        ],
+        "runtime_minutes": film.runtime_minutes,
+        "release_date": film.release_date.isoformat() if film.release_date else None,
+        "country": film.country,
+        "content_rating": film.content_rating,
+        "synopsis": film.synopsis,
+        "votes": film.votes,
+        "rating": film.rating,
+        "trailer_url": film.trailer_url,
+        "poster_url": film.poster_url,
+        "info_url": film.info_url,
+        "source": film.source,
+        "external_ids": dict(film.external_ids),
+    }

@@ -1,0 +1,68 @@
+"""First-run setup: migrate the schema and load the shipped starter catalog once.
+
+"Once" is recorded in catalog_state.seeded (in the same transaction as the import), so an admin who
+empties the catalog on purpose does not get it refilled on the next start.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from bot.store.db import Database
+from bot.store.films import FilmRepository
+
+log = logging.getLogger(__name__)
+
+# Starter first, seed last: if both describe one film, the seed's full record wins.
+STARTER_FILES = ("starter-films.jsonl.gz", "seed-films.jsonl")
+
+
+@dataclass(slots=True)
+class BootstrapResult:
+    seeded_now: bool  # the starter catalog was imported by this call
+    films: int  # non-removed films in the catalog afterwards
+    version: int
+    files: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def data_dir() -> Path | None:
+    """Where the shipped data lives: bot/_data in an installed wheel, else <repo root>/data."""
+    packaged = resources.files("bot") / "_data"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    repo_data = Path(__file__).resolve().parents[2] / "data"
+    return repo_data if repo_data.is_dir() else None
+
+
+def starter_catalog_paths() -> list[Path]:
+    directory = data_dir()
+    if directory is None:
+        return []
+    return [directory / name for name in STARTER_FILES if (directory / name).is_file()]
+
+
+async def ensure_ready(db: Database, paths: list[Path] | None = None) -> BootstrapResult:
+    """Upgrade the schema; on a never-seeded catalog import the starter files. Safe on every start."""
+    from bot.films.importers.apply import import_films_marking_seeded
+
+    await db.upgrade()
+    async with db.session() as session:
+        repo = FilmRepository(session)
+        seeded = await repo.is_seeded()
+        if seeded:
+            return BootstrapResult(False, await repo.count(), await repo.catalog_version())
+    paths = starter_catalog_paths() if paths is None else paths
+    if not paths:
+        log.warning("no starter catalog found (looked in %s); the catalog starts empty", data_dir())
+        async with db.session() as session:
+            repo = FilmRepository(session)
+            return BootstrapResult(False, await repo.count(), await repo.catalog_version())
+    report = await import_films_marking_seeded(db, paths)
+    log.info("starter catalog loaded from %s: %s", [p.name for p in paths], report.summary())
+    async with db.session() as session:
+        films = await FilmRepository(session).count()
+    return BootstrapResult(True, films, report.version, report.files, report.warnings)
