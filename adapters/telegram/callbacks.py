@@ -1,0 +1,76 @@
+"""Callback data for inline-keyboard buttons: compact ids, never titles, always within 64 bytes.
+
+Nothing is kept in process memory, so every button keeps working after a restart:
+- `f:<film id>` opens the film's card in place (the picker, miss or card message is edited into it);
+- `n:<film id>` sends the card as a new message (search results stay on screen to page on);
+- `a:<action>:<film id>` runs a reply's action button (`u` undo a removal, `w` report a wrong film);
+- `s:<page>:<query>` pages a `/search` list. The query is cut to fit 64 bytes at a UTF-8 boundary; the
+  full query is re-read from the list message itself (its heading quotes it) whenever the message is
+  there and agrees with the prefix, so a long query pages exactly and a short one never needs the message.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from adapters.telegram.html import trim_bytes
+
+MAX_BYTES = 64
+
+CallbackKind = Literal["open", "open_new", "page", "action"]
+ACTION_CODES = {"undo_remove": "u", "wrong_film": "w"}
+ACTION_KINDS = {code: kind for kind, code in ACTION_CODES.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Callback:
+    kind: CallbackKind
+    film_id: int = 0
+    page: int = 0
+    query: str = ""
+    action: str = ""
+
+
+def open_card(film_id: int, *, new_message: bool = False) -> str:
+    return f"{'n' if new_message else 'f'}:{film_id}"
+
+
+def action(kind: str, film_id: int) -> str:
+    return f"a:{ACTION_CODES[kind]}:{film_id}"
+
+
+def page(page_no: int, query: str) -> str:
+    head = f"s:{page_no}:"
+    return head + trim_bytes(query, MAX_BYTES - len(head.encode()))
+
+
+_OPEN = re.compile(r"^([fn]):(\d{1,12})$")
+_ACTION = re.compile(r"^a:([a-z]):(\d{1,12})$")
+_PAGE = re.compile(r"^s:(\d{1,4}):(.*)$", re.DOTALL)
+
+
+def parse(data: str | None) -> Callback | None:
+    """Decode callback data; anything unknown (an old or foreign button) gives None."""
+    if not data:
+        return None
+    if m := _OPEN.match(data):
+        return Callback("open_new" if m.group(1) == "n" else "open", film_id=int(m.group(2)))
+    if m := _PAGE.match(data):
+        return Callback("page", page=int(m.group(1)), query=m.group(2))
+    if (m := _ACTION.match(data)) and m.group(1) in ACTION_KINDS:
+        return Callback("action", film_id=int(m.group(2)), action=ACTION_KINDS[m.group(1)])
+    return None
+
+
+_QUOTED = re.compile(r"“(.*)”")
+
+
+def full_query(prefix: str, message_text: str | None) -> str:
+    """The search query of a list message: the quoted query in its heading when it extends `prefix`."""
+    if message_text:
+        heading = message_text.split("\n", 1)[0]
+        if (m := _QUOTED.search(heading)) and m.group(1).startswith(prefix):
+            return m.group(1)
+    return prefix

@@ -1,0 +1,259 @@
+"""Telegram updates -> (Actor, args) -> one core call -> a rendered reply.
+
+Text commands are parsed by the registry (`/film@bot x`, `/movienight nominate x`), so a command added to
+the core works here with no change. Buttons carry compact callback data (see `callbacks`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import (
+    CallbackQuery,
+    Chat,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    ReplyParameters,
+    Update,
+    User,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import ContextTypes
+
+from adapters.telegram import callbacks
+from adapters.telegram.admin import AdminCheck
+from adapters.telegram.html import escape
+from adapters.telegram.render import Outgoing, file_caption, render
+from bot.commands import Actor, CommandContext
+from bot.replies import FileReply, FilmCard, Problem, Reply
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
+STALE_BUTTON = "This button is from an older version of me. Please ask again."
+WELCOME = (
+    "Hi! I look films up by any of their titles, typos welcome.\n"
+    "Try:\n"
+    "/film miracle in cell no 7\n"
+    "/search cell 7\n"
+    "/random drama\n"
+    "/help — everything I can do\n"
+    "In any chat, type @{username} and a title to share a film's card."
+)
+
+Context = ContextTypes.DEFAULT_TYPE
+
+
+def _is_group(chat: Chat) -> bool:
+    return chat.type in {ChatType.GROUP, ChatType.SUPERGROUP}
+
+
+def _not_modified(exc: BadRequest) -> bool:
+    return "not modified" in exc.message.lower()
+
+
+class TelegramHandlers:
+    """The handler callbacks of one Application, sharing the services and the admin check."""
+
+    def __init__(self, services: Services, admin: AdminCheck) -> None:
+        self.services = services
+        self.admin = admin
+
+    # -- who is asking -------------------------------------------------------------------------
+    async def actor(self, context: Context, user: User, chat: Chat, *, check_admin: bool) -> Actor:
+        """An Actor; the group-admin API call is made only when the command needs it."""
+        if check_admin:
+            is_admin = await self.admin.is_admin(context.bot, user.id, chat.id, chat.type)
+        else:
+            is_admin = self.admin.configured(user.id)
+        return Actor(
+            platform="telegram",
+            user_id=str(user.id),
+            chat_id=str(chat.id),
+            is_admin=is_admin,
+            display_name=user.full_name,
+        )
+
+    # -- sending -------------------------------------------------------------------------------
+    async def send(
+        self, context: Context, chat_id: int, reply: Reply, *, reply_to: Message | None = None
+    ) -> Message:
+        params = (
+            ReplyParameters(reply_to.message_id, allow_sending_without_reply=True)
+            if reply_to is not None and _is_group(reply_to.chat)
+            else None
+        )
+        if isinstance(reply, FileReply):
+            return await context.bot.send_document(
+                chat_id,
+                InputFile(reply.data, filename=reply.filename),
+                caption=file_caption(reply),
+                parse_mode=ParseMode.HTML,
+                reply_parameters=params,
+            )
+        out = render(reply)
+        return await context.bot.send_message(
+            chat_id,
+            out.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=out.markup,
+            link_preview_options=out.preview,
+            reply_parameters=params,
+        )
+
+    async def edit(self, context: Context, query: CallbackQuery, out: Outgoing) -> None:
+        """Edit the message whose button was pressed (a chat message or an inline-mode message)."""
+        markup: InlineKeyboardMarkup | None = out.markup
+        try:
+            if query.inline_message_id:
+                await context.bot.edit_message_text(
+                    out.text,
+                    inline_message_id=query.inline_message_id,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                    link_preview_options=out.preview,
+                )
+            elif query.message is not None:
+                await context.bot.edit_message_text(
+                    out.text,
+                    chat_id=query.message.chat.id,
+                    message_id=query.message.message_id,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                    link_preview_options=out.preview,
+                )
+        except BadRequest as exc:
+            if not _not_modified(exc):
+                raise
+
+    # -- commands ------------------------------------------------------------------------------
+    async def on_start(self, update: Update, context: Context) -> None:
+        message, chat = update.effective_message, update.effective_chat
+        if message is None or chat is None:
+            return
+        text = escape(WELCOME.format(username=context.bot.username or "this_bot"))
+        await context.bot.send_message(chat.id, text, parse_mode=ParseMode.HTML)
+
+    async def on_command(self, update: Update, context: Context) -> None:
+        message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+        if message is None or chat is None or user is None or not message.text:
+            return
+        head = message.text.split(maxsplit=1)[0]
+        addressed = "@" in head
+        if addressed and head.split("@", 1)[1].lower() != (context.bot.username or "").lower():
+            return  # a command for another bot in this group
+        await self.run_line(update, context, message.text, quiet=_is_group(chat) and not addressed)
+
+    async def on_private_text(self, update: Update, context: Context) -> None:
+        """In a private chat, plain text is a film lookup: no slash needed."""
+        message = update.effective_message
+        if message is None or not message.text:
+            return
+        await self.run_line(update, context, f"/film {message.text}", quiet=False)
+
+    async def run_line(self, update: Update, context: Context, text: str, *, quiet: bool) -> None:
+        message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+        assert message is not None and chat is not None and user is not None
+        registry = self.services.registry
+        resolved = registry.resolve_text(text)
+        if isinstance(resolved, Problem):
+            if not quiet:  # in groups, stay out of other bots' and people's commands
+                await self.send(context, chat.id, resolved, reply_to=message)
+            return
+        spec, args = resolved
+        actor = await self.actor(context, user, chat, check_admin=spec.admin_only)
+        reply = await registry.run(spec, CommandContext(actor=actor, services=self.services), args)
+        await self.send(context, chat.id, reply, reply_to=message)
+
+    # -- buttons -------------------------------------------------------------------------------
+    async def on_callback(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        data = callbacks.parse(query.data)
+        if data is None:
+            await query.answer(STALE_BUTTON, show_alert=True)
+            return
+        films = self.services.films
+        reply: Reply
+        if data.kind == "page":
+            text = query.message.text if isinstance(query.message, Message) else None
+            reply = await films.search(callbacks.full_query(data.query, text), page=data.page)
+        elif data.kind == "action":
+            reply = await self.run_action(context, query, data)
+        else:
+            reply = await films.card(data.film_id)
+        if isinstance(reply, Problem):
+            await query.answer(reply.message[:200], show_alert=True)
+            return
+        await query.answer()
+        if (data.kind == "open_new" and isinstance(reply, FilmCard)) or isinstance(reply, FileReply):
+            chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+            await self.send(context, chat_id, reply)
+            return
+        await self.edit(context, query, render(reply))
+
+    async def run_action(self, context: Context, query: CallbackQuery, data: callbacks.Callback) -> Reply:
+        """A reply's action button (Undo, Wrong film?), handled by the curation service when present."""
+        curation = self.services.extras.get("curation")
+        if curation is None:
+            return Problem("That button is not available here.", kind="not_found")
+        chat = query.message.chat if query.message is not None else None
+        user = query.from_user
+        is_admin = (
+            await self.admin.is_admin(context.bot, user.id, chat.id, chat.type)
+            if chat is not None
+            else self.admin.configured(user.id)
+        )
+        actor = Actor(
+            platform="telegram",
+            user_id=str(user.id),
+            chat_id=str(chat.id if chat is not None else user.id),
+            is_admin=is_admin,
+            display_name=user.full_name,
+        )
+        if data.action == "undo_remove":
+            result: Reply = await curation.undo_remove(actor, data.film_id)
+        else:
+            result = await curation.report_wrong_film(actor, data.film_id, "", None)
+        return result
+
+    # -- errors --------------------------------------------------------------------------------
+    async def on_error(self, update: object, context: Context) -> None:
+        """Log every failure with its context and tell the user; never stay silent."""
+        log.error("telegram update failed (%s)", describe(update), exc_info=context.error)
+        if not isinstance(update, Update):
+            return
+        if update.callback_query is not None:
+            try:
+                await update.callback_query.answer(APOLOGY, show_alert=True)
+                return
+            except TelegramError:
+                pass  # already answered: say it in the chat instead
+        if update.effective_chat is not None and update.effective_message is not None:
+            try:
+                await context.bot.send_message(update.effective_chat.id, APOLOGY)
+            except TelegramError as exc:
+                log.warning("could not send the apology: %s", exc)
+
+
+def describe(update: object) -> str:
+    """Command, chat and user of an update, for the log."""
+    if not isinstance(update, Update):
+        return repr(update)[:200]
+    parts: dict[str, Any] = {"update": update.update_id}
+    if update.effective_message is not None and update.effective_message.text:
+        parts["text"] = update.effective_message.text[:100]
+    if update.callback_query is not None:
+        parts["button"] = update.callback_query.data
+    if update.inline_query is not None:
+        parts["inline"] = update.inline_query.query[:100]
+    if update.effective_chat is not None:
+        parts["chat"] = update.effective_chat.id
+    if update.effective_user is not None:
+        parts["user"] = update.effective_user.id
+    return " ".join(f"{k}={v!r}" for k, v in parts.items())

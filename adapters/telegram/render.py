@@ -1,0 +1,214 @@
+"""Render any core Reply as a Telegram message: HTML text, an inline keyboard and link-preview options.
+
+Generic on purpose: a new command elsewhere in the core (movie nights, curation) returns one of the Reply
+types and is rendered here with no adapter change. Every string from the catalog or the user is escaped;
+every message fits Telegram's limits (see `html.compose`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+
+from adapters.telegram import callbacks
+from adapters.telegram.html import CAPTION_LIMIT, TEXT_LIMIT, Line, Span, compose, line, one_line, trim
+from bot.replies import FileReply, FilmCard, FilmChoice, FilmList, PollCard, Problem, Reply, Text
+
+BUTTON_CHARS = 60
+CAST_SHOWN = 6
+FIELD_CHARS = 300
+TITLE_CHARS = 256
+ITEM_CHARS = 200
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One message to send or to edit into: the HTML text, its keyboard and its link preview."""
+
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+    preview: LinkPreviewOptions = NO_PREVIEW
+
+
+def button_label(text: str) -> str:
+    return trim(one_line(text), BUTTON_CHARS) or "…"
+
+
+def choice_text(choice: FilmChoice) -> str:
+    label = choice.label
+    extra = [x for x in (choice.country,) if x]
+    if choice.matched_title and choice.matched_title not in label:
+        extra.append(f"matched: {choice.matched_title}")
+    return f"{label} — {', '.join(extra)}" if extra else label
+
+
+def _facts(card: FilmCard) -> str:
+    parts = [
+        ", ".join(card.genres) if card.genres else None,
+        card.runtime_text,
+        card.country,
+        card.content_rating,
+    ]
+    return trim(" · ".join(p for p in parts if p), FIELD_CHARS)
+
+
+def _people(label: str, names: tuple[str, ...] | list[str], more: int = 0) -> Line:
+    text = ", ".join(names) + (f" and {more} more" if more else "")
+    return line(Span(f"{label}: ", "b"), trim(text, FIELD_CHARS))
+
+
+def card_lines(card: FilmCard) -> tuple[list[Line], int | None]:
+    """The card as lines of spans, and the index of the synopsis line (the one to trim)."""
+    lines: list[Line] = [line(Span(trim(one_line(card.heading), TITLE_CHARS), "b"))]
+    if card.original_title and card.original_title != card.title:
+        lines.append(line(Span(trim(one_line(card.original_title), TITLE_CHARS), "i")))
+    if card.matched_title:
+        lines.append(line(f"matched: {trim(one_line(card.matched_title), TITLE_CHARS)}"))
+    if facts := _facts(card):
+        lines.append(line(facts))
+    if card.rating is not None or card.votes:
+        rating = f"★ {card.rating:.1f}/10" if card.rating is not None else "★"
+        lines.append(line(rating + (f" · {card.votes:,} votes" if card.votes else "")))
+    if card.release_date:
+        lines.append(line(Span("Released: ", "b"), card.release_date))
+    if card.directors:
+        lines.append(_people("Director", card.directors))
+    if card.cast:
+        shown = [f"{c.name} ({c.character})" if c.character else c.name for c in card.cast[:CAST_SHOWN]]
+        lines.append(_people("Cast", shown, max(len(card.cast) - CAST_SHOWN, 0)))
+    flexible = None
+    if card.synopsis and card.synopsis.strip():
+        lines.append(())
+        flexible = len(lines)
+        lines.append(line(" ".join(card.synopsis.split())))
+    if card.notice:
+        lines.append(())
+        lines.append(line(Span(trim(one_line(card.notice), FIELD_CHARS), "i")))
+    return lines, flexible
+
+
+def card_buttons(card: FilmCard, *, with_others: bool = True) -> InlineKeyboardMarkup:
+    links = [InlineKeyboardButton("▶ Trailer", url=card.trailer_url)]
+    if card.info_url:
+        links.append(InlineKeyboardButton("More", url=card.info_url))
+    rows = [links]
+    if with_others:
+        for other in card.others[:6]:
+            label = button_label(f"↪ {other.label}")
+            rows.append([InlineKeyboardButton(label, callback_data=callbacks.open_card(other.film_id))])
+    return InlineKeyboardMarkup(rows)
+
+
+def card_preview(card: FilmCard) -> LinkPreviewOptions:
+    if card.poster_url:
+        return LinkPreviewOptions(url=card.poster_url, prefer_large_media=True, show_above_text=True)
+    return NO_PREVIEW
+
+
+def render_card(
+    card: FilmCard, *, limit: int = TEXT_LIMIT, raw_limit: int | None = None, with_others: bool = True
+) -> Outgoing:
+    lines, flexible = card_lines(card)
+    text = compose(lines, limit=limit, flexible=flexible, raw_limit=raw_limit)
+    return Outgoing(text, card_buttons(card, with_others=with_others), card_preview(card))
+
+
+def render_list(films: FilmList) -> Outgoing:
+    lines: list[Line] = [line(Span(trim(one_line(films.heading), TEXT_LIMIT // 4), "b"))]
+    start = 1 + films.page * _page_size(films)
+    for n, item in enumerate(films.items, start=start):
+        lines.append(line(f"{n}. {trim(one_line(choice_text(item)), ITEM_CHARS)}"))
+    if films.pages > 1:
+        lines.append(line(Span(f"Page {films.page + 1} of {films.pages} · {films.total} films", "i")))
+    if films.hint:
+        lines.append(line(Span(trim(one_line(films.hint), FIELD_CHARS), "i")))
+    rows: list[list[InlineKeyboardButton]] = []
+    new_message = films.kind == "results"
+    for n, item in enumerate(films.items, start=start):
+        label = button_label(f"{n}. {item.label}" if new_message else item.label)
+        data = callbacks.open_card(item.film_id, new_message=new_message)
+        rows.append([InlineKeyboardButton(label, callback_data=data)])
+    if films.kind == "results" and films.pages > 1:
+        nav = []
+        if films.page > 0:
+            nav.append(InlineKeyboardButton("◀", callback_data=callbacks.page(films.page - 1, films.query)))
+        if films.page < films.pages - 1:
+            nav.append(InlineKeyboardButton("▶", callback_data=callbacks.page(films.page + 1, films.query)))
+        rows.append(nav)
+    return Outgoing(compose(lines), InlineKeyboardMarkup(rows) if rows else None)
+
+
+def _page_size(films: FilmList) -> int:
+    """Items per page, inferred exactly: every page but the last is full, so on the last page the earlier
+    pages hold `total - len(items)` films between them."""
+    if films.page <= 0:
+        return len(films.items)
+    if films.page < films.pages - 1:
+        return len(films.items)
+    return max((films.total - len(films.items)) // films.page, 1)
+
+
+def render_poll(poll: PollCard) -> Outgoing:
+    """A movie-night vote as text (native polls are sent by the movie-night work with `poll_args`)."""
+    lines: list[Line] = [line(Span(one_line(poll.question), "b"))]
+    lines.extend(line(f"{n}. {trim(one_line(o.label), ITEM_CHARS)}") for n, o in enumerate(poll.options, 1))
+    if poll.closes_at_iso:
+        lines.append(line(Span(f"Closes at {poll.closes_at_iso}", "i")))
+    return Outgoing(compose(lines))
+
+
+def render_problem(problem: Problem) -> Outgoing:
+    lines: list[Line] = [line(trim(one_line(problem.message), TEXT_LIMIT // 2))]
+    if problem.hint:
+        lines.append(line(Span(trim(one_line(problem.hint), TEXT_LIMIT // 4), "i")))
+    return Outgoing(compose(lines))
+
+
+def render_text(text: Text) -> Outgoing:
+    lines: list[Line] = []
+    if text.title:
+        lines.append(line(Span(trim(one_line(text.title), TITLE_CHARS), "b")))
+    lines.extend(line(part) for part in text.body.split("\n"))
+    rows = [
+        [InlineKeyboardButton(button_label(a.label), callback_data=callbacks.action(a.kind, a.film_id))]
+        for a in text.actions
+    ]
+    markup = InlineKeyboardMarkup(rows) if rows else None
+    return Outgoing(compose(lines, flexible=len(lines) - 1 if len(lines) > 1 else None), markup)
+
+
+def file_caption(reply: FileReply) -> str:
+    """The caption of an uploaded file (1024 visible characters at most), or its name."""
+    return compose(
+        [line(trim(one_line(reply.caption or reply.filename), CAPTION_LIMIT))], limit=CAPTION_LIMIT
+    )
+
+
+def render(reply: Reply) -> Outgoing:
+    if isinstance(reply, FilmCard):
+        return render_card(reply)
+    if isinstance(reply, FilmList):
+        return render_list(reply)
+    if isinstance(reply, PollCard):
+        return render_poll(reply)
+    if isinstance(reply, Problem):
+        return render_problem(reply)
+    if isinstance(reply, Text):
+        return render_text(reply)
+    if isinstance(reply, FileReply):  # only when editing a message: files are sent by `send`
+        return Outgoing(compose([line(f"📎 {reply.filename}")]))
+    raise TypeError(f"unknown reply {type(reply).__name__}")
+
+
+def poll_args(poll: PollCard) -> dict[str, object]:
+    """Keyword arguments for `Bot.send_poll` within Telegram's limits (question 1-300, 2-12 options of
+    1-100 characters, non-anonymous so votes arrive as `poll_answer` updates)."""
+    options = [trim(one_line(o.label), 100) or "…" for o in poll.options[:12]]
+    return {
+        "question": trim(one_line(poll.question), 300) or "Vote",
+        "options": options,
+        "is_anonymous": False,
+        "allows_multiple_answers": poll.multiple,
+    }

@@ -1,0 +1,44 @@
+"""Run the Telegram bot until `stop` is set: long polling by default, a webhook when one is configured."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from urllib.parse import urlsplit
+
+from telegram.ext import Application
+
+from adapters.telegram.app import ALLOWED_UPDATES, build_application
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+
+async def run_telegram(services: Services, stop: asyncio.Event, *, app: Application | None = None) -> None:  # type: ignore[type-arg]
+    """Start, serve until `stop` is set, then shut down cleanly (acknowledging the updates handled)."""
+    settings = services.settings.telegram
+    app = app or build_application(services)
+    async with app:  # initialize (getMe, command menu) ... shutdown
+        updater = app.updater
+        assert updater is not None
+        await app.start()
+        if settings.webhook_url:
+            secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+            await updater.start_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+                webhook_url=settings.webhook_url,
+                secret_token=secret,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+            log.info("telegram bot @%s receiving updates by webhook", app.bot.username)
+        else:
+            await updater.start_polling(timeout=settings.poll_timeout, allowed_updates=ALLOWED_UPDATES)
+            log.info("telegram bot @%s polling for updates", app.bot.username)
+        try:
+            await stop.wait()
+        finally:
+            await updater.stop()
+            await app.stop()
+    log.info("telegram bot stopped")
