@@ -1,0 +1,84 @@
+"""The Discord client: intents, sharding, the command tree built from the registry, persistent components.
+
+`build_client(services)` is what the runner, `filmbot discord sync`, the tests and the benchmark all use, so
+they exercise the same object. Only the `guilds` intent is asked for (no privileged intents): everything the
+bot does arrives as interactions. With `DISCORD__SHARD_COUNT` / `DISCORD__SHARD_IDS` set the client is an
+`AutoShardedClient`; several processes (each with its own shard ids) can share one database, because
+components keep their state in custom_ids and the search index follows the catalog version.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from adapters.discord.components import DYNAMIC_ITEMS
+from adapters.discord.handlers import Handlers, where
+from adapters.discord.slash import Autocomplete, GenreCache, SlashBuilder, install
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+
+def intents() -> discord.Intents:
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    return wanted
+
+
+class FilmbotTree(app_commands.CommandTree[Any]):
+    """Logs every command error with context and answers it; the user never sees silence."""
+
+    async def on_error(self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError) -> None:
+        cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        log.error("slash command failed (%s)", where(interaction), exc_info=cause)
+        await interaction.client.controller.apologise(interaction)
+
+
+class _Filmbot:
+    """What both client classes add: services, handlers, the tree, dynamic items."""
+
+    services: Services
+    controller: Handlers
+    autocomplete: Autocomplete
+    tree: FilmbotTree
+
+    def _setup_filmbot(self, client: discord.Client, services: Services) -> None:
+        self.services = services
+        self.controller = Handlers(services)
+        self.autocomplete = Autocomplete(services.films, GenreCache(services.films))
+        self.tree = FilmbotTree(client)
+        install(self.tree, SlashBuilder(services.registry, self.controller, self.autocomplete))
+        client.add_dynamic_items(*DYNAMIC_ITEMS)
+
+    async def on_ready(self) -> None:
+        user = getattr(self, "user", None)
+        log.info("discord: logged in as %s", user)
+
+
+class FilmbotClient(_Filmbot, discord.Client):
+    def __init__(self, services: Services, **options: Any) -> None:
+        super().__init__(intents=intents(), **options)
+        self._setup_filmbot(self, services)
+
+
+class ShardedFilmbotClient(_Filmbot, discord.AutoShardedClient):
+    def __init__(self, services: Services, **options: Any) -> None:
+        super().__init__(intents=intents(), **options)
+        self._setup_filmbot(self, services)
+
+
+def build_client(services: Services, **options: Any) -> FilmbotClient | ShardedFilmbotClient:
+    """A ready-to-start client. Sharding comes from settings unless `shard_count`/`shard_ids` are passed."""
+    settings = services.settings.discord
+    options.setdefault("shard_count", settings.shard_count)
+    options.setdefault("shard_ids", settings.shard_ids)
+    options.setdefault("allowed_mentions", discord.AllowedMentions.none())
+    if options["shard_count"] is None and options["shard_ids"] is None:
+        options.pop("shard_count")
+        options.pop("shard_ids")
+        return FilmbotClient(services, **options)
+    return ShardedFilmbotClient(services, **options)

@@ -1,0 +1,174 @@
+"""Buttons and select menus that survive restarts: everything they need is in their custom_id.
+
+Each is a `discord.ui.DynamicItem` with a custom_id template, registered once with `add_dynamic_items`, so a
+click on a message sent by an earlier process (or another shard) is understood with no per-process state.
+The invoker's user id travels in the custom_id (`0` = anyone) so only they can use their picker; the film id
+or the page and a compact form of the query travel with it. Every id stays within Discord's 100 characters.
+
+Clicks are handed to the client's `controller` (adapters/discord/handlers.py), so this module holds no logic.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import discord
+
+from adapters.discord.text import plain
+from bot.replies import FilmChoice
+
+CUSTOM_ID_MAX = 100
+LABEL_MAX = 100  # select option label / description
+BUTTON_LABEL_MAX = 80
+SELECT_OPTIONS_MAX = 25
+
+
+class Controller(Protocol):
+    """What a click needs from the adapter (implemented by handlers.Handlers)."""
+
+    async def open_film(self, interaction: discord.Interaction[Any], owner: int, film_id: int) -> None: ...
+
+    async def open_page(
+        self, interaction: discord.Interaction[Any], owner: int, page: int, query: str, cut: bool
+    ) -> None: ...
+
+
+def controller(interaction: discord.Interaction[Any]) -> Controller:
+    ctl: Controller = interaction.client.controller
+    return ctl
+
+
+def pick_id(owner: int) -> str:
+    return f"fb:pick:{owner}"
+
+
+def film_id_of(owner: int, film_id: int) -> str:
+    return f"fb:film:{owner}:{film_id}"
+
+
+def page_id(owner: int, page: int, query: str) -> str:
+    """`fb:page:<owner>:<page>:=<query>`; `~` instead of `=` marks a query cut to fit 100 characters."""
+    head = f"fb:page:{owner}:{page}:"
+    room = CUSTOM_ID_MAX - len(head) - 1
+    if len(query) <= room:
+        return f"{head}={query}"
+    return f"{head}~{query[:room]}"
+
+
+class PickSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"fb:pick:(?P<owner>\d{1,20})"):
+    """Choose one film of a list; the option value is the film id."""
+
+    def __init__(self, owner: int, choices: Sequence[FilmChoice], placeholder: str = "Choose a film") -> None:
+        options = [
+            discord.SelectOption(
+                label=plain(choice_label(c), LABEL_MAX) or f"#{c.film_id}",
+                value=str(c.film_id),
+                description=plain(choice_detail(c), LABEL_MAX) or None,
+            )
+            for c in _unique(choices)[:SELECT_OPTIONS_MAX]
+        ]
+        super().__init__(discord.ui.Select(custom_id=pick_id(owner), placeholder=placeholder, options=options, row=1))
+        self.owner = owner
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> PickSelect:
+        return cls(int(match["owner"]), ())
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        values = self.item.values
+        film_id = int(values[0]) if values and values[0].isdigit() else 0
+        await controller(interaction).open_film(interaction, self.owner, film_id)
+
+
+class FilmButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fb:film:(?P<owner>\d{1,20}):(?P<film>\d{1,19})"
+):
+    """One button per near miss ("did you mean"): opens that film's card in place."""
+
+    def __init__(self, owner: int, film_id: int, label: str = "Open") -> None:
+        super().__init__(
+            discord.ui.Button(
+                style=discord.ButtonStyle.secondary,
+                label=plain(label, BUTTON_LABEL_MAX) or "Open",
+                custom_id=film_id_of(owner, film_id),
+            )
+        )
+        self.owner = owner
+        self.film_id = film_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> FilmButton:
+        return cls(int(match["owner"]), int(match["film"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await controller(interaction).open_film(interaction, self.owner, self.film_id)
+
+
+class PageButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=re.compile(r"fb:page:(?P<owner>\d{1,20}):(?P<page>-?\d{1,6}):(?P<cut>[=~])(?P<query>.*)", re.S),
+):
+    """◀ / ▶ on a search result list: edits the same message to another page."""
+
+    def __init__(self, owner: int, page: int, query: str, *, forward: bool, disabled: bool = False) -> None:
+        super().__init__(
+            discord.ui.Button(
+                style=discord.ButtonStyle.primary,
+                label="▶" if forward else "◀",
+                custom_id=page_id(owner, page, query),
+                disabled=disabled,
+                row=0,
+            )
+        )
+        self.owner = owner
+        self.page = page
+        self.query = query
+        self.cut = False
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> PageButton:
+        button = cls(int(match["owner"]), int(match["page"]), "", forward=True)
+        button.query = match["query"]
+        button.cut = match["cut"] == "~"
+        return button
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await controller(interaction).open_page(interaction, self.owner, self.page, self.query, self.cut)
+
+
+DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (PickSelect, FilmButton, PageButton)
+
+
+def choice_label(choice: FilmChoice) -> str:
+    return f"{choice.title} ({choice.year})" if choice.year else choice.title
+
+
+def choice_detail(choice: FilmChoice) -> str:
+    """What tells same-titled films apart: native title, country, the title that matched."""
+    parts = []
+    if choice.original_title and choice.original_title != choice.title:
+        parts.append(choice.original_title)
+    if choice.country:
+        parts.append(choice.country)
+    if choice.matched_title and choice.matched_title not in parts:
+        parts.append(f"matched: {choice.matched_title}")
+    return " · ".join(parts)
+
+
+def _unique(choices: Sequence[FilmChoice]) -> list[FilmChoice]:
+    """Select option values must be unique."""
+    seen: set[int] = set()
+    out = []
+    for c in choices:
+        if c.film_id not in seen:
+            seen.add(c.film_id)
+            out.append(c)
+    return out

@@ -1,0 +1,145 @@
+"""What the Discord adapter does with an interaction: Actor + args -> one core call -> render -> one reply.
+
+Slash commands, picker selects, "did you mean" buttons and pagers all end here. Rules kept in one place:
+- Work that may be slow (the database) is deferred after `DEFER_AFTER` seconds, well inside Discord's 3 s,
+  so a fast answer costs one request and a slow one never shows "This interaction failed".
+- Every send uses `AllowedMentions.none()`; Problems are ephemeral.
+- Our own errors are logged with context and answered with a short apology (a follow-up if already answered).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
+
+import discord
+
+from adapters.discord.render import render
+from bot.commands import Actor, CommandContext, CommandSpec
+from bot.replies import Problem, Reply
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+DEFER_AFTER = 1.5
+APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
+T = TypeVar("T")
+
+
+def actor_of(interaction: discord.Interaction[Any], services: Services) -> Actor:
+    """Admin = Manage Server in this server, or a user/role id listed in the Discord settings."""
+    settings = services.settings.discord
+    user = interaction.user
+    is_admin = bool(interaction.guild_id) and interaction.permissions.manage_guild
+    is_admin = is_admin or user.id in settings.admin_user_ids
+    if not is_admin and settings.admin_role_ids and isinstance(user, discord.Member):
+        is_admin = any(role.id in settings.admin_role_ids for role in user.roles)
+    chat = interaction.channel_id or interaction.guild_id or user.id
+    return Actor(
+        platform="discord",
+        user_id=str(user.id),
+        chat_id=str(chat),
+        is_admin=is_admin,
+        display_name=user.display_name,
+    )
+
+
+def where(interaction: discord.Interaction[Any]) -> str:
+    """Context for log lines: which command or component, who, where."""
+    what = interaction.command.qualified_name if interaction.command else None
+    if what is None and isinstance(interaction.data, Mapping):
+        what = interaction.data.get("custom_id") or interaction.data.get("name")
+    return (
+        f"interaction={interaction.id} type={interaction.type.name} what={what!r} "
+        f"user={interaction.user.id} guild={interaction.guild_id} channel={interaction.channel_id}"
+    )
+
+
+class Handlers:
+    """The adapter's behaviour, shared by the command tree and the persistent components."""
+
+    def __init__(self, services: Services, *, defer_after: float = DEFER_AFTER) -> None:
+        self.services = services
+        self.defer_after = defer_after
+
+    async def run_command(
+        self,
+        interaction: discord.Interaction[Any],
+        spec: CommandSpec,
+        raw_args: Mapping[str, Any],
+        ephemeral: bool,
+    ) -> None:
+        ctx = CommandContext(actor=actor_of(interaction, self.services), services=self.services)
+        reply = await self._in_time(
+            self.services.registry.run(spec, ctx, raw_args),
+            lambda: interaction.response.defer(thinking=True, ephemeral=ephemeral),
+        )
+        await self.send(interaction, reply, ephemeral=ephemeral)
+
+    async def open_film(self, interaction: discord.Interaction[Any], owner: int, film_id: int) -> None:
+        """A picker choice or a "did you mean" button: edit the list into the film's card."""
+        if not await self._owner_only(interaction, owner):
+            return
+        reply = await self._in_time(self.services.films.card(film_id), interaction.response.defer)
+        await self.replace(interaction, reply, owner)
+
+    async def open_page(
+        self, interaction: discord.Interaction[Any], owner: int, page: int, query: str, cut: bool
+    ) -> None:
+        """◀ / ▶: the same search, another page, in the same message (a cut query pages on its prefix)."""
+        if not await self._owner_only(interaction, owner):
+            return
+        reply = await self._in_time(self.services.films.search(query, page=max(page, 0)), interaction.response.defer)
+        await self.replace(interaction, reply, owner)
+
+    async def send(self, interaction: discord.Interaction[Any], reply: Reply, *, ephemeral: bool) -> None:
+        out = render(reply, owner=interaction.user.id, now=self.services.clock())
+        ephemeral = ephemeral or out.ephemeral
+        if not interaction.response.is_done():
+            await interaction.response.send_message(**out.send_kwargs(), ephemeral=ephemeral)
+        elif out.poll is not None:
+            await interaction.followup.send(**out.send_kwargs(), ephemeral=ephemeral)
+        else:
+            await interaction.edit_original_response(**out.edit_kwargs())
+
+    async def replace(self, interaction: discord.Interaction[Any], reply: Reply, owner: int) -> None:
+        """Edit the component's message into `reply`; a Problem goes to the clicker alone."""
+        out = render(reply, owner=owner, now=self.services.clock())
+        if isinstance(reply, Problem):
+            await self._tell(interaction, out.content or APOLOGY)
+        elif interaction.response.is_done():
+            await interaction.edit_original_response(**out.edit_kwargs())
+        else:
+            await interaction.response.edit_message(**out.edit_kwargs())
+
+    async def apologise(self, interaction: discord.Interaction[Any]) -> None:
+        if interaction.type is discord.InteractionType.autocomplete:
+            return
+        try:
+            await self._tell(interaction, APOLOGY)
+        except discord.HTTPException:
+            log.exception("could not apologise (%s)", where(interaction))
+
+    async def _owner_only(self, interaction: discord.Interaction[Any], owner: int) -> bool:
+        if owner and interaction.user.id != owner:
+            await self._tell(interaction, f"This menu is for <@{owner}>. Run the command yourself to get your own.")
+            return False
+        return True
+
+    async def _tell(self, interaction: discord.Interaction[Any], text: str) -> None:
+        """A short message only the user sees: the response if still open, else a follow-up."""
+        kwargs: dict[str, Any] = {"ephemeral": True, "allowed_mentions": discord.AllowedMentions.none()}
+        if interaction.response.is_done():
+            await interaction.followup.send(text, **kwargs)
+        else:
+            await interaction.response.send_message(text, **kwargs)
+
+    async def _in_time(self, work: Awaitable[T], defer: Callable[[], Awaitable[Any]]) -> T:
+        """Await `work`; if it is not done within `defer_after`, acknowledge the interaction meanwhile."""
+        task = asyncio.ensure_future(work)
+        done, _ = await asyncio.wait({task}, timeout=self.defer_after)
+        if not done:
+            await defer()
+        return await task

@@ -1,0 +1,215 @@
+"""Render any core Reply as a Discord message: embeds, link buttons, pickers, pagers, native polls.
+
+Every limit holds by construction (title 256, description 4096, field 256/1024, 25 fields, footer 2048,
+6000 in all; content 2000; custom_id 100; select label 100; poll 10 answers of 55, question 300), and all
+user or catalog text is escaped before it is trimmed. New registry commands need no change here: whatever
+Reply type they return is rendered generically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import discord
+
+from adapters.discord.components import FilmButton, PageButton, PickSelect, choice_detail, choice_label
+from adapters.discord.text import md, plain
+from bot.replies import FilmCard, FilmChoice, FilmList, PollCard, Problem, Reply, Text
+
+COLOUR = discord.Colour(0xE5A00D)
+PROBLEM_COLOUR = discord.Colour(0xD9534F)
+TITLE_MAX = 256
+DESCRIPTION_MAX = 4096
+SYNOPSIS_MAX = 1500
+FIELD_VALUE_MAX = 1024
+FIELD_SHORT_MAX = 300
+FOOTER_MAX = 2048
+CONTENT_MAX = 2000
+CAST_SHOWN = 6
+POLL_QUESTION_MAX = 300
+POLL_ANSWER_MAX = 55
+POLL_ANSWERS_MAX = 10
+POLL_HOURS_MAX = 768
+POLL_HOURS_DEFAULT = 24
+
+
+@dataclass
+class Outgoing:
+    """One message to send or edit into. `ephemeral` is a wish; Problems always ask for it."""
+
+    content: str | None = None
+    embeds: list[discord.Embed] = field(default_factory=list)
+    view: discord.ui.View | None = None
+    poll: discord.Poll | None = None
+    ephemeral: bool = False
+
+    def send_kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "content": self.content,
+            "embeds": self.embeds,
+            "allowed_mentions": discord.AllowedMentions.none(),
+        }
+        if self.view is not None:
+            kwargs["view"] = self.view
+        if self.poll is not None:
+            kwargs["poll"] = self.poll
+        return kwargs
+
+    def edit_kwargs(self) -> dict[str, Any]:
+        """Replacing a message: clear what the new reply lacks (content, embeds, components)."""
+        return {
+            "content": self.content,
+            "embeds": self.embeds,
+            "view": self.view,
+            "allowed_mentions": discord.AllowedMentions.none(),
+        }
+
+
+def render(reply: Reply, *, owner: int = 0, now: dt.datetime | None = None) -> Outgoing:
+    """`owner` is the invoker's user id, baked into pickers so only they can use them (0 = anyone)."""
+    if isinstance(reply, FilmCard):
+        return Outgoing(embeds=[card_embed(reply)], view=card_view(reply, owner))
+    if isinstance(reply, FilmList):
+        return render_list(reply, owner)
+    if isinstance(reply, Problem):
+        text = "⚠️ " + md(reply.message, 1500)
+        if reply.hint:
+            text += "\n" + md(reply.hint, 400)
+        return Outgoing(content=text, ephemeral=True)
+    if isinstance(reply, Text):
+        embed = discord.Embed(description=md(reply.body, DESCRIPTION_MAX), colour=COLOUR)
+        if reply.title:
+            embed.title = md(reply.title, TITLE_MAX)
+        return Outgoing(embeds=[embed])
+    if isinstance(reply, PollCard):
+        return render_poll(reply, now or discord.utils.utcnow())
+    raise TypeError(f"no Discord rendering for {type(reply).__name__}")
+
+
+def card_embed(card: FilmCard) -> discord.Embed:
+    embed = discord.Embed(title=md(card.heading, TITLE_MAX), colour=COLOUR, url=card.info_url or None)
+    lines = []
+    if card.original_title and card.original_title != card.title:
+        lines.append(f"**{md(card.original_title, 300)}**")
+    if card.notice:
+        lines.append(f"*{md(card.notice, 300)}*")
+    if card.synopsis:
+        lines.append(md(card.synopsis, SYNOPSIS_MAX))
+    if lines:
+        embed.description = "\n\n".join(lines)
+    facts: list[tuple[str, str | None]] = [
+        ("Year", str(card.year) if card.year else None),
+        ("Genres", ", ".join(card.genres) if card.genres else None),
+        ("Runtime", card.runtime_text),
+        ("Country", card.country),
+        ("Rating", _rating(card)),
+        ("Certificate", card.content_rating),
+        ("Director", ", ".join(card.directors) if card.directors else None),
+    ]
+    for name, value in facts:
+        if value:
+            embed.add_field(name=name, value=md(value, FIELD_SHORT_MAX), inline=True)
+    if card.cast:
+        shown = [f"{c.name} ({c.character})" if c.character else c.name for c in card.cast[:CAST_SHOWN]]
+        more = f" and {len(card.cast) - CAST_SHOWN} more" if len(card.cast) > CAST_SHOWN else ""
+        embed.add_field(name="Cast", value=md(", ".join(shown) + more, FIELD_SHORT_MAX), inline=False)
+    if card.alt_titles:
+        embed.add_field(name="Also known as", value=md(", ".join(card.alt_titles), FIELD_SHORT_MAX), inline=False)
+    if card.poster_url:
+        embed.set_thumbnail(url=card.poster_url)
+    footer = f"matched: {card.matched_title}" if card.matched_title else None
+    if footer:
+        embed.set_footer(text=plain(footer, 200))
+    return embed
+
+
+def _rating(card: FilmCard) -> str | None:
+    if card.rating is None and not card.votes:
+        return None
+    text = f"★ {card.rating:.1f}/10" if card.rating is not None else "★"
+    return text + (f" ({card.votes:,} votes)" if card.votes else "")
+
+
+def card_view(card: FilmCard, owner: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(discord.ui.Button(label="Trailer", url=card.trailer_url, emoji="▶️", row=0))
+    if card.info_url:
+        view.add_item(discord.ui.Button(label="More", url=card.info_url, row=0))
+    if card.others:
+        view.add_item(PickSelect(owner, card.others, placeholder="Other films with this title"))
+    return view
+
+
+def list_lines(items: tuple[FilmChoice, ...], budget: int = DESCRIPTION_MAX) -> str:
+    """Numbered lines, as many as fit the budget (each line is escaped and trimmed on its own)."""
+    lines: list[str] = []
+    used = 0
+    for n, item in enumerate(items, start=1):
+        detail = choice_detail(item)
+        line = f"{n}. **{md(choice_label(item), 150)}**"
+        if detail:
+            line += f" — {md(detail, 150)}"
+        if used + len(line) + 1 > budget:
+            break
+        lines.append(line)
+        used += len(line) + 1
+    return "\n".join(lines)
+
+
+def render_list(films: FilmList, owner: int) -> Outgoing:
+    heading = md(films.heading, TITLE_MAX)
+    hint = md(films.hint, 300) if films.hint else None
+    if films.kind == "miss":
+        content = heading + (f"\n{hint}" if hint else "")
+        view = None
+        if films.items:
+            view = discord.ui.View(timeout=None)
+            for item in films.items[:5]:
+                view.add_item(FilmButton(owner, item.film_id, choice_label(item)))
+        return Outgoing(content=content, view=view)
+    embed = discord.Embed(title=heading, colour=COLOUR)
+    embed.description = list_lines(films.items) or None
+    view = discord.ui.View(timeout=None)
+    if films.items:
+        placeholder = "Which one?" if films.kind == "did_you_mean" else "Open a film"
+        view.add_item(PickSelect(owner, films.items, placeholder=placeholder))
+    if films.kind == "results" and films.pages > 1:
+        embed.set_footer(text=plain(f"Page {films.page + 1} of {films.pages} · {films.total} films", 100))
+        view.add_item(PageButton(owner, films.page - 1, films.query, forward=False, disabled=films.page <= 0))
+        view.add_item(
+            PageButton(owner, films.page + 1, films.query, forward=True, disabled=films.page >= films.pages - 1)
+        )
+    if hint:
+        embed.add_field(name="Tip", value=hint, inline=False)
+    return Outgoing(embeds=[embed], view=view if view.children else None)
+
+
+def render_poll(poll: PollCard, now: dt.datetime) -> Outgoing:
+    """A native poll when Discord can hold it; otherwise a numbered list."""
+    if poll.native and 1 <= len(poll.options) <= POLL_ANSWERS_MAX:
+        native = discord.Poll(
+            question=plain(poll.question, POLL_QUESTION_MAX) or "Vote",
+            duration=dt.timedelta(hours=_poll_hours(poll.closes_at_iso, now)),
+            multiple=poll.multiple,
+        )
+        for option in poll.options:
+            native.add_answer(text=plain(option.label, POLL_ANSWER_MAX) or f"#{option.film_id}")
+        return Outgoing(poll=native)
+    embed = discord.Embed(title=md(poll.question, TITLE_MAX), colour=COLOUR)
+    embed.description = md("\n".join(f"{n}. {o.label}" for n, o in enumerate(poll.options, start=1)), DESCRIPTION_MAX)
+    return Outgoing(embeds=[embed])
+
+
+def _poll_hours(closes_at_iso: str | None, now: dt.datetime) -> int:
+    if not closes_at_iso:
+        return POLL_HOURS_DEFAULT
+    try:
+        closes = dt.datetime.fromisoformat(closes_at_iso)
+    except ValueError:
+        return POLL_HOURS_DEFAULT
+    if closes.tzinfo is None:
+        closes = closes.replace(tzinfo=dt.UTC)
+    hours = -(-(closes - now).total_seconds() // 3600)
+    return int(min(max(hours, 1), POLL_HOURS_MAX))

@@ -1,0 +1,35 @@
+"""Run the Discord bot until `stop` is set: the gateway connection for interactions, nothing else.
+
+Slash commands are not synced here (that is `filmbot discord sync`): syncing on every start is rate-limited by
+Discord and would race between shards or processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from adapters.discord.client import build_client
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+
+async def run_discord(services: Services, stop: asyncio.Event) -> None:
+    token = services.settings.discord.token
+    if token is None:
+        raise RuntimeError("DISCORD__TOKEN is not set")
+    client = build_client(services)
+    async with client:
+        runner = asyncio.create_task(client.start(token.get_secret_value()), name="discord-client")
+        stopper = asyncio.create_task(stop.wait(), name="discord-stop")
+        done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if runner in done:
+            stopper.cancel()
+            runner.result()  # a login failure or a fatal gateway error surfaces here
+            return
+        log.info("discord: stopping")
+        await client.close()
+        with contextlib.suppress(asyncio.CancelledError):
+            await runner

@@ -1,0 +1,48 @@
+"""Fixtures: a real Services on a temp SQLite catalog, an offline Discord, the real client built by the adapter.
+
+Every request the bot makes is checked against Discord's OpenAPI spec when ../shared is present (otherwise
+the tests still run, without that referee); any violation fails the test that caused it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters.discord.testing import FakeDiscord
+from bot.services import Services
+from tests.specs.discord_spec import SPEC_PATH, DiscordSpec
+from tests.support.catalog import make_services
+
+
+def spec_validator() -> Any:
+    if not SPEC_PATH.exists():
+        return None
+    spec = DiscordSpec.load()
+    return lambda method, path, body, query: spec.check(method, path, body, query)
+
+
+@pytest.fixture
+async def services(tmp_path: Path) -> AsyncIterator[Services]:
+    built = await make_services(tmp_path)
+    try:
+        yield built
+    finally:
+        await built.db.dispose()
+
+
+@pytest.fixture
+def fake() -> Any:
+    discord_fake = FakeDiscord(validator=spec_validator())
+    with discord_fake.installed():
+        yield discord_fake
+    assert discord_fake.violations == [], "requests Discord would reject:\n" + "\n".join(discord_fake.violations)
+
+
+@pytest.fixture
+async def bot(fake: FakeDiscord, services: Services) -> AsyncIterator[Any]:
+    async with fake.running(services) as client:
+        yield client
