@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import gc
 import gzip
+import itertools
 import json
 import random
 import statistics
@@ -162,9 +163,7 @@ def recall(queries: list[Query], results: list[list[int]], ids: dict[str, int], 
 
 
 def report(args: argparse.Namespace) -> dict[str, Any]:
-    records = list(read_records(Path(args.catalog)))
-    if args.films is not None:
-        records = records[: args.films]
+    records = list(itertools.islice(read_records(Path(args.catalog)), args.films))
     docs, ids = load_catalog(records)
     queries = load_queries(Path(args.queries), ids, args.limit)
     index, build_s, index_mb = measure_build(docs, args.memory)

@@ -9,8 +9,8 @@ only has to be consistent, not linguistically perfect. The steps, in order:
 - "&" -> "and", "#7" -> "no 7"; apostrophes vanish ("Schindler's" -> "schindlers"); any other
   punctuation or symbol becomes a space; runs of spaces collapse.
 - Tokens: "number"/"nr"/"num" -> "no"; roman numerals II..XX -> arabic ("Rocky IV" == "Rocky 4").
-- A leading English article is dropped when more words follow ("The Matrix" -> "matrix"), so
-  "matrix" finds it and prefix typing works with or without the article.
+- Leading articles are kept (they tell "The Spin Cycle" from "Spin Cycle"); `without_article` gives
+  the variant the index also files a title under, so "matrix" still finds "The Matrix".
 
 Han, kana and Hangul are kept as they are (they carry the meaning); the search index works on
 character n-grams, which need no word boundaries.
@@ -22,7 +22,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["normalize_title", "strip_control"]
+__all__ = ["normalize_title", "strip_control", "without_article"]
 
 _APOSTROPHES = "'’‘`´ʼʹ′"
 _ROMAN = {
@@ -85,20 +85,20 @@ def normalize_title(text: str) -> str:
     """Return the comparable form of a title or query ("" when nothing searchable is left).
 
     >>> normalize_title("The Miracle in Cell No. 7")
-    'miracle in cell no 7'
+    'the miracle in cell no 7'
     >>> normalize_title("Rocky IV & Friends")
     'rocky 4 and friends'
     """
     text = _fold(strip_control(text))
     text = _HASH_NUMBER.sub(" no ", text)
-    if text.isascii() and text.replace(" ", "").isalnum():
-        cleaned = text
-    else:
-        cleaned = "".join([_char_class(ch) for ch in text])
-    tokens = cleaned.split()
+    plain = text.isascii() and text.replace(" ", "").isalnum()
+    tokens = (text if plain else "".join([_char_class(ch) for ch in text])).split()
     if not tokens:
         return ""
-    tokens = [_TOKEN_MAP.get(tok, tok) for tok in tokens]
-    if len(tokens) > 1 and tokens[0] in _ARTICLES:
-        tokens = tokens[1:]
-    return " ".join(tokens)
+    return " ".join([_TOKEN_MAP.get(tok, tok) for tok in tokens])
+
+
+def without_article(key: str) -> str | None:
+    """A normalised key minus its leading English article, or None when it has none to drop."""
+    head, _, rest = key.partition(" ")
+    return rest if rest and head in _ARTICLES else None

@@ -21,13 +21,15 @@ for 150k films), which keeps each edit O(titles of that film) in between.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
-from bot.films.normalize import normalize_title, strip_control
+from bot.films.normalize import normalize_title, strip_control, without_article
 from bot.films.search_base import BaseTable
 
 __all__ = ["Match", "ParsedQuery", "SearchDoc", "SearchIndex", "parse_query"]
@@ -36,10 +38,16 @@ MAX_QUERY_CHARS = 200  # longer input is cut: no title is that long, and scoring
 MIN_YEAR, MAX_YEAR = 1870, 2100
 
 PREFIX_WORD_SCORE = 90.0  # "miracle in" -> "miracle in cell no 7": popularity decides among these
-PREFIX_PART_SCORE = 88.0  # "mira" -> "miracle ...": a cut word ranks under a whole one
-YEAR_BONUS = 10.0  # the film of the year written in the query comes first among equal titles
+PREFIX_PART_SCORE = 80.0  # "mira" -> "miracle ...": a cut word ranks under a whole one
+YEAR_BONUS = 30.0  # the film of the year written in the query comes first among equal titles
 YEAR_MISS = 3.0  # a stripped year that matches no film: the literal reading ("Death Race 2000") wins
 MIN_SCORE = 45.0
+ALIAS_PENALTY = 2.0  # "matrix" is filed under "The Matrix" too, but a film really titled so wins a tie
+ALIAS = 1 << 14  # title-index flag of such article-less aliases
+# Among titles that start with the query (the exact one included) popularity counts, so "Nick" offers
+# "Nick of Time" (5,000 votes) before an unrated "Nick": 6 points per tenfold votes, so a 50x more voted
+# prefix match outranks an exact one. Typo matches get no popularity: it would drown the typo's distance.
+POPULARITY_WEIGHT = 6.0
 
 FUZZY_TOP = 40
 FUZZY_BUDGET = 40_000
@@ -162,8 +170,9 @@ class SearchIndex:
         return slot
 
     def _keys_of(self, slot: int, cache: dict[str, str] | None = None) -> list[tuple[int, str]]:
-        """(title index, key) for each distinct non-empty key of a slot's titles."""
+        """(title index, key) for each distinct non-empty key of a slot's titles, aliases flagged."""
         found: dict[str, int] = {}
+        aliases: list[tuple[str, int]] = []
         for tidx, title in enumerate(self._titles[slot]):
             key = cache.get(title) if cache is not None else None
             if key is None:
@@ -172,6 +181,11 @@ class SearchIndex:
                     cache[title] = key
             if key and key not in found:
                 found[key] = tidx
+                alias = without_article(key)
+                if alias:
+                    aliases.append((alias, tidx | ALIAS))
+        for alias, tidx in aliases:
+            found.setdefault(alias, tidx)
         return [(tidx, key) for key, tidx in found.items()]
 
     def _kill(self, slot: int) -> None:
@@ -255,7 +269,7 @@ class SearchIndex:
         hits: dict[int, _Hit] = {}
         for text, want_year, strict in variants:
             for key in self._candidates(text):
-                score = _similarity(text, key)
+                score, starts = _similarity(text, key)
                 if score < MIN_SCORE:
                     continue
                 for slot, tidx in self._holders(key):
@@ -263,6 +277,10 @@ class SearchIndex:
                     if doc is None:
                         continue
                     rank = score
+                    if tidx & ALIAS:
+                        rank -= ALIAS_PENALTY
+                    if starts and doc.votes and want_year is None:
+                        rank += POPULARITY_WEIGHT * math.log10(1 + doc.votes)
                     if want_year is not None:
                         if doc.year == want_year:
                             rank += YEAR_BONUS
@@ -283,7 +301,7 @@ class SearchIndex:
             Match(
                 doc=_doc(self._docs[slot]),
                 score=min(100.0, hit.score),
-                matched_title=self._titles[slot][hit.tidx],
+                matched_title=self._titles[slot][hit.tidx & ~ALIAS],
             )
             for slot, hit in ordered[:limit]
         ]
@@ -294,12 +312,20 @@ def _doc(doc: SearchDoc | None) -> SearchDoc:
     return doc
 
 
-def _similarity(query: str, key: str) -> float:
-    """rapidfuzz ratio, raised to a fixed prefix score when the key starts with the query."""
+def _similarity(query: str, key: str) -> tuple[float, bool]:
+    """Edit similarity, raised to a fixed prefix score when the key starts with the query.
+
+    The flag says whether the key starts with the query (exact included).
+    """
     if key == query:
-        return 100.0
-    score = float(fuzz.ratio(query, key))
+        return 100.0, True
+    score = _text_score(query, key)
     if key.startswith(query):
         boundary = key[len(query)] == " "
-        score = max(score, PREFIX_WORD_SCORE if boundary else PREFIX_PART_SCORE)
-    return score
+        return max(score, PREFIX_WORD_SCORE if boundary else PREFIX_PART_SCORE), True
+    return score, False
+
+
+def _text_score(query: str, key: str) -> float:
+    """Optimal-string-alignment similarity: a swapped pair of letters costs one edit, as users type."""
+    return 100.0 * float(OSA.normalized_similarity(query, key))

@@ -1,0 +1,253 @@
+"""The search index on small hand-made catalogs: what a user typing into a chat box gets back."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.films.search import SearchDoc, SearchIndex, parse_query
+
+SEED = SearchDoc(
+    film_id=1,
+    title="Miracle in Cell No. 7",
+    titles=(
+        "7번방의 선물",
+        "12 Wol 23 Il",
+        "December 23rd",
+        "7beonbangui Seonmool",
+        "12월 23일",
+        "Gift From Room 7",
+        "Number 7 Room’s Gift",
+        "7beon Bangui Seonmul",
+    ),
+    year=2013,
+    votes=12_000,
+    original_title="7번방의 선물",
+    country="South Korea",
+)
+CATALOG = [
+    SEED,
+    SearchDoc(2, "Miracle in Cell No. 7", (), year=2019, votes=40_000, country="Turkey"),
+    SearchDoc(3, "Miracle in Cell No. 7", (), year=2022, votes=900, country="Philippines"),
+    SearchDoc(4, "1917", (), year=2019, votes=600_000),
+    SearchDoc(5, "2001: A Space Odyssey", (), year=1968, votes=700_000),
+    SearchDoc(6, "Miracle on 34th Street", (), year=1947, votes=50_000),
+    SearchDoc(7, "The Miracle Worker", (), year=1962, votes=20_000),
+    SearchDoc(
+        8, "Spirited Away", ("千と千尋の神隠し", "Sen to Chihiro no kamikakushi"), year=2001, votes=800_000
+    ),
+    SearchDoc(9, "Amélie", ("Le Fabuleux Destin d'Amélie Poulain",), year=2001, votes=750_000),
+    SearchDoc(10, "Death Race 2000", (), year=1975, votes=30_000),
+    SearchDoc(11, "Death Race", (), year=2008, votes=200_000),
+    SearchDoc(12, "Rocky IV", (), year=1985, votes=300_000),
+    SearchDoc(13, "The Matrix", (), year=1999, votes=2_000_000),
+    SearchDoc(14, "Crash", (), year=1996, votes=60_000),
+    SearchDoc(15, "Crash", (), year=2004, votes=450_000),
+    SearchDoc(16, "Kill", (), year=2023, votes=None),
+    SearchDoc(17, "Kill Bill: Vol. 1", (), year=2003, votes=1_100_000),
+]
+
+
+@pytest.fixture(scope="module")
+def index() -> SearchIndex:
+    return SearchIndex.build(CATALOG)
+
+
+def top(index: SearchIndex, query: str, **kw: int) -> int | None:
+    found = index.search(query, **kw)
+    return found[0].film_id if found else None
+
+
+def ids(index: SearchIndex, query: str, limit: int = 10) -> list[int]:
+    return [m.film_id for m in index.search(query, limit=limit)]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "miracle in cell",
+        "7번방의 선물",
+        "gift from room 7",
+        "7beonbangui seonmool",
+        "7beon bangui seonmul",
+        "Number 7 Room's Gift",
+        "12월 23일",
+        "December 23rd",
+        "Miracle in Cel No 7",
+        "miracle in cell no. 7",
+    ],
+)
+def test_seed_film_is_found_by_every_title(index: SearchIndex, query: str) -> None:
+    assert 1 in ids(index, query, limit=5)
+
+
+def test_seed_found_by_first_word(index: SearchIndex) -> None:
+    assert 1 in ids(index, "miracle")
+
+
+def test_matched_title_is_the_original_string(index: SearchIndex) -> None:
+    match = index.search("7번방의 선물", limit=1)[0]
+    assert match.film_id == 1
+    assert match.matched_title == "7번방의 선물"
+    assert match.score == 100.0
+    assert index.search("gift from room seven", limit=3)[0].matched_title == "Gift From Room 7"
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("miracle in cell no 7 2019", 2),
+        ("Miracle in Cell No. 7 (2022)", 3),
+        ("miracle in cell no 7 y:2013", 1),
+        ("Crash 1996", 14),
+        ("Crash (2004)", 15),
+    ],
+)
+def test_year_in_query_ranks_that_film_first(index: SearchIndex, query: str, expected: int) -> None:
+    assert top(index, query) == expected
+
+
+def test_year_keyword_argument(index: SearchIndex) -> None:
+    assert top(index, "miracle in cell no 7", year=2022) == 3
+
+
+def test_titles_made_of_numbers_still_work(index: SearchIndex) -> None:
+    assert top(index, "1917") == 4
+    assert top(index, "2001: A Space Odyssey") == 5
+    assert top(index, "2001 a space") == 5
+    assert top(index, "Death Race 2000") == 10
+    assert top(index, "Rocky 4") == 12
+    assert top(index, "rocky iv") == 12
+
+
+def test_parse_query_forms() -> None:
+    assert parse_query("Title 2019") == parse_query("Title (2019)") == parse_query("Title y:2019")
+    assert parse_query("Title 2019").year == 2019
+    assert parse_query("Title 2019").text == "Title"
+    assert parse_query("1917").year is None
+    assert parse_query("2001: A Space Odyssey").year is None
+    assert parse_query("Blade Runner 2049").year == 2049 or parse_query("Blade Runner 2049").year is None
+
+
+def test_typos_accents_and_native_scripts(index: SearchIndex) -> None:
+    assert top(index, "Sprited Awya") == 8
+    assert top(index, "千と千尋") == 8
+    assert top(index, "amelie") == 9
+    assert top(index, "le fabuleux destin d amelie poulain") == 9
+    assert top(index, "matrix") == 13
+    assert top(index, "teh matrix") == 13
+
+
+def test_exact_ties_break_by_votes_then_year(index: SearchIndex) -> None:
+    assert ids(index, "crash", limit=2) == [15, 14]
+    assert ids(index, "miracle in cell no 7", limit=3) == [2, 1, 3]
+
+
+def test_prefix_prefers_the_popular_film(index: SearchIndex) -> None:
+    assert top(index, "kill") == 17
+    assert top(index, "mira") in {6, 7, 2, 1, 3}
+    assert 1 in ids(index, "miracle in c", limit=5)
+
+
+def test_upsert_and_remove_are_visible_to_the_next_query() -> None:
+    idx = SearchIndex.build(CATALOG)
+    assert top(idx, "Parasite") != 100
+    idx.upsert(SearchDoc(100, "Parasite", ("기생충", "Gisaengchung"), year=2019, votes=900_000))
+    assert top(idx, "parasite") == 100
+    assert top(idx, "기생충") == 100
+    assert top(idx, "Parasit") == 100
+    assert top(idx, "Parasitw") == 100
+    assert len(idx) == len(CATALOG) + 1
+    idx.upsert(SearchDoc(100, "Parasite (B&W)", (), year=2019, votes=900_000))
+    assert top(idx, "기생충") != 100
+    assert idx.search("parasite b and w", limit=1)[0].matched_title == "Parasite (B&W)"
+    idx.remove(100)
+    assert 100 not in ids(idx, "parasite")
+    assert idx.get(100) is None
+    idx.remove(1)
+    assert 1 not in ids(idx, "7번방의 선물")
+    assert top(idx, "miracle in cell no 7") == 2
+    idx.remove(12345)  # unknown: no-op
+    assert len(idx) == len(CATALOG) - 1
+
+
+def test_many_upserts_trigger_compaction_without_losing_films() -> None:
+    idx = SearchIndex.build(CATALOG[:3])
+    for n in range(2500):
+        idx.upsert(SearchDoc(1000 + n, f"Generated Film {n:05d}", (), year=2000, votes=n))
+    assert top(idx, "generated film 02499") == 3499
+    assert top(idx, "7번방의 선물") == 1
+    assert len(idx) == 2503
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", " ", "\t\n", "\x00\x01\x02", "!!!", "a" * 5000, "miracle " * 700, "\u200b", "(2019)", "y:2019"],
+)
+def test_odd_queries_never_raise_and_stay_fast(index: SearchIndex, query: str) -> None:
+    start = time.perf_counter()
+    found = index.search(query)
+    assert time.perf_counter() - start < 0.5
+    assert isinstance(found, list)
+    assert all(0 <= m.score <= 100 for m in found)
+
+
+def test_empty_queries_return_nothing(index: SearchIndex) -> None:
+    assert index.search("") == []
+    assert index.search("   ") == []
+    assert index.search("miracle", limit=0) == []
+
+
+def test_empty_index() -> None:
+    idx = SearchIndex.build([])
+    assert idx.search("anything") == []
+    assert len(idx) == 0
+    idx.upsert(SEED)
+    assert top(idx, "miracle in cell") == 1
+
+
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+
+
+def test_benchmark_runs_on_a_slice_of_the_shared_data(capsys: pytest.CaptureFixture[str]) -> None:
+    catalog = SHARED / "data" / "films.jsonl.gz"
+    queries = SHARED / "data" / "queries-dev.jsonl"
+    if not catalog.exists() or not queries.exists():
+        pytest.skip(f"shared benchmark data not found at {SHARED} (only in the development checkout)")
+    from bench.search_bench import main
+
+    assert (
+        main(
+            [
+                "--catalog",
+                str(catalog),
+                "--queries",
+                str(queries),
+                "--films",
+                "20000",
+                "--limit",
+                "300",
+                "--json",
+                "--memory",
+                "rss",
+            ]
+        )
+        == 0
+    )
+    out = json.loads(capsys.readouterr().out)
+    assert out["films"] == 20000
+    assert out["queries"] == 300
+    assert out["recall_at_1"] > 0.9
+    assert set(out["per_kind"]) <= {
+        "alt_exact",
+        "alt_folded",
+        "alt_typo",
+        "title_typo",
+        "title_year",
+        "prefix_popular",
+    }
+    assert out["baseline"]["latency_ms"]["p50"] > 0
+    assert out["speedup_p50"] > 1
