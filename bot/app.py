@@ -7,6 +7,7 @@ import random
 
 from bot.config import Settings
 from bot.films.service import Catalog, FilmService
+from bot.polls import install as install_movienight
 from bot.registry import build_registry
 from bot.services import Services
 from bot.store.bootstrap import ensure_ready
@@ -18,7 +19,7 @@ log = logging.getLogger(__name__)
 async def open_database(settings: Settings) -> Database:
     """Open the configured database, migrated to the latest schema and seeded on first use."""
     db = Database(settings.resolved_database_url())
-    await ensure_ready(db, seed=settings.starter_catalog)
+    await ensure_ready(db, paths=None if settings.starter_catalog else [])
     return db
 
 
@@ -35,6 +36,7 @@ async def build_services(
         films=FilmService(catalog, rng=random.Random(seed)),
         registry=build_registry(),
     )
+    install_movienight(services)
     return services
 
 

@@ -133,7 +133,7 @@ async def db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
     db = await open_database(settings)
     await db.dispose()
-    print(f"database is up to date: {db.safe_url}")
+    print(f"database is up to date: {db!r}")
     return 0
 
 

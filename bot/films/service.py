@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from bot.commands import MAX_ARG_CHARS, clean_text
 from bot.films.cards import choice_from_match, film_card
 from bot.films.model import Film
-from bot.films.search import Match, SearchDoc, SearchIndex
+from bot.films.search import Match, SearchDoc, SearchIndex, parse_query
 from bot.replies import FilmCard, FilmChoice, FilmList, Problem, Reply
 from bot.store.db import Database
 from bot.store.films import FilmRepository
@@ -125,16 +125,22 @@ class Resolution:
     clear: bool
 
 
-def resolve(matches: Sequence[Match]) -> Resolution:
+def resolve(matches: Sequence[Match], year: int | None = None) -> Resolution:
     """One clear film, a short picker, or a miss — the three answers of every lookup.
 
     Clear: a strong top match with no other film within a few points, or near-ties where the top film is far
-    more popular than every rival (the 2013 film among its remakes). Otherwise the near-ties form a picker.
+    more popular than every rival (the 2013 film among its remakes). A year the user wrote rules out rivals
+    of other years. Otherwise the near-ties form a picker.
     """
     if not matches or matches[0].score < MISS_SCORE:
         return Resolution(None, tuple(matches[:PICKER_SIZE]), clear=False)
     top = matches[0]
     rivals = [m for m in matches[1:] if m.score >= top.score - CLOSE_GAP]
+    if year is not None and top.doc.year == year:
+        others = [m for m in rivals if m.doc.year != year]
+        rivals = [m for m in rivals if m.doc.year == year]
+        if not rivals:
+            return Resolution(top, (top, *others)[:PICKER_SIZE], clear=True)
     close = (top, *rivals)[:PICKER_SIZE]
     if top.score < CLEAR_SCORE:
         return Resolution(top, close, clear=False)
@@ -187,7 +193,7 @@ class FilmService:
         if pin is not None:
             return await self.card(pin.film_id, match=pin)
         matches = self.index.search(text, limit=PICKER_SIZE * 2)
-        found = resolve(matches)
+        found = resolve(matches, parse_query(text).year)
         if found.best is None:
             if self.on_miss is not None:
                 await self.on_miss(text)
@@ -285,7 +291,7 @@ class FilmService:
             pinned_film = await self.catalog.film(pin.film_id)
             if pinned_film is not None:
                 return pinned_film
-        found = resolve(self.index.search(checked, limit=PICKER_SIZE * 2))
+        found = resolve(self.index.search(checked, limit=PICKER_SIZE * 2), parse_query(checked).year)
         if found.best is None:
             return self._miss(checked, found.close)
         if not found.clear:

@@ -58,25 +58,77 @@ def sample_films() -> list[Film]:
     """The seed film, its remakes, look-alike titles, tricky markup and numbers-as-titles."""
     return [
         seed_film(),
-        Film(title="Miracle in Cell No. 7", year=2019, country="Turkey", original_title="7. Koğuştaki Mucize",
-             genres=["Drama"], runtime_minutes=132, external_ids={"ml": "214612"}),
-        Film(title="Miracle in Cell No. 7", year=2022, country="Indonesia", genres=["Comedy", "Drama"],
-             runtime_minutes=145, external_ids={"ml": "286729"}),
-        Film(title="Miracle on 34th Street", year=1947, genres=["Drama", "Family"], votes=48000,
-             info_url="https://en.wikipedia.org/wiki/Miracle_on_34th_Street"),
-        Film(title="Miracle", year=2004, genres=["Drama", "Sport"], votes=45000),
-        Film(title="Parasite", year=2019, original_title="기생충", country="South Korea",
-             genres=["Comedy", "Drama", "Thriller"], votes=900000, rating=8.5, runtime_minutes=132),
-        Film(title="Spirited Away", year=2001, original_title="千と千尋の神隠し", country="Japan",
-             genres=["Animation", "Family"], votes=800000, rating=8.6, runtime_minutes=125,
-             alt_titles=["Sen to Chihiro no Kamikakushi"]),
+        Film(
+            title="Miracle in Cell No. 7",
+            year=2019,
+            country="Turkey",
+            original_title="7. Koğuştaki Mucize",
+            genres=["Drama"],
+            runtime_minutes=132,
+            external_ids={"ml": "214612"},
+        ),
+        Film(
+            title="Miracle in Cell No. 7",
+            year=2022,
+            country="Indonesia",
+            genres=["Comedy", "Drama"],
+            runtime_minutes=145,
+            external_ids={"ml": "286729"},
+        ),
+        Film(
+            title="Miracle on 34th Street",
+            year=1947,
+            genres=["Drama", "Family"],
+            info_url="https://en.wikipedia.org/wiki/Miracle_on_34th_Street",
+        ),
+        Film(title="Miracle", year=2004, genres=["Drama", "Sport"]),
+        Film(
+            title="Parasite",
+            year=2019,
+            original_title="기생충",
+            country="South Korea",
+            genres=["Comedy", "Drama", "Thriller"],
+            votes=900000,
+            rating=8.5,
+            runtime_minutes=132,
+        ),
+        Film(
+            title="Spirited Away",
+            year=2001,
+            original_title="千と千尋の神隠し",
+            country="Japan",
+            genres=["Animation", "Family"],
+            votes=800000,
+            rating=8.6,
+            runtime_minutes=125,
+            alt_titles=["Sen to Chihiro no Kamikakushi"],
+        ),
         Film(title="1917", year=2019, genres=["War", "Drama"], votes=600000, runtime_minutes=119),
-        Film(title="Amélie", year=2001, original_title="Le Fabuleux Destin d'Amélie Poulain", country="France",
-             genres=["Comedy", "Romance"], votes=750000, runtime_minutes=122),
-        Film(title="<b>Bold</b> & *Stars* _under_ `code` ~x~ |y| > @everyone", year=2020, genres=["Comedy"],
-             synopsis="<script>alert(1)</script> & <i>broken <b>tags", runtime_minutes=90),
-        Film(title="The Good, the Bad and the Ugly", year=1966, original_title="Il buono, il brutto, il cattivo",
-             country="Italy", genres=["Western"], votes=780000, runtime_minutes=178),
+        Film(
+            title="Amélie",
+            year=2001,
+            original_title="Le Fabuleux Destin d'Amélie Poulain",
+            country="France",
+            genres=["Comedy", "Romance"],
+            votes=750000,
+            runtime_minutes=122,
+        ),
+        Film(
+            title="<b>Bold</b> & *Stars* _under_ `code` ~x~ |y| > @everyone",
+            year=2020,
+            genres=["Comedy"],
+            synopsis="<script>alert(1)</script> & <i>broken <b>tags",
+            runtime_minutes=90,
+        ),
+        Film(
+            title="The Good, the Bad and the Ugly",
+            year=1966,
+            original_title="Il buono, il brutto, il cattivo",
+            country="Italy",
+            genres=["Western"],
+            votes=780000,
+            runtime_minutes=178,
+        ),
     ]
 
 
@@ -92,7 +144,7 @@ async def make_services(
     url = f"sqlite+aiosqlite:///{tmp_path / 'filmbot.sqlite3'}"
     config = Settings(database_url=url, starter_catalog=False, _env_file=None, **settings)  # type: ignore[call-arg, arg-type]
     db = Database(url)
-    await ensure_ready(db, seed=False)
+    await ensure_ready(db, paths=[])
     async with db.session() as session, session.begin():
         await FilmRepository(session).upsert_many(list(films if films is not None else sample_films()))
     return await build_services(config, db=db, seed=seed)

@@ -1,0 +1,56 @@
+"""The console adapter answers like the bots do, from the same registry."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from adapters.console.chat import ConsoleChat
+from tests.support.catalog import make_services
+
+
+async def test_console_chat_session(tmp_path: Path) -> None:
+    services = await make_services(tmp_path)
+    chat = ConsoleChat(services)
+    try:
+        card = await chat.handle("/film miracle")
+        assert "Miracle in Cell No. 7 (2013)" in card and "7번방의 선물" in card
+        assert "Trailer: https://www.youtube.com/watch?v=wTkeln0kc8I" in card
+        picker = await chat.handle("/film miracle in cell no 7 20")
+        assert picker
+        help_text = await chat.handle("/help")
+        assert "/film <title>" in help_text and "/search <words>" in help_text
+        assert "I don't know /nope" in await chat.handle("/nope")
+        assert await chat.handle("   ") == ""
+        plain = await chat.handle("spirited away")
+        assert "千と千尋の神隠し" in plain
+        listing = await chat.handle("/search miracle")
+        assert "1." in listing
+        opened = await chat.handle("1")
+        assert "┌─" in opened
+    finally:
+        await services.db.dispose()
+
+
+async def test_console_loop_reads_until_quit(tmp_path: Path) -> None:
+    services = await make_services(tmp_path)
+    out = io.StringIO()
+    try:
+        await ConsoleChat(services).loop(io.StringIO("/film parasite\n/quit\n/film never\n"), out)
+    finally:
+        await services.db.dispose()
+    text = out.getvalue()
+    assert "Parasite (2019)" in text and "기생충" in text and "never" not in text
+
+
+async def test_terminal_escapes_in_catalog_text_never_reach_the_terminal(tmp_path: Path) -> None:
+    from bot.films.model import Film
+
+    services = await make_services(
+        tmp_path, [Film(title="Evil\x1b[2J Film", year=2001, synopsis="a\x1b]0;x\x07b")]
+    )
+    try:
+        text = await ConsoleChat(services).handle("/film evil film")
+    finally:
+        await services.db.dispose()
+    assert "\x1b" not in text and "\x07" not in text and "Evil[2J Film" in text

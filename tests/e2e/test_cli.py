@@ -1,0 +1,100 @@
+"""The `filmbot` command line as a user runs it: a real process on a temporary database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def filmbot(db: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM__", "DISCORD__", "DATABASE_URL"))
+    }
+    env["DATABASE_URL"] = f"sqlite+aiosqlite:///{db}"
+    env["PYTHONIOENCODING"] = "utf-8"
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=db.parent,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+@pytest.fixture(scope="module")
+def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database created, migrated and seeded with the starter catalog by the first command, as on first run."""
+    db = tmp_path_factory.mktemp("cli") / "filmbot.sqlite3"
+    first = filmbot(db, "film", "miracle in cell")
+    assert first.returncode == 0, first.stderr
+    return db
+
+
+def test_first_run_prints_the_seed_film_card(seeded_db: Path) -> None:
+    out = filmbot(seeded_db, "film", "miracle in cell").stdout
+    assert "Miracle in Cell No. 7 (2013)" in out
+    assert "7번방의 선물" in out
+    assert "Comedy, Drama, Family · 2 h 7 min · South Korea" in out
+    assert "Director: Lee Hwan Kyung" in out and "Ryu Seung-ryong (Lee Yong-gu)" in out
+    assert "Trailer: https://www.youtube.com/watch?v=wTkeln0kc8I" in out
+    assert "Yong-gu" in out
+
+
+def test_starter_catalog_is_there_without_an_import(seeded_db: Path) -> None:
+    out = filmbot(seeded_db, "film", "千と千尋の神隠し")
+    assert out.returncode == 0 and "Spirited Away" in out.stdout
+
+
+def test_help_lists_every_command(tmp_path: Path) -> None:
+    out = filmbot(tmp_path / "x.sqlite3", "--help").stdout
+    for command in ("film", "search", "random", "chat", "run", "import", "export", "db", "bench", "discord"):
+        assert command in out
+
+
+def test_run_without_tokens_says_what_to_set(tmp_path: Path) -> None:
+    result = filmbot(tmp_path / "x.sqlite3", "run")
+    assert result.returncode != 0
+    assert "TELEGRAM__TOKEN" in result.stderr and "filmbot chat" in result.stderr
+
+
+def test_chat_over_stdin(seeded_db: Path) -> None:
+    result = filmbot(seeded_db, "chat", stdin="/film gift from room 7\n/help\n/quit\n")
+    assert result.returncode == 0
+    assert "matched: Gift From Room 7" in result.stdout and "/random" in result.stdout
+
+
+def test_import_then_export_and_a_malformed_file_imports_nothing(seeded_db: Path, tmp_path: Path) -> None:
+    good = tmp_path / "club.jsonl"
+    good.write_text(
+        json.dumps({"id": "club:1", "title": "Our Club Film", "year": 2024}) + "\n", encoding="utf-8"
+    )
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        json.dumps({"id": "club:2", "title": "Half Imported", "year": 2024}) + "\n{not json\n",
+        encoding="utf-8",
+    )
+    result = filmbot(seeded_db, "import", "--quiet", str(good))
+    assert result.returncode == 0 and "added 1" in result.stdout
+    again = filmbot(seeded_db, "import", "--quiet", str(good))
+    assert "added 0" in again.stdout and "unchanged 1" in again.stdout
+    failed = filmbot(seeded_db, "import", "--quiet", str(bad))
+    assert failed.returncode == 1 and "line 2" in failed.stderr
+    assert "Half Imported" not in filmbot(seeded_db, "search", "half imported").stdout
+    exported = tmp_path / "out.jsonl"
+    assert filmbot(seeded_db, "export", "-o", str(exported)).returncode == 0
+    titles = {json.loads(line)["title"] for line in exported.read_text(encoding="utf-8").splitlines()}
+    assert {"Our Club Film", "Miracle in Cell No. 7"} <= titles and "Half Imported" not in titles
+
+
+def test_db_upgrade(tmp_path: Path) -> None:
+    result = filmbot(tmp_path / "fresh.sqlite3", "db", "upgrade")
+    assert result.returncode == 0, result.stderr
