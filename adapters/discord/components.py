@@ -34,6 +34,8 @@ class Controller(Protocol):
         self, interaction: discord.Interaction[Any], owner: int, page: int, query: str, cut: bool
     ) -> None: ...
 
+    async def run_action(self, interaction: discord.Interaction[Any], kind: str, film_id: int) -> None: ...
+
 
 def controller(interaction: discord.Interaction[Any]) -> Controller:
     ctl: Controller = interaction.client.controller
@@ -144,7 +146,34 @@ class PageButton(
         await controller(interaction).open_page(interaction, self.owner, self.page, self.query, self.cut)
 
 
-DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (PickSelect, FilmButton, PageButton)
+class ActionButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"fb:act:(?P<kind>[a-z_]{1,24}):(?P<film>\d{1,19})",
+):
+    """A reply's action (Undo, Wrong film?): the kind names the core call, the id its film."""
+
+    def __init__(self, kind: str, film_id: int, label: str = "Go") -> None:
+        super().__init__(
+            discord.ui.Button(
+                style=discord.ButtonStyle.secondary,
+                label=plain(label, BUTTON_LABEL_MAX) or "Go",
+                custom_id=f"fb:act:{kind}:{film_id}",
+            )
+        )
+        self.kind = kind
+        self.film_id = film_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ActionButton:
+        return cls(match["kind"], int(match["film"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await controller(interaction).run_action(interaction, self.kind, self.film_id)
+
+
+DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (PickSelect, FilmButton, PageButton, ActionButton)
 
 
 def choice_label(choice: FilmChoice) -> str:

@@ -94,12 +94,33 @@ class Handlers:
         reply = await self._in_time(self.services.films.search(query, page=max(page, 0)), interaction.response.defer)
         await self.replace(interaction, reply, owner)
 
+    async def run_action(self, interaction: discord.Interaction[Any], kind: str, film_id: int) -> None:
+        """A reply's action button, handled by the curation service when that feature is installed.
+
+        Undo edits the notice in place (its button goes); a wrong-film report is acknowledged to the clicker.
+        """
+        curation = self.services.extras.get("curation")
+        actor = actor_of(interaction, self.services)
+        call: Awaitable[Reply] | None = None
+        if curation is not None and kind == "undo_remove":
+            call = curation.undo_remove(actor, film_id)
+        elif curation is not None and kind == "wrong_film" and hasattr(curation, "report_wrong_film"):
+            call = curation.report_wrong_film(actor, film_id, "", None)
+        if call is None:
+            await self._tell(interaction, "That button is not available here.")
+            return
+        reply = await self._in_time(call, lambda: interaction.response.defer(ephemeral=True, thinking=True))
+        if kind == "undo_remove" and not interaction.response.is_done():
+            await self.replace(interaction, reply, owner=interaction.user.id)
+        else:
+            await self.send(interaction, reply, ephemeral=True)
+
     async def send(self, interaction: discord.Interaction[Any], reply: Reply, *, ephemeral: bool) -> None:
         out = render(reply, owner=interaction.user.id, now=self.services.clock())
         ephemeral = ephemeral or out.ephemeral
         if not interaction.response.is_done():
             await interaction.response.send_message(**out.send_kwargs(), ephemeral=ephemeral)
-        elif out.poll is not None:
+        elif out.needs_new_message:
             await interaction.followup.send(**out.send_kwargs(), ephemeral=ephemeral)
         else:
             await interaction.edit_original_response(**out.edit_kwargs())

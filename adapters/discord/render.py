@@ -9,14 +9,22 @@ Reply type they return is rendered generically.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass, field
 from typing import Any
 
 import discord
 
-from adapters.discord.components import FilmButton, PageButton, PickSelect, choice_detail, choice_label
+from adapters.discord.components import (
+    ActionButton,
+    FilmButton,
+    PageButton,
+    PickSelect,
+    choice_detail,
+    choice_label,
+)
 from adapters.discord.text import md, plain
-from bot.replies import FilmCard, FilmChoice, FilmList, PollCard, Problem, Reply, Text
+from bot.replies import FileReply, FilmCard, FilmChoice, FilmList, PollCard, Problem, Reply, Text
 
 COLOUR = discord.Colour(0xE5A00D)
 PROBLEM_COLOUR = discord.Colour(0xD9534F)
@@ -43,7 +51,13 @@ class Outgoing:
     embeds: list[discord.Embed] = field(default_factory=list)
     view: discord.ui.View | None = None
     poll: discord.Poll | None = None
+    file: discord.File | None = None
     ephemeral: bool = False
+
+    @property
+    def needs_new_message(self) -> bool:
+        """Polls and files cannot be edited into a deferred message; they go out as a follow-up."""
+        return self.poll is not None or self.file is not None
 
     def send_kwargs(self) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
@@ -55,6 +69,8 @@ class Outgoing:
             kwargs["view"] = self.view
         if self.poll is not None:
             kwargs["poll"] = self.poll
+        if self.file is not None:
+            kwargs["file"] = self.file
         return kwargs
 
     def edit_kwargs(self) -> dict[str, Any]:
@@ -82,9 +98,16 @@ def render(reply: Reply, *, owner: int = 0, now: dt.datetime | None = None) -> O
         embed = discord.Embed(description=md(reply.body, DESCRIPTION_MAX), colour=COLOUR)
         if reply.title:
             embed.title = md(reply.title, TITLE_MAX)
-        return Outgoing(embeds=[embed])
+        view = None
+        if reply.actions:
+            view = discord.ui.View(timeout=None)
+            for action in reply.actions[:5]:
+                view.add_item(ActionButton(action.kind, action.film_id, action.label))
+        return Outgoing(embeds=[embed], view=view)
     if isinstance(reply, PollCard):
         return render_poll(reply, now or discord.utils.utcnow())
+    if isinstance(reply, FileReply):
+        return render_file(reply)
     raise TypeError(f"no Discord rendering for {type(reply).__name__}")
 
 
@@ -213,3 +236,14 @@ def _poll_hours(closes_at_iso: str | None, now: dt.datetime) -> int:
         closes = closes.replace(tzinfo=dt.UTC)
     hours = -(-(closes - now).total_seconds() // 3600)
     return int(min(max(hours, 1), POLL_HOURS_MAX))
+
+
+FILE_MAX_BYTES = 10 * 1024 * 1024  # the smallest attachment limit Discord gives a bot
+
+
+def render_file(reply: FileReply) -> Outgoing:
+    if len(reply.data) > FILE_MAX_BYTES:
+        return render(Problem(f"{reply.filename} is too large to upload here ({len(reply.data):,} bytes)."))
+    name = plain(reply.filename, 100) or "file"
+    content = md(reply.caption, CONTENT_MAX) if reply.caption else None
+    return Outgoing(content=content, file=discord.File(io.BytesIO(reply.data), filename=name))

@@ -13,9 +13,17 @@ from typing import Any
 import pytest
 
 from adapters.discord.testing import FakeDiscord
+from bot.films.model import Film
 from bot.services import Services
 from tests.specs.discord_spec import SPEC_PATH, DiscordSpec
-from tests.support.catalog import make_services
+from tests.support.catalog import make_services, sample_films
+
+# Beside the sample catalog: two films sharing a title (a picker) and enough look-alikes to page a search.
+EXTRA_FILMS = [
+    Film(title="Solaris", year=1972, country="Soviet Union", original_title="Солярис", genres=["Drama"]),
+    Film(title="Solaris", year=2002, country="United States", genres=["Drama"]),
+    *(Film(title=f"Star Story {n}", year=1990 + n, genres=["Adventure"]) for n in range(1, 24)),
+]
 
 
 def spec_validator() -> Any:
@@ -27,7 +35,7 @@ def spec_validator() -> Any:
 
 @pytest.fixture
 async def services(tmp_path: Path) -> AsyncIterator[Services]:
-    built = await make_services(tmp_path)
+    built = await make_services(tmp_path, [*sample_films(), *EXTRA_FILMS])
     try:
         yield built
     finally:
