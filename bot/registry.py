@@ -7,8 +7,9 @@ from bot.commands import CommandRegistry, CommandSpec
 
 def all_specs() -> list[CommandSpec]:
     from bot.films.commands import SPECS as film_specs
+    from bot.polls.commands import SPECS as movienight_specs
 
-    specs: list[CommandSpec] = [*film_specs]
+    specs: list[CommandSpec] = [*film_specs, *movienight_specs]
     return specs
 
 

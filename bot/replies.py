@@ -140,7 +140,13 @@ class PollOption:
 
 @dataclass(frozen=True, slots=True)
 class PollCard:
-    """A movie-night vote to open on the platform (native poll or button ballot)."""
+    """A movie-night vote to open on the platform (native poll or button ballot).
+
+    `night_id` is the poll id every later call uses. Option i is native answer i (0-based) and its
+    `label` already fits the platform (Discord 55, Telegram 100 characters). `native` False means a
+    button ballot (too many films, ranked mode, or a platform without polls). Post `cards` first and the
+    poll last: Discord polls can't be edited. See bot/polls/__init__.py for the whole adapter contract.
+    """
 
     night_id: int
     question: str
@@ -150,6 +156,16 @@ class PollCard:
     closes_at_iso: str | None = None
     native: bool = True
     cards: tuple[FilmCard, ...] = field(default=())
+    mode: str = "single"  # single | multiple | ranked
+    max_choices: int = 1  # how many films a member may pick (ranked: rank)
+    duration_hours: int | None = None  # Discord poll duration
+    platform: str | None = None  # the group the poll belongs to
+    chat_id: str | None = None
+    notice: str | None = None
+
+    @property
+    def poll_id(self) -> int:
+        return self.night_id
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,6 +56,7 @@ class MovieNightRow(Base):
     tie_seed: Mapped[int | None] = mapped_column(Integer)
     voters: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     result: Mapped[str | None] = mapped_column(Text)
+    scores: Mapped[list[Any] | None] = mapped_column(JSON)  # [[film_id, points], ...] in slate order
     watched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (

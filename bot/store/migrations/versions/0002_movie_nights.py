@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("tie_seed", sa.Integer(), nullable=True),
         sa.Column("voters", sa.Integer(), server_default="0", nullable=False),
         sa.Column("result", sa.Text(), nullable=True),
+        sa.Column("scores", sa.JSON(), nullable=True),
         sa.Column("watched_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["winner_film_id"], ["films.id"], name="fk_movie_nights_winner_film_id_films", ondelete="SET NULL"

@@ -1,0 +1,397 @@
+"""`MovieNightService`: open a vote on a group's slate, record votes, close and announce.
+
+This is the adapter-facing half (see the package docstring for the contract). Every method that records
+a vote commits before it returns, so an adapter may acknowledge the platform event right after.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.films.cards import film_card
+from bot.films.model import Film
+from bot.polls.rules import (
+    MAX_BALLOT_OPTIONS,
+    MIN_OPTIONS,
+    BallotError,
+    Mode,
+    check_choices,
+    decide,
+    label_len_for,
+    limits_for,
+    native_fits,
+    poll_labels,
+    poll_question,
+    ranked_depth,
+    result_text,
+    tally,
+)
+from bot.polls.slate import Slate, heading
+from bot.polls.store import MovieNightStore, PollInfo, as_utc, in_transaction
+from bot.replies import FilmCard, PollCard, PollOption, Problem, Text
+from bot.store.films import FilmRepository
+
+if TYPE_CHECKING:
+    from bot.commands import Actor
+    from bot.config import MovieNightSettings
+    from bot.films.service import FilmService
+    from bot.store.db import Database
+
+log = logging.getLogger(__name__)
+MIN_HOURS, MAX_HOURS = 1, 768  # Discord polls last 1..768 hours (32 days); the same bounds everywhere
+
+
+@dataclass(frozen=True, slots=True)
+class VoteReceipt:
+    """What became of a vote. `message` is short, for an ephemeral reply / callback answer."""
+
+    ok: bool
+    message: str
+    poll_id: int | None = None
+    choices: tuple[int, ...] = ()  # the voter's ballot now (film ids, rank order)
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedPoll:
+    """A poll that just closed: post `announcement` in the group; stop the native poll if there is one."""
+
+    poll_id: int
+    platform: str
+    chat_id: str
+    native: bool
+    platform_poll_id: str | None
+    message_id: str | None
+    winner_film_id: int | None
+    announcement: FilmCard | Text
+    closed_by: str | None  # None: closed by the scheduler
+
+
+CloseTarget = int | tuple[str, str]
+Listener = Callable[[ClosedPoll], Awaitable[None]]
+
+
+class MovieNightService:
+    def __init__(
+        self,
+        db: Database,
+        films: FilmService,
+        settings: MovieNightSettings,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.db = db
+        self.films = films
+        self.settings = settings
+        self.clock = clock
+        self.slate = Slate(db, films, settings, clock)
+        self._open_listeners: list[Callable[[], None]] = []
+        self._close_listeners: list[Listener] = []
+
+    # -- listeners -----------------------------------------------------------------------------------
+    def add_open_listener(self, callback: Callable[[], None]) -> None:
+        """Called (synchronously) after a poll opens: the scheduler re-arms its timer."""
+        self._open_listeners.append(callback)
+
+    def add_close_listener(self, callback: Listener) -> None:
+        """Awaited after every close (command or scheduler), after commit: e.g. stop the native poll."""
+        self._close_listeners.append(callback)
+
+    # -- opening -------------------------------------------------------------------------------------
+    async def open_poll(
+        self, actor: Actor, hours: int | None = None, mode: Mode = "single", now: datetime | None = None
+    ) -> PollCard | Problem:
+        """`/movienight poll`: freeze the slate into a vote; one open poll per group."""
+        now = as_utc(now or self.clock())
+        chat_hours = (await self.slate.chat_settings(actor)).poll_hours
+        hours = hours or chat_hours or self.settings.default_poll_hours
+        if not MIN_HOURS <= hours <= MAX_HOURS:
+            return Problem(f"A poll runs {MIN_HOURS} to {MAX_HOURS} hours; {hours} is out of range.")
+        existing = await self.open_poll_for_chat(actor.platform, actor.chat_id)
+        if existing is not None:
+            return _already_open(existing)
+        films, dropped = await self.slate.slate_films(actor)
+        note = f" ({', '.join(dropped)} left the catalog and were dropped.)" if dropped else ""
+        if len(films) < MIN_OPTIONS:
+            return Problem(
+                f"A poll needs at least {MIN_OPTIONS} nominated films; the slate has {len(films)}.{note}",
+                hint="Nominate some with /movienight nominate <film>.",
+            )
+        if len(films) > MAX_BALLOT_OPTIONS:
+            return Problem(
+                f"The slate has {len(films)} films; a poll takes at most {MAX_BALLOT_OPTIONS}.",
+                hint="Trim it with /movienight remove <film>.",
+            )
+        native = native_fits(actor.platform, len(films), mode)
+        labels = poll_labels(films, label_len_for(actor.platform))
+        limits = limits_for(actor.platform)
+        question = poll_question(mode, len(films), max_len=limits.question_len if limits else 300)
+        closes_at = now + timedelta(hours=hours)
+        options = [(f.id or 0, label) for f, label in zip(films, labels, strict=True)]
+
+        async def work(session: AsyncSession) -> int:
+            return await MovieNightStore(session).create_poll(
+                platform=actor.platform, chat_id=actor.chat_id, mode=mode, question=question,
+                opened_by=actor.user_id, now=now, closes_at=closes_at, native=native, options=options,
+            )  # fmt: skip
+
+        try:
+            poll_id = await in_transaction(self.db, work)
+        except IntegrityError:  # another member opened one a moment ago
+            existing = await self.open_poll_for_chat(actor.platform, actor.chat_id)
+            return _already_open(existing) if existing else Problem("Please try again.", kind="conflict")
+        for callback in self._open_listeners:
+            callback()
+        log.info("movie night %s opened in %s:%s (%s, %d films)", poll_id, actor.platform, actor.chat_id,
+                 mode, len(films))  # fmt: skip
+        poll = await self.poll(poll_id)
+        assert poll is not None
+        return self._card(poll, films, note=note.strip() or None)
+
+    def _card(self, poll: PollInfo, films: Sequence[Film], note: str | None = None) -> PollCard:
+        hours = max(1, round((poll.closes_at - poll.opened_at).total_seconds() / 3600))
+        return PollCard(
+            night_id=poll.id,
+            question=poll.question,
+            options=tuple(PollOption(o.film_id, o.label) for o in poll.options),
+            multiple=poll.mode == "multiple",
+            ranked=poll.mode == "ranked",
+            closes_at_iso=poll.closes_at.isoformat(timespec="minutes"),
+            native=poll.native,
+            cards=tuple(film_card(f) for f in films),
+            mode=poll.mode,
+            max_choices=_max_choices(poll),
+            duration_hours=hours,
+            platform=poll.platform,
+            chat_id=poll.chat_id,
+            notice=note,
+        )
+
+    async def card_for(self, poll_id: int) -> PollCard | Problem:
+        """The PollCard of an existing poll again (e.g. to re-post a button ballot)."""
+        poll = await self.poll(poll_id)
+        if poll is None:
+            return Problem("That poll doesn't exist.", kind="not_found")
+        found = await self.films.catalog.films(poll.film_ids)
+        return self._card(poll, [found[i] for i in poll.film_ids if i in found])
+
+    async def attach_native_poll(self, poll_id: int, platform_poll_id: str, message_id: str | None) -> bool:
+        """Remember the platform's poll id (Telegram poll.id / Discord message id) for incoming votes."""
+
+        async def work(session: AsyncSession) -> bool:
+            return await MovieNightStore(session).attach_native(poll_id, str(platform_poll_id), message_id)
+
+        return await in_transaction(self.db, work)
+
+    # -- reading -------------------------------------------------------------------------------------
+    async def poll(self, poll_id: int) -> PollInfo | None:
+        async with self.db.session() as session:
+            return await MovieNightStore(session).poll(poll_id)
+
+    async def open_poll_for_chat(self, platform: str, chat_id: str) -> PollInfo | None:
+        async with self.db.session() as session:
+            return await MovieNightStore(session).open_poll(platform, chat_id)
+
+    async def ballot_of(self, poll_id: int, voter_id: str) -> tuple[int, ...]:
+        async with self.db.session() as session:
+            return await MovieNightStore(session).ballot(poll_id, voter_id)
+
+    async def due_polls(self, now: datetime) -> list[PollInfo]:
+        async with self.db.session() as session:
+            store = MovieNightStore(session)
+            polls = [await store.poll(i) for i in await store.due_ids(now)]
+        return [p for p in polls if p is not None]
+
+    async def next_close_at(self) -> datetime | None:
+        async with self.db.session() as session:
+            return await MovieNightStore(session).next_close_at()
+
+    # -- voting --------------------------------------------------------------------------------------
+    async def _change_ballot(
+        self,
+        poll_id: int,
+        voter_id: str,
+        change: Callable[[PollInfo, tuple[int, ...]], Sequence[int]],
+    ) -> VoteReceipt:
+        """The one path every vote takes: lock the voter's row, check the poll is open, apply, commit."""
+        now = as_utc(self.clock())
+        voter_id = str(voter_id)[:64]
+
+        async def work(session: AsyncSession) -> VoteReceipt:
+            store = MovieNightStore(session)
+            await store.lock_ballot(poll_id, voter_id, now)
+            poll = await store.poll(poll_id, lock=True)
+            if poll is None:
+                raise _Refused("That poll doesn't exist.")
+            if not poll.is_open:
+                raise _Refused("This poll is closed; votes can no longer change.")
+            current = await store.ballot(poll_id, voter_id)
+            try:
+                new = check_choices(poll.mode, poll.film_ids, list(change(poll, current)))
+            except BallotError as exc:
+                raise _Refused(str(exc)) from None
+            await store.write_ballot(poll_id, voter_id, new, now)
+            return VoteReceipt(True, "Vote retracted." if not new else "Vote recorded.", poll_id, new)
+
+        try:
+            return await in_transaction(self.db, work)
+        except _Refused as refused:  # rolled back: nothing changed
+            return VoteReceipt(False, str(refused), poll_id, ())
+        except IntegrityError:  # the poll vanished between lookup and vote
+            return VoteReceipt(False, "That poll doesn't exist.", poll_id, ())
+
+    async def record_ballot(self, poll_id: int, voter_id: str, ranking: Sequence[int]) -> VoteReceipt:
+        """Replace a member's ballot with film ids (rank order for ranked polls); [] retracts."""
+        return await self._change_ballot(poll_id, voter_id, lambda poll, current: list(ranking))
+
+    async def toggle_ballot_choice(self, poll_id: int, voter_id: str, film_id: int) -> VoteReceipt:
+        """A ballot button: single = pick/unpick; multiple = toggle; ranked = append next rank/remove."""
+
+        def change(poll: PollInfo, current: tuple[int, ...]) -> list[int]:
+            if film_id in current:
+                return [c for c in current if c != film_id]
+            return [film_id] if poll.mode == "single" else [*current, film_id]
+
+        return await self._change_ballot(poll_id, voter_id, change)
+
+    async def _native_poll_id(self, platform: str, platform_poll_id: str) -> int | None:
+        async with self.db.session() as session:
+            return await MovieNightStore(session).poll_id_by_platform_id(platform, str(platform_poll_id))
+
+    async def _native_change(
+        self, platform: str, platform_poll_id: str, voter_id: str,
+        change: Callable[[PollInfo, tuple[int, ...]], Sequence[int]],
+    ) -> VoteReceipt:  # fmt: skip
+        poll_id = await self._native_poll_id(platform, platform_poll_id)
+        if poll_id is None:
+            return VoteReceipt(False, "That poll isn't a movie-night poll I know.")
+        return await self._change_ballot(poll_id, voter_id, change)
+
+    async def record_native_vote(
+        self, platform: str, platform_poll_id: str, voter_id: str, option_indices: Sequence[int]
+    ) -> VoteReceipt:
+        """A platform's whole answer (Telegram poll_answer): replaces the voter's ballot; [] retracts."""
+        indices = list(option_indices)
+        return await self._native_change(platform, platform_poll_id, voter_id, lambda poll, _: _films_at(poll, indices))
+
+    async def add_native_answer(
+        self, platform: str, platform_poll_id: str, voter_id: str, option_index: int
+    ) -> VoteReceipt:
+        """One answer added (Discord MESSAGE_POLL_VOTE_ADD; answer_id - 1). Single mode: replaces."""
+
+        def change(poll: PollInfo, current: tuple[int, ...]) -> list[int]:
+            (film,) = _films_at(poll, [option_index])
+            return [film] if poll.mode == "single" else [*current, film]
+
+        return await self._native_change(platform, platform_poll_id, voter_id, change)
+
+    async def remove_native_answer(
+        self, platform: str, platform_poll_id: str, voter_id: str, option_index: int
+    ) -> VoteReceipt:
+        """One answer removed (Discord MESSAGE_POLL_VOTE_REMOVE; answer_id - 1)."""
+
+        def change(poll: PollInfo, current: tuple[int, ...]) -> list[int]:
+            (film,) = _films_at(poll, [option_index])
+            return [c for c in current if c != film]
+
+        return await self._native_change(platform, platform_poll_id, voter_id, change)
+
+    async def resync_native_votes(self, poll_id: int, votes: Mapping[str, Sequence[int]]) -> int:
+        """Start-up re-fetch of a native poll's voters: the platform is the truth. Ballots of voters absent
+        from `votes` are removed; returns how many ballots changed. Ignored (0) once the poll is closed."""
+        now = as_utc(self.clock())
+
+        async def work(session: AsyncSession) -> int:
+            store = MovieNightStore(session)
+            poll = await store.poll(poll_id, lock=True)
+            if poll is None or not poll.is_open:
+                return 0
+            changed = 0
+            wanted = {str(v)[:64]: check_choices(poll.mode, poll.film_ids, _films_at(poll, list(ix)))
+                      for v, ix in votes.items()}  # fmt: skip
+            for voter in set(await store.voters(poll_id)) | set(wanted):
+                new = wanted.get(voter, ())
+                if await store.ballot(poll_id, voter) != new:
+                    await store.write_ballot(poll_id, voter, new, now)
+                    changed += 1
+            return changed
+
+        return await in_transaction(self.db, work)
+
+    # -- closing -------------------------------------------------------------------------------------
+    async def close(
+        self, target: CloseTarget, actor: Actor | None, now: datetime | None = None
+    ) -> ClosedPoll | Problem:
+        """Close by poll id or (platform, chat_id). `actor` None = the scheduler; else opener or admin."""
+        now = as_utc(now or self.clock())
+        poll = await (self.poll(target) if isinstance(target, int) else self.open_poll_for_chat(*target))
+        if poll is None or not poll.is_open:
+            return Problem("There is no open movie-night poll here.", kind="not_found",
+                           hint="Open one with /movienight poll.")  # fmt: skip
+        if actor is not None and not actor.is_admin and actor.user_id != poll.opened_by:
+            return Problem("Only the member who opened the poll or an admin can close it.", kind="forbidden")
+
+        async def work(session: AsyncSession) -> ClosedPoll | None:
+            store = MovieNightStore(session)
+            if not await store.mark_closed(poll.id, now, actor.user_id if actor else None):
+                return None
+            outcome = decide(tally(poll.mode, poll.film_ids, await store.ballots(poll.id)), poll.id)
+            found = await FilmRepository(session).get_many(poll.film_ids, include_removed=True)
+            titles = {i: heading(found[i]) if i in found else f"#{i}" for i in poll.film_ids}
+            text = result_text(outcome, titles)
+            await store.record_result(poll.id, winner=outcome.winner, seed=outcome.seed,
+                                      voters=outcome.tally.voters, result=text,
+                                      scores=outcome.tally.scores)  # fmt: skip
+            winner = found.get(outcome.winner) if outcome.winner is not None else None
+            announcement: FilmCard | Text
+            if winner is not None:
+                await store.remove_nomination(poll.platform, poll.chat_id, winner.id or 0)
+                announcement = film_card(winner, notice=f"Tonight's film!\n{text}")
+            else:
+                announcement = Text(title="Movie night: no winner", body=f"No votes were cast.\n{text}"
+                                    if outcome.tally.voters == 0 else text)  # fmt: skip
+            return ClosedPoll(poll.id, poll.platform, poll.chat_id, poll.native, poll.platform_poll_id,
+                              poll.message_id, outcome.winner, announcement,
+                              actor.user_id if actor else None)  # fmt: skip
+
+        closed = await in_transaction(self.db, work)
+        if closed is None:
+            return Problem("This poll was already closed.", kind="conflict")
+        log.info("movie night %s closed (winner %s)", closed.poll_id, closed.winner_film_id)
+        for callback in self._close_listeners:
+            try:
+                await callback(closed)
+            except Exception:
+                log.exception("close listener failed for movie night %s", closed.poll_id)
+        return closed
+
+
+class _Refused(Exception):
+    """A vote the rules refuse; raised inside the transaction so it rolls back."""
+
+
+def _films_at(poll: PollInfo, indices: Sequence[int]) -> list[int]:
+    by_position = {o.position: o.film_id for o in poll.options}
+    missing = [i for i in indices if i not in by_position]
+    if missing:
+        raise BallotError("That answer is not one of this poll's options.")
+    return [by_position[i] for i in indices]
+
+
+def _max_choices(poll: PollInfo) -> int:
+    if poll.mode == "single":
+        return 1
+    return ranked_depth(len(poll.options)) if poll.mode == "ranked" else len(poll.options)
+
+
+def _already_open(poll: PollInfo) -> Problem:
+    return Problem(
+        f"A poll is already open here (closes {poll.closes_at:%Y-%m-%d %H:%M} UTC).",
+        kind="conflict",
+        hint="Close it first with /movienight close.",
+    )

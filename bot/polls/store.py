@@ -1,0 +1,391 @@
+"""Movie-night persistence: the only module that touches the ORM rows; it hands out plain dataclasses.
+
+Concurrency is settled by the database, never by an in-process lock (several processes may share it):
+unique constraints refuse a second open poll or a duplicate nomination, upserts keep one ballot per voter,
+and every ballot change starts with a *write* to that voter's row. On PostgreSQL that write holds the
+row lock until commit; on SQLite it takes the database write lock (the driver begins the transaction at
+the first write), so the read-modify-write that follows can't interleave with another one. A vote then
+reads the poll row ``FOR SHARE`` (PostgreSQL) while closing updates it, so a vote either commits before
+the tally or sees the poll closed — an acknowledged vote is never left out of a result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar, cast
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.polls.models import BallotRow, ChatSettingsRow, MovieNightRow, NightOptionRow, NominationRow
+from bot.polls.rules import Ballot, Mode
+from bot.store.db import Database
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+RETRIES = 12
+RETRY_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything here is UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    if isinstance(exc, OperationalError) and any(w in str(exc).lower() for w in ("locked", "busy")):
+        return True
+    orig: Any = exc.orig
+    for candidate in (orig, getattr(orig, "__cause__", None)):
+        state = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if state in RETRY_SQLSTATES:
+            return True
+    return False
+
+
+async def in_transaction(db: Database, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run `work` in one transaction, committed before returning; retried when the database was busy."""
+    for attempt in range(RETRIES):
+        try:
+            async with db.session() as session, session.begin():
+                return await work(session)
+        except DBAPIError as exc:
+            if attempt == RETRIES - 1 or not _retryable(exc):
+                raise
+            log.debug("retrying a busy movie-night transaction (attempt %d): %s", attempt + 1, exc)
+            await asyncio.sleep(0.01 * 2 ** min(attempt, 6))
+    raise AssertionError("unreachable")
+
+
+def _insert(session: AsyncSession, table: Any) -> Any:
+    """The dialect's INSERT, which has ON CONFLICT on both SQLite and PostgreSQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+@dataclass(frozen=True, slots=True)
+class OptionInfo:
+    position: int
+    film_id: int
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class PollInfo:
+    """A poll (movie night) as the rest of the code sees it. ``options`` are in native-poll order."""
+
+    id: int
+    platform: str
+    chat_id: str
+    mode: Mode
+    question: str
+    opened_by: str
+    opened_at: datetime
+    closes_at: datetime
+    closed_at: datetime | None
+    native: bool
+    platform_poll_id: str | None
+    message_id: str | None
+    winner_film_id: int | None
+    tie_seed: int | None
+    voters: int
+    result: str | None
+    scores: tuple[tuple[int, int], ...]
+    watched_at: datetime | None
+    options: tuple[OptionInfo, ...]
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    @property
+    def film_ids(self) -> list[int]:
+        return [o.film_id for o in self.options]
+
+
+@dataclass(frozen=True, slots=True)
+class Nomination:
+    film_id: int
+    nominated_by: str
+    nominator_name: str | None
+    nominated_at: datetime
+
+    @property
+    def who(self) -> str:
+        return self.nominator_name or self.nominated_by
+
+
+@dataclass(frozen=True, slots=True)
+class ChatSettings:
+    max_rating: str | None = None
+    poll_hours: int | None = None
+
+
+def _poll(row: MovieNightRow, options: Sequence[NightOptionRow]) -> PollInfo:
+    return PollInfo(
+        id=row.id,
+        platform=row.platform,
+        chat_id=row.chat_id,
+        mode=cast(Mode, row.mode),
+        question=row.question,
+        opened_by=row.opened_by,
+        opened_at=as_utc(row.opened_at),
+        closes_at=as_utc(row.closes_at),
+        closed_at=as_utc(row.closed_at) if row.closed_at else None,
+        native=row.native,
+        platform_poll_id=row.platform_poll_id,
+        message_id=row.message_id,
+        winner_film_id=row.winner_film_id,
+        tie_seed=row.tie_seed,
+        voters=row.voters,
+        result=row.result,
+        scores=tuple((int(f), int(p)) for f, p in (row.scores or [])),
+        watched_at=as_utc(row.watched_at) if row.watched_at else None,
+        options=tuple(OptionInfo(o.position, o.film_id, o.label) for o in sorted(options, key=lambda o: o.position)),
+    )
+
+
+class MovieNightStore:
+    """Queries on one session; the caller owns the transaction (see `in_transaction`)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    # -- polls ---------------------------------------------------------------------------------------
+    async def poll(self, poll_id: int, *, lock: bool = False) -> PollInfo | None:
+        query = select(MovieNightRow).where(MovieNightRow.id == poll_id)
+        if lock:
+            query = query.with_for_update(read=True)
+        row = (await self.s.execute(query)).scalar_one_or_none()
+        return await self._with_options(row)
+
+    async def _with_options(self, row: MovieNightRow | None) -> PollInfo | None:
+        if row is None:
+            return None
+        options = (await self.s.execute(select(NightOptionRow).where(NightOptionRow.night_id == row.id))).scalars()
+        return _poll(row, list(options))
+
+    async def open_poll(self, platform: str, chat_id: str) -> PollInfo | None:
+        query = select(MovieNightRow).where(MovieNightRow.open_chat == f"{platform}:{chat_id}")
+        return await self._with_options((await self.s.execute(query)).scalar_one_or_none())
+
+    async def poll_id_by_platform_id(self, platform: str, platform_poll_id: str) -> int | None:
+        query = select(MovieNightRow.id).where(
+            MovieNightRow.platform == platform, MovieNightRow.platform_poll_id == platform_poll_id
+        )
+        return (await self.s.execute(query)).scalar_one_or_none()
+
+    async def create_poll(
+        self,
+        *,
+        platform: str,
+        chat_id: str,
+        mode: Mode,
+        question: str,
+        opened_by: str,
+        now: datetime,
+        closes_at: datetime,
+        native: bool,
+        options: Sequence[tuple[int, str]],
+    ) -> int:
+        """Insert an open poll and its frozen options; IntegrityError when the group already has one."""
+        row = MovieNightRow(
+            platform=platform, chat_id=chat_id, open_chat=f"{platform}:{chat_id}", mode=mode,
+            question=question, opened_by=opened_by, opened_at=as_utc(now), closes_at=as_utc(closes_at),
+            native=native, voters=0,
+        )  # fmt: skip
+        self.s.add(row)
+        await self.s.flush()
+        for position, (film_id, label) in enumerate(options):
+            self.s.add(NightOptionRow(night_id=row.id, position=position, film_id=film_id, label=label))
+        await self.s.flush()
+        return row.id
+
+    async def attach_native(self, poll_id: int, platform_poll_id: str, message_id: str | None) -> bool:
+        result = await self.s.execute(
+            update(MovieNightRow)
+            .where(MovieNightRow.id == poll_id)
+            .values(platform_poll_id=platform_poll_id, message_id=message_id)
+        )
+        return bool(cast(Any, result).rowcount)
+
+    async def mark_closed(self, poll_id: int, now: datetime, by: str | None) -> bool:
+        """Close the poll if it is still open; False when someone else closed it first."""
+        result = await self.s.execute(
+            update(MovieNightRow)
+            .where(MovieNightRow.id == poll_id, MovieNightRow.closed_at.is_(None))
+            .values(closed_at=as_utc(now), closed_by=by, open_chat=None)
+        )
+        return bool(cast(Any, result).rowcount)
+
+    async def record_result(
+        self,
+        poll_id: int,
+        *,
+        winner: int | None,
+        seed: int | None,
+        voters: int,
+        result: str,
+        scores: Sequence[tuple[int, int]],
+    ) -> None:
+        await self.s.execute(
+            update(MovieNightRow)
+            .where(MovieNightRow.id == poll_id)
+            .values(
+                winner_film_id=winner, tie_seed=seed, voters=voters, result=result,
+                scores=[[f, p] for f, p in scores],
+            )
+        )  # fmt: skip
+
+    async def due_ids(self, now: datetime) -> list[int]:
+        query = (
+            select(MovieNightRow.id)
+            .where(MovieNightRow.closed_at.is_(None), MovieNightRow.closes_at <= as_utc(now))
+            .order_by(MovieNightRow.closes_at, MovieNightRow.id)
+        )
+        return list((await self.s.execute(query)).scalars())
+
+    async def next_close_at(self) -> datetime | None:
+        query = select(func.min(MovieNightRow.closes_at)).where(MovieNightRow.closed_at.is_(None))
+        value = (await self.s.execute(query)).scalar_one_or_none()
+        return as_utc(value) if value is not None else None
+
+    async def history(self, platform: str, chat_id: str, limit: int = 10) -> list[PollInfo]:
+        query = (
+            select(MovieNightRow)
+            .where(
+                MovieNightRow.platform == platform,
+                MovieNightRow.chat_id == chat_id,
+                MovieNightRow.closed_at.is_not(None),
+            )
+            .order_by(MovieNightRow.id.desc())
+            .limit(limit)
+        )
+        rows = list((await self.s.execute(query)).scalars())
+        return [_poll(row, ()) for row in rows]
+
+    async def last_winner_night(self, platform: str, chat_id: str) -> PollInfo | None:
+        query = (
+            select(MovieNightRow)
+            .where(
+                MovieNightRow.platform == platform,
+                MovieNightRow.chat_id == chat_id,
+                MovieNightRow.winner_film_id.is_not(None),
+            )
+            .order_by(MovieNightRow.id.desc())
+            .limit(1)
+        )
+        row = (await self.s.execute(query)).scalar_one_or_none()
+        return _poll(row, ()) if row else None
+
+    async def mark_watched(self, poll_id: int, now: datetime) -> None:
+        await self.s.execute(update(MovieNightRow).where(MovieNightRow.id == poll_id).values(watched_at=as_utc(now)))
+
+    async def watched(self, platform: str, chat_id: str) -> dict[int, datetime]:
+        """Films this group has watched, with when (the latest time)."""
+        query = select(MovieNightRow.winner_film_id, func.max(MovieNightRow.watched_at)).where(
+            MovieNightRow.platform == platform,
+            MovieNightRow.chat_id == chat_id,
+            MovieNightRow.watched_at.is_not(None),
+            MovieNightRow.winner_film_id.is_not(None),
+        )
+        rows = (await self.s.execute(query.group_by(MovieNightRow.winner_film_id))).all()
+        return {int(film): as_utc(at) for film, at in rows if film is not None and at is not None}
+
+    # -- nominations ---------------------------------------------------------------------------------
+    async def nominations(self, platform: str, chat_id: str) -> list[Nomination]:
+        query = (
+            select(NominationRow)
+            .where(NominationRow.platform == platform, NominationRow.chat_id == chat_id)
+            .order_by(NominationRow.id)
+        )
+        return [
+            Nomination(r.film_id, r.nominated_by, r.nominator_name, as_utc(r.nominated_at))
+            for r in (await self.s.execute(query)).scalars()
+        ]
+
+    async def add_nomination(
+        self, platform: str, chat_id: str, film_id: int, by: str, name: str | None, now: datetime
+    ) -> bool:
+        """False when the film is already on the slate (the unique constraint decides, race-free)."""
+        stmt = (
+            _insert(self.s, NominationRow)
+            .values(
+                platform=platform, chat_id=chat_id, film_id=film_id, nominated_by=by,
+                nominator_name=(name or None) and name[:100], nominated_at=as_utc(now),
+            )
+            .on_conflict_do_nothing(index_elements=["platform", "chat_id", "film_id"])
+        )  # fmt: skip
+        return bool(cast(Any, await self.s.execute(stmt)).rowcount)
+
+    async def remove_nomination(self, platform: str, chat_id: str, film_id: int) -> bool:
+        result = await self.s.execute(
+            delete(NominationRow).where(
+                NominationRow.platform == platform,
+                NominationRow.chat_id == chat_id,
+                NominationRow.film_id == film_id,
+            )
+        )
+        return bool(cast(Any, result).rowcount)
+
+    # -- ballots -------------------------------------------------------------------------------------
+    async def lock_ballot(self, poll_id: int, voter_id: str, now: datetime) -> None:
+        """Write first: creates an empty ballot or touches the voter's row, taking its lock until commit."""
+        stmt = _insert(self.s, BallotRow).values(
+            night_id=poll_id, voter_id=voter_id, choices=[], updated_at=as_utc(now)
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["night_id", "voter_id"], set_={"updated_at": stmt.excluded.updated_at}
+        )
+        await self.s.execute(stmt)
+
+    async def ballot(self, poll_id: int, voter_id: str) -> tuple[int, ...]:
+        query = select(BallotRow.choices).where(BallotRow.night_id == poll_id, BallotRow.voter_id == voter_id)
+        value = (await self.s.execute(query)).scalar_one_or_none()
+        return tuple(int(c) for c in value or ())
+
+    async def write_ballot(self, poll_id: int, voter_id: str, choices: Sequence[int], now: datetime) -> None:
+        """Store the voter's choices (an empty list deletes the ballot: a retraction)."""
+        where = (BallotRow.night_id == poll_id, BallotRow.voter_id == voter_id)
+        if not choices:
+            await self.s.execute(delete(BallotRow).where(*where))
+            return
+        stmt = _insert(self.s, BallotRow).values(
+            night_id=poll_id, voter_id=voter_id, choices=list(choices), updated_at=as_utc(now)
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["night_id", "voter_id"],
+            set_={"choices": stmt.excluded.choices, "updated_at": stmt.excluded.updated_at},
+        )
+        await self.s.execute(stmt)
+
+    async def ballots(self, poll_id: int) -> list[Ballot]:
+        query = select(BallotRow.voter_id, BallotRow.choices).where(BallotRow.night_id == poll_id)
+        rows = (await self.s.execute(query.order_by(BallotRow.voter_id))).all()
+        return [Ballot(voter, tuple(int(c) for c in choices or ())) for voter, choices in rows]
+
+    async def voters(self, poll_id: int) -> list[str]:
+        query = select(BallotRow.voter_id).where(BallotRow.night_id == poll_id)
+        return list((await self.s.execute(query)).scalars())
+
+    # -- settings ------------------------------------------------------------------------------------
+    async def settings(self, platform: str, chat_id: str) -> ChatSettings:
+        row = await self.s.get(ChatSettingsRow, (platform, chat_id))
+        return ChatSettings(row.max_rating, row.poll_hours) if row else ChatSettings()
+
+    async def save_setting(self, platform: str, chat_id: str, by: str, now: datetime, **values: Any) -> None:
+        stmt = _insert(self.s, ChatSettingsRow).values(
+            platform=platform, chat_id=chat_id, updated_by=by, updated_at=as_utc(now), **values
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["platform", "chat_id"],
+            set_={k: getattr(stmt.excluded, k) for k in (*values, "updated_by", "updated_at")},
+        )
+        await self.s.execute(stmt)
