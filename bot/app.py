@@ -6,6 +6,7 @@ import logging
 import random
 
 from bot.config import Settings
+from bot.curation.service import install as install_curation
 from bot.films.service import Catalog, FilmService
 from bot.polls import install as install_movienight
 from bot.registry import build_registry
@@ -37,6 +38,7 @@ async def build_services(
         registry=build_registry(),
     )
     install_movienight(services)
+    await install_curation(services)
     return services
 
 

@@ -6,10 +6,11 @@ from bot.commands import CommandRegistry, CommandSpec
 
 
 def all_specs() -> list[CommandSpec]:
+    from bot.curation.commands import SPECS as curation_specs
     from bot.films.commands import SPECS as film_specs
     from bot.polls.commands import SPECS as movienight_specs
 
-    specs: list[CommandSpec] = [*film_specs, *movienight_specs]
+    specs: list[CommandSpec] = [*film_specs, *movienight_specs, *curation_specs]
     return specs
 
 

@@ -130,9 +130,7 @@ def runtime_value(value: str) -> int:
     text = clean_text(value)
     found = _RUNTIME.match(text) if text else None
     if not found or (found["h"] is None and found["m"] is None):
-        raise FieldError(
-            f"runtime must be a number of minutes such as 127 (or “2 hr. 7 min.”), not “{text[:30]}”."
-        )
+        raise FieldError(f"runtime must be a number of minutes such as 127 (or “2 hr. 7 min.”), not “{text[:30]}”.")
     minutes = int(found["h"] or 0) * 60 + int(found["m"] or 0)
     if not 1 <= minutes <= MAX_RUNTIME:
         raise FieldError(f"runtime must be a positive number of minutes, at most {MAX_RUNTIME}.")

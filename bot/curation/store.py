@@ -187,9 +187,7 @@ class CurationRepository:
 
     # --- reports -------------------------------------------------------------------------------
 
-    async def add_report(
-        self, actor: Actor, film_id: int, *, query: str | None, note: str | None, at: datetime
-    ) -> int:
+    async def add_report(self, actor: Actor, film_id: int, *, query: str | None, note: str | None, at: datetime) -> int:
         new_id = await self.session.scalar(
             insert(reports_t)
             .values(
@@ -221,11 +219,7 @@ class CurationRepository:
         return [_report(r) for r in (await self.session.execute(q)).mappings().all()]
 
     async def report(self, report_id: int) -> ReportEntry | None:
-        row = (
-            (await self.session.execute(select(*reports_t.c).where(reports_t.c.id == report_id)))
-            .mappings()
-            .first()
-        )
+        row = (await self.session.execute(select(*reports_t.c).where(reports_t.c.id == report_id))).mappings().first()
         return None if row is None else _report(row)
 
     async def count_reports(self, status: str = "open") -> int:

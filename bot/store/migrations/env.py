@@ -16,11 +16,11 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+# Other areas: import your model modules here so autogenerate sees them.
+import bot.curation.models
+import bot.polls.models
 import bot.store.models  # noqa: F401  (registers the catalog tables on Base.metadata)
 from bot.store.base import Base
-
-# Other areas: import your model modules here so autogenerate sees them.
-import bot.polls.models  # noqa: E402, F401  (movie-night tables)
 
 target_metadata = Base.metadata
 config = context.config

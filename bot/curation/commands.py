@@ -1,0 +1,159 @@
+"""The `/film …` admin commands (group "film"). Every one is admin_only: the registry refuses others once,
+from the spec, before a handler runs. Handlers only unpack arguments and call `Curation`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot.commands import CommandContext, CommandSpec, Param
+from bot.curation.common import GROUP
+from bot.curation.edits import EDIT_FIELDS
+from bot.curation.service import curation_of
+from bot.curation.transfer import import_local
+from bot.replies import Problem, Reply
+
+
+async def add(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    return await curation_of(ctx.services).add_from_text(ctx.actor, args["details"])
+
+
+async def edit(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    return await curation_of(ctx.services).edit(ctx.actor, args["film"], args["field"], args["value"])
+
+
+async def alias(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    return await curation_of(ctx.services).alias(ctx.actor, args["film"], args["alias"])
+
+
+async def unalias(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    return await curation_of(ctx.services).unalias(ctx.actor, args["film"], args["alias"])
+
+
+async def remove(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    return await curation_of(ctx.services).remove(ctx.actor, args["film"])
+
+
+async def restore(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    return await curation_of(ctx.services).restore(ctx.actor, args["film"])
+
+
+async def import_file(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    """Chat platforms send the attachment to `Curation.import_upload`; the console may name a local file."""
+    path = args.get("path")
+    if path is None:
+        return Problem(
+            "Attach the file to your /film import message: JSON Lines, JSON, CSV or film pages (.txt), "
+            "optionally gzipped. Nothing is imported if any line is malformed."
+        )
+    return await import_local(curation_of(ctx.services), ctx.actor, path)
+
+
+async def export(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    return await curation_of(ctx.services).export(ctx.actor)
+
+
+async def log(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    return await curation_of(ctx.services).log(ctx.actor, args.get("film"))
+
+
+async def misses(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    return await curation_of(ctx.services).top_misses(ctx.actor)
+
+
+async def reports(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    return await curation_of(ctx.services).reports(ctx.actor)
+
+
+async def resolve_report(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    return await curation_of(ctx.services).resolve_report(ctx.actor, args["report"])
+
+
+FILM = Param("film", "The film: pick from the list, or #id", kind="film")
+
+
+def _spec(name: str, summary: str, handler: Any, *params: Param, examples: tuple[str, ...] = ()) -> CommandSpec:
+    return CommandSpec(
+        name=name,
+        group=GROUP,
+        summary=summary,
+        handler=handler,
+        params=params,
+        admin_only=True,
+        examples=examples,
+    )
+
+
+SPECS = (
+    _spec(
+        "add",
+        "Add a film from Key: Value lines (Title, Year, Native Title, Genre, Duration…) or a film page",
+        add,
+        Param("details", "Title: … Year: … Genre: … (or paste a whole film page)", max_length=8000),
+        examples=("/film add Title: Parasite Year: 2019 Native Title: 기생충 Genre: Drama, Thriller",),
+    ),
+    _spec(
+        "edit",
+        "Change a field; add_cast/remove_cast/add_alt/remove_alt one at a time; - clears",
+        edit,
+        FILM,
+        Param("field", "What to change", kind="choice", choices=EDIT_FIELDS),
+        Param("value", "The new value (lists comma-separated; cast as “Name as Character”)", max_length=4000),
+        examples=(
+            "/film edit #12 year 2013",
+            "/film edit #12 add_cast Ryu Seung-ryong as Lee Yong-gu",
+            "/film edit #12 remove_alt December 23",
+            "/film edit #12 trailer_url -",
+        ),
+    ),
+    _spec(
+        "alias",
+        "Make a title find this film first (pins an ambiguous query to it)",
+        alias,
+        FILM,
+        Param("alias", "The title or query that should find the film"),
+        examples=("/film alias #12 miracle cell",),
+    ),
+    _spec(
+        "unalias",
+        "Remove an alias from a film",
+        unalias,
+        FILM,
+        Param("alias", "The alias to remove"),
+    ),
+    _spec(
+        "remove",
+        "Remove a film from the catalog (it can be restored)",
+        remove,
+        FILM,
+        examples=("/film remove #12",),
+    ),
+    _spec(
+        "restore",
+        "Bring back a removed film",
+        restore,
+        Param("film", "#id of the removed film (or its exact title)"),
+        examples=("/film restore #12",),
+    ),
+    _spec(
+        "import",
+        "Import films from an attached file (JSONL, JSON, CSV, film pages); all or nothing",
+        import_file,
+        Param("path", "Console only: a file on this machine", required=False, max_length=1000),
+    ),
+    _spec("export", "Export the whole catalog as a JSON Lines file", export),
+    _spec(
+        "log",
+        "Who changed what and when: the whole catalog, or one film",
+        log,
+        Param("film", "Only this film's changes", kind="film", required=False),
+    ),
+    _spec("misses", "The most frequent recent searches that found nothing", misses),
+    _spec("reports", "Open “wrong film?” reports from users", reports),
+    _spec(
+        "resolve_report",
+        "Close a “wrong film?” report",
+        resolve_report,
+        Param("report", "The report number", kind="int", min_value=1),
+    ),
+)

@@ -1,0 +1,357 @@
+"""`Curation`: the admin use-cases that change the catalog, and the adapter-facing API (see the package doc).
+
+Every change follows one order: open a transaction, re-read the film, apply the change, write the audit row
+in the same transaction, commit, THEN update the search index, then build the reply. A failure before
+the commit leaves the database and the index as they were.
+
+Entry points adapters call directly (not through the registry: modal fields, attachments, buttons) check
+the admin rule themselves from the command's spec, so the spec stays the one source of truth.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.commands import Actor, clean_text
+from bot.curation import feedback, lifecycle, transfer
+from bot.curation.common import GROUP, Refused, actor_name, film_label, forbidden
+from bot.curation.edits import Change, apply_edit
+from bot.curation.fields import FieldError, check_film, film_from_fields, parse_key_values
+from bot.curation.search_hooks import AliasPins, MissLog, query_key
+from bot.curation.store import CurationRepository, who_label
+from bot.films.cards import choice_from_match, film_card
+from bot.films.importers import ImportFailed, parse_text
+from bot.films.model import Film
+from bot.films.search import Match
+from bot.films.service import PICKER_SIZE, Catalog, check_query, parse_film_ref, resolve
+from bot.replies import FilmList, Problem, Reply, Text
+from bot.store.films import ExternalIdConflict, FilmRepository
+from bot.store.mapping import films_t
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+EXTRAS_KEY = "curation"
+
+
+class Curation:
+    """Admin curation of the catalog. Built once per process by `install(services)`."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.db = services.db
+        self.catalog: Catalog = services.catalog
+        self.pins = AliasPins(lambda: self.catalog.index)
+        self.misses = MissLog(services.db, self.clock)
+
+    def clock(self) -> datetime:
+        return self.services.clock()
+
+    async def start(self) -> None:
+        """Load alias pins and hook into film search (pins first, misses recorded)."""
+        await self.pins.load(self.db)
+        self.services.films.pinned = self.pinned_match
+        self.services.films.on_miss = self.misses.record
+
+    def pinned_match(self, query: str) -> Match | None:
+        film_id = self.pins(query)
+        doc = self.catalog.index.get(film_id) if film_id is not None else None
+        if doc is None:
+            return None
+        key = query_key(query)
+        title = next((t for t in doc.all_titles() if query_key(t) == key), doc.title)
+        return Match(doc=doc, score=100.0, matched_title=title)
+
+    # --- permission -----------------------------------------------------------------------------
+
+    def allowed(self, actor: Actor, command: str) -> Problem | None:
+        """None when `actor` may run `/film <command>`, judged from its spec (admin if no spec is known)."""
+        spec = self.services.registry.get(command, group=GROUP)
+        admin_only = spec.admin_only if spec is not None else True
+        if admin_only and not actor.is_admin:
+            log.info("refused %s %s for %s:%s", GROUP, command, actor.platform, actor.user_id)
+            return forbidden(command)
+        return None
+
+    # --- which film ------------------------------------------------------------------------------
+
+    async def target(self, value: str, *, command: str, include_removed: bool = False) -> Film | Reply:
+        """The one film a change is about: `#id`, a pinned alias, or a fuzzy title with no rival at all.
+
+        Unlike a lookup, popularity never settles a tie here: near-ties return the picker, so an admin
+        never edits a film by guess.
+        """
+        text = clean_text(value)
+        ref = parse_film_ref(text)
+        if ref is not None:
+            film = await self.catalog.film(ref, include_removed=include_removed)
+            if film is None:
+                return Problem(f"There is no film #{ref} in the catalog.", kind="not_found")
+            return film
+        checked = check_query(text)
+        if isinstance(checked, Problem):
+            return checked
+        pin = self.pinned_match(checked)
+        found = resolve(self.catalog.index.search(checked, limit=PICKER_SIZE * 2))
+        film_id = pin.film_id if pin else (found.best.film_id if found.best and len(found.close) == 1 else None)
+        if film_id is not None:
+            film = await self.catalog.film(film_id)
+            if film is not None:
+                return film
+        if found.best is None and not found.close:
+            return Problem(f"No film matches “{checked}”.", kind="not_found", hint="Check the title or use #id.")
+        items = tuple(choice_from_match(m) for m in found.close)
+        return FilmList(
+            kind="did_you_mean",
+            query=checked,
+            items=items,
+            heading=f"Which film do you mean by “{checked}”?",
+            total=len(items),
+            hint=f"Run /{GROUP} {command} again with the film's #id, e.g. #{items[0].film_id}.",
+        )
+
+    # --- add -------------------------------------------------------------------------------------
+
+    async def add_film(self, actor: Actor, fields: Mapping[str, str]) -> Reply:
+        """API for structured input (the Discord modal): title, year, native_title, alt_titles, genres,
+        runtime, synopsis, trailer_url (and any other label `film add` understands)."""
+        if (refused := self.allowed(actor, "add")) is not None:
+            return refused
+        try:
+            film = film_from_fields(fields)
+        except FieldError as exc:
+            return Problem(str(exc))
+        return await self._add(actor, film)
+
+    async def add_text(self, actor: Actor, details: str) -> Reply:
+        """API for a chat message: `Key: Value` lines (or one line of them) or a whole pasted film page."""
+        if (refused := self.allowed(actor, "add")) is not None:
+            return refused
+        return await self.add_from_text(actor, details)
+
+    async def add_from_text(self, actor: Actor, details: str) -> Reply:
+        """`film add` after the admin check. Newlines kept: the importers' page parser reads it."""
+        text = (details or "").strip()
+        if not text:
+            return Problem(ADD_HELP)
+        warnings: list[str] = []
+        try:
+            if "\n" in text:
+                film, warnings = _parse_page(text)
+            else:
+                fields = parse_key_values(text)
+                if fields is None:
+                    return Problem("I need the details as Key: Value pairs.", hint=ADD_HELP)
+                film = film_from_fields(fields)
+        except FieldError as exc:
+            return Problem(str(exc))
+        except ImportFailed as exc:
+            where = f"line {exc.line}: " if exc.line is not None else ""
+            return Problem(f"I couldn't read that: {where}{exc.reason}", hint=ADD_HELP)
+        return await self._add(actor, film, warnings)
+
+    async def _add(self, actor: Actor, film: Film, warnings: list[str] | None = None) -> Reply:
+        now = self.clock()
+        try:
+            async with self.db.session() as session, session.begin():
+                repo = FilmRepository(session)
+                existing = await repo.find_existing_id(film)
+                if existing is not None:
+                    other = await repo.get(existing, include_removed=True)
+                    raise Refused(_duplicate(existing, other))
+                try:
+                    stored = await repo.add(film.replace(id=None, removed=False, aliases=[]))
+                except ExternalIdConflict as exc:
+                    raise Refused(_duplicate(exc.other_film_id, None)) from None
+                await CurationRepository(session).add_audit(
+                    actor, "add", at=now, film_id=stored.id, new=film_label(stored)
+                )
+        except Refused as exc:
+            return exc.problem
+        self.catalog.film_changed(stored)
+        notice = f"Added by {actor_name(actor)}."
+        if warnings:
+            notice += " Ignored: " + "; ".join(warnings[:3])
+        return film_card(stored, notice=notice)
+
+    # --- edit ------------------------------------------------------------------------------------
+
+    async def edit(self, actor: Actor, film: str, field: str, value: str) -> Reply:
+        """`film edit` after the admin check (the registry did it)."""
+        found = await self.target(film, command="edit")
+        if not isinstance(found, Film):
+            return found
+        assert found.id is not None
+        try:
+            change = await self.change(actor, found.id, "edit", lambda f: apply_edit(f, field, value))
+        except FieldError as exc:
+            return Problem(str(exc))
+        if isinstance(change, Problem):
+            return change
+        if not change.changed:
+            return Text(f"{film_label(change.film)}: {change.field} is already “{change.new or '—'}”.")
+        return film_card(change.film, notice=_change_notice(actor, change))
+
+    async def change(
+        self, actor: Actor, film_id: int, action: str, mutate: Callable[[Film], Change]
+    ) -> Change | Problem:
+        """Re-read the film in a transaction, mutate it, store it with its audit row, then index it.
+
+        `mutate` may raise FieldError (the transaction rolls back and the error propagates).
+        """
+        now = self.clock()
+        try:
+            async with self.db.session() as session, session.begin():
+                repo = FilmRepository(session)
+                current = await repo.get(film_id)
+                if current is None:
+                    raise Refused(Problem("That film is no longer in the catalog.", kind="not_found"))
+                change = mutate(current)
+                if not change.changed:
+                    return change
+                if change.field in ("title", "year"):
+                    await _refuse_title_clash(session, change.film)
+                await repo.update(change.film)
+                await CurationRepository(session).add_audit(
+                    actor, action, at=now, film_id=film_id, field=change.field, old=change.old, new=change.new
+                )
+        except Refused as exc:
+            return exc.problem
+        self.catalog.film_changed(change.film)
+        return change
+
+    # --- the rest of the API: thin, the work is in lifecycle / transfer / feedback ----------------
+
+    async def alias(self, actor: Actor, film: str, alias: str) -> Reply:
+        return await lifecycle.alias(self, actor, film, alias)
+
+    async def unalias(self, actor: Actor, film: str, alias: str) -> Reply:
+        return await lifecycle.unalias(self, actor, film, alias)
+
+    async def remove(self, actor: Actor, film: str) -> Reply:
+        return await lifecycle.remove(self, actor, film)
+
+    async def restore(self, actor: Actor, film: str) -> Reply:
+        return await lifecycle.restore(self, actor, film)
+
+    async def undo_remove(self, actor: Actor, film_id: int) -> Reply:
+        """API for the "Undo" button of a removal reply (admin only, from the `restore` spec)."""
+        if (refused := self.allowed(actor, "restore")) is not None:
+            return refused
+        return await lifecycle.restore_id(self, actor, film_id)
+
+    async def import_upload(self, actor: Actor, filename: str, data: bytes) -> Reply:
+        """API for an attached file: all-or-nothing import, counts and the first problem with its line."""
+        if (refused := self.allowed(actor, "import")) is not None:
+            return refused
+        return await transfer.import_upload(self, actor, filename, data)
+
+    async def export(self, actor: Actor) -> Reply:
+        """API: the catalog as a `FileReply` (JSONL; .jsonl.gz when large). Console/CLI: Text with a path."""
+        if (refused := self.allowed(actor, "export")) is not None:
+            return refused
+        return await transfer.export_catalog(self, actor)
+
+    async def report_wrong_film(
+        self, actor: Actor, film_id: int, query: str | None = None, note: str | None = None
+    ) -> Reply:
+        """API for the "Wrong film?" button: any user; one report per user and film per 12 hours."""
+        return await feedback.report_wrong_film(self, actor, film_id, query, note)
+
+    async def log(self, actor: Actor, film: str | None) -> Reply:
+        if film is None:
+            return await feedback.audit_log(self, None)
+        found = await self.target(film, command="log", include_removed=True)
+        if not isinstance(found, Film):
+            return found
+        return await feedback.audit_log(self, found)
+
+    async def top_misses(self, actor: Actor) -> Reply:
+        return await feedback.top_misses(self)
+
+    async def reports(self, actor: Actor) -> Reply:
+        return await feedback.open_reports(self)
+
+    async def resolve_report(self, actor: Actor, report_id: int) -> Reply:
+        return await feedback.resolve_report(self, actor, report_id)
+
+
+def curation_of(services: Services) -> Curation:
+    """The process's Curation (adapters: `curation_of(services).add_film(actor, fields)`)."""
+    found = services.extras.get(EXTRAS_KEY)
+    if not isinstance(found, Curation):
+        raise RuntimeError("curation is not installed; call bot.curation.service.install(services)")
+    return found
+
+
+async def install(services: Services) -> Curation:
+    """Composition root: build Curation, load alias pins, hook into film search, register in extras."""
+    curation = Curation(services)
+    await curation.start()
+    services.extras[EXTRAS_KEY] = curation
+    return curation
+
+
+ADD_HELP = (
+    "Send the details as Key: Value lines, e.g.\n"
+    "Title: Miracle in Cell No. 7\nYear: 2013\nNative Title: 7번방의 선물\n"
+    "Alternative Titles: Gift From Room 7, December 23\nGenre: Comedy, Drama, Family\n"
+    "Duration: 2 hr. 7 min.\nTrailer: https://…\n"
+    "or paste a whole film page (title on the first line). Only the title is required."
+)
+
+
+def _parse_page(text: str) -> tuple[Film, list[str]]:
+    """A multi-line message through the importers' page parser; a leading `Title:` label is allowed."""
+    lines = text.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.strip())
+    head = lines[first].strip()
+    if head.casefold().startswith("title:"):
+        lines[first] = head[len("title:") :].strip()
+    batch = parse_text("\n".join(lines), "page", "message")
+    if len(batch.films) != 1:
+        raise FieldError(f"That is {len(batch.films)} films; add one at a time, or use /{GROUP} import.")
+    return check_film(batch.films[0]), list(batch.warnings)
+
+
+def _duplicate(existing: int, other: Film | None) -> Problem:
+    what = f"{film_label(other)} (#{existing})" if other else f"film #{existing}"
+    if other is not None and other.removed:
+        return Problem(
+            f"{what} is already in the catalog, but removed.",
+            kind="conflict",
+            hint=f"Bring it back with /{GROUP} restore #{existing}.",
+        )
+    return Problem(
+        f"{what} is already in the catalog.",
+        kind="conflict",
+        hint=f"Change it with /{GROUP} edit #{existing} <field> <value>.",
+    )
+
+
+async def _refuse_title_clash(session: AsyncSession, film: Film) -> None:
+    """An edit may not make a film a duplicate (same title and year) of another."""
+    f = films_t.c
+    year_cond = f.year.is_(None) if film.year is None else f.year == film.year
+    other = await session.scalar(
+        select(func.min(f.id)).where(f.title_folded == film.title.casefold(), year_cond, f.id != film.id)
+    )
+    if other is not None:
+        raise Refused(
+            Problem(
+                f"Film #{other} already has the title “{film.title}” and year {film.year or '—'}.",
+                kind="conflict",
+            )
+        )
+
+
+def _change_notice(actor: Actor, change: Change) -> str:
+    return f"{change.field}: {change.old or '—'} → {change.new or '—'} (by {who_label(actor)})"

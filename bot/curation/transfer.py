@@ -1,0 +1,138 @@
+"""Catalog import from an uploaded file and export to a JSON Lines file, for admins in chat.
+
+Both reuse the importers the CLI uses (`parse_text`, the record schema, `export_jsonl`). An import is
+parsed completely first (a malformed file raises ImportFailed naming the line, and nothing is written),
+then written with its audit row in one transaction, then the search index is updated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import io
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.commands import Actor
+from bot.curation.store import CurationRepository
+from bot.films.importers import ImportFailed, ParsedBatch, export_jsonl_async, parse_text
+from bot.films.importers.reader import EXTENSIONS, decode, gunzip
+from bot.replies import FileReply, Problem, Reply, Text
+from bot.store.bulk import ImportCounts
+from bot.store.films import FilmRepository
+
+if TYPE_CHECKING:
+    from bot.curation.service import Curation
+
+MAX_UPLOAD_BYTES = 50 << 20  # Telegram bots can't download more than 20 MB anyway; Discord allows ~25
+SHOWN_WARNINGS = 5
+REBUILD_OVER = 2000  # more changed films than this: rebuild the index once instead of film by film
+GZIP_OVER = 8 << 20  # exports larger than this are gzipped (the importer reads .jsonl.gz back)
+LOCAL_PLATFORMS = frozenset({"console", "cli"})
+
+
+def summary(counts: ImportCounts) -> str:
+    text = f"{counts.added} added, {counts.updated} updated, {counts.unchanged} unchanged"
+    if counts.skipped:
+        text += f", {counts.skipped} duplicates merged"
+    return text
+
+
+def _parse_upload(filename: str, data: bytes) -> ParsedBatch:
+    raw = gunzip(data, filename) if data[:2] == b"\x1f\x8b" else data
+    stem = filename[:-3] if filename.lower().endswith(".gz") else filename
+    fmt = EXTENSIONS.get(Path(stem).suffix.lower(), "auto")
+    return parse_text(decode(raw, filename), fmt, filename)
+
+
+async def import_upload(cur: Curation, actor: Actor, filename: str, data: bytes) -> Reply:
+    """Import one uploaded file (admin check already done). Nothing is written when any record is bad."""
+    name = Path(filename or "upload").name[:100] or "upload"
+    if not data:
+        return Problem(f"{name} is empty.")
+    if len(data) > MAX_UPLOAD_BYTES:
+        return Problem(f"{name} is too large ({len(data) >> 20} MB; at most {MAX_UPLOAD_BYTES >> 20} MB).")
+    try:
+        batch = await asyncio.to_thread(_parse_upload, name, data)
+    except ImportFailed as exc:
+        where = f"line {exc.line}: " if exc.line is not None else ""
+        return Problem(
+            f"Nothing was imported. {exc.file} {where}{exc.reason}",
+            hint="Fix that line and send the file again.",
+        )
+    now = cur.clock()
+    async with cur.db.session() as session, session.begin():
+        counts = await FilmRepository(session).upsert_many(batch.films)
+        await CurationRepository(session).add_audit(
+            actor, "import", at=now, field=name[:40], new=f"{len(batch.films)} records: {summary(counts)}"
+        )
+    await refresh_index(cur, counts.changed_ids)
+    warnings = [*batch.warnings, *counts.warnings]
+    body = f"{name}: {len(batch.films)} records — {summary(counts)}."
+    if warnings:
+        shown = "\n".join(f"• {w}" for w in warnings[:SHOWN_WARNINGS])
+        more = f"\n…and {len(warnings) - SHOWN_WARNINGS} more." if len(warnings) > SHOWN_WARNINGS else ""
+        body += f"\nWarnings:\n{shown}{more}"
+    return Text(body, title="Import done")
+
+
+async def refresh_index(cur: Curation, changed_ids: list[int]) -> None:
+    """After the commit: show the imported films in search (per film, or one rebuild for big imports)."""
+    if not changed_ids:
+        return
+    if len(changed_ids) > REBUILD_OVER:
+        await cur.catalog.load()
+        return
+    films = await cur.catalog.films(changed_ids)
+    for film_id in changed_ids:
+        film = films.get(film_id)
+        if film is None:
+            cur.catalog.film_removed(film_id)  # removed films stay removed on re-import
+        else:
+            cur.catalog.film_changed(film)
+
+
+async def export_catalog(cur: Curation, actor: Actor) -> Reply:
+    """Every non-removed film as JSON Lines (gzipped when large); console/CLI get a file path instead."""
+    out = io.StringIO()
+    async with cur.db.session() as session:
+        count = await export_jsonl_async(FilmRepository(session).iter_films(), out)
+    data = out.getvalue().encode("utf-8")
+    stamp = cur.clock().strftime("%Y%m%d-%H%M")
+    filename = f"filmbot-catalog-{stamp}.jsonl"
+    if len(data) > GZIP_OVER:
+        data, filename = gzip.compress(data, mtime=0), filename + ".gz"
+    caption = f"{count} films, exported {_when(cur.clock())}."
+    if actor.platform in LOCAL_PLATFORMS:
+        path = await asyncio.to_thread(_write_local, filename, data)
+        return Text(f"{caption}\nWritten to {path}", title="Catalog exported")
+    return FileReply(filename=filename, data=data, caption=caption)
+
+
+def _write_local(filename: str, data: bytes) -> Path:
+    folder = Path(tempfile.gettempdir()) / "filmbot-exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / filename
+    path.write_bytes(data)
+    return path
+
+
+def _when(at: datetime) -> str:
+    return at.strftime("%Y-%m-%d %H:%M UTC")
+
+
+async def import_local(cur: Curation, actor: Actor, path_text: str) -> Reply:
+    """Console/CLI only: import a file from this machine (chat platforms must attach the file)."""
+    if actor.platform not in LOCAL_PLATFORMS:
+        return Problem("Attach the file to your message with /film import (JSONL, JSON, CSV or film pages).")
+    try:
+        data = await asyncio.to_thread(_read_local, path_text)
+    except OSError as exc:
+        return Problem(f"I can't read {path_text}: {exc.strerror or exc}.")
+    return await import_upload(cur, actor, Path(path_text).name, data)
+
+
+def _read_local(path_text: str) -> bytes:
+    return Path(path_text).expanduser().read_bytes()
