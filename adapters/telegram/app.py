@@ -1,4 +1,4 @@
-"""Build the python-telegram-bot Application: handlers, flood control, error handler, command menu.
+"""Build the python-telegram-bot Application: handlers, flood control, error handler.
 
 `build_application` is what `run_telegram` and the tests use; the tests pass a `base_url` pointing at a
 loopback fake Bot API and keep everything else real.
@@ -25,7 +25,6 @@ from telegram.request import BaseRequest, HTTPXRequest
 from adapters.telegram.admin import AdminCheck
 from adapters.telegram.handlers import TelegramHandlers
 from adapters.telegram.inline import InlineHandler
-from adapters.telegram.menu import publish_commands
 from bot.services import Services
 
 # Updates handled at once. Each is a few milliseconds of index work and one or two API calls, so a few
@@ -61,7 +60,6 @@ def build_application(
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
     rate_limiter: BaseRateLimiter[Any] | bool | None = True,
-    publish_menu: bool = True,
 ) -> Application:  # type: ignore[type-arg]
     """The Application for these services; arguments left out come from `services.settings.telegram`."""
     settings = services.settings.telegram
@@ -83,12 +81,6 @@ def build_application(
         builder = builder.rate_limiter(default_rate_limiter())
     elif rate_limiter:
         builder = builder.rate_limiter(rate_limiter)
-    if publish_menu:
-
-        async def post_init(app: Application) -> None:  # type: ignore[type-arg]
-            await publish_commands(app.bot, services.registry)
-
-        builder = builder.post_init(post_init)
     app: Application = builder.build()  # type: ignore[type-arg]
     add_handlers(app, services)
     return app

@@ -244,9 +244,7 @@ class BotApiState:
 
     def _answer(self, query_id: str, p: JSON) -> bool:
         if query_id in self.answers or query_id not in self._issued:
-            raise ApiError(
-                400, "Bad Request: query is too old and response timeout expired or query ID is invalid"
-            )
+            raise ApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
         self.answers[query_id] = p
         return True
 

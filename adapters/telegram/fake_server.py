@@ -39,6 +39,7 @@ class Call:
     result: object = None
     error: str | None = None
     files: dict[str, bytes] = field(default_factory=dict)
+    done: bool = False
 
 
 @dataclass
@@ -138,9 +139,7 @@ class FakeBotApi(BotApiState):
         }
         if text.startswith("/"):
             head = text.split(maxsplit=1)[0] if text.split() else text
-            message["entities"] = [
-                {"type": "bot_command", "offset": 0, "length": len(head.encode("utf-16-le")) // 2}
-            ]
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(head.encode("utf-16-le")) // 2}]
         return self.push({"message": message})
 
     def press(self, sent: SentMessage, data: str, *, user_id: int = 1001) -> tuple[int, str]:
@@ -158,9 +157,7 @@ class FakeBotApi(BotApiState):
         query = {"id": query_id, "from": self.user(user_id), "query": text, "offset": offset}
         return self.push({"inline_query": query}), query_id
 
-    def fail(
-        self, method: str, code: int, description: str, *, times: int = 1, retry_after: int | None = None
-    ) -> None:
+    def fail(self, method: str, code: int, description: str, *, times: int = 1, retry_after: int | None = None) -> None:
         """Make the next `times` calls of `method` fail as Telegram would."""
         self._failures[method] = _Failure(code, description, times, retry_after)
 
@@ -178,11 +175,16 @@ class FakeBotApi(BotApiState):
         *,
         since: int = 0,
         within: float = 5.0,
+        arrived: bool = False,
     ) -> Call:
-        """The first call of `method` (matching `where`) from index `since` on, waiting if need be."""
+        """The first call of `method` (matching `where`) from index `since` on, waiting if need be.
+
+        By default a call counts once the fake has answered it (a sent message is stored by then); with
+        `arrived=True` as soon as it arrives (a long poll that is still waiting).
+        """
 
         def matches(call: Call) -> bool:
-            return call.method == method and (where is None or where(call))
+            return call.method == method and (arrived or call.done) and (where is None or where(call))
 
         for call in self.calls[since:]:
             if matches(call):
@@ -210,6 +212,7 @@ class FakeBotApi(BotApiState):
                 raw[key] = str(value)
         call = Call(method, raw, decode_params(raw), time.perf_counter(), files=files)
         self.calls.append(call)
+        self._wake(call)
         if self.validator is not None:
             self.violations.extend(f"{method}: {v}" for v in self.validator(method, raw))
         try:
@@ -225,11 +228,14 @@ class FakeBotApi(BotApiState):
             call.error = exc.description
             return self._error(exc)
         finally:
-            # Waiters wake once the fake's state reflects the call (a sent message is stored).
-            for matches, future in list(self._waiters):
-                if not future.done() and matches(call):
-                    future.set_result(call)
+            call.done = True
+            self._wake(call)
         return web.json_response({"ok": True, "result": call.result})
+
+    def _wake(self, call: Call) -> None:
+        for matches, future in list(self._waiters):
+            if not future.done() and matches(call):
+                future.set_result(call)
 
     @staticmethod
     def _error(exc: ApiError) -> web.Response:
@@ -248,9 +254,7 @@ class FakeBotApi(BotApiState):
         if not self._pending and timeout > 0 and not self._closing:
             async with self._cond:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(
-                        self._cond.wait_for(lambda: bool(self._pending) or self._closing), timeout
-                    )
+                    await asyncio.wait_for(self._cond.wait_for(lambda: bool(self._pending) or self._closing), timeout)
         batch = self._pending[: int(p.get("limit") or 100)]
         now = time.perf_counter()
         for u in batch:

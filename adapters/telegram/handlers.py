@@ -79,9 +79,7 @@ class TelegramHandlers:
         )
 
     # -- sending -------------------------------------------------------------------------------
-    async def send(
-        self, context: Context, chat_id: int, reply: Reply, *, reply_to: Message | None = None
-    ) -> Message:
+    async def send(self, context: Context, chat_id: int, reply: Reply, *, reply_to: Message | None = None) -> Message:
         params = (
             ReplyParameters(reply_to.message_id, allow_sending_without_reply=True)
             if reply_to is not None and _is_group(reply_to.chat)

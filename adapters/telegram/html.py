@@ -122,7 +122,7 @@ def compose(
     The `flexible` line (a synopsis) is trimmed first at a word boundary; if that is not enough, lines are
     dropped from the end. Blank lines (empty tuples) separate paragraphs.
     """
-    work = [tuple(Span(clean(s.text), s.tag, s.href) for s in ln) for ln in lines]
+    work = [tuple(Span(_SPACES.sub(" ", _UNSAFE.sub("", s.text)), s.tag, s.href) for s in ln) for ln in lines]
     work = [ln for ln in work if not ln or any(s.text for s in ln)]
     for _ in range(4):
         text, visible = _join(work)

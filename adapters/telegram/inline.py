@@ -91,9 +91,7 @@ class InlineHandler:
                 next_offset="",
                 button=None
                 if text
-                else InlineQueryResultsButton(
-                    "Type a film title — or tap for help", start_parameter="inline"
-                ),
+                else InlineQueryResultsButton("Type a film title — or tap for help", start_parameter="inline"),
             )
             return
         end = min(offset + PAGE_SIZE, MAX_RESULTS)

@@ -68,9 +68,10 @@ def card_lines(card: FilmCard) -> tuple[list[Line], int | None]:
         lines.append(line(f"matched: {trim(one_line(card.matched_title), TITLE_CHARS)}"))
     if facts := _facts(card):
         lines.append(line(facts))
-    if card.rating is not None or card.votes:
-        rating = f"★ {card.rating:.1f}/10" if card.rating is not None else "★"
-        lines.append(line(rating + (f" · {card.votes:,} votes" if card.votes else "")))
+    score = [f"★ {card.rating:.1f}/10" if card.rating is not None else None]
+    score.append(f"{card.votes:,} votes" if card.votes else None)
+    if any(score):
+        lines.append(line(" · ".join(s for s in score if s)))
     if card.release_date:
         lines.append(line(Span("Released: ", "b"), card.release_date))
     if card.directors:
@@ -181,9 +182,7 @@ def render_text(text: Text) -> Outgoing:
 
 def file_caption(reply: FileReply) -> str:
     """The caption of an uploaded file (1024 visible characters at most), or its name."""
-    return compose(
-        [line(trim(one_line(reply.caption or reply.filename), CAPTION_LIMIT))], limit=CAPTION_LIMIT
-    )
+    return compose([line(trim(one_line(reply.caption or reply.filename), CAPTION_LIMIT))], limit=CAPTION_LIMIT)
 
 
 def render(reply: Reply) -> Outgoing:

@@ -6,9 +6,11 @@ import asyncio
 import logging
 from urllib.parse import urlsplit
 
+from telegram.error import TelegramError
 from telegram.ext import Application
 
 from adapters.telegram.app import ALLOWED_UPDATES, build_application
+from adapters.telegram.menu import publish_commands
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -21,6 +23,10 @@ async def run_telegram(services: Services, stop: asyncio.Event, *, app: Applicat
     async with app:  # initialize (getMe, command menu) ... shutdown
         updater = app.updater
         assert updater is not None
+        try:
+            await publish_commands(app.bot, services.registry)
+        except TelegramError as exc:  # the bot still works without its menu
+            log.warning("could not set the telegram command menu: %s", exc)
         await app.start()
         if settings.webhook_url:
             secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None

@@ -153,7 +153,7 @@ def test_inline_article_fits_raw_and_visible_limits(tg_spec: TelegramSpec) -> No
     result = article(big, FilmChoice(1, big.title, 2013, "South Korea", big.original_title))
     wire = {"inline_query_id": "1", "results": json.dumps([result.to_dict()])}
     assert tg_spec.check_call("answerInlineQuery", wire) == []
-    assert len(result.input_message_content.message_text) <= 4096  # type: ignore[union-attr]
+    assert len(result.input_message_content.message_text) <= 4096  # type: ignore[attr-defined]
 
 
 def test_callback_data_round_trip() -> None:
