@@ -71,7 +71,7 @@ class PickSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"fb:p
             )
             for c in _unique(choices)[:SELECT_OPTIONS_MAX]
         ]
-        super().__init__(discord.ui.Select(custom_id=pick_id(owner), placeholder=placeholder, options=options, row=1))
+        super().__init__(discord.ui.Select(custom_id=pick_id(owner), placeholder=placeholder, options=options))
         self.owner = owner
 
     @classmethod
@@ -125,8 +125,8 @@ class PageButton(
                 label="▶" if forward else "◀",
                 custom_id=page_id(owner, page, query),
                 disabled=disabled,
-                row=0,
-            )
+            ),
+            row=0,
         )
         self.owner = owner
         self.page = page

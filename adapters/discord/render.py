@@ -195,15 +195,15 @@ def render_list(films: FilmList, owner: int) -> Outgoing:
     embed = discord.Embed(title=heading, colour=COLOUR)
     embed.description = list_lines(films.items) or None
     view = discord.ui.View(timeout=None)
-    if films.items:
-        placeholder = "Which one?" if films.kind == "did_you_mean" else "Open a film"
-        view.add_item(PickSelect(owner, films.items, placeholder=placeholder))
     if films.kind == "results" and films.pages > 1:
         embed.set_footer(text=plain(f"Page {films.page + 1} of {films.pages} · {films.total} films", 100))
         view.add_item(PageButton(owner, films.page - 1, films.query, forward=False, disabled=films.page <= 0))
         view.add_item(
             PageButton(owner, films.page + 1, films.query, forward=True, disabled=films.page >= films.pages - 1)
         )
+    if films.items:
+        placeholder = "Which one?" if films.kind == "did_you_mean" else "Open a film"
+        view.add_item(PickSelect(owner, films.items, placeholder=placeholder))
     if hint:
         embed.add_field(name="Tip", value=hint, inline=False)
     return Outgoing(embeds=[embed], view=view if view.children else None)

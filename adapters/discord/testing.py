@@ -172,7 +172,7 @@ class FakeDiscord:
             http: HTTPClient, route: Route, *, files: Any = None, form: Any = None, **kw: Any
         ) -> Any:
             body = kw.get("json")
-            if form is not None:
+            if form:
                 body = _form_json(form)
             return await fake.handle("http", route, body, kw.get("params") or {})
 
@@ -186,7 +186,7 @@ class FakeDiscord:
             params: Any = None,
             **kw: Any,
         ) -> Any:
-            body = payload if multipart is None else _form_json(multipart)
+            body = _form_json(multipart) if multipart else payload
             return await fake.handle("webhook", route, body, params or {})
 
         HTTPClient.request = http_request  # type: ignore[assignment]
@@ -370,29 +370,32 @@ class FakeDiscord:
         async with client:
             await client.login("fake-token")
             self.connect(client)
+            await asyncio.wait_for(client.wait_until_ready(), 5)
+            await asyncio.sleep(0)  # let the on_ready listeners run before the test acts
             yield client
 
-    def connect(self, client: discord.Client, *, shard: tuple[int, int] | None = None) -> None:
-        """READY and GUILD_CREATE through the real parsers: the bot is in one server, #films."""
+    def connect(self, client: discord.Client) -> None:
+        """READY (one per shard) and GUILD_CREATE through the real parsers: the bot is in one server, #films."""
         state: Any = client._connection
         state.guild_ready_timeout = 0.01
+        shards: list[tuple[int, int]] = [(0, 1)]
         if isinstance(client, discord.AutoShardedClient):
             count = client.shard_count or 1
             state.shard_count = count
             state.shard_ids = client.shard_ids or list(range(count))
-            shard = shard or (state.shard_ids[0], count)
-        shard = shard or (0, 1)
-        state.parsers["READY"](
-            {
-                "v": 10,
-                "user": {**user(BOT_ID, "filmbot"), "bot": True},
-                "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
-                "session_id": "fake-session",
-                "resume_gateway_url": "wss://gateway.invalid",
-                "application": {"id": str(APP_ID), "flags": 0},
-                "shard": list(shard),
-            }
-        )
+            shards = [(shard_id, count) for shard_id in state.shard_ids]
+        for shard in shards:
+            state.parsers["READY"](
+                {
+                    "v": 10,
+                    "user": {**user(BOT_ID, "filmbot"), "bot": True},
+                    "guilds": [{"id": str(GUILD_ID), "unavailable": True}] if shard[0] == 0 else [],
+                    "session_id": "fake-session",
+                    "resume_gateway_url": "wss://gateway.invalid",
+                    "application": {"id": str(APP_ID), "flags": 0},
+                    "shard": list(shard),
+                }
+            )
         state.parsers["GUILD_CREATE"](guild_payload())
 
     def interaction(
@@ -471,7 +474,7 @@ class FakeDiscord:
         deadline = time.monotonic() + limit_s
         while True:
             await asyncio.sleep(0)
-            pending = {t for t in asyncio.all_tasks() if t not in ignore and not t.done()}
+            pending = {t for t in asyncio.all_tasks() if t not in ignore and not t.done() and not _is_view_timer(t)}
             if not pending:
                 return
             left = deadline - time.monotonic()
@@ -512,6 +515,11 @@ class FakeDiscord:
         if values is not None:
             data["values"] = list(values)
         return await self.send(client, self.interaction(3, data, message=message, **who))
+
+
+def _is_view_timer(task: asyncio.Task[Any]) -> bool:
+    """discord.py times out views on ephemeral messages after 15 minutes; that timer is not our work."""
+    return "timeout_task_impl" in getattr(task.get_coro(), "__qualname__", "")
 
 
 def _split_kwargs(options: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
