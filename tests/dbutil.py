@@ -24,9 +24,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.store.db import Database
 
-POSTGRES_URL = os.environ.get(
-    "FILMBOT_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-)
+POSTGRES_URL = os.environ.get("FILMBOT_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 _START_HINT = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
 _pg_reason: list[str | None] = []  # cached per process: probing a dead server costs a timeout
 

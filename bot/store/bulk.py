@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.films.model import Film
@@ -141,11 +141,11 @@ class _Planner:
             self.ex.owner[(source, key)] = target
         self.ex.ext[target] = merged_ext
         self.claimed[target] = ty
-        self.plan[target] = film.replace(
-            id=target if target > 0 else None,
-            external_ids=merged_ext,
-            aliases=list(film.aliases) or list(base_aliases),
-        )
+        film_id = target if target > 0 else None
+        aliases = film.aliases or base_aliases
+        if film.id != film_id or film.external_ids != merged_ext or film.aliases != aliases:
+            film = film.replace(id=film_id, external_ids=merged_ext, aliases=list(aliases))
+        self.plan[target] = film
 
 
 async def upsert_many(
@@ -189,14 +189,28 @@ class _Progress:
             self.callback(self.done, self.total)
 
 
-async def _insert_films(
-    session: AsyncSession, films: list[Film], now: datetime, report: _Progress
-) -> list[int]:
+async def _insert_films(session: AsyncSession, films: list[Film], now: datetime, report: _Progress) -> list[int]:
+    """Insert new films and return their ids, in order.
+
+    PostgreSQL returns ids for a multi-row insert in parameter order. SQLite cannot promise that order,
+    so SQLAlchemy would fall back to one statement per row (40x slower); there we number the rows
+    ourselves from max(id) + 1, which is what SQLite would do, inside the import's write transaction."""
+    if not films:
+        return []
+    sqlite = session.get_bind().dialect.name == "sqlite"
     ids: list[int] = []
-    stmt = insert(films_t).returning(films_t.c.id, sort_by_parameter_order=True)
+    next_id = int(await session.scalar(select(func.coalesce(func.max(films_t.c.id), 0))) or 0) + 1
+    returning = insert(films_t).returning(films_t.c.id, sort_by_parameter_order=True)
     for chunk in chunks(films, ROW_CHUNK):
-        result = await session.execute(stmt, [film_values(f, now, created=True) for f in chunk])
-        chunk_ids = [row[0] for row in result]
+        rows = [film_values(f, now, created=True) for f in chunk]
+        if sqlite:
+            chunk_ids = list(range(next_id, next_id + len(rows)))
+            next_id += len(rows)
+            for row, film_id in zip(rows, chunk_ids, strict=True):
+                row["id"] = film_id
+            await session.execute(insert(films_t), rows)
+        else:
+            chunk_ids = [row[0] for row in await session.execute(returning, rows)]
         ids.extend(chunk_ids)
         await _insert_children(session, list(zip(chunk_ids, chunk, strict=True)))
         report.step(len(chunk))
@@ -207,11 +221,7 @@ async def _update_films(session: AsyncSession, films: list[Film], now: datetime,
     if not films:
         return
     sample = film_values(films[0], now, created=False)
-    stmt = (
-        update(films_t)
-        .where(films_t.c.id == bindparam("b_id"))
-        .values({col: bindparam(col) for col in sample})
-    )
+    stmt = update(films_t).where(films_t.c.id == bindparam("b_id")).values({col: bindparam(col) for col in sample})
     for chunk in chunks(films, ROW_CHUNK):
         params: list[dict[str, Any]] = []
         for f in chunk:

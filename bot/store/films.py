@@ -77,19 +77,13 @@ class FilmRepository:
         ex = self.session.execute
         asm.add_titles(
             await ex(
-                select(t.film_id, t.kind, t.title)
-                .where(t.film_id.in_(ids))
-                .order_by(t.film_id, t.kind, t.position)
+                select(t.film_id, t.kind, t.title).where(t.film_id.in_(ids)).order_by(t.film_id, t.kind, t.position)
             )
         )
-        asm.add_genres(
-            await ex(select(g.film_id, g.genre).where(g.film_id.in_(ids)).order_by(g.film_id, g.position))
-        )
+        asm.add_genres(await ex(select(g.film_id, g.genre).where(g.film_id.in_(ids)).order_by(g.film_id, g.position)))
         asm.add_credits(
             await ex(
-                select(c.film_id, c.role, c.name, c.character)
-                .where(c.film_id.in_(ids))
-                .order_by(c.film_id, c.position)
+                select(c.film_id, c.role, c.name, c.character).where(c.film_id.in_(ids)).order_by(c.film_id, c.position)
             )
         )
         asm.add_external_ids(await ex(select(e.film_id, e.source, e.key).where(e.film_id.in_(ids))))
@@ -149,9 +143,7 @@ class FilmRepository:
             if not include_removed:
                 cond = and_(cond, films_t.c.removed.is_(False))
             ids = list(
-                await self.session.scalars(
-                    select(films_t.c.id).where(cond).order_by(films_t.c.id).limit(batch_size)
-                )
+                await self.session.scalars(select(films_t.c.id).where(cond).order_by(films_t.c.id).limit(batch_size))
             )
             if not ids:
                 return
@@ -212,9 +204,7 @@ class FilmRepository:
         return bool(await self.session.scalar(select(state_t.c.seeded).where(state_t.c.id == 1)))
 
     async def mark_seeded(self) -> None:
-        await self.session.execute(
-            update(state_t).where(state_t.c.id == 1).values(seeded=True, seeded_at=_now())
-        )
+        await self.session.execute(update(state_t).where(state_t.c.id == 1).values(seeded=True, seeded_at=_now()))
 
     # --- writing -------------------------------------------------------------------------------
 

@@ -8,7 +8,6 @@ agree on the stored shape.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, cast
@@ -45,16 +44,19 @@ FILM_COLUMNS = ("id", *SCALAR_FIELDS, "removed")
 
 
 def content_hash(film: Film) -> str:
-    """A digest of everything stored about a film except its id and removed flag."""
-    doc: dict[str, Any] = {f: getattr(film, f) for f in SCALAR_FIELDS}
-    doc["release_date"] = film.release_date.isoformat() if film.release_date else None
-    doc["alt_titles"] = film.alt_titles
-    doc["aliases"] = film.aliases
-    doc["genres"] = film.genres
-    doc["credits"] = [[c.role, c.name, c.character] for c in film.credits]
-    doc["external_ids"] = sorted(film.external_ids.items())
-    raw = json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(raw.encode()).hexdigest()
+    """A digest of everything stored about a film except its id and removed flag.
+
+    Built from the repr of plain tuples (str/int/float/None/date reprs are stable across runs and
+    platforms), which is several times cheaper than canonical JSON on a 150k-film import."""
+    doc = (
+        tuple(getattr(film, f) for f in SCALAR_FIELDS),
+        tuple(film.alt_titles),
+        tuple(film.aliases),
+        tuple(film.genres),
+        tuple((c.role, c.name, c.character) for c in film.credits),
+        tuple(sorted(film.external_ids.items())),
+    )
+    return hashlib.blake2b(repr(doc).encode(), digest_size=20).hexdigest()
 
 
 def film_values(film: Film, now: datetime, *, created: bool) -> dict[str, Any]:
@@ -83,9 +85,7 @@ def child_rows(film_id: int, film: Film) -> dict[str, list[dict[str, Any]]]:
             {"film_id": film_id, "position": i, "role": c.role, "name": c.name, "character": c.character}
             for i, c in enumerate(film.credits)
         ],
-        "film_external_ids": [
-            {"film_id": film_id, "source": s, "key": k} for s, k in film.external_ids.items()
-        ],
+        "film_external_ids": [{"film_id": film_id, "source": s, "key": k} for s, k in film.external_ids.items()],
     }
 
 

@@ -44,9 +44,7 @@ async def test_update_by_external_id_keeps_aliases_ids_and_removed_flag(db: Data
         )
         assert film.id is not None
         await repo.set_removed(film.id, True)
-        film = await repo.update(
-            film.replace(external_ids={"ml": "105340", "imdb": "tt2659414"}, removed=True)
-        )
+        film = await repo.update(film.replace(external_ids={"ml": "105340", "imdb": "tt2659414"}, removed=True))
     async with db.session() as s, s.begin():
         counts = await FilmRepository(s).upsert_many(
             [Film(title="Miracle in Cell No. 7", year=2013, votes=5, external_ids={"ml": "105340"})]

@@ -46,9 +46,7 @@ async def test_add_get_round_trip(db: Database) -> None:
     async with db.session() as s:
         got = await FilmRepository(s).get(stored.id)
     assert got == stored
-    assert (
-        got is not None and got.directors == ["Lee Hwan Kyung"] and got.cast[1].character == "Ye-sung (young)"
-    )
+    assert got is not None and got.directors == ["Lee Hwan Kyung"] and got.cast[1].character == "Ye-sung (young)"
 
 
 async def test_update_replaces_lists_and_bumps_version(db: Database) -> None:

@@ -13,9 +13,7 @@ from bot.store.base import Base
 from bot.store.db import Database
 from bot.store.films import FilmRepository
 
-CATALOG_TABLES = {
-    t.__tablename__ for t in vars(models).values() if isinstance(t, type) and hasattr(t, "__tablename__")
-}
+CATALOG_TABLES = {t.__tablename__ for t in vars(models).values() if isinstance(t, type) and hasattr(t, "__tablename__")}
 
 
 def _diff(conn: Connection) -> list[Any]:

@@ -121,9 +121,7 @@ def record_from_film(film: Film) -> dict[str, Any]:
         "genres": list(film.genres),
         "directors": film.directors,
         "writers": film.writers,
-        "cast": [
-            c.name if c.character is None else {"name": c.name, "character": c.character} for c in film.cast
-        ],
+        "cast": [c.name if c.character is None else {"name": c.name, "character": c.character} for c in film.cast],
         "runtime_minutes": film.runtime_minutes,
         "release_date": film.release_date.isoformat() if film.release_date else None,
         "country": film.country,

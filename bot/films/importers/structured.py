@@ -31,9 +31,7 @@ class _Collector:
         self.batch = ParsedBatch()
         self.unknown: dict[str, tuple[int, int]] = {}  # field -> (first line, count)
 
-    def add(
-        self, rec: Any, line: int, convert: Callable[[dict[str, Any]], dict[str, Any]] | None = None
-    ) -> None:
+    def add(self, rec: Any, line: int, convert: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> None:
         if not isinstance(rec, dict):
             raise ImportFailed(self.name, line, f"expected a film object, found {type(rec).__name__}")
         for key in rec.keys() - KNOWN_FIELDS:
