@@ -312,8 +312,12 @@ class MovieNightService:
             if poll is None or not poll.is_open:
                 return 0
             changed = 0
-            wanted = {str(v)[:64]: check_choices(poll.mode, poll.film_ids, _films_at(poll, list(ix)))
-                      for v, ix in votes.items()}  # fmt: skip
+            wanted: dict[str, tuple[int, ...]] = {}
+            for voter, indices in votes.items():
+                try:
+                    wanted[str(voter)[:64]] = check_choices(poll.mode, poll.film_ids, _films_at(poll, indices))
+                except BallotError as exc:
+                    log.warning("resync of movie night %s: ignoring %s's vote %s: %s", poll_id, voter, indices, exc)
             for voter in set(await store.voters(poll_id)) | set(wanted):
                 new = wanted.get(voter, ())
                 if await store.ballot(poll_id, voter) != new:
