@@ -244,3 +244,41 @@ def test_film_param_kind() -> None:
     from bot.polls.commands import SPECS
 
     assert {s.name for s in SPECS if any(p.kind == "film" for p in s.params)} == {"nominate", "remove"}
+
+
+async def test_resync_makes_the_platform_the_truth(services: Services) -> None:
+    mn, card = await native_poll(services, "parasite", "spirited away", "1917")
+    await mn.record_native_vote("telegram", "tg-poll-1", "gone", [0])
+    await mn.record_native_vote("telegram", "tg-poll-1", "same", [1])
+    changed = await mn.resync_native_votes(card.night_id, {"same": [1], "new": [2], "junk": [9]})
+    assert changed == 2  # "gone" retracted while we were down, "new" voted; "junk" ignored
+    assert await mn.ballot_of(card.night_id, "gone") == ()
+    assert await mn.ballot_of(card.night_id, "new") == (card.options[2].film_id,)
+    assert await mn.ballot_of(card.night_id, "same") == (card.options[1].film_id,)
+
+
+async def test_ballot_buttons_toggle_and_card_can_be_reposted(services: Services) -> None:
+    await slate(services, "parasite", "spirited away", "1917")
+    card = await run(services, ALICE, "/movienight poll 24 ranked")
+    assert isinstance(card, PollCard)
+    mn = movienight_service(services)
+    p, s, f = (o.film_id for o in card.options)
+    await mn.toggle_ballot_choice(card.night_id, "u", s)
+    await mn.toggle_ballot_choice(card.night_id, "u", p)
+    receipt = await mn.toggle_ballot_choice(card.night_id, "u", f)
+    assert receipt.choices == (s, p, f)
+    receipt = await mn.toggle_ballot_choice(card.night_id, "u", p)  # un-rank: the rest move up
+    assert receipt.choices == (s, f)
+    again = await mn.card_for(card.night_id)
+    assert isinstance(again, PollCard) and again.options == card.options and again.ranked
+
+
+async def test_discord_slate_beyond_ten_films_becomes_a_button_ballot(services: Services) -> None:
+    discord = Actor("discord", "10", "chan", display_name="D")
+    for fid in range(1, 14):
+        await run(services, discord, f"/movienight nominate #{fid}")
+    card = await run(services, discord, "/movienight poll")
+    assert isinstance(card, PollCard) and len(card.options) == 13 and not card.native
+    assert all(len(o.label) <= 55 for o in card.options)
+    assert len({o.label for o in card.options}) == 13
+    assert "Solaris (1972)" in {o.label for o in card.options}
