@@ -91,7 +91,7 @@ async def unalias(cur: Curation, actor: Actor, film: str, alias: str) -> Reply:
 
 
 async def remove(cur: Curation, actor: Actor, film: str) -> Reply:
-    found = await cur.target(film, command="remove")
+    found = await cur.target(film, command="remove", include_removed=True)
     if not isinstance(found, Film):
         return found
     assert found.id is not None

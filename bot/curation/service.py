@@ -92,9 +92,15 @@ class Curation:
         text = clean_text(value)
         ref = parse_film_ref(text)
         if ref is not None:
-            film = await self.catalog.film(ref, include_removed=include_removed)
+            film = await self.catalog.film(ref, include_removed=True)
             if film is None:
                 return Problem(f"There is no film #{ref} in the catalog.", kind="not_found")
+            if film.removed and not include_removed:
+                return Problem(
+                    f"{film_label(film)} (#{ref}) is removed.",
+                    kind="not_found",
+                    hint=f"Bring it back first: /{GROUP} restore #{ref}",
+                )
             return film
         checked = check_query(text)
         if isinstance(checked, Problem):
