@@ -109,6 +109,12 @@ def test_durations(duration: str, minutes: int) -> None:
     assert page_film(f"T\nDuration: {duration}\n").runtime_minutes == minutes
 
 
+def test_title_key_and_bare_www_trailer() -> None:
+    film = page_film("Title: Parasite\nYear: 2019\n\nWatch Trailer\nwww.youtube.com/watch?v=5xH0HfJHsaY\n")
+    assert (film.title, film.year) == ("Parasite", 2019)
+    assert film.trailer_url == "https://www.youtube.com/watch?v=5xH0HfJHsaY" and film.synopsis is None
+
+
 def test_several_pages_in_one_file_and_line_numbers() -> None:
     text = "First\nYear: 2001\n---\nSecond\nYear: 2002\n---\n\nThird\nYear: abc\n"
     with pytest.raises(ImportFailed) as err:

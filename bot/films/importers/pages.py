@@ -190,7 +190,10 @@ class _PageParser:
         numbered = [(self.start + i, line.strip()) for i, line in enumerate(self.lines)]
         first = next((n, line) for n, line in numbered if line)
         self.title_line, title = first
-        if KEY_LINE.match(title) and _key(KEY_LINE.match(title).group(1)) in KEYS:  # type: ignore[union-attr]
+        head = KEY_LINE.match(title)
+        if head is not None and _key(head.group(1)) == "title":  # "Title: Parasite"
+            title = head.group(2)
+        elif head is not None and _key(head.group(1)) in KEYS:
             raise self.fail(self.title_line, f"the page has no title (it starts with {title[:60]!r})")
         try:
             self.rec["title"] = F.title(title)
@@ -203,8 +206,8 @@ class _PageParser:
                 continue
             if pending_trailer:
                 pending_trailer = False
-                if re.match(r"^[a-z][a-z0-9+.-]*://", line, re.IGNORECASE):
-                    self.set(number, "trailer_url", line)
+                if re.match(r"^([a-z][a-z0-9+.-]*://|www\.)\S+$", line, re.IGNORECASE):
+                    self.set(number, "trailer_url", "https://" + line if line.lower().startswith("www.") else line)
                     continue
             if section == "head" and line.casefold() == title.casefold() and not self.paragraphs:
                 continue
