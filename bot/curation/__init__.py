@@ -46,6 +46,9 @@ admin-only methods return ``Problem(kind="forbidden")`` for non-admins, judged f
         # The "Wrong film?" button on any card: ANY user; one report per user and film per 12 hours.
     cur.pinned_match(query: str) -> Match | None      # used by FilmService (alias pins)
 
+For the CLI importer (``filmbot import``): ``bot.curation.transfer.audit_import(session, cli_actor(), names,
+records, counts)`` writes the import's one audit row; call it in the import's transaction, before commit.
+
 Button payloads: put ``Action.kind`` and ``film_id`` in callback data / custom_id (``undo:123``,
 ``wrong:123``), never titles.
 

@@ -10,10 +10,14 @@ from __future__ import annotations
 import asyncio
 import gzip
 import io
+import os
 import tempfile
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import Actor
 from bot.curation.store import CurationRepository
@@ -31,6 +35,32 @@ SHOWN_WARNINGS = 5
 REBUILD_OVER = 2000  # more changed films than this: rebuild the index once instead of film by film
 GZIP_OVER = 8 << 20  # exports larger than this are gzipped (the importer reads .jsonl.gz back)
 LOCAL_PLATFORMS = frozenset({"console", "cli"})
+
+
+def cli_actor() -> Actor:
+    """Who a command-line import is recorded as: the local operator (an admin by definition)."""
+    user = os.environ.get("USER") or os.environ.get("USERNAME") or "local"
+    return Actor("cli", user[:64], "cli", is_admin=True, display_name="command line")
+
+
+async def audit_import(
+    session: AsyncSession,
+    actor: Actor,
+    names: Sequence[str],
+    records: int,
+    counts: ImportCounts,
+    *,
+    at: datetime | None = None,
+) -> None:
+    """The one audit row of an import (chat upload or CLI), in the import's own transaction: call it with
+    the session that ran `upsert_many`, before the commit. Cheap: one row, whatever the file's size."""
+    await CurationRepository(session).add_audit(
+        actor,
+        "import",
+        at=at or datetime.now(UTC),
+        field=", ".join(names)[:40] or None,
+        new=f"{records} records: {summary(counts)}",
+    )
 
 
 def summary(counts: ImportCounts) -> str:
@@ -65,9 +95,7 @@ async def import_upload(cur: Curation, actor: Actor, filename: str, data: bytes)
     now = cur.clock()
     async with cur.db.session() as session, session.begin():
         counts = await FilmRepository(session).upsert_many(batch.films)
-        await CurationRepository(session).add_audit(
-            actor, "import", at=now, field=name[:40], new=f"{len(batch.films)} records: {summary(counts)}"
-        )
+        await audit_import(session, actor, [name], len(batch.films), counts, at=now)
     await refresh_index(cur, counts.changed_ids)
     warnings = [*batch.warnings, *counts.warnings]
     body = f"{name}: {len(batch.films)} records — {summary(counts)}."

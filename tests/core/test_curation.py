@@ -355,9 +355,12 @@ async def test_clear_fuzzy_title_is_edited(services: Services) -> None:
         ("/film edit #6 remove_alt Nothing", "not one of this film's alternative titles"),
         ("/film edit #6 add_alt Parasite", "already a title of this film"),
         ("/film edit #999 year 2001", "no film #999"),
+        ("/film edit #10 year 2001", "is removed"),
+        ("/film alias #10 bold", "is removed"),
     ],
 )
 async def test_bad_edits_change_nothing(services: Services, line: str, message: str) -> None:
+    await run(services, ADMIN, "/film remove #10")
     before = await snapshot(services)
     reply = await run(services, ADMIN, line)
     assert isinstance(reply, Problem) and message in reply.message, reply
@@ -554,3 +557,15 @@ async def test_wrong_film_reports_flow(services: Services) -> None:
     assert isinstance(after, Text) and "(1 open)" in (after.title or "")
     [row] = await audit(services, 1)
     assert (row.action, row.field, row.new_value) == ("resolve", "report", "1 closed")
+
+
+async def test_cli_import_audit_row_in_the_import_transaction(services: Services) -> None:
+    from bot.curation.transfer import audit_import, cli_actor
+
+    film = Film(title="Oldboy", year=2003)
+    async with services.db.session() as session, session.begin():
+        counts = await FilmRepository(session).upsert_many([film])
+        await audit_import(session, cli_actor(), ["a.jsonl", "b.csv"], 1, counts)
+    [row] = await audit(services)
+    assert (row.platform, row.action, row.field) == ("cli", "import", "a.jsonl, b.csv")
+    assert row.new_value == "1 records: 1 added, 0 updated, 0 unchanged"
