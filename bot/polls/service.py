@@ -308,7 +308,8 @@ class MovieNightService:
 
         async def work(session: AsyncSession) -> int:
             store = MovieNightStore(session)
-            poll = await store.poll(poll_id, lock=True)
+            await store.touch_poll(poll_id)  # serialise with votes and the close before reading
+            poll = await store.poll(poll_id)
             if poll is None or not poll.is_open:
                 return 0
             changed = 0

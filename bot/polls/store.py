@@ -216,6 +216,12 @@ class MovieNightStore:
         )
         return bool(cast(Any, result).rowcount)
 
+    async def touch_poll(self, poll_id: int) -> None:
+        """A no-op write that takes the poll's write lock first (SQLite) / its row lock (PostgreSQL)."""
+        await self.s.execute(
+            update(MovieNightRow).where(MovieNightRow.id == poll_id).values(voters=MovieNightRow.voters)
+        )
+
     async def mark_closed(self, poll_id: int, now: datetime, by: str | None) -> bool:
         """Close the poll if it is still open; False when someone else closed it first."""
         result = await self.s.execute(

@@ -12,7 +12,11 @@ from bot.polls import models
 from bot.store.base import Base
 from bot.store.db import Database
 
-TABLES = {t.__tablename__ for t in vars(models).values() if isinstance(t, type) and hasattr(t, "__table__")}
+TABLES = {
+    str(t.__tablename__)  # type: ignore[attr-defined]
+    for t in vars(models).values()
+    if isinstance(t, type) and hasattr(t, "__table__")
+}
 
 
 def _mentions(diff: Any) -> str:
