@@ -117,9 +117,7 @@ def _rss_mb() -> float:
     return 0.0
 
 
-def run_queries(
-    index: SearchIndex, queries: list[Query], ids: dict[str, int]
-) -> tuple[list[float], list[list[int]]]:
+def run_queries(index: SearchIndex, queries: list[Query], ids: dict[str, int]) -> tuple[list[float], list[list[int]]]:
     latencies: list[float] = []
     results: list[list[int]] = []
     for q in queries:
@@ -165,9 +163,11 @@ def recall(queries: list[Query], results: list[list[int]], ids: dict[str, int], 
 def report(args: argparse.Namespace) -> dict[str, Any]:
     records = list(itertools.islice(read_records(Path(args.catalog)), args.films))
     docs, ids = load_catalog(records)
+    del records
     queries = load_queries(Path(args.queries), ids, args.limit)
     index, build_s, index_mb = measure_build(docs, args.memory)
     index.search("warm up", limit=5)
+    gc.collect()
     latencies, results = run_queries(index, queries, ids)
     by_kind: dict[str, list[int]] = defaultdict(list)
     for i, q in enumerate(queries):
@@ -194,9 +194,7 @@ def report(args: argparse.Namespace) -> dict[str, Any]:
         "memory_method": args.memory,
     }
     if not args.no_baseline:
-        sample = (
-            queries if len(queries) <= BASELINE_SAMPLE else random.Random(1).sample(queries, BASELINE_SAMPLE)
-        )
+        sample = queries if len(queries) <= BASELINE_SAMPLE else random.Random(1).sample(queries, BASELINE_SAMPLE)
         b_lat, b_res = run_baseline(docs, sample)
         out["baseline"] = {
             "scorer": "rapidfuzz QRatio full scan",
@@ -224,8 +222,7 @@ def print_text(out: dict[str, Any]) -> None:
         print(f"  {kind:15} n={row['n']:6}  @1 {row['recall_at_1']:.4f}  @5 {row['recall_at_5']:.4f}")
     lat = out["latency_ms"]
     print(
-        f"latency ms  p50 {lat['p50']:.3f}  p95 {lat['p95']:.3f}  p99 {lat['p99']:.3f}"
-        f"  max {out['latency_max_ms']:.2f}"
+        f"latency ms  p50 {lat['p50']:.3f}  p95 {lat['p95']:.3f}  p99 {lat['p99']:.3f}  max {out['latency_max_ms']:.2f}"
     )
     print(f"build {out['build_s']:.2f} s  index {out['index_mb']:.1f} MB ({out['memory_method']})")
     if "baseline" in out:
