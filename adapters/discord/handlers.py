@@ -48,7 +48,7 @@ def actor_of(interaction: discord.Interaction[Any], services: Services) -> Actor
 
 def where(interaction: discord.Interaction[Any]) -> str:
     """Context for log lines: which command or component, who, where."""
-    what = interaction.command.qualified_name if interaction.command else None
+    what: object = interaction.command.qualified_name if interaction.command else None
     if what is None and isinstance(interaction.data, Mapping):
         what = interaction.data.get("custom_id") or interaction.data.get("name")
     return (

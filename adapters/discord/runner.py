@@ -7,13 +7,14 @@ Discord and would race between shards or processes.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from adapters.discord.client import build_client
 from bot.services import Services
 
 log = logging.getLogger(__name__)
+
+CLOSE_GRACE_S = 10.0
 
 
 async def run_discord(services: Services, stop: asyncio.Event) -> None:
@@ -31,5 +32,8 @@ async def run_discord(services: Services, stop: asyncio.Event) -> None:
             return
         log.info("discord: stopping")
         await client.close()
-        with contextlib.suppress(asyncio.CancelledError):
-            await runner
+        done, _ = await asyncio.wait({runner}, timeout=CLOSE_GRACE_S)
+        if not done:
+            log.warning("discord: the client did not stop within %s s; cancelling it", CLOSE_GRACE_S)
+            runner.cancel()
+        await asyncio.gather(runner, return_exceptions=True)
