@@ -28,7 +28,7 @@ from adapters.telegram.admin import AdminCheck
 from adapters.telegram.html import escape
 from adapters.telegram.render import Outgoing, file_caption, render
 from bot.commands import Actor, CommandContext
-from bot.replies import FileReply, FilmCard, Problem, Reply
+from bot.replies import FileReply, FilmCard, Problem, Reply, Text
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -187,6 +187,9 @@ class TelegramHandlers:
             reply = await films.card(data.film_id)
         if isinstance(reply, Problem):
             await query.answer(reply.message[:200], show_alert=True)
+            return
+        if data.kind == "action" and isinstance(reply, Text) and not reply.actions:
+            await query.answer(reply.body[:200])  # "Thanks, reported": a toast; the card stays
             return
         await query.answer()
         if (data.kind == "open_new" and isinstance(reply, FilmCard)) or isinstance(reply, FileReply):

@@ -34,6 +34,11 @@ def bot_commands(registry: CommandRegistry, *, admin: bool) -> list[BotCommand]:
             description = "; ".join(f"{s.name} — {s.summary}" for s in subs)
         if name in seen:
             continue
+        if spec.group is None and spec.name in registry.groups():
+            # `/film` is both a command and a group (`/film add`): one menu entry names both.
+            names = [s.name for s in registry.groups()[spec.name] if admin or not s.admin_only]
+            if names:
+                description = f"{description} (also: {', '.join(names)})"
         seen.add(name)
         commands.append(BotCommand(name, trim(one_line(description), DESCRIPTION_CHARS) or name))
     return commands[:MAX_COMMANDS]

@@ -99,6 +99,8 @@ def card_buttons(card: FilmCard, *, with_others: bool = True) -> InlineKeyboardM
         for other in card.others[:6]:
             label = button_label(f"↪ {other.label}")
             rows.append([InlineKeyboardButton(label, callback_data=callbacks.open_card(other.film_id))])
+        wrong = callbacks.action("wrong_film", card.film_id)
+        rows.append([InlineKeyboardButton("Wrong film?", callback_data=wrong)])
     return InlineKeyboardMarkup(rows)
 
 
