@@ -25,9 +25,7 @@ log = logging.getLogger(__name__)
 
 NAME_PATTERN = re.compile(r"^[a-z0-9_]{1,32}$")
 MAX_ARG_CHARS = 500
-CONTROL_CHARS = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]"
-)
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 
 Platform = Literal["discord", "telegram", "console", "cli"]
 
@@ -58,6 +56,7 @@ class Param:
     min_value: int | None = None
     max_value: int | None = None
     max_length: int = 200
+    multiline: bool = False  # keep line breaks (a pasted film page), still dropping control characters
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +102,16 @@ def clean_text(value: str) -> str:
     return " ".join(CONTROL_CHARS.sub(" ", value).split())
 
 
+def clean_multiline(value: str) -> str:
+    """Like clean_text, line by line, keeping line breaks (and at most one blank line in a row)."""
+    lines = [clean_text(line) for line in value.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip()
+
+
 class ArgumentError(ValueError):
     """Arguments a user typed that do not fit the command; the message is shown to them."""
 
@@ -113,7 +122,7 @@ def coerce_args(spec: CommandSpec, raw: Mapping[str, Any]) -> dict[str, Any]:
     for p in spec.params:
         value = raw.get(p.name)
         if isinstance(value, str):
-            value = clean_text(value)
+            value = clean_multiline(value) if p.multiline else clean_text(value)
             if value == "":
                 value = None
         if value is None:
@@ -192,13 +201,12 @@ class CommandRegistry:
         line = line.strip()
         if not line.startswith("/"):
             return Problem("Commands start with / — try /help.")
-        head, _, rest = line[1:].partition(" ")
+        head, rest = _first_word(line[1:])
         name = head.split("@", 1)[0].lower()
-        rest = rest.strip()
-        sub, _, sub_rest = rest.partition(" ")
+        sub, sub_rest = _first_word(rest)
         spec = self.get(sub.lower(), group=name) if sub else None
         if spec is not None:
-            rest = sub_rest.strip()
+            rest = sub_rest
         else:
             spec = self.get(name)
             if spec is None:
@@ -239,9 +247,15 @@ class CommandRegistry:
                 ctx.actor.chat_id,
                 ctx.actor.user_id,
             )
-            return Problem(
-                "Sorry, something went wrong on my side. Please try again in a moment.", kind="error"
-            )
+            return Problem("Sorry, something went wrong on my side. Please try again in a moment.", kind="error")
+
+
+def _first_word(text: str) -> tuple[str, str]:
+    """Split off the first word at any whitespace (a pasted page may start on the next line)."""
+    parts = text.strip().split(None, 1)
+    if not parts:
+        return "", ""
+    return parts[0], (parts[1].strip() if len(parts) > 1 else "")
 
 
 def split_args(spec: CommandSpec, rest: str) -> dict[str, str]:
@@ -259,13 +273,24 @@ def split_args(spec: CommandSpec, rest: str) -> dict[str, str]:
         except ValueError:
             pieces = rest.split()
     out: dict[str, str] = {}
-    # Leading optional non-text params (e.g. `/random [genre]`) are filled in order; the last one is greedy.
+    # Params are filled in order and the last one takes the rest; an optional param whose type the next word
+    # cannot be is skipped, so `/movienight poll ranked` means mode=ranked with the default hours.
     for i, param in enumerate(params):
         if not pieces:
             break
         if i == len(params) - 1:
             out[param.name] = " ".join(pieces)
             pieces = []
-        else:
+        elif param.required or _fits(param, pieces[0]):
             out[param.name] = pieces.pop(0)
     return out
+
+
+def _fits(param: Param, word: str) -> bool:
+    if param.kind == "int":
+        return word.lstrip("+-").isdigit()
+    if param.kind == "bool":
+        return word.lower() in {"1", "0", "yes", "no", "true", "false", "on", "off", "y", "n"}
+    if param.kind == "choice":
+        return word.lower() in param.choices
+    return True

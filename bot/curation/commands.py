@@ -89,7 +89,7 @@ SPECS = (
         "add",
         "Add a film from Key: Value lines (Title, Year, Native Title, Genre, Duration…) or a film page",
         add,
-        Param("details", "Title: … Year: … Genre: … (or paste a whole film page)", max_length=8000),
+        Param("details", "Title: … Year: … Genre: … (or paste a whole film page)", max_length=8000, multiline=True),
         examples=("/film add Title: Parasite Year: 2019 Native Title: 기생충 Genre: Drama, Thriller",),
     ),
     _spec(

@@ -29,13 +29,32 @@ async def boom(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
 
 SPECS = [
     CommandSpec(name="film", summary="Show a film", handler=echo, params=(Param("title", "t", kind="film"),)),
-    CommandSpec(name="add", group="film", summary="Add a film", handler=echo, admin_only=True,
-                params=(Param("details", "d", max_length=5000),)),
-    CommandSpec(name="edit", group="film", summary="Edit a film", handler=echo, admin_only=True,
-                params=(Param("film", "f", kind="film"), Param("field", "x"), Param("value", "v"))),
-    CommandSpec(name="poll", group="movienight", summary="Open a poll", handler=echo,
-                params=(Param("hours", "h", kind="int", required=False, min_value=1, max_value=768),
-                        Param("mode", "m", kind="choice", required=False, choices=("single", "ranked")))),
+    CommandSpec(
+        name="add",
+        group="film",
+        summary="Add a film",
+        handler=echo,
+        admin_only=True,
+        params=(Param("details", "d", max_length=5000),),
+    ),
+    CommandSpec(
+        name="edit",
+        group="film",
+        summary="Edit a film",
+        handler=echo,
+        admin_only=True,
+        params=(Param("film", "f", kind="film"), Param("field", "x"), Param("value", "v")),
+    ),
+    CommandSpec(
+        name="poll",
+        group="movienight",
+        summary="Open a poll",
+        handler=echo,
+        params=(
+            Param("hours", "h", kind="int", required=False, min_value=1, max_value=768),
+            Param("mode", "m", kind="choice", required=False, choices=("single", "ranked")),
+        ),
+    ),
     CommandSpec(name="crash", summary="Fails", handler=boom),
 ]
 
@@ -60,7 +79,7 @@ def test_text_command_with_bot_mention_and_rest_of_line(registry: CommandRegistr
 
 
 def test_subcommand_wins_over_the_plain_command(registry: CommandRegistry) -> None:
-    spec, args = registry.resolve_text("/film edit \"miracle in cell\" runtime 127")  # type: ignore[misc]
+    spec, args = registry.resolve_text('/film edit "miracle in cell" runtime 127')  # type: ignore[misc]
     assert spec.full_name == "film edit"
     assert args == {"film": "miracle in cell", "field": "runtime", "value": "127"}
     spec, args = registry.resolve_text("/film edit miracle in cell | synopsis | A long text, with commas")  # type: ignore[misc]
@@ -135,3 +154,29 @@ def test_bad_specs_are_refused() -> None:
         CommandSpec(name="film", summary="x" * 101, handler=echo)
     with pytest.raises(ValueError):
         CommandRegistry([SPECS[0], SPECS[0]])
+
+
+async def test_a_pasted_page_keeps_its_lines_but_loses_control_characters() -> None:
+    registry = CommandRegistry(
+        [
+            CommandSpec(
+                name="add",
+                group="film",
+                summary="Add",
+                handler=echo,
+                params=(Param("details", "d", max_length=5000, multiline=True),),
+            )
+        ]
+    )
+    resolved = registry.resolve_text("/film add\nTitle: X\x07\r\n\n\n\nYear: 2020  \n")
+    assert not isinstance(resolved, Problem)
+    spec, args = resolved
+    reply = await registry.run(spec, ctx(ADMIN), args)
+    assert isinstance(reply, Text) and reply.body == repr({"details": "Title: X\n\nYear: 2020"})
+
+
+def test_optional_params_of_another_type_are_skipped_in_text(registry: CommandRegistry) -> None:
+    _spec, args = registry.resolve_text("/movienight poll ranked")  # type: ignore[misc]
+    assert args == {"mode": "ranked"}
+    _spec, args = registry.resolve_text("/movienight poll 48 single")  # type: ignore[misc]
+    assert args == {"hours": "48", "mode": "single"}
