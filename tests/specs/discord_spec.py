@@ -7,7 +7,7 @@ route (method + path template) and its JSON body is validated against that route
 `$ref`s resolved through a `referencing` registry (Draft 2020-12, which OpenAPI 3.1 schemas are).
 
 The spec cannot express a few rules, so `extra_rules` checks them: the 6000-character total of a message's
-embeds, unique custom_ids within a message, and at most 5 action rows.
+embeds, unique custom_ids within a message, at most 5 action rows, and 4000 characters per slash command.
 
 Unions: the spec writes request unions as `anyOf` with `x-discord-union: oneOf`; we validate the `anyOf`
 as written (the member schemas of e.g. the webhook body overlap, so a strict oneOf would reject valid bodies).
@@ -34,6 +34,7 @@ SPEC_PATH = SHARED / "specs" / "discord-openapi.json"
 SPEC_URI = "urn:discord-openapi"
 MISSING_REASON = f"Discord's OpenAPI spec is not available at {SPEC_PATH} (../shared is absent)"
 EMBED_TOTAL = 6000
+COMMAND_CHARS = 4000
 METHODS = ("get", "put", "post", "patch", "delete")
 
 
@@ -92,9 +93,7 @@ class DiscordSpec:
         params = [*item.get("parameters", []), *item[method].get("parameters", [])]
         return {p["name"] for p in params if p.get("in") == "query"}
 
-    def check(
-        self, method: str, path: str, body: Any = None, query: Mapping[str, Any] | None = None
-    ) -> list[str]:
+    def check(self, method: str, path: str, body: Any = None, query: Mapping[str, Any] | None = None) -> list[str]:
         """Everything wrong with one request, as readable lines (empty when Discord would accept it)."""
         template = self.match(method, path)
         where = f"{method.upper()} {path}"
@@ -167,9 +166,22 @@ def _custom_ids(components: Any) -> Iterator[str]:
         yield from _custom_ids(component.get("components"))
 
 
+def _command_chars(command: Mapping[str, Any]) -> int:
+    total = len(command.get("name") or "") + len(command.get("description") or "")
+    for option in command.get("options") or []:
+        total += _command_chars(option)
+    for choice in command.get("choices") or []:
+        total += len(choice.get("name") or "") + len(str(choice.get("value") or ""))
+    return total
+
+
 def extra_rules(body: Any) -> list[str]:
     """Discord rules the OpenAPI schema cannot express."""
     problems: list[str] = []
+    if isinstance(body, list):  # a bulk command upload: 4000 characters per command, all levels together
+        for command in body:
+            if isinstance(command, Mapping) and _command_chars(command) > COMMAND_CHARS:
+                problems.append(f"command {command.get('name')!r} holds more than {COMMAND_CHARS} characters")
     for message in _messages(body):
         embeds = message.get("embeds") or []
         total = sum(_embed_chars(e) for e in embeds if isinstance(e, Mapping))

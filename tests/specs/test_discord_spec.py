@@ -80,3 +80,13 @@ def test_embed_total_is_checked_beyond_the_schema() -> None:
     body = {"embeds": [{"title": "t" * 256, "description": "d" * 1000, "fields": fields}]}
     assert any("6000" in p for p in extra_rules(body))
     assert extra_rules({"embeds": [{"title": "t", "description": "d" * 4096}]}) == []
+
+
+def test_command_size_is_checked_beyond_the_schema() -> None:
+    options = [{"type": 3, "name": f"o{i}", "description": "d" * 100} for i in range(25)]
+    big = {
+        "name": "film",
+        "description": "d" * 100,
+        "options": [{"type": 1, "name": "s", "description": "x", "options": options}] * 2,
+    }
+    assert any("4000" in p for p in extra_rules([big]))
