@@ -62,15 +62,24 @@ async def chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def import_files(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from bot.app import open_database
+    from bot.curation.transfer import audit_import, cli_actor
     from bot.films.importers import ImportFailed
     from bot.films.importers.apply import import_films
+    from bot.store.films import ImportCounts
+
+    names = [path.name for path in args.files]
+
+    async def audit(session: AsyncSession, records: int, counts: ImportCounts) -> None:
+        await audit_import(session, cli_actor(), names, records, counts)
 
     db = await open_database(settings)
     try:
         progress = None if args.quiet else _progress_bar()
         try:
-            report = await import_films(db, args.files, progress=progress)
+            report = await import_films(db, args.files, progress=progress, before_commit=audit)
         except ImportFailed as exc:
             print(f"Nothing was imported: {exc}", file=sys.stderr)
             return 1
@@ -114,9 +123,7 @@ async def export_films(args: argparse.Namespace, settings: Settings) -> int:
     db = await open_database(settings)
     try:
         async with db.session() as session:
-            films = [
-                f async for f in FilmRepository(session).iter_films(include_removed=args.include_removed)
-            ]
+            films = [f async for f in FilmRepository(session).iter_films(include_removed=args.include_removed)]
         if args.output:
             with args.output.open("w", encoding="utf-8") as out:
                 count = export_jsonl(films, out)

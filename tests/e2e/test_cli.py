@@ -89,6 +89,8 @@ def test_import_then_export_and_a_malformed_file_imports_nothing(seeded_db: Path
     failed = filmbot(seeded_db, "import", "--quiet", str(bad))
     assert failed.returncode == 1 and "line 2" in failed.stderr
     assert "Half Imported" not in filmbot(seeded_db, "search", "half imported").stdout
+    log = filmbot(seeded_db, "chat", stdin="/film log\n/quit\n").stdout
+    assert "import · club.jsonl" in log and "1 added" in log and "bad.jsonl" not in log
     exported = tmp_path / "out.jsonl"
     assert filmbot(seeded_db, "export", "-o", str(exported)).returncode == 0
     titles = {json.loads(line)["title"] for line in exported.read_text(encoding="utf-8").splitlines()}

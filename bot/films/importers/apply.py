@@ -6,9 +6,11 @@ Parsing runs in a worker thread (a 150k-film file takes seconds of CPU) so a bot
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.films.importers.errors import ParsedBatch
 from bot.films.importers.reader import parse_file
@@ -16,6 +18,7 @@ from bot.store.db import Database
 from bot.store.films import FilmRepository, ImportCounts
 
 Progress = Callable[[int, int], None]
+BeforeCommit = Callable[[AsyncSession, int, ImportCounts], Awaitable[None]]
 
 
 @dataclass(slots=True)
@@ -52,12 +55,21 @@ class ImportReport:
         return text
 
 
-async def import_films(db: Database, paths: Sequence[Path], progress: Progress | None = None) -> ImportReport:
-    """Parse all `paths` (any ImportFailed aborts before anything is written), then upsert them together."""
+async def import_films(
+    db: Database,
+    paths: Sequence[Path],
+    progress: Progress | None = None,
+    *,
+    before_commit: BeforeCommit | None = None,
+) -> ImportReport:
+    """Parse all `paths` (any ImportFailed aborts before anything is written), then upsert them together.
+
+    `before_commit(session, records, counts)` runs inside the import's transaction (the audit row).
+    """
     batches: list[ParsedBatch] = []
     for path in paths:
         batches.append(await asyncio.to_thread(parse_file, path))
-    return await import_parsed(db, batches, [p.name for p in paths], progress)
+    return await import_parsed(db, batches, [p.name for p in paths], progress, before_commit=before_commit)
 
 
 async def import_films_marking_seeded(db: Database, paths: Sequence[Path]) -> ImportReport:
@@ -73,6 +85,7 @@ async def import_parsed(
     progress: Progress | None = None,
     *,
     mark_seeded: bool = False,
+    before_commit: BeforeCommit | None = None,
 ) -> ImportReport:
     """Write already-parsed batches (e.g. text pasted in chat) in one transaction, version bumped once."""
     films = [film for batch in batches for film in batch.films]
@@ -82,5 +95,7 @@ async def import_parsed(
         counts = await repo.upsert_many(films, progress=progress)
         if mark_seeded:
             await repo.mark_seeded()
+        if before_commit is not None:
+            await before_commit(session, len(films), counts)
         version = await repo.catalog_version()
     return ImportReport(list(names), len(films), counts, warnings + counts.warnings, version)
