@@ -30,9 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--database-url", help="database to use (default: DATABASE_URL or a local SQLite file)"
-    )
+    parser.add_argument("--database-url", help="database to use (default: DATABASE_URL or a local SQLite file)")
     parser.add_argument("--log-level", help="DEBUG, INFO, WARNING or ERROR (default: LOG_LEVEL or INFO)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
@@ -131,7 +129,7 @@ async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    tasks = []
+    tasks = [asyncio.create_task(services.catalog.keep_fresh(stop), name="catalog-refresh")]
     if tg:
         from adapters.telegram.runner import run_telegram
 

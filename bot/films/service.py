@@ -8,10 +8,12 @@ noticed through the catalog version).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from bot.commands import MAX_ARG_CHARS, clean_text
 from bot.films.cards import choice_from_match, film_card
@@ -30,6 +32,8 @@ PICKER_SIZE = 8
 PAGE_SIZE = 10
 MAX_QUERY_CHARS = 200
 POPULAR_FACTOR = 10
+SYNC_MARGIN = timedelta(minutes=2)
+REFRESH_SECONDS = 10.0
 
 
 def doc_for(film: Film) -> SearchDoc:
@@ -52,26 +56,55 @@ class Catalog:
         self.db = db
         self.index = index or SearchIndex.build([])
         self._version: int | None = None
+        self._synced_at: datetime | None = None
         self._refresh_lock = asyncio.Lock()
 
     async def load(self) -> None:
+        started = datetime.now(UTC)
         async with self.db.session() as session:
             repo = FilmRepository(session)
             docs = await repo.search_docs()
             version = await repo.catalog_version()
         self.index = await asyncio.to_thread(SearchIndex.build, docs)
-        self._version = version
+        self._version, self._synced_at = version, started
         log.info("search index ready: %d films (catalog version %s)", len(self.index), version)
 
     async def refresh_if_changed(self) -> bool:
-        """Rebuild when another process changed the catalog (its version moved past ours)."""
+        """Apply other processes' changes when the catalog version moved past ours.
+
+        Only films updated since the last sync are read and upserted (or dropped, if removed), so a change
+        costs a query and a few index updates, never a rebuild pause. A margin covers clock skew between
+        processes; re-applying an unchanged film is harmless.
+        """
         async with self._refresh_lock:
+            started = datetime.now(UTC)
             async with self.db.session() as session:
-                version = await FilmRepository(session).catalog_version()
-            if version == self._version:
-                return False
-        await self.load()
-        return True
+                repo = FilmRepository(session)
+                version = await repo.catalog_version()
+                if version == self._version or self._synced_at is None:
+                    return False
+                since = self._synced_at - SYNC_MARGIN
+                docs = await repo.search_docs(changed_since=since)
+                removed = await repo.removed_since(since)
+            for film_id in removed:
+                self.index.remove(film_id)
+            for doc in docs:
+                self.index.upsert(doc)
+            self._version, self._synced_at = version, started
+            log.info("catalog version %s: %d films refreshed, %d removed", version, len(docs), len(removed))
+            return True
+
+    async def keep_fresh(self, stop: asyncio.Event, interval: float = REFRESH_SECONDS) -> None:
+        """Until `stop` is set, pick up other processes' catalog changes every `interval` seconds."""
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval)
+            if stop.is_set():
+                return
+            try:
+                await self.refresh_if_changed()
+            except Exception:
+                log.exception("catalog refresh failed; will retry")
 
     def film_changed(self, film: Film) -> None:
         """Call after the change is committed: the next query sees it."""
@@ -82,9 +115,6 @@ class Catalog:
 
     def film_removed(self, film_id: int) -> None:
         self.index.remove(film_id)
-
-    def note_version(self, version: int) -> None:
-        self._version = version
 
     async def film(self, film_id: int, include_removed: bool = False) -> Film | None:
         async with self.db.session() as session:

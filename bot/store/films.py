@@ -152,28 +152,38 @@ class FilmRepository:
                 yield batch[film_id]
             last = ids[-1]
 
-    async def search_docs(self) -> list[SearchDoc]:
-        """What the in-memory search index needs for every non-removed film, in two bulk queries."""
+    async def search_docs(self, changed_since: datetime | None = None) -> list[SearchDoc]:
+        """What the in-memory search index needs for every non-removed film, in two bulk queries.
+
+        With `changed_since`, only films updated at or after that time (another process's edits).
+        """
         f, t = films_t.c, titles_t.c
+        live = f.removed.is_(False)
+        if changed_since is not None:
+            live = live & (f.updated_at >= changed_since)
         extra: dict[int, list[str]] = {}
         title_rows = await self.session.execute(
             select(t.film_id, t.kind, t.title)
             .join(films_t, f.id == t.film_id)
-            .where(f.removed.is_(False))
+            .where(live)
             .order_by(t.film_id, t.kind.desc(), t.position)  # 'alt' before 'alias'
         )
         for film_id, _kind, title in title_rows:
             extra.setdefault(film_id, []).append(title)
         rows = await self.session.execute(
-            select(f.id, f.title, f.year, f.votes, f.original_title, f.country)
-            .where(f.removed.is_(False))
-            .order_by(f.id)
+            select(f.id, f.title, f.year, f.votes, f.original_title, f.country).where(live).order_by(f.id)
         )
         docs = []
         for film_id, title, year, votes, original, country in rows:
             titles = _unique([title, original, *extra.get(film_id, ())])
             docs.append(SearchDoc(film_id, title, titles, year, votes, original, country))
         return docs
+
+    async def removed_since(self, since: datetime) -> list[int]:
+        """Ids of films removed (soft-deleted) at or after `since`."""
+        f = films_t.c
+        rows = await self.session.execute(select(f.id).where(f.removed.is_(True) & (f.updated_at >= since)))
+        return [film_id for (film_id,) in rows]
 
     async def count(self, include_removed: bool = False) -> int:
         q = select(func.count()).select_from(films_t)
