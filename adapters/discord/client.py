@@ -16,7 +16,8 @@ import discord
 from discord import app_commands
 
 from adapters.discord.components import DYNAMIC_ITEMS
-from adapters.discord.handlers import Handlers, where
+from adapters.discord.context import where
+from adapters.discord.handlers import Handlers
 from adapters.discord.slash import Autocomplete, GenreCache, SlashBuilder, install
 from bot.services import Services
 

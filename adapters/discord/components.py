@@ -10,14 +10,18 @@ Clicks are handed to the client's `controller` (adapters/discord/handlers.py), s
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Any, Protocol
 
 import discord
 
+from adapters.discord.context import where
 from adapters.discord.text import plain
 from bot.replies import FilmChoice
+
+log = logging.getLogger(__name__)
 
 CUSTOM_ID_MAX = 100
 LABEL_MAX = 100  # select option label / description
@@ -36,10 +40,21 @@ class Controller(Protocol):
 
     async def run_action(self, interaction: discord.Interaction[Any], kind: str, film_id: int) -> None: ...
 
+    async def apologise(self, interaction: discord.Interaction[Any]) -> None: ...
+
 
 def controller(interaction: discord.Interaction[Any]) -> Controller:
     ctl: Controller = interaction.client.controller
     return ctl
+
+
+async def guarded(interaction: discord.Interaction[Any], work: Awaitable[None]) -> None:
+    """discord.py only logs a failing component callback (the user would see "This interaction failed")."""
+    try:
+        await work
+    except Exception:
+        log.exception("component failed (%s)", where(interaction))
+        await controller(interaction).apologise(interaction)
 
 
 def pick_id(owner: int) -> str:
@@ -83,7 +98,7 @@ class PickSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"fb:p
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         values = self.item.values
         film_id = int(values[0]) if values and values[0].isdigit() else 0
-        await controller(interaction).open_film(interaction, self.owner, film_id)
+        await guarded(interaction, controller(interaction).open_film(interaction, self.owner, film_id))
 
 
 class FilmButton(
@@ -109,7 +124,7 @@ class FilmButton(
         return cls(int(match["owner"]), int(match["film"]))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await controller(interaction).open_film(interaction, self.owner, self.film_id)
+        await guarded(interaction, controller(interaction).open_film(interaction, self.owner, self.film_id))
 
 
 class PageButton(
@@ -143,7 +158,8 @@ class PageButton(
         return button
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await controller(interaction).open_page(interaction, self.owner, self.page, self.query, self.cut)
+        ctl = controller(interaction)
+        await guarded(interaction, ctl.open_page(interaction, self.owner, self.page, self.query, self.cut))
 
 
 class ActionButton(
@@ -170,7 +186,7 @@ class ActionButton(
         return cls(match["kind"], int(match["film"]))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await controller(interaction).run_action(interaction, self.kind, self.film_id)
+        await guarded(interaction, controller(interaction).run_action(interaction, self.kind, self.film_id))
 
 
 DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (PickSelect, FilmButton, PageButton, ActionButton)

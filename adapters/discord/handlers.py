@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import discord
 
+from adapters.discord.context import where
 from adapters.discord.render import render
 from bot.commands import Actor, CommandContext, CommandSpec
 from bot.replies import Problem, Reply
@@ -43,17 +44,6 @@ def actor_of(interaction: discord.Interaction[Any], services: Services) -> Actor
         chat_id=str(chat),
         is_admin=is_admin,
         display_name=user.display_name,
-    )
-
-
-def where(interaction: discord.Interaction[Any]) -> str:
-    """Context for log lines: which command or component, who, where."""
-    what: object = interaction.command.qualified_name if interaction.command else None
-    if what is None and isinstance(interaction.data, Mapping):
-        what = interaction.data.get("custom_id") or interaction.data.get("name")
-    return (
-        f"interaction={interaction.id} type={interaction.type.name} what={what!r} "
-        f"user={interaction.user.id} guild={interaction.guild_id} channel={interaction.channel_id}"
     )
 
 

@@ -166,3 +166,19 @@ async def test_empty_long_and_control_character_input(fake: FakeDiscord, bot: An
     assert huge.ephemeral and "too long" in huge.text
     controls = await fake.slash(bot, "film", title="para\x00site\x1b[31m\u202e")
     assert controls.message is not None and controls.text
+
+
+async def test_a_failing_click_gets_an_apology(
+    fake: FakeDiscord, bot: Any, services: Services, monkeypatch: Any
+) -> None:
+    result = await fake.slash(bot, "film", title="solaris", who=ALICE)
+    message = result.message
+    assert message is not None
+    select = select_of(message)
+
+    async def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(services.films, "card", broken)
+    click = await fake.click(bot, message, select["custom_id"], values=[select["options"][0]["value"]], who=ALICE)
+    assert click.ephemeral and "Sorry, something went wrong" in click.text
