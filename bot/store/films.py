@@ -158,9 +158,9 @@ class FilmRepository:
         With `changed_since`, only films updated at or after that time (another process's edits).
         """
         f, t = films_t.c, titles_t.c
-        live = f.removed.is_(False)
+        live: ColumnElement[bool] = f.removed.is_(False)
         if changed_since is not None:
-            live = live & (f.updated_at >= changed_since)
+            live = and_(live, f.updated_at >= changed_since)
         extra: dict[int, list[str]] = {}
         title_rows = await self.session.execute(
             select(t.film_id, t.kind, t.title)
