@@ -35,10 +35,7 @@ def query_codes(text: str) -> list[int]:
     padded = _PAD_START + text + _PAD_END
     points = [ord(ch) for ch in padded]
     return list(
-        {
-            (points[i] << (2 * _SHIFT)) | (points[i + 1] << _SHIFT) | points[i + 2]
-            for i in range(len(points) - 2)
-        }
+        {(points[i] << (2 * _SHIFT)) | (points[i + 1] << _SHIFT) | points[i + 2] for i in range(len(points) - 2)}
     )
 
 

@@ -38,9 +38,7 @@ class BaseTable:
         "keys",
     )
 
-    def __init__(
-        self, holders: Mapping[str, Sequence[tuple[int, int]]], popularity: Mapping[str, int]
-    ) -> None:
+    def __init__(self, holders: Mapping[str, Sequence[tuple[int, int]]], popularity: Mapping[str, int]) -> None:
         self.keys: list[str] = list(holders)
         self._key_id = {key: i for i, key in enumerate(self.keys)}
         counts = np.fromiter((len(h) for h in holders.values()), dtype=np.int64, count=len(self.keys))

@@ -36,9 +36,7 @@ CATALOG = [
     SearchDoc(5, "2001: A Space Odyssey", (), year=1968, votes=700_000),
     SearchDoc(6, "Miracle on 34th Street", (), year=1947, votes=50_000),
     SearchDoc(7, "The Miracle Worker", (), year=1962, votes=20_000),
-    SearchDoc(
-        8, "Spirited Away", ("千と千尋の神隠し", "Sen to Chihiro no kamikakushi"), year=2001, votes=800_000
-    ),
+    SearchDoc(8, "Spirited Away", ("千と千尋の神隠し", "Sen to Chihiro no kamikakushi"), year=2001, votes=800_000),
     SearchDoc(9, "Amélie", ("Le Fabuleux Destin d'Amélie Poulain",), year=2001, votes=750_000),
     SearchDoc(10, "Death Race 2000", (), year=1975, votes=30_000),
     SearchDoc(11, "Death Race", (), year=2008, votes=200_000),
