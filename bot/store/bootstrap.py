@@ -55,9 +55,11 @@ async def ensure_ready(db: Database, paths: list[Path] | None = None) -> Bootstr
         seeded = await repo.is_seeded()
         if seeded:
             return BootstrapResult(False, await repo.count(), await repo.catalog_version())
+    wanted = paths is None
     paths = starter_catalog_paths() if paths is None else paths
     if not paths:
-        log.warning("no starter catalog found (looked in %s); the catalog starts empty", data_dir())
+        if wanted:
+            log.warning("no starter catalog found (looked in %s); the catalog starts empty", data_dir())
         async with db.session() as session:
             repo = FilmRepository(session)
             return BootstrapResult(False, await repo.count(), await repo.catalog_version())
