@@ -91,14 +91,14 @@ async def user(api: FakeBotApi, uid: int, titles: Sequence[str], rounds: int, st
             )
             stats.add("inline", update_id, api, call)
 
-            buttons = [b for b in last.buttons if "callback_data" in b]
+            buttons = [b for b in last.buttons if b.get("callback_data", "a:")[:2] in {"f:", "n:", "s:"}]
             if not buttons:
                 mark = len(api.calls)
                 update_id = api.send_text(f"/search {title.split()[0]}", user_id=uid)
                 call = await reply_in(api, "sendMessage", uid, mark)
                 stats.add("/search", update_id, api, call)
                 last = api.messages[(uid, call.result["message_id"])]  # type: ignore[index]
-                buttons = [b for b in last.buttons if "callback_data" in b]
+                buttons = [b for b in last.buttons if b.get("callback_data", "a:")[:2] in {"f:", "n:", "s:"}]
             if buttons:
                 data = rng.choice(buttons)["callback_data"]
                 mark = len(api.calls)

@@ -270,3 +270,23 @@ async def test_admin_removes_a_film_and_undoes_it(tmp_path: Path) -> None:
         assert removed.text.startswith("Parasite (2019)")
         stranger = await harness.say(f"/film remove #{film_id}", user_id=4242)
         assert stranger.text == "Only admins can use /film remove."
+
+
+async def test_webhook_mode_checks_the_secret(tmp_path: Path, unused_tcp_port: int) -> None:
+    import httpx
+
+    url = f"http://127.0.0.1:{unused_tcp_port}/telegram/hook"
+    settings = {"webhook_url": url, "webhook_listen": "127.0.0.1", "webhook_port": unused_tcp_port}
+    async with running_bot(tmp_path, webhook_secret="s3cret-token", wait_for_polling=False, **settings) as harness:
+        hook = await harness.api.wait_for("setWebhook")
+        assert hook.params["url"] == url and hook.params["secret_token"] == "s3cret-token"
+        update = {"update_id": 1, "message": {"message_id": 1, "date": 0, "text": "/film miracle in cell",
+                  "chat": harness.api.chat(USER), "from": harness.api.user(USER),
+                  "entities": [{"type": "bot_command", "offset": 0, "length": 5}]}}  # fmt: skip
+        async with httpx.AsyncClient(trust_env=False) as client:
+            refused = await client.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"})
+            assert refused.status_code == 403
+            accepted = await client.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"})
+            assert accepted.status_code == 200
+        sent = await harness.api.wait_for("sendMessage")
+        assert str(sent.params["text"]).startswith("<b>Miracle in Cell No. 7 (2013)</b>")

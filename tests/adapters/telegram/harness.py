@@ -99,7 +99,7 @@ class BotHarness:
 
 @contextlib.asynccontextmanager
 async def running_bot(
-    tmp_path: Path, *, films: Sequence[Film] | None = None, **telegram: Any
+    tmp_path: Path, *, films: Sequence[Film] | None = None, wait_for_polling: bool = True, **telegram: Any
 ) -> AsyncIterator[BotHarness]:
     """The whole bot as `filmbot run` starts it, on a temporary database, polling the fake Bot API."""
     validator = TelegramSpec.load().check_call if SPEC_PATH.exists() else None
@@ -112,7 +112,8 @@ async def running_bot(
     stop = asyncio.Event()
     task = asyncio.create_task(run_telegram(services, stop), name="telegram")
     try:
-        getting = asyncio.ensure_future(api.wait_for("getUpdates", within=10, arrived=True))
+        started = "getUpdates" if wait_for_polling else "setWebhook"
+        getting = asyncio.ensure_future(api.wait_for(started, within=10, arrived=True))
         done, _ = await asyncio.wait({getting, task}, return_when=asyncio.FIRST_COMPLETED)
         if task in done:
             getting.cancel()
