@@ -30,14 +30,17 @@ import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
+
+from pydantic import SecretStr
 
 from adapters.telegram.app import build_application
 from adapters.telegram.fake_server import Call, FakeBotApi, SentMessage
 from adapters.telegram.runner import run_telegram
 from bot.app import build_services
-from bot.config import Settings
+from bot.config import Settings, TelegramSettings
 from bot.services import Services
 from bot.store.films import FilmRepository
 
@@ -86,9 +89,7 @@ async def user(api: FakeBotApi, uid: int, titles: Sequence[str], rounds: int, st
             prefix = " ".join(title.split()[:2])
             mark = len(api.calls)
             update_id, query_id = api.inline_query(prefix, user_id=uid)
-            call = await api.wait_for(
-                "answerInlineQuery", lambda c, q=query_id: c.params.get("inline_query_id") == q, since=mark, within=60
-            )
+            call = await api.wait_for("answerInlineQuery", partial(is_answer, query_id), since=mark, within=60)
             stats.add("inline", update_id, api, call)
 
             buttons = [b for b in last.buttons if b.get("callback_data", "a:")[:2] in {"f:", "n:", "s:"}]
@@ -110,6 +111,10 @@ async def user(api: FakeBotApi, uid: int, titles: Sequence[str], rounds: int, st
             stats.errors += 1
 
 
+def is_answer(query_id: str, call: Call) -> bool:
+    return call.params.get("inline_query_id") == query_id
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -119,7 +124,7 @@ def bench_settings(db_path: Path, base_url: str) -> Settings:
     return Settings(  # type: ignore[call-arg]
         database_url=f"sqlite+aiosqlite:///{db_path}",
         starter_catalog=True,
-        telegram={"token": TOKEN, "base_url": base_url, "poll_timeout": 10},
+        telegram=TelegramSettings(token=SecretStr(TOKEN), base_url=base_url, poll_timeout=10),
         _env_file=None,
     )
 

@@ -276,8 +276,14 @@ async def test_webhook_mode_checks_the_secret(tmp_path: Path, unused_tcp_port: i
     import httpx
 
     url = f"http://127.0.0.1:{unused_tcp_port}/telegram/hook"
-    settings = {"webhook_url": url, "webhook_listen": "127.0.0.1", "webhook_port": unused_tcp_port}
-    async with running_bot(tmp_path, webhook_secret="s3cret-token", wait_for_polling=False, **settings) as harness:
+    async with running_bot(
+        tmp_path,
+        wait_for_polling=False,
+        webhook_url=url,
+        webhook_listen="127.0.0.1",
+        webhook_port=unused_tcp_port,
+        webhook_secret="s3cret-token",
+    ) as harness:
         hook = await harness.api.wait_for("setWebhook")
         assert hook.params["url"] == url and hook.params["secret_token"] == "s3cret-token"
         update = {"update_id": 1, "message": {"message_id": 1, "date": 0, "text": "/film miracle in cell",
