@@ -1,9 +1,9 @@
 """The Discord client: intents, sharding, the command tree built from the registry, persistent components.
 
 `build_client(services)` is what the runner, `filmbot discord sync`, the tests and the benchmark all use, so
-they exercise the same object. Only the `guilds` intent is asked for (no privileged intents): everything the
-bot does arrives as interactions. With `DISCORD__SHARD_COUNT` / `DISCORD__SHARD_IDS` set the client is an
-`AutoShardedClient`; several processes (each with its own shard ids) can share one database, because
+they exercise the same object. Intents: `guilds` plus `guild_polls`/`dm_polls` for movie-night votes, none
+privileged; everything else arrives as interactions. With `DISCORD__SHARD_COUNT` / `DISCORD__SHARD_IDS` set
+the client is an `AutoShardedClient`; several processes (each with its own shard ids) can share one database, because
 components keep their state in custom_ids and the search index follows the catalog version.
 """
 
@@ -15,9 +15,12 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from adapters.discord.admin import FORMS, Admin, AdminButton
+from adapters.discord.ballot import BallotButton
 from adapters.discord.components import DYNAMIC_ITEMS
 from adapters.discord.context import where
 from adapters.discord.handlers import Handlers
+from adapters.discord.movienight import MovieNights
 from adapters.discord.slash import Autocomplete, GenreCache, SlashBuilder, install
 from bot.services import Services
 
@@ -25,8 +28,11 @@ log = logging.getLogger(__name__)
 
 
 def intents() -> discord.Intents:
+    """Guilds, plus poll votes in servers and DMs (movie nights); none of them is privileged."""
     wanted = discord.Intents.none()
     wanted.guilds = True
+    wanted.guild_polls = True
+    wanted.dm_polls = True
     return wanted
 
 
@@ -44,20 +50,43 @@ class _Filmbot:
 
     services: Services
     controller: Handlers
+    admin: Admin
+    movienights: MovieNights
     autocomplete: Autocomplete
     tree: FilmbotTree
 
     def _setup_filmbot(self, client: discord.Client, services: Services) -> None:
         self.services = services
         self.controller = Handlers(services)
+        self.admin = Admin(self.controller)
+        self.movienights = MovieNights(client, services, self.controller)
         self.autocomplete = Autocomplete(services.films, GenreCache(services.films))
         self.tree = FilmbotTree(client)
-        install(self.tree, SlashBuilder(services.registry, self.controller, self.autocomplete))
-        client.add_dynamic_items(*DYNAMIC_ITEMS)
+        install(self.tree, SlashBuilder(services.registry, self.controller, self.autocomplete, FORMS))
+        client.add_dynamic_items(*DYNAMIC_ITEMS, BallotButton, AdminButton)
 
     async def on_ready(self) -> None:
+        """Every (re)connect: votes cast meanwhile were not replayed, so movie nights catch up."""
         user = getattr(self, "user", None)
         log.info("discord: logged in as %s", user)
+        try:
+            await self.movienights.on_ready()
+        except Exception:
+            log.exception("movie nights could not catch up after connecting")
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        if interaction.type is discord.InteractionType.modal_submit:
+            await self.admin.on_submit(interaction)
+
+    async def on_raw_poll_vote_add(self, event: discord.RawPollVoteActionEvent) -> None:
+        await self.movienights.on_vote(event, added=True)
+
+    async def on_raw_poll_vote_remove(self, event: discord.RawPollVoteActionEvent) -> None:
+        await self.movienights.on_vote(event, added=False)
+
+    async def close(self) -> None:
+        await self.movienights.stop()
+        await super().close()  # type: ignore[misc]  # discord.Client.close, after this mixin in the MRO
 
 
 class FilmbotClient(_Filmbot, discord.Client):

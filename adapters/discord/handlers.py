@@ -19,7 +19,9 @@ import discord
 from adapters.discord.context import where
 from adapters.discord.render import render
 from bot.commands import Actor, CommandContext, CommandSpec
-from bot.replies import Problem, Reply
+from bot.curation.service import EXTRAS_KEY as CURATION_KEY
+from bot.curation.service import Curation
+from bot.replies import PollCard, Problem, Reply
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -62,7 +64,7 @@ class Handlers:
         ephemeral: bool,
     ) -> None:
         ctx = CommandContext(actor=actor_of(interaction, self.services), services=self.services)
-        reply = await self._in_time(
+        reply = await self.in_time(
             self.services.registry.run(spec, ctx, raw_args),
             lambda: interaction.response.defer(thinking=True, ephemeral=ephemeral),
         )
@@ -72,7 +74,7 @@ class Handlers:
         """A picker choice or a "did you mean" button: edit the list into the film's card."""
         if not await self._owner_only(interaction, owner):
             return
-        reply = await self._in_time(self.services.films.card(film_id), interaction.response.defer)
+        reply = await self.in_time(self.services.films.card(film_id), interaction.response.defer)
         await self.replace(interaction, reply, owner)
 
     async def open_page(
@@ -81,7 +83,7 @@ class Handlers:
         """◀ / ▶: the same search, another page, in the same message (a cut query pages on its prefix)."""
         if not await self._owner_only(interaction, owner):
             return
-        reply = await self._in_time(self.services.films.search(query, page=max(page, 0)), interaction.response.defer)
+        reply = await self.in_time(self.services.films.search(query, page=max(page, 0)), interaction.response.defer)
         await self.replace(interaction, reply, owner)
 
     async def run_action(self, interaction: discord.Interaction[Any], kind: str, film_id: int) -> None:
@@ -89,23 +91,28 @@ class Handlers:
 
         Undo edits the notice in place (its button goes); a wrong-film report is acknowledged to the clicker.
         """
-        curation = self.services.extras.get("curation")
+        curation = self.services.extras.get(CURATION_KEY)
         actor = actor_of(interaction, self.services)
         call: Awaitable[Reply] | None = None
-        if curation is not None and kind == "undo_remove":
+        if isinstance(curation, Curation) and kind == "undo_remove":
             call = curation.undo_remove(actor, film_id)
-        elif curation is not None and kind == "wrong_film" and hasattr(curation, "report_wrong_film"):
-            call = curation.report_wrong_film(actor, film_id, "", None)
+        elif isinstance(curation, Curation) and kind == "wrong_film":
+            # From a card the query that found the film is unknown; the report names the film.
+            call = curation.report_wrong_film(actor, film_id, None, None)
         if call is None:
-            await self._tell(interaction, "That button is not available here.")
+            await self.tell(interaction, "That button is not available here.")
             return
-        reply = await self._in_time(call, lambda: interaction.response.defer(ephemeral=True, thinking=True))
+        reply = await self.in_time(call, lambda: interaction.response.defer(ephemeral=True, thinking=True))
         if kind == "undo_remove" and not interaction.response.is_done():
             await self.replace(interaction, reply, owner=interaction.user.id)
         else:
             await self.send(interaction, reply, ephemeral=True)
 
     async def send(self, interaction: discord.Interaction[Any], reply: Reply, *, ephemeral: bool) -> None:
+        movienights = getattr(interaction.client, "movienights", None)
+        if isinstance(reply, PollCard) and movienights is not None:
+            await movienights.post(interaction, reply)  # several messages: cards, then the poll
+            return
         out = render(reply, owner=interaction.user.id, now=self.services.clock())
         ephemeral = ephemeral or out.ephemeral
         if not interaction.response.is_done():
@@ -119,7 +126,7 @@ class Handlers:
         """Edit the component's message into `reply`; a Problem goes to the clicker alone."""
         out = render(reply, owner=owner, now=self.services.clock())
         if isinstance(reply, Problem):
-            await self._tell(interaction, out.content or APOLOGY)
+            await self.tell(interaction, out.content or APOLOGY)
         elif interaction.response.is_done():
             await interaction.edit_original_response(**out.edit_kwargs())
         else:
@@ -129,17 +136,17 @@ class Handlers:
         if interaction.type is discord.InteractionType.autocomplete:
             return
         try:
-            await self._tell(interaction, APOLOGY)
+            await self.tell(interaction, APOLOGY)
         except discord.HTTPException:
             log.exception("could not apologise (%s)", where(interaction))
 
     async def _owner_only(self, interaction: discord.Interaction[Any], owner: int) -> bool:
         if owner and interaction.user.id != owner:
-            await self._tell(interaction, f"This menu is for <@{owner}>. Run the command yourself to get your own.")
+            await self.tell(interaction, f"This menu is for <@{owner}>. Run the command yourself to get your own.")
             return False
         return True
 
-    async def _tell(self, interaction: discord.Interaction[Any], text: str) -> None:
+    async def tell(self, interaction: discord.Interaction[Any], text: str) -> None:
         """A short message only the user sees: the response if still open, else a follow-up."""
         kwargs: dict[str, Any] = {"ephemeral": True, "allowed_mentions": discord.AllowedMentions.none()}
         if interaction.response.is_done():
@@ -147,7 +154,7 @@ class Handlers:
         else:
             await interaction.response.send_message(text, **kwargs)
 
-    async def _in_time(self, work: Awaitable[T], defer: Callable[[], Awaitable[Any]]) -> T:
+    async def in_time(self, work: Awaitable[T], defer: Callable[[], Awaitable[Any]]) -> T:
         """Await `work`; if it is not done within `defer_after`, acknowledge the interaction meanwhile."""
         task = asyncio.ensure_future(work)
         done, _ = await asyncio.wait({task}, timeout=self.defer_after)

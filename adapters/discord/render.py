@@ -41,6 +41,7 @@ POLL_ANSWER_MAX = 55
 POLL_ANSWERS_MAX = 10
 POLL_HOURS_MAX = 768
 POLL_HOURS_DEFAULT = 24
+WRONG_FILM = "Wrong film?"
 
 
 @dataclass
@@ -160,6 +161,8 @@ def card_view(card: FilmCard, owner: int) -> discord.ui.View:
     view.add_item(discord.ui.Button(label="Trailer", url=card.trailer_url, emoji="▶️", row=0))
     if card.info_url:
         view.add_item(discord.ui.Button(label="More", url=card.info_url, row=0))
+    if card.film_id:
+        view.add_item(ActionButton("wrong_film", card.film_id, WRONG_FILM))
     if card.others:
         view.add_item(PickSelect(owner, card.others, placeholder="Other films with this title"))
     return view
@@ -214,7 +217,7 @@ def render_poll(poll: PollCard, now: dt.datetime) -> Outgoing:
     if poll.native and 1 <= len(poll.options) <= POLL_ANSWERS_MAX:
         native = discord.Poll(
             question=plain(poll.question, POLL_QUESTION_MAX) or "Vote",
-            duration=dt.timedelta(hours=_poll_hours(poll.closes_at_iso, now)),
+            duration=dt.timedelta(hours=_poll_duration(poll, now)),
             multiple=poll.multiple,
         )
         for option in poll.options:
@@ -223,6 +226,13 @@ def render_poll(poll: PollCard, now: dt.datetime) -> Outgoing:
     embed = discord.Embed(title=md(poll.question, TITLE_MAX), colour=COLOUR)
     embed.description = md("\n".join(f"{n}. {o.label}" for n, o in enumerate(poll.options, start=1)), DESCRIPTION_MAX)
     return Outgoing(embeds=[embed])
+
+
+def _poll_duration(poll: PollCard, now: dt.datetime) -> int:
+    """The core's duration when it gives one (Discord counts whole hours, 1..768), else up to closes_at."""
+    if poll.duration_hours:
+        return min(max(poll.duration_hours, 1), POLL_HOURS_MAX)
+    return _poll_hours(poll.closes_at_iso, now)
 
 
 def _poll_hours(closes_at_iso: str | None, now: dt.datetime) -> int:

@@ -21,7 +21,8 @@ import asyncio
 import inspect
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Optional
 
 import discord
@@ -57,6 +58,22 @@ def discord_group_name(group: str, registry: CommandRegistry) -> str:
     specs = registry.groups().get(group, [])
     suffix = "-admin" if specs and all(s.admin_only for s in specs) else "-more"
     return f"{group}{suffix}"[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class DiscordForm:
+    """How one registry command looks on Discord when a plain option list is not the best form.
+
+    `optional`: registry params that may be left out here (e.g. `details` of `film add`: left out, a modal
+    asks for the fields); `hidden`: params not offered on Discord (a console-only path); `extra`: Discord-only
+    options (name, annotation, description, required), e.g. an attachment; `run(interaction, args,
+    ephemeral)` handles the call and returns True, or returns False to run the registry command as usual.
+    """
+
+    run: Callable[[discord.Interaction[Any], dict[str, Any], bool], Awaitable[bool]]
+    optional: frozenset[str] = frozenset()
+    hidden: frozenset[str] = frozenset()
+    extra: tuple[tuple[str, Any, str, bool], ...] = ()
 
 
 class GenreCache:
@@ -150,10 +167,17 @@ def _annotation(param: Param) -> Any:
 class SlashBuilder:
     """Turns registry specs into app_commands objects bound to the adapter's handlers."""
 
-    def __init__(self, registry: CommandRegistry, handlers: Handlers, autocomplete: Autocomplete) -> None:
+    def __init__(
+        self,
+        registry: CommandRegistry,
+        handlers: Handlers,
+        autocomplete: Autocomplete,
+        forms: Mapping[str, DiscordForm] | None = None,
+    ) -> None:
         self.registry = registry
         self.handlers = handlers
         self.autocomplete = autocomplete
+        self.forms = dict(forms or {})
 
     def build(self) -> list[app_commands.Command[Any, ..., Any] | app_commands.Group]:
         out: list[app_commands.Command[Any, ..., Any] | app_commands.Group] = []
@@ -182,13 +206,21 @@ class SlashBuilder:
         self, spec: CommandSpec, parent: app_commands.Group | None = None
     ) -> app_commands.Command[Any, ..., Any]:
         callback = self._callback(spec)
-        descriptions = {p.name: plain(p.summary, DESCRIPTION_MAX) or p.name for p in spec.params}
+        form = self.forms.get(spec.full_name)
+        hidden = form.hidden if form else frozenset()
+        descriptions = {
+            p.name: plain(p.summary, DESCRIPTION_MAX) or p.name for p in spec.params if p.name not in hidden
+        }
+        for name, _, summary, _ in form.extra if form else ():
+            descriptions[name] = plain(summary, DESCRIPTION_MAX) or name
         if EPHEMERAL not in descriptions:
             descriptions[EPHEMERAL] = EPHEMERAL_HELP
         callback = app_commands.describe(**descriptions)(callback)
         completers: dict[str, Any] = {}
         fixed: dict[str, list[app_commands.Choice[str]]] = {}
         for p in spec.params:
+            if p.name in hidden:
+                continue
             if p.kind == "film":
                 completers[p.name] = self.autocomplete.film
             elif p.kind == "genre":
@@ -213,19 +245,34 @@ class SlashBuilder:
     def _callback(self, spec: CommandSpec) -> Callable[..., Any]:
         handlers = self.handlers
         names = {p.name for p in spec.params}
+        form = self.forms.get(spec.full_name)
 
         async def callback(interaction: discord.Interaction[Any], **kwargs: Any) -> None:
             ephemeral = bool(kwargs.pop(EPHEMERAL, None)) if EPHEMERAL not in names else False
+            if form is not None and await form.run(interaction, kwargs, ephemeral):
+                return
+            for name, *_ in form.extra if form else ():
+                kwargs.pop(name, None)
             await handlers.run_command(interaction, spec, kwargs, ephemeral)
 
-        # discord.py reads options from the signature; build one from the spec's params.
+        # discord.py reads options from the signature; build one from the spec's params (required first).
+        options: list[tuple[str, Any, bool]] = []
+        for p in spec.params:
+            if form is not None and p.name in form.hidden:
+                continue
+            required = p.required and not (form is not None and p.name in form.optional)
+            annotation = _annotation(p) if required or not p.required else Optional[_annotation(p)]  # noqa: UP045
+            options.append((p.name, annotation, required))
+        for name, annotation, _, required in form.extra if form else ():
+            options.append((name, annotation if required else Optional[annotation], required))  # noqa: UP045
+        options.sort(key=lambda o: not o[2])
         params = [
             inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction)
         ]
-        for p in spec.params:
-            default = inspect.Parameter.empty if p.required else None
+        for name, annotation, required in options:
+            default = inspect.Parameter.empty if required else None
             params.append(
-                inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=_annotation(p))
+                inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
             )
         if EPHEMERAL not in names:
             params.append(

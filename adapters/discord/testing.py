@@ -11,7 +11,8 @@ Two seams carry every request discord.py makes (see ../shared/testing.md):
 so a test can click their components, and hands every request to an optional `validator` (the tests use
 Discord's OpenAPI spec). A request the validator rejects is answered with a 400, as Discord would.
 
-Events go through the client's real gateway parsers: READY, GUILD_CREATE, INTERACTION_CREATE.
+Events go through the client's real gateway parsers: READY, GUILD_CREATE, INTERACTION_CREATE, and (see
+fake_channels.py) MESSAGE_POLL_VOTE_ADD / _REMOVE; channel messages, polls, CDN files and modals live there.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from typing import Any
 import discord
 from discord.http import HTTPClient, Route
 from discord.webhook.async_ import AsyncWebhookAdapter
+
+from adapters.discord.fake_channels import NOT_MINE, ChannelsAndPolls
 
 Validator = Callable[[str, str, Any, Mapping[str, Any] | None], list[str]]
 
@@ -70,7 +73,7 @@ class _Response:
         self.reason = reason
 
 
-def _http_error(status: int, code: int, message: str) -> discord.HTTPException:
+def http_error(status: int, code: int, message: str) -> discord.HTTPException:
     cls = discord.NotFound if status == 404 else discord.HTTPException
     return cls(_Response(status, message), {"code": code, "message": message})  # type: ignore[arg-type]
 
@@ -107,6 +110,13 @@ class Interaction:
         if not self.callback or self.callback.get("type") != 8:
             return []
         return list(self.callback["data"].get("choices") or [])
+
+    @property
+    def modal(self) -> dict[str, Any] | None:
+        """The modal the bot answered with (callback type 9), for `FakeDiscord.submit`."""
+        if not self.callback or self.callback.get("type") != 9:
+            return None
+        return dict(self.callback["data"])
 
     @property
     def ephemeral(self) -> bool:
@@ -147,7 +157,7 @@ def iter_components(components: Sequence[Mapping[str, Any]]) -> Iterator[Mapping
         yield from iter_components(component.get("components") or [])
 
 
-class FakeDiscord:
+class FakeDiscord(ChannelsAndPolls):
     """Discord's side of the conversation, in memory. Use `installed()` around everything."""
 
     _active: FakeDiscord | None = None
@@ -159,6 +169,8 @@ class FakeDiscord:
         self.messages: dict[str, dict[str, Any]] = {}
         self.commands: dict[int | None, list[dict[str, Any]]] = {}
         self.interactions: dict[str, Interaction] = {}
+        self.poll_voters: dict[str, dict[int, list[dict[str, Any]]]] = {}
+        self.cdn: dict[str, bytes] = {}
         self._ids = itertools.count(1_000_000_000_000_000_000)
 
     # -- installation --------------------------------------------------------------------------------
@@ -166,7 +178,7 @@ class FakeDiscord:
     @contextlib.contextmanager
     def installed(self) -> Iterator[FakeDiscord]:
         fake = self
-        saved = HTTPClient.request, AsyncWebhookAdapter.request
+        saved = HTTPClient.request, AsyncWebhookAdapter.request, HTTPClient.get_from_cdn
 
         async def http_request(
             http: HTTPClient, route: Route, *, files: Any = None, form: Any = None, **kw: Any
@@ -189,13 +201,17 @@ class FakeDiscord:
             body = _form_json(multipart) if multipart else payload
             return await fake.handle("webhook", route, body, params or {})
 
+        async def get_from_cdn(http: HTTPClient, url: str) -> bytes:
+            return await fake.from_cdn(url)
+
         HTTPClient.request = http_request  # type: ignore[assignment]
         AsyncWebhookAdapter.request = webhook_request  # type: ignore[assignment]
+        HTTPClient.get_from_cdn = get_from_cdn  # type: ignore[method-assign, assignment]
         FakeDiscord._active = self
         try:
             yield self
         finally:
-            HTTPClient.request, AsyncWebhookAdapter.request = saved  # type: ignore[method-assign]
+            HTTPClient.request, AsyncWebhookAdapter.request, HTTPClient.get_from_cdn = saved  # type: ignore[method-assign]
             FakeDiscord._active = None
 
     def snowflake(self) -> str:
@@ -217,7 +233,7 @@ class FakeDiscord:
             problems = self.validator(route.method, path, body, query)
             if problems:
                 self.violations.extend(problems)
-                raise _http_error(400, 50035, "Invalid Form Body: " + "; ".join(problems)[:500])
+                raise http_error(400, 50035, "Invalid Form Body: " + "; ".join(problems)[:500])
         return self._answer(route, path, body, query, interaction)
 
     def _answer(
@@ -242,13 +258,16 @@ class FakeDiscord:
             return self._callback(interaction, body, bool(query.get("with_response")))
         if template.startswith("/webhooks/{webhook_id}/{webhook_token}"):
             return self._webhook(route, template, body, interaction)
-        raise _http_error(404, 10000, f"the fake Discord does not know {method} {template}")
+        found = self.answer_channels(route, body, query)
+        if found is not NOT_MINE:
+            return found
+        raise http_error(404, 10000, f"the fake Discord does not know {method} {template}")
 
     def _callback(self, interaction: Interaction | None, body: Any, with_response: bool) -> Any:
         if interaction is None:
-            raise _http_error(404, 10062, "Unknown interaction")
+            raise http_error(404, 10062, "Unknown interaction")
         if interaction.callback is not None:
-            raise _http_error(400, 40060, "Interaction has already been acknowledged.")
+            raise http_error(400, 40060, "Interaction has already been acknowledged.")
         interaction.callback = body
         interaction.answered_at = time.perf_counter()
         kind = int(body["type"])
@@ -280,7 +299,7 @@ class FakeDiscord:
 
     def _webhook(self, route: Route, template: str, body: Any, interaction: Interaction | None) -> Any:
         if interaction is None:
-            raise _http_error(404, 10015, "Unknown Webhook")
+            raise http_error(404, 10015, "Unknown Webhook")
         if template.endswith("/messages/@original"):
             target = interaction.original_id
         elif template.endswith("/messages/{message_id}"):
@@ -295,7 +314,7 @@ class FakeDiscord:
             interaction.followups.append(message)
             return message
         if target is None or target not in self.messages:
-            raise _http_error(404, 10008, "Unknown Message")
+            raise http_error(404, 10008, "Unknown Message")
         if route.method == "GET":
             return self.messages[target]
         if route.method == "DELETE":
@@ -338,6 +357,9 @@ class FakeDiscord:
         self._apply(message, data)
         return message
 
+    def _apply_message(self, message: dict[str, Any], data: Mapping[str, Any]) -> None:
+        self._apply(message, data)
+
     @staticmethod
     def _apply(message: dict[str, Any], data: Mapping[str, Any]) -> None:
         for key in ("content", "embeds", "components", "attachments"):
@@ -369,9 +391,10 @@ class FakeDiscord:
         client = build_client(services, **options)
         async with client:
             await client.login("fake-token")
+            before = asyncio.all_tasks()
             self.connect(client)
             await asyncio.wait_for(client.wait_until_ready(), 5)
-            await asyncio.sleep(0)  # let the on_ready listeners run before the test acts
+            await self.settle(before)  # let on_ready (movie-night catch-up) finish before the test acts
             yield client
 
     def connect(self, client: discord.Client) -> None:
@@ -474,7 +497,7 @@ class FakeDiscord:
         deadline = time.monotonic() + limit_s
         while True:
             await asyncio.sleep(0)
-            pending = {t for t in asyncio.all_tasks() if t not in ignore and not t.done() and not _is_view_timer(t)}
+            pending = {t for t in asyncio.all_tasks() if t not in ignore and not t.done() and not _is_background(t)}
             if not pending:
                 return
             left = deadline - time.monotonic()
@@ -517,9 +540,14 @@ class FakeDiscord:
         return await self.send(client, self.interaction(3, data, message=message, **who))
 
 
-def _is_view_timer(task: asyncio.Task[Any]) -> bool:
-    """discord.py times out views on ephemeral messages after 15 minutes; that timer is not our work."""
-    return "timeout_task_impl" in getattr(task.get_coro(), "__qualname__", "")
+BACKGROUND = ("timeout_task_impl", "Clock.sleep", "Event.wait", "PollScheduler._run")
+
+
+def _is_background(task: asyncio.Task[Any]) -> bool:
+    """Tasks that wait on purpose, not work an event started: discord.py's 15-minute view timers on ephemeral
+    messages, the movie-night scheduler and its sleeps (a clock's sleep, its wake-up event)."""
+    name = getattr(task.get_coro(), "__qualname__", "")
+    return any(name.endswith(b) for b in BACKGROUND)
 
 
 def _split_kwargs(options: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -532,8 +560,13 @@ def command_data(
 ) -> dict[str, Any]:
     """`data` of an application command interaction, with option types as Discord sends them."""
 
+    attachments: dict[str, Any] = {}
+
     def option(key: str, value: Any) -> dict[str, Any]:
         kind = 5 if isinstance(value, bool) else 4 if isinstance(value, int) else 3
+        if isinstance(value, Mapping) and "filename" in value:  # an upload(): an attachment option
+            attachments[str(value["id"])] = dict(value)
+            kind, value = 11, str(value["id"])
         out: dict[str, Any] = {"name": key, "type": kind, "value": value}
         if key == focused:
             out["focused"] = True
@@ -542,6 +575,8 @@ def command_data(
     opts = [option(k, v) for k, v in options.items() if v is not None]
     data: dict[str, Any] = {"id": "1", "name": name, "type": 1}
     data["options"] = [{"type": 1, "name": sub, "options": opts}] if sub else opts
+    if attachments:
+        data["resolved"] = {"attachments": attachments}
     return data
 
 

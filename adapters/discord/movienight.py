@@ -1,0 +1,248 @@
+"""Movie nights on Discord: post a vote, record votes, end native polls on close, announce, catch up on start.
+
+The core (bot/polls) owns the rules and the database; this module only moves things between it and Discord:
+- `/movienight poll`: the nominees' cards go first (Discord polls cannot be edited, so the poll goes last),
+  then a native poll (<= 10 films, single or multiple) or a button ballot (adapters/discord/ballot.py);
+  the native poll's message id is attached to the poll so vote events map back to it.
+- Votes arrive as MESSAGE_POLL_VOTE_ADD / _REMOVE (intents guild_polls / dm_polls, not privileged), read raw
+  so no message cache is needed; `answer_id` is 1-based, the core's index 0-based.
+- Any close of a Discord poll (command or scheduler) ends the native poll (there is no "poll ended" event
+  to wait for, and an early close must stop the voting); the scheduler's closes are announced in the channel.
+- On every READY: Discord does not replay votes cast while the bot was away, so each open native poll's
+  answer voters are re-fetched and handed to `resync_native_votes`; only then does the scheduler start, so a
+  poll that became due while the bot was down is closed with those votes counted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from adapters.discord.ballot import ballot_embed, ballot_text, ballot_view
+from adapters.discord.render import card_embed, render, render_poll
+from adapters.discord.schedule import FAR_FUTURE, shared_scheduler
+from adapters.discord.text import md, plain
+from bot.polls import EXTRAS_KEY
+from bot.replies import FilmCard, PollCard
+
+if TYPE_CHECKING:
+    from adapters.discord.handlers import Handlers
+    from bot.polls.service import ClosedPoll, MovieNightService, VoteReceipt
+    from bot.polls.store import PollInfo
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+EMBEDS_PER_MESSAGE = 10
+EMBED_CHARS_MAX = 6000
+VOTERS_PAGE = 100  # the most GET .../answers/{id} returns at once
+EARLY_VOTES_MAX = 500
+
+
+class MovieNights:
+    """The Discord side of movie nights for one client."""
+
+    def __init__(self, client: discord.Client, services: Services, handlers: Handlers) -> None:
+        self.client = client
+        self.services = services
+        self.handlers = handlers
+        self.service: MovieNightService | None = services.extras.get(EXTRAS_KEY)
+        self._registered = False
+        self._posting = 0
+        # Votes on a poll message we are still attaching (a member can vote before attach commits).
+        self._early: OrderedDict[str, list[tuple[str, int, bool]]] = OrderedDict()
+        if self.service is not None:
+            self.service.add_close_listener(self.end_native_poll)
+
+    # -- opening -------------------------------------------------------------------------------------
+
+    async def post(self, interaction: discord.Interaction[Any], card: PollCard) -> None:
+        """Cards first, then the poll (always public: a vote nobody sees is no vote)."""
+        self._posting += 1
+        try:
+            heading = md(card.notice, 500) if card.notice else None
+            batches = card_batches(card.cards) or [[]]
+            for n, batch in enumerate(batches):
+                await self._say(
+                    interaction,
+                    content=(heading or "**The nominees**") if n == 0 else None,
+                    embeds=[card_embed(c) for c in batch],
+                    view=trailer_links(batch),
+                )
+            now = self.services.clock()
+            native = render_poll(card, now).poll if card.native else None
+            if native is None:
+                await self._say(interaction, embeds=[ballot_embed(card)], view=ballot_view(card))
+                return
+            message_id = await self._say(interaction, poll=native)
+            if self.service is not None:
+                await self.service.attach_native_poll(card.night_id, message_id, message_id)
+                await self._replay_early_votes(message_id)
+        finally:
+            self._posting -= 1
+
+    async def _say(self, interaction: discord.Interaction[Any], **kwargs: Any) -> str:
+        """Send one public message for this interaction (the response, else a follow-up); its id."""
+        kwargs = {k: v for k, v in kwargs.items() if v is not None}
+        kwargs["allowed_mentions"] = discord.AllowedMentions.none()
+        if not interaction.response.is_done():
+            sent = await interaction.response.send_message(**kwargs)
+            resource = sent.resource
+            if isinstance(resource, discord.InteractionMessage):
+                return str(resource.id)
+            return str((await interaction.original_response()).id)
+        message = await interaction.followup.send(**kwargs, wait=True)
+        return str(message.id)
+
+    # -- votes ---------------------------------------------------------------------------------------
+
+    async def on_vote(self, event: discord.RawPollVoteActionEvent, added: bool) -> None:
+        if self.service is None:
+            return
+        message_id, voter, index = str(event.message_id), str(event.user_id), event.answer_id - 1
+        receipt = await self._vote(message_id, voter, index, added)
+        if receipt.ok or receipt.poll_id is not None:
+            log.debug("poll vote %s on %s by %s: %s", "+" if added else "-", message_id, voter, receipt.message)
+        elif self._posting:
+            self._early.setdefault(message_id, []).append((voter, index, added))
+            while len(self._early) > EARLY_VOTES_MAX:
+                self._early.popitem(last=False)
+
+    async def _vote(self, message_id: str, voter: str, index: int, added: bool) -> VoteReceipt:
+        assert self.service is not None
+        call = self.service.add_native_answer if added else self.service.remove_native_answer
+        return await call(PLATFORM, message_id, voter, index)
+
+    async def _replay_early_votes(self, message_id: str) -> None:
+        for voter, index, added in self._early.pop(message_id, []):
+            await self._vote(message_id, voter, index, added)
+
+    async def ballot_click(self, interaction: discord.Interaction[Any], poll_id: int, what: str) -> None:
+        """A ballot button: change the member's ballot, answer with the receipt and the ballot now."""
+        if self.service is None:
+            await self.handlers.tell(interaction, "Movie nights are not enabled here.")
+            return
+        text = await self.handlers.in_time(
+            self._ballot_change(poll_id, str(interaction.user.id), what),
+            lambda: interaction.response.defer(ephemeral=True, thinking=True),
+        )
+        await self.handlers.tell(interaction, text)
+
+    async def _ballot_change(self, poll_id: int, voter: str, what: str) -> str:
+        assert self.service is not None
+        if what == "me":
+            message, ok = "Your ballot on this poll.", True
+        else:
+            receipt = await (
+                self.service.record_ballot(poll_id, voter, [])
+                if what == "clear"
+                else self.service.toggle_ballot_choice(poll_id, voter, int(what))
+            )
+            message, ok = receipt.message, receipt.ok
+        poll = await self.service.poll(poll_id)
+        if poll is None:
+            return "That poll doesn't exist any more."
+        if not ok:
+            return "⚠️ " + md(message, 300)
+        labels = {o.film_id: o.label for o in poll.options}
+        ballot = [labels.get(f, f"#{f}") for f in await self.service.ballot_of(poll_id, voter)]
+        return ballot_text(poll.mode, md(message, 300), ballot)
+
+    # -- closing -------------------------------------------------------------------------------------
+
+    async def end_native_poll(self, closed: ClosedPoll) -> None:
+        """Close listener: stop Discord's poll when ours closes, so nobody votes on a decided night."""
+        if closed.platform != PLATFORM or not closed.native or not closed.message_id or self.client.is_closed():
+            return
+        try:
+            await self.client.http.end_poll(int(closed.chat_id), int(closed.message_id))
+        except (discord.HTTPException, ValueError) as exc:  # expired already, or the message was deleted
+            log.warning("could not end the Discord poll of movie night %s: %s", closed.poll_id, exc)
+
+    async def announce(self, closed: ClosedPoll) -> None:
+        """The scheduler closed a poll: post the winner's card (with the counts) in its channel."""
+        out = render(closed.announcement, now=self.services.clock())
+        channel = self.client.get_partial_messageable(int(closed.chat_id))
+        await channel.send(**out.send_kwargs())
+
+    # -- start and stop ------------------------------------------------------------------------------
+
+    async def on_ready(self) -> None:
+        """Catch up on votes cast while away, then (once) start closing polls on time."""
+        if self.service is None:
+            return
+        for poll in await self.open_native_polls():
+            await self.resync(poll)
+        if not self._registered:
+            self._registered = True
+            closed = await shared_scheduler(self.services).register(PLATFORM, self.announce)
+            if closed:
+                log.info("closed %d movie night(s) that became due while the bot was away", len(closed))
+
+    async def open_native_polls(self) -> list[PollInfo]:
+        assert self.service is not None
+        polls = await self.service.due_polls(FAR_FUTURE)
+        return [p for p in polls if p.platform == PLATFORM and p.native and p.message_id]
+
+    async def resync(self, poll: PollInfo) -> int:
+        """Re-read every answer's voters from Discord; a failed read leaves the stored ballots alone."""
+        assert self.service is not None and poll.message_id is not None
+        votes: dict[str, list[int]] = {}
+        try:
+            for option in poll.options:
+                for voter in await self._answer_voters(poll.chat_id, poll.message_id, option.position + 1):
+                    votes.setdefault(voter, []).append(option.position)
+        except (discord.HTTPException, ValueError) as exc:
+            log.warning("could not re-read the votes of movie night %s: %s", poll.id, exc)
+            return 0
+        changed = await self.service.resync_native_votes(poll.id, votes)
+        if changed:
+            log.info("movie night %s: %d ballot(s) changed while the bot was away", poll.id, changed)
+        return changed
+
+    async def _answer_voters(self, channel_id: str, message_id: str, answer_id: int) -> list[str]:
+        voters: list[str] = []
+        after: int | None = None
+        while True:
+            page = await self.client.http.get_poll_answer_voters(
+                int(channel_id), int(message_id), answer_id, after=after, limit=VOTERS_PAGE
+            )
+            users = page.get("users") or []
+            voters += [str(u["id"]) for u in users]
+            if len(users) < VOTERS_PAGE:
+                return voters
+            after = int(users[-1]["id"])
+
+    async def stop(self) -> None:
+        if self._registered:
+            self._registered = False
+            await shared_scheduler(self.services).unregister(PLATFORM)
+
+
+def card_batches(cards: Sequence[FilmCard]) -> list[list[FilmCard]]:
+    """Cards grouped into messages: at most 10 embeds and 6000 embed characters each."""
+    batches: list[list[FilmCard]] = []
+    size = 0
+    for card in cards:
+        chars = len(card_embed(card))
+        if not batches or len(batches[-1]) >= EMBEDS_PER_MESSAGE or size + chars > EMBED_CHARS_MAX:
+            batches.append([])
+            size = 0
+        batches[-1].append(card)
+        size += chars
+    return batches
+
+
+def trailer_links(cards: Sequence[FilmCard]) -> discord.ui.View | None:
+    """One trailer link per nominee (link buttons need no custom_id and survive anything)."""
+    if not cards:
+        return None
+    view = discord.ui.View(timeout=None)
+    for card in cards:
+        view.add_item(discord.ui.Button(label=plain(f"▶ {card.heading}", 80), url=card.trailer_url))
+    return view
