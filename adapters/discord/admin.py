@@ -165,7 +165,7 @@ class Admin:
             return Problem(str(exc))
         if isinstance(change, Problem):
             return change
-        notice = f"Updated: {change.field}." if change.changed else "Nothing to change."
+        notice = f"Updated: {change.new}." if change.changed else "Nothing to change."
         return film_card(change.film, notice=notice)
 
     async def _answer(self, interaction: discord.Interaction[Any], **kwargs: Any) -> None:
@@ -194,7 +194,7 @@ class Admin:
             mb = IMPORT_MAX_BYTES // (1024 * 1024)
             await self.handlers.tell(
                 interaction,
-                f"⚠️ {md(file.filename, 100)} is {file.size / 1024 / 1024:.1f} MB; I import files up to {mb} MB. "
+                f"⚠️ {md(file.filename, 100)} is {file.size:,} bytes; I import files up to {mb} MB. "
                 "Split it, or gzip it (.jsonl.gz), or use `filmbot import` on the server.",
             )
             return

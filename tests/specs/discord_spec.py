@@ -6,6 +6,7 @@ custom_id; Discord answers 400 and the user sees "This interaction failed"). The
 route (method + path template) and its JSON body is validated against that route's request schema, with
 `$ref`s resolved through a `referencing` registry (Draft 2020-12, which OpenAPI 3.1 schemas are).
 
+Attachment ids that discord.py sends as integers are read as the strings the spec expects (Discord takes both).
 The spec cannot express a few rules, so `extra_rules` checks them: the 6000-character total of a message's
 embeds, unique custom_ids within a message, at most 5 action rows, and 4000 characters per slash command.
 
@@ -104,6 +105,7 @@ class DiscordSpec:
         if unknown:
             errors.append(f"{where}: unknown query parameters {sorted(unknown)}")
         validator = self._validator(template, method.lower())
+        body = _snowflakes_as_strings(body)
         if body is not None:
             if validator is None:
                 errors.append(f"{where}: this route takes no JSON body")
@@ -112,6 +114,23 @@ class DiscordSpec:
                     errors.extend(_describe(where, error))
         errors.extend(f"{where}: {problem}" for problem in extra_rules(body))
         return errors
+
+
+def _snowflakes_as_strings(body: Any) -> Any:
+    """Attachment ids as Discord reads them. discord.py sends an upload's id as its index (an integer);
+    Discord accepts integer snowflakes in JSON, but the spec types every snowflake as a string."""
+    if isinstance(body, list):
+        return [_snowflakes_as_strings(item) for item in body]
+    if not isinstance(body, Mapping):
+        return body
+    out = {k: _snowflakes_as_strings(v) for k, v in body.items()}
+    attachments = out.get("attachments")
+    if isinstance(attachments, list):
+        out["attachments"] = [
+            {**a, "id": str(a["id"])} if isinstance(a, Mapping) and isinstance(a.get("id"), int) else a
+            for a in attachments
+        ]
+    return out
 
 
 def _describe(where: str, error: Any) -> list[str]:
