@@ -24,9 +24,7 @@ async def open_database(settings: Settings) -> Database:
     return db
 
 
-async def build_services(
-    settings: Settings, *, db: Database | None = None, seed: int | None = None
-) -> Services:
+async def build_services(settings: Settings, *, db: Database | None = None, seed: int | None = None) -> Services:
     db = db or await open_database(settings)
     catalog = Catalog(db)
     await catalog.load()

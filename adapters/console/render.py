@@ -23,9 +23,7 @@ def _wrap(text: str, prefix: str = "│ ") -> list[str]:
         if not paragraph.strip():
             lines.append(prefix.rstrip())
             continue
-        lines.extend(
-            textwrap.wrap(paragraph, WIDTH - len(prefix), initial_indent=prefix, subsequent_indent=prefix)
-        )
+        lines.extend(textwrap.wrap(paragraph, WIDTH - len(prefix), initial_indent=prefix, subsequent_indent=prefix))
     return lines
 
 

@@ -33,11 +33,7 @@ SPECS = (
         name="film",
         summary="Show a film's card: title, native title, cast, synopsis, trailer",
         handler=film,
-        params=(
-            Param(
-                "title", "Any title of the film: English, native, alternative; typos are fine", kind="film"
-            ),
-        ),
+        params=(Param("title", "Any title of the film: English, native, alternative; typos are fine", kind="film"),),
         examples=("/film miracle in cell no 7", "/film 7번방의 선물"),
     ),
     CommandSpec(
