@@ -105,3 +105,49 @@ async def test_run_discord_surfaces_a_bad_token(tmp_path: Path) -> None:
             await asyncio.wait_for(run_discord(services, asyncio.Event()), 10)
     finally:
         await services.db.dispose()
+
+
+async def test_run_discord_closes_a_movie_night_due_while_down_and_stops_its_scheduler(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """`filmbot run` as a user runs it: on connect the overdue poll is closed and announced; stop leaves no task."""
+    from datetime import UTC, datetime, timedelta
+
+    from adapters.discord.testing import CHANNEL_ID
+    from bot.commands import Actor
+    from bot.polls import movienight_service
+    from bot.replies import PollCard
+
+    services = await make_services(tmp_path)
+    services.settings.discord.token = SecretStr("fake-token")
+    svc = movienight_service(services)
+    actor = Actor(platform="discord", user_id="1", chat_id=str(CHANNEL_ID), is_admin=True)
+    for title in ("parasite", "spirited away"):
+        await svc.slate.nominate(actor, title)
+    opened = await svc.open_poll(actor, hours=1, now=datetime.now(UTC) - timedelta(hours=2))
+    assert isinstance(opened, PollCard), opened
+    fake = FakeDiscord()
+
+    async def connect(self: discord.Client, *, reconnect: bool = True) -> None:
+        fake.connect(self)
+        while not self.is_closed():  # noqa: ASYNC110 - an idle gateway connection, until close()
+            await asyncio.sleep(0.01)
+
+    monkeypatch.setattr(discord.Client, "connect", connect)
+    stop = asyncio.Event()
+    try:
+        with fake.installed():
+            task = asyncio.create_task(run_discord(services, stop))
+            posted: list[Any] = []
+            for _ in range(500):
+                posted = [r for r in fake.requests if r.path == f"/channels/{CHANNEL_ID}/messages"]
+                if posted:
+                    break
+                await asyncio.sleep(0.01)
+            assert posted and "No votes were cast" in json.dumps(posted[0].body, ensure_ascii=False)
+            stop.set()
+            await asyncio.wait_for(task, 10)
+        assert not [t for t in asyncio.all_tasks() if t.get_name() == "movienight-scheduler" and not t.done()]
+        assert await svc.open_poll_for_chat("discord", str(CHANNEL_ID)) is None
+    finally:
+        await services.db.dispose()
