@@ -221,3 +221,21 @@ async def test_a_slate_too_big_for_a_native_poll_gets_a_ballot(fake: FakeDiscord
     assert len(cards) == 11 and all(len(m["embeds"]) <= 10 for m in opened.visible)
     pick = await fake.click(bot, ballot, ballot["components"][0]["components"][0]["custom_id"], who=BOB)
     assert "Vote recorded" in pick.text and "Your vote: Star Story 1" in pick.text
+
+
+async def test_a_vote_before_the_poll_is_attached_is_not_lost(
+    fake: FakeDiscord, bot: Any, services: Services, monkeypatch: Any
+) -> None:
+    """A member can vote between Discord creating the poll and the bot storing its message id."""
+    ids = await nominate(fake, bot, services, SLATE)
+    svc = movienight_service(services)
+    attach = svc.attach_native_poll
+
+    async def vote_first(poll_id: int, platform_poll_id: str, message_id: str | None) -> bool:
+        await fake.vote(bot, fake.messages[platform_poll_id], BOB, 2)
+        return await attach(poll_id, platform_poll_id, message_id)
+
+    monkeypatch.setattr(svc, "attach_native_poll", vote_first)
+    await fake.slash(bot, "movienight", sub="poll", who=ALICE)
+    info = await svc.open_poll_for_chat("discord", str(CHANNEL_ID))
+    assert info is not None and await svc.ballot_of(info.id, str(BOB["id"])) == (ids[1],)
