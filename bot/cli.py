@@ -124,12 +124,8 @@ async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import build_services
 
     services = await build_services(settings)
-    from bot.polls import movienight_service
-    from bot.polls.announce import announcements
-    from bot.polls.scheduler import PollScheduler
-
-    # One scheduler per process closes every platform's polls; each adapter registers its announcer.
-    scheduler = PollScheduler(movienight_service(services), announcements(services))
+    # Movie-night polls close on time through one scheduler per process (bot.polls.announce); each adapter
+    # registers its platform once connected and resynced, and unregisters on the way out.
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -144,7 +140,6 @@ async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
         from adapters.discord.runner import run_discord
 
         tasks.append(asyncio.create_task(run_discord(services, stop), name="discord"))
-    await scheduler.start()
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
         for task in done:
@@ -156,5 +151,4 @@ async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     finally:
         stop.set()
-        await scheduler.stop()
         await services.db.dispose()

@@ -317,7 +317,8 @@ def parse_key_values(text: str) -> dict[str, str] | None:
         key = canonical_field(" ".join(m.group(1).split()))
         if key is None:
             continue
-        value = text[m.end() : end].strip()
+        # One-line form: "Title: X · Year: 2013 | Genre: Drama" — separators between pairs are not values.
+        value = text[m.end() : end].strip().rstrip("·|;/").strip()
         if key in fields and key in ("alt_titles", "genres"):
             value = f"{fields[key]}, {value}"
         fields[key] = value

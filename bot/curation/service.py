@@ -42,6 +42,10 @@ log = logging.getLogger(__name__)
 EXTRAS_KEY = "curation"
 
 
+# A change names its film by #id, a pinned alias, or a title that matches (almost) exactly and alone.
+ADMIN_TARGET_SCORE = 97.0
+
+
 class Curation:
     """Admin curation of the catalog. Built once per process by `install(services)`."""
 
@@ -107,7 +111,10 @@ class Curation:
             return checked
         pin = self.pinned_match(checked)
         found = resolve(self.catalog.index.search(checked, limit=PICKER_SIZE * 2))
-        film_id = pin.film_id if pin else (found.best.film_id if found.best and len(found.close) == 1 else None)
+        certain = found.best is not None and found.clear and len(found.close) == 1
+        if certain and found.best is not None and found.best.score < ADMIN_TARGET_SCORE:
+            certain = False  # a typo-level match is a guess: an admin confirms it through the picker
+        film_id = pin.film_id if pin else (found.best.film_id if certain and found.best else None)
         if film_id is not None:
             film = await self.catalog.film(film_id)
             if film is not None:

@@ -1,70 +1,81 @@
-"""Route closed polls to the platform that hosts them: one scheduler per process serves every adapter.
+"""One movie-night scheduler per process, closing only the polls of platforms whose adapter is running.
 
-The scheduler closes any platform's poll; the adapter of that platform knows how to post the winner. Each
-adapter registers one announcer at start-up. A poll closed before its platform registered (polls that came
-due while the bot was down are closed at once, possibly before an adapter has connected) waits here and is
-announced as soon as that platform registers.
+Why one, and why filtered: `PollScheduler.run_due` closes every due poll it is shown. Two schedulers in one
+process (Discord and Telegram) would each close the other's polls; a Discord-only process sharing a database
+with a Telegram-only one would close Telegram polls that no one then announces; and a poll must not close
+before its adapter has re-read the votes cast while the bot was down. So the one scheduler lives in
+`services.extras`; each adapter, once connected and resynced, registers its platform with the announcer that
+posts the result in that platform's chats, and the scheduler then sees that platform's polls.
+
+    closed_while_down = await announcements(services).register("telegram", announce)
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot.polls.scheduler import Clock, PollScheduler
+
 if TYPE_CHECKING:
-    from bot.polls.service import ClosedPoll
+    from bot.polls.service import ClosedPoll, MovieNightService
     from bot.services import Services
 
 log = logging.getLogger(__name__)
 
-Announcer = Callable[["ClosedPoll"], Awaitable[None]]
-EXTRAS_KEY = "movienight_announcers"
-MAX_WAITING = 1000
+EXTRAS_KEY = "movienight.scheduler"
+Announce = Callable[["ClosedPoll"], Awaitable[None]]
 
 
-class AnnouncementRouter:
-    def __init__(self) -> None:
-        self._announcers: dict[str, Announcer] = {}
-        self._waiting: list[ClosedPoll] = []
+class SharedScheduler:
+    """Platform -> announcer; started when the first platform registers, stopped with the last one."""
 
-    async def register(self, platform: str, announcer: Announcer) -> None:
-        """Announce this platform's closed polls with `announcer` from now on (and any that were waiting)."""
-        self._announcers[platform] = announcer
-        ready = [p for p in self._waiting if p.platform == platform]
-        self._waiting = [p for p in self._waiting if p.platform != platform]
-        for closed in ready:
-            await self._announce(announcer, closed)
-
-    def unregister(self, platform: str) -> None:
-        self._announcers.pop(platform, None)
+    def __init__(self, service: MovieNightService, clock: Clock | None = None) -> None:
+        self.announcers: dict[str, Announce] = {}
+        self.scheduler = PollScheduler(service, self._on_due, clock, platforms=set())
 
     @property
-    def waiting(self) -> int:
-        return len(self._waiting)
+    def platforms(self) -> set[str]:
+        assert self.scheduler.platforms is not None
+        return self.scheduler.platforms
 
-    async def __call__(self, closed: ClosedPoll) -> None:
-        announcer = self._announcers.get(closed.platform)
-        if announcer is None:
-            if len(self._waiting) < MAX_WAITING:
-                self._waiting.append(closed)
-            log.info(
-                "movie night %s closed; %s is not connected yet, announcing later", closed.poll_id, closed.platform
-            )
+    async def register(self, platform: str, announce: Announce) -> list[ClosedPoll]:
+        """Start closing `platform`'s polls on time; returns (and announces) those that came due while down."""
+        self.announcers[platform] = announce
+        self.platforms.add(platform)
+        self.scheduler.rearm()
+        return await self.scheduler.start()
+
+    async def unregister(self, platform: str) -> None:
+        self.announcers.pop(platform, None)
+        self.platforms.discard(platform)
+        if not self.announcers:
+            await self.scheduler.stop()
+
+    async def run_due(self, now: datetime) -> list[ClosedPoll]:
+        """Close the registered platforms' polls due at `now` (tests drive time with this)."""
+        return await self.scheduler.run_due(now)
+
+    async def _on_due(self, closed: ClosedPoll) -> None:
+        announce = self.announcers.get(closed.platform)
+        if announce is None:
+            log.warning("movie night %s closed but no %s adapter is running", closed.poll_id, closed.platform)
             return
-        await self._announce(announcer, closed)
-
-    async def _announce(self, announcer: Announcer, closed: ClosedPoll) -> None:
-        try:
-            await announcer(closed)
-        except Exception:
-            log.exception("announcing movie night %s in %s:%s failed", closed.poll_id, closed.platform, closed.chat_id)
+        await announce(closed)
 
 
-def announcements(services: Services) -> AnnouncementRouter:
-    """The process's router (created on first use), shared by the scheduler and every adapter."""
-    router = services.extras.get(EXTRAS_KEY)
-    if router is None:
-        router = services.extras[EXTRAS_KEY] = AnnouncementRouter()
-    assert isinstance(router, AnnouncementRouter)
-    return router
+def announcements(services: Services, clock: Clock | None = None) -> SharedScheduler:
+    """The process's scheduler (built on first use; `clock` only matters then — tests pass a ManualClock)."""
+    from bot.polls import movienight_service
+
+    found = services.extras.get(EXTRAS_KEY)
+    if isinstance(found, SharedScheduler):
+        return found
+    built = SharedScheduler(movienight_service(services), clock)
+    services.extras[EXTRAS_KEY] = built
+    return built
+
+
+shared_scheduler = announcements

@@ -85,8 +85,11 @@ class PollScheduler:
         clock: Clock | None = None,
         *,
         max_sleep: float = MAX_SLEEP_SECONDS,
+        platforms: set[str] | None = None,
     ) -> None:
+        """`platforms`: close only those platforms' polls (None: all). The set may change while running."""
         self.service = service
+        self.platforms = platforms
         self.on_due = on_due
         self.clock: Clock = clock or SystemClock()
         self.max_sleep = max_sleep
@@ -117,7 +120,7 @@ class PollScheduler:
         from bot.polls.service import ClosedPoll
 
         out: list[ClosedPoll] = []
-        for poll in await self.service.due_polls(now):
+        for poll in await self.service.due_polls(now, self.platforms):
             result = await self.service.close(poll.id, None, now)
             if not isinstance(result, ClosedPoll):
                 continue  # another process closed it first
@@ -141,7 +144,7 @@ class PollScheduler:
                 await self.clock.sleep(ERROR_BACKOFF_SECONDS)
 
     async def _sleep_until_due(self) -> None:
-        next_close = await self.service.next_close_at()
+        next_close = await self.service.next_close_at(self.platforms)
         delay = self.max_sleep
         if next_close is not None:
             delay = min(delay, (next_close - self.clock.now()).total_seconds())

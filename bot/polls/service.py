@@ -7,9 +7,9 @@ a vote commits before it returns, so an adapter may acknowledge the platform eve
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from bot.store.db import Database
 
 log = logging.getLogger(__name__)
+FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 MIN_HOURS, MAX_HOURS = 1, 768  # Discord polls last 1..768 hours (32 days); the same bounds everywhere
 
 
@@ -201,15 +202,21 @@ class MovieNightService:
         async with self.db.session() as session:
             return await MovieNightStore(session).ballot(poll_id, voter_id)
 
-    async def due_polls(self, now: datetime) -> list[PollInfo]:
+    async def due_polls(self, now: datetime, platforms: Collection[str] | None = None) -> list[PollInfo]:
+        """Open polls whose close time is at or before `now` (only those of `platforms`, when given)."""
         async with self.db.session() as session:
             store = MovieNightStore(session)
             polls = [await store.poll(i) for i in await store.due_ids(now)]
-        return [p for p in polls if p is not None]
+        return [p for p in polls if p is not None and (platforms is None or p.platform in platforms)]
 
-    async def next_close_at(self) -> datetime | None:
-        async with self.db.session() as session:
-            return await MovieNightStore(session).next_close_at()
+    async def next_close_at(self, platforms: Collection[str] | None = None) -> datetime | None:
+        if platforms is None:
+            async with self.db.session() as session:
+                return await MovieNightStore(session).next_close_at()
+        # Open polls are few (one per group at most): reading them all is cheap, and another platform's
+        # overdue poll can never make this scheduler busy-loop.
+        times = [p.closes_at for p in await self.due_polls(FAR_FUTURE, platforms)]
+        return min(times, default=None)
 
     # -- voting --------------------------------------------------------------------------------------
     async def _change_ballot(

@@ -1,53 +1,59 @@
-"""One scheduler, several platforms: closed polls reach the adapter that hosts them, even if it connects late."""
+"""One scheduler per process serves every adapter: it closes only the polls of platforms that registered."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from bot.polls.announce import AnnouncementRouter
-from bot.replies import Text
+from bot.commands import Actor, CommandContext
+from bot.polls.announce import announcements
+from bot.polls.scheduler import ManualClock
+from bot.polls.service import ClosedPoll
+from bot.replies import PollCard
+from bot.services import Services
+from tests.support.catalog import make_services
 
-
-def closed(poll_id: int, platform: str) -> Any:
-    from bot.polls.service import ClosedPoll
-
-    fields = dict(
-        poll_id=poll_id,
-        platform=platform,
-        chat_id="c",
-        native=True,
-        platform_poll_id="p",
-        message_id="m",
-        winner_film_id=None,
-        announcement=Text("no votes"),
-        closed_by=None,
-    )
-    return ClosedPoll(**{k: v for k, v in fields.items() if k in ClosedPoll.__dataclass_fields__})
+NOW = datetime(2025, 3, 1, 18, 0, tzinfo=UTC)
 
 
-async def test_polls_go_to_their_platform_and_wait_for_late_adapters() -> None:
-    router = AnnouncementRouter()
-    seen: list[tuple[str, int]] = []
-
-    async def discord(poll: Any) -> None:
-        seen.append(("discord", poll.poll_id))
-
-    async def telegram(poll: Any) -> None:
-        seen.append(("telegram", poll.poll_id))
-
-    await router.register("discord", discord)
-    await router(closed(1, "discord"))
-    await router(closed(2, "telegram"))
-    assert seen == [("discord", 1)] and router.waiting == 1
-    await router.register("telegram", telegram)
-    assert seen == [("discord", 1), ("telegram", 2)] and router.waiting == 0
+async def open_poll(services: Services, platform: str, chat: str, *titles: str) -> PollCard:
+    ctx = CommandContext(Actor(platform, "1", chat), services)
+    for title in titles:
+        spec = services.registry.get("nominate", group="movienight")
+        assert spec is not None
+        await services.registry.run(spec, ctx, {"film": title})
+    spec = services.registry.get("poll", group="movienight")
+    assert spec is not None
+    card = await services.registry.run(spec, ctx, {"hours": 2})
+    assert isinstance(card, PollCard), card
+    return card
 
 
-async def test_a_failing_announcer_is_logged_not_raised() -> None:
-    router = AnnouncementRouter()
+async def test_only_registered_platforms_polls_close_and_each_goes_to_its_adapter(tmp_path: Path) -> None:
+    services = await make_services(tmp_path)
+    clock = ManualClock(NOW)
+    services.clock = clock.now
+    shared = announcements(services, clock)
+    assert announcements(services) is shared
+    seen: list[tuple[str, str]] = []
 
-    async def broken(poll: Any) -> None:
-        raise RuntimeError("network down")
+    async def telegram(closed: ClosedPoll) -> None:
+        seen.append(("telegram", closed.chat_id))
 
-    await router.register("telegram", broken)
-    await router(closed(3, "telegram"))
+    async def discord(closed: ClosedPoll) -> None:
+        seen.append(("discord", closed.chat_id))
+
+    try:
+        await open_poll(services, "telegram", "-100", "parasite", "spirited away")
+        await open_poll(services, "discord", "555", "1917", "amelie")
+        clock.advance(timedelta(hours=3))
+        # Telegram connects first: only its overdue poll closes; Discord's waits for its adapter (and resync).
+        closed = await shared.register("telegram", telegram)
+        assert [c.platform for c in closed] == ["telegram"] and seen == [("telegram", "-100")]
+        assert await shared.run_due(clock.now()) == []
+        closed = await shared.register("discord", discord)
+        assert [c.platform for c in closed] == ["discord"] and seen[-1] == ("discord", "555")
+    finally:
+        await shared.unregister("telegram")
+        await shared.unregister("discord")
+        await services.db.dispose()
