@@ -58,6 +58,10 @@ class SharedScheduler:
         """Close the registered platforms' polls due at `now` (tests drive time with this)."""
         return await self.scheduler.run_due(now)
 
+    async def __call__(self, closed: ClosedPoll) -> None:
+        """Usable as a `PollScheduler`'s on_due too: hand a closed poll to its platform's announcer."""
+        await self._on_due(closed)
+
     async def _on_due(self, closed: ClosedPoll) -> None:
         announce = self.announcers.get(closed.platform)
         if announce is None:
