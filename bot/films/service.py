@@ -19,6 +19,7 @@ from bot.commands import MAX_ARG_CHARS, clean_text
 from bot.films.cards import choice_from_match, film_card
 from bot.films.model import Film
 from bot.films.search import Match, SearchDoc, SearchIndex, parse_query
+from bot.films.words import WordIndex
 from bot.replies import FilmCard, FilmChoice, FilmList, Problem, Reply
 from bot.store.db import Database
 from bot.store.films import FilmRepository
@@ -55,6 +56,7 @@ class Catalog:
     def __init__(self, db: Database, index: SearchIndex | None = None) -> None:
         self.db = db
         self.index = index or SearchIndex.build([])
+        self.words = WordIndex.build(self.index.all_docs())
         self._version: int | None = None
         self._synced_at: datetime | None = None
         self._refresh_lock = asyncio.Lock()
@@ -66,6 +68,7 @@ class Catalog:
             docs = await repo.search_docs()
             version = await repo.catalog_version()
         self.index = await asyncio.to_thread(SearchIndex.build, docs)
+        self.words = await asyncio.to_thread(WordIndex.build, docs)
         self._version, self._synced_at = version, started
         log.info("search index ready: %d films (catalog version %s)", len(self.index), version)
 
@@ -88,8 +91,10 @@ class Catalog:
                 removed = await repo.removed_since(since)
             for film_id in removed:
                 self.index.remove(film_id)
+                self.words.remove(film_id)
             for doc in docs:
                 self.index.upsert(doc)
+                self.words.upsert(doc)
             self._version, self._synced_at = version, started
             log.info("catalog version %s: %d films refreshed, %d removed", version, len(docs), len(removed))
             return True
@@ -109,12 +114,15 @@ class Catalog:
     def film_changed(self, film: Film) -> None:
         """Call after the change is committed: the next query sees it."""
         if film.removed:
-            self.index.remove(film.id or 0)
+            self.film_removed(film.id or 0)
         else:
-            self.index.upsert(doc_for(film))
+            doc = doc_for(film)
+            self.index.upsert(doc)
+            self.words.upsert(doc)
 
     def film_removed(self, film_id: int) -> None:
         self.index.remove(film_id)
+        self.words.remove(film_id)
 
     async def film(self, film_id: int, include_removed: bool = False) -> Film | None:
         async with self.db.session() as session:
@@ -263,7 +271,7 @@ class FilmService:
         text = check_query(query)
         if isinstance(text, Problem):
             return text
-        matches = [m for m in self.index.search(text, limit=50) if m.score >= MISS_SCORE - 10]
+        matches = self._search_matches(text)
         if not matches:
             if self.on_miss is not None:
                 await self.on_miss(text)
@@ -280,6 +288,19 @@ class FilmService:
             pages=pages,
             total=len(matches),
         )
+
+    def _search_matches(self, text: str, limit: int = 50) -> list[Match]:
+        """Strong fuzzy title matches first, then films having all the words, then weaker fuzzy matches."""
+        fuzzy = [m for m in self.index.search(text, limit=limit) if m.score >= MISS_SCORE - 10]
+        worded = self.catalog.words.search(text, limit=limit)
+        ordered = [m for m in fuzzy if m.score >= CLEAR_SCORE] + worded + fuzzy
+        seen: set[int] = set()
+        out: list[Match] = []
+        for match in ordered:
+            if match.film_id not in seen:
+                seen.add(match.film_id)
+                out.append(match)
+        return out[:limit]
 
     async def random(self, genre: str | None = None) -> Reply:
         async with self.catalog.db.session() as session:
