@@ -18,6 +18,7 @@ from telegram.ext import (
     CommandHandler,
     InlineQueryHandler,
     MessageHandler,
+    PollAnswerHandler,
     filters,
 )
 from telegram.request import BaseRequest, HTTPXRequest
@@ -25,6 +26,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 from adapters.telegram.admin import AdminCheck
 from adapters.telegram.handlers import TelegramHandlers
 from adapters.telegram.inline import InlineHandler
+from adapters.telegram.movienight import TelegramMovieNights
 from bot.services import Services
 
 # Updates handled at once. Each is a few milliseconds of index work and one or two API calls, so a few
@@ -77,6 +79,13 @@ def build_application(
         .request(request or HTTPXRequest(connection_pool_size=CONCURRENT_UPDATES + 8))
         .get_updates_request(get_updates_request or HTTPXRequest(read_timeout=settings.poll_timeout + 10.0))
     )
+    nights = TelegramMovieNights.of(services)
+
+    async def post_init(app: Application) -> None:  # type: ignore[type-arg]
+        """`run_polling` callers get the announcer too (`run_telegram` connects it itself)."""
+        await nights.connect(app.bot)
+
+    builder = builder.post_init(post_init)
     if rate_limiter is True:
         builder = builder.rate_limiter(default_rate_limiter())
     elif rate_limiter:
@@ -98,6 +107,9 @@ def add_handlers(app: Application, services: Services) -> None:  # type: ignore[
             handlers.on_private_text,
         )
     )
+    # `/film import` as the caption of a document (captions carry no command entity for filters.COMMAND).
+    app.add_handler(MessageHandler(filters.CaptionRegex(r"^/") & new_messages, handlers.on_command))
     app.add_handler(CallbackQueryHandler(handlers.on_callback))
+    app.add_handler(PollAnswerHandler(handlers.nights.on_poll_answer))
     app.add_handler(InlineQueryHandler(inline.on_inline_query))
     app.add_error_handler(handlers.on_error)

@@ -4,6 +4,8 @@ Nothing is kept in process memory, so every button keeps working after a restart
 - `f:<film id>` opens the film's card in place (the picker, miss or card message is edited into it);
 - `n:<film id>` sends the card as a new message (search results stay on screen to page on);
 - `a:<action>:<film id>` runs a reply's action button (`u` undo a removal, `w` report a wrong film);
+- `mn:<poll id>:<film id>` toggles a film on a movie-night button ballot, `mb:<poll id>` shows the presser
+  their ballot and `mx:<poll id>` clears it (ranked polls and slates too big for a native poll);
 - `s:<page>:<query>` pages a `/search` list. The query is cut to fit 64 bytes at a UTF-8 boundary; the
   full query is re-read from the list message itself (its heading quotes it) whenever the message is
   there and agrees with the prefix, so a long query pages exactly and a short one never needs the message.
@@ -19,7 +21,7 @@ from adapters.telegram.html import trim_bytes
 
 MAX_BYTES = 64
 
-CallbackKind = Literal["open", "open_new", "page", "action"]
+CallbackKind = Literal["open", "open_new", "page", "action", "ballot", "my_ballot", "clear_ballot"]
 ACTION_CODES = {"undo_remove": "u", "wrong_film": "w"}
 ACTION_KINDS = {code: kind for kind, code in ACTION_CODES.items()}
 
@@ -31,6 +33,7 @@ class Callback:
     page: int = 0
     query: str = ""
     action: str = ""
+    poll_id: int = 0
 
 
 def open_card(film_id: int, *, new_message: bool = False) -> str:
@@ -41,6 +44,18 @@ def action(kind: str, film_id: int) -> str:
     return f"a:{ACTION_CODES[kind]}:{film_id}"
 
 
+def ballot(poll_id: int, film_id: int) -> str:
+    return f"mn:{poll_id}:{film_id}"
+
+
+def my_ballot(poll_id: int) -> str:
+    return f"mb:{poll_id}"
+
+
+def clear_ballot(poll_id: int) -> str:
+    return f"mx:{poll_id}"
+
+
 def page(page_no: int, query: str) -> str:
     head = f"s:{page_no}:"
     return head + trim_bytes(query, MAX_BYTES - len(head.encode()))
@@ -48,6 +63,8 @@ def page(page_no: int, query: str) -> str:
 
 _OPEN = re.compile(r"^([fn]):(\d{1,12})$")
 _ACTION = re.compile(r"^a:([a-z]):(\d{1,12})$")
+_BALLOT = re.compile(r"^mn:(\d{1,12}):(\d{1,12})$")
+_BALLOT_VIEW = re.compile(r"^m([bx]):(\d{1,12})$")
 _PAGE = re.compile(r"^s:(\d{1,4}):(.*)$", re.DOTALL)
 
 
@@ -57,6 +74,10 @@ def parse(data: str | None) -> Callback | None:
         return None
     if m := _OPEN.match(data):
         return Callback("open_new" if m.group(1) == "n" else "open", film_id=int(m.group(2)))
+    if m := _BALLOT.match(data):
+        return Callback("ballot", poll_id=int(m.group(1)), film_id=int(m.group(2)))
+    if m := _BALLOT_VIEW.match(data):
+        return Callback("my_ballot" if m.group(1) == "b" else "clear_ballot", poll_id=int(m.group(2)))
     if m := _PAGE.match(data):
         return Callback("page", page=int(m.group(1)), query=m.group(2))
     if (m := _ACTION.match(data)) and m.group(1) in ACTION_KINDS:

@@ -248,34 +248,6 @@ class BotApiState:
         self.answers[query_id] = p
         return True
 
-    async def _m_sendpoll(self, p: JSON) -> JSON:
-        chat = self._chat(p.get("chat_id"))
-        options = [
-            {"text": o["text"] if isinstance(o, dict) else str(o), "voter_count": 0, "persistent_id": str(i)}
-            for i, o in enumerate(p.get("options") or [])
-        ]
-        poll = {
-            "id": str(next(self._query_ids)),
-            "question": p.get("question"),
-            "options": options,
-            "total_voter_count": 0,
-            "is_closed": False,
-            "is_anonymous": p.get("is_anonymous", True),
-            "type": p.get("type", "regular"),
-            "allows_multiple_answers": bool(p.get("allows_multiple_answers")),
-            "allows_revoting": True,
-            "members_only": False,
-        }
-        message: JSON = {
-            "message_id": next(self._message_ids),
-            "date": int(time.time()),
-            "chat": chat,
-            "from": self.bot_user,
-            "poll": poll,
-        }
-        self.messages[(chat["id"], message["message_id"])] = SentMessage("", message)
-        return message
-
     async def _m_senddocument(self, p: JSON) -> JSON:
         chat = self._chat(p.get("chat_id"))
         caption = str(p.get("caption") or "")

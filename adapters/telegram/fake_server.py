@@ -23,9 +23,10 @@ from typing import Any
 
 from aiohttp import web
 
-from adapters.telegram.fake_methods import JSON, ApiError, BotApiState, SentMessage, decode_params
+from adapters.telegram.fake_media import MediaState, UserFile
+from adapters.telegram.fake_methods import JSON, ApiError, SentMessage, decode_params
 
-__all__ = ["ApiError", "Call", "FakeBotApi", "SentMessage"]
+__all__ = ["ApiError", "Call", "FakeBotApi", "SentMessage", "UserFile"]
 
 Validator = Callable[[str, dict[str, str]], list[str]]
 
@@ -51,13 +52,14 @@ class _Failure:
 
 
 @dataclass
-class FakeBotApi(BotApiState):
+class FakeBotApi(MediaState):
     """The fake server: HTTP on 127.0.0.1, the update feed, the call record and waiting for calls."""
 
     validator: Validator | None = None
     calls: list[Call] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
     delivered_at: dict[int, float] = field(default_factory=dict)
+    downloads: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -75,6 +77,7 @@ class FakeBotApi(BotApiState):
         self._cond = asyncio.Condition()
         app = web.Application(client_max_size=16 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_route("GET", "/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -126,21 +129,50 @@ class FakeBotApi(BotApiState):
         return chat
 
     def send_text(
-        self, text: str, *, user_id: int = 1001, chat_id: int | None = None, chat_type: str = "private"
+        self,
+        text: str,
+        *,
+        user_id: int = 1001,
+        chat_id: int | None = None,
+        chat_type: str = "private",
+        reply_to: JSON | None = None,
     ) -> int:
         """A user types `text` in a chat (private by default: the chat id is the user id)."""
-        chat = self.chat(chat_id if chat_id is not None else user_id, chat_type)
-        message: JSON = {
-            "message_id": next(self._message_ids),
-            "date": int(time.time()),
-            "chat": chat,
-            "from": self.user(user_id),
-            "text": text,
-        }
-        if text.startswith("/"):
-            head = text.split(maxsplit=1)[0] if text.split() else text
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(head.encode("utf-16-le")) // 2}]
+        message = self._user_message(user_id, chat_id, chat_type, reply_to)
+        message["text"] = text
+        if entities := _command_entity(text):
+            message["entities"] = entities
         return self.push({"message": message})
+
+    def send_document(
+        self,
+        user_file: UserFile,
+        caption: str = "",
+        *,
+        user_id: int = 1001,
+        chat_id: int | None = None,
+        chat_type: str = "private",
+    ) -> tuple[int, JSON]:
+        """A user sends a file, maybe with a caption (`/film import`); returns the update id and message."""
+        message = self._user_message(user_id, chat_id, chat_type, None)
+        message["document"] = user_file.document()
+        if caption:
+            message["caption"] = caption
+            if entities := _command_entity(caption):
+                message["caption_entities"] = entities
+        return self.push({"message": message}), message
+
+    def vote(self, sent: SentMessage, option_ids: list[int], *, user_id: int = 1001, name: str = "Ann") -> int:
+        """A member votes in a poll the bot sent (`[]` retracts): Telegram sends a `poll_answer` update."""
+        return self.push(self.vote_update(sent, self.user(user_id, name), option_ids))
+
+    def _user_message(self, user_id: int, chat_id: int | None, chat_type: str, reply_to: JSON | None) -> JSON:
+        chat = self.chat(chat_id if chat_id is not None else user_id, chat_type)
+        message: JSON = {"message_id": next(self._message_ids), "date": int(time.time()), "chat": chat,
+                         "from": self.user(user_id)}  # fmt: skip
+        if reply_to is not None:
+            message["reply_to_message"] = reply_to
+        return message
 
     def press(self, sent: SentMessage, data: str, *, user_id: int = 1001) -> tuple[int, str]:
         """A user presses the button with callback `data` under a message the bot sent."""
@@ -232,6 +264,16 @@ class FakeBotApi(BotApiState):
             self._wake(call)
         return web.json_response({"ok": True, "result": call.result})
 
+    async def _download(self, request: web.Request) -> web.Response:
+        """The file server: `/file/bot<token>/<file_path>` as `getFile` named it."""
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401)
+        data = self.file_at(request.match_info["path"])
+        if data is None:
+            return web.Response(status=404)
+        self.downloads.append(request.match_info["path"])
+        return web.Response(body=data)
+
     def _wake(self, call: Call) -> None:
         for matches, future in list(self._waiters):
             if not future.done() and matches(call):
@@ -260,3 +302,10 @@ class FakeBotApi(BotApiState):
         for u in batch:
             self.delivered_at.setdefault(u["update_id"], now)
         return batch
+
+
+def _command_entity(text: str) -> list[JSON]:
+    if not text.startswith("/"):
+        return []
+    head = text.split(maxsplit=1)[0] if text.split() else text
+    return [{"type": "bot_command", "offset": 0, "length": len(head.encode("utf-16-le")) // 2}]

@@ -13,9 +13,7 @@ from telegram import (
     CallbackQuery,
     Chat,
     InlineKeyboardMarkup,
-    InputFile,
     Message,
-    ReplyParameters,
     Update,
     User,
 )
@@ -23,12 +21,14 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
-from adapters.telegram import callbacks
+from adapters.telegram import callbacks, uploads
 from adapters.telegram.admin import AdminCheck
 from adapters.telegram.html import escape
-from adapters.telegram.render import Outgoing, file_caption, render
+from adapters.telegram.movienight import TelegramMovieNights
+from adapters.telegram.render import Outgoing, render
+from adapters.telegram.sending import send_reply
 from bot.commands import Actor, CommandContext
-from bot.replies import FileReply, FilmCard, Problem, Reply, Text
+from bot.replies import FileReply, FilmCard, PollCard, Problem, Reply, Text
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,8 @@ WELCOME = (
 )
 
 Context = ContextTypes.DEFAULT_TYPE
+# Not admin-only, but an admin may do more: closing someone else's vote, unnominating someone's film.
+ADMIN_AWARE = {("movienight", "close"), ("movienight", "remove")}
 
 
 def _is_group(chat: Chat) -> bool:
@@ -62,6 +64,7 @@ class TelegramHandlers:
     def __init__(self, services: Services, admin: AdminCheck) -> None:
         self.services = services
         self.admin = admin
+        self.nights = TelegramMovieNights.of(services)
 
     # -- who is asking -------------------------------------------------------------------------
     async def actor(self, context: Context, user: User, chat: Chat, *, check_admin: bool) -> Actor:
@@ -80,28 +83,9 @@ class TelegramHandlers:
 
     # -- sending -------------------------------------------------------------------------------
     async def send(self, context: Context, chat_id: int, reply: Reply, *, reply_to: Message | None = None) -> Message:
-        params = (
-            ReplyParameters(reply_to.message_id, allow_sending_without_reply=True)
-            if reply_to is not None and _is_group(reply_to.chat)
-            else None
-        )
-        if isinstance(reply, FileReply):
-            return await context.bot.send_document(
-                chat_id,
-                InputFile(reply.data, filename=reply.filename),
-                caption=file_caption(reply),
-                parse_mode=ParseMode.HTML,
-                reply_parameters=params,
-            )
-        out = render(reply)
-        return await context.bot.send_message(
-            chat_id,
-            out.text,
-            parse_mode=ParseMode.HTML,
-            reply_markup=out.markup,
-            link_preview_options=out.preview,
-            reply_parameters=params,
-        )
+        if isinstance(reply, PollCard):  # a movie night: nominees, then the native poll or a ballot
+            return await self.nights.post(context.bot, chat_id, reply, reply_to=reply_to)
+        return await send_reply(context.bot, chat_id, reply, reply_to=reply_to)
 
     async def edit(self, context: Context, query: CallbackQuery, out: Outgoing) -> None:
         """Edit the message whose button was pressed (a chat message or an inline-mode message)."""
@@ -138,13 +122,14 @@ class TelegramHandlers:
 
     async def on_command(self, update: Update, context: Context) -> None:
         message, chat, user = update.effective_message, update.effective_chat, update.effective_user
-        if message is None or chat is None or user is None or not message.text:
+        text = (message.text or message.caption) if message is not None else None  # a document's caption too
+        if message is None or chat is None or user is None or not text:
             return
-        head = message.text.split(maxsplit=1)[0]
+        head = text.split(maxsplit=1)[0]
         addressed = "@" in head
         if addressed and head.split("@", 1)[1].lower() != (context.bot.username or "").lower():
             return  # a command for another bot in this group
-        await self.run_line(update, context, message.text, quiet=_is_group(chat) and not addressed)
+        await self.run_line(update, context, text, quiet=_is_group(chat) and not addressed)
 
     async def on_private_text(self, update: Update, context: Context) -> None:
         """In a private chat, plain text is a film lookup: no slash needed."""
@@ -163,8 +148,14 @@ class TelegramHandlers:
                 await self.send(context, chat.id, resolved, reply_to=message)
             return
         spec, args = resolved
-        actor = await self.actor(context, user, chat, check_admin=spec.admin_only)
-        reply = await registry.run(spec, CommandContext(actor=actor, services=self.services), args)
+        check_admin = spec.admin_only or (spec.group, spec.name) in ADMIN_AWARE
+        actor = await self.actor(context, user, chat, check_admin=check_admin)
+        document = uploads.attached_document(message)
+        reply: Reply
+        if document is not None and uploads.takes_document(spec, args):
+            reply = await uploads.run_with_document(context.bot, self.services, spec, actor, document)
+        else:
+            reply = await registry.run(spec, CommandContext(actor=actor, services=self.services), args)
         await self.send(context, chat.id, reply, reply_to=message)
 
     # -- buttons -------------------------------------------------------------------------------
@@ -175,6 +166,9 @@ class TelegramHandlers:
         data = callbacks.parse(query.data)
         if data is None:
             await query.answer(STALE_BUTTON, show_alert=True)
+            return
+        if data.kind in {"ballot", "my_ballot", "clear_ballot"}:
+            await self.nights.on_ballot(query, data)
             return
         films = self.services.films
         reply: Reply

@@ -20,7 +20,14 @@ CAST_SHOWN = 6
 FIELD_CHARS = 300
 TITLE_CHARS = 256
 ITEM_CHARS = 200
+NOTICE_LINES = 30
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+BALLOT_HOW = {
+    "single": "Tap a film to vote for it; tap it again to take your vote back.",
+    "multiple": "Tap every film you would watch; tap again to unpick.",
+    "ranked": "Tap films in order of preference: your first tap is your 1st choice. Tap a ranked film again "
+    "to take it out. “My ballot” shows your ranking.",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +91,10 @@ def card_lines(card: FilmCard) -> tuple[list[Line], int | None]:
         lines.append(())
         flexible = len(lines)
         lines.append(line(" ".join(card.synopsis.split())))
-    if card.notice:
+    if card.notice:  # e.g. a movie night's full counts: one line each
         lines.append(())
-        lines.append(line(Span(trim(one_line(card.notice), FIELD_CHARS), "i")))
+        notice = [n for n in card.notice.split("\n") if n.strip()][:NOTICE_LINES]
+        lines.extend(line(Span(trim(one_line(n), FIELD_CHARS), "i")) for n in notice)
     return lines, flexible
 
 
@@ -154,12 +162,38 @@ def _page_size(films: FilmList) -> int:
 
 
 def render_poll(poll: PollCard) -> Outgoing:
-    """A movie-night vote as text (native polls are sent by the movie-night work with `poll_args`)."""
+    """A movie-night vote as a message. Not native (ranked, or too many films for a native poll): a button
+    ballot, one button per film carrying only ids (`mn:<poll>:<film>`), plus "My ballot" and "Clear"."""
     lines: list[Line] = [line(Span(one_line(poll.question), "b"))]
     lines.extend(line(f"{n}. {trim(one_line(o.label), ITEM_CHARS)}") for n, o in enumerate(poll.options, 1))
+    if not poll.native:
+        lines.append(())
+        lines.append(line(Span(BALLOT_HOW.get(poll.mode, BALLOT_HOW["single"]), "i")))
     if poll.closes_at_iso:
-        lines.append(line(Span(f"Closes at {poll.closes_at_iso}", "i")))
-    return Outgoing(compose(lines))
+        lines.append(line(Span(f"Closes at {closes_text(poll.closes_at_iso)}", "i")))
+    if poll.native:
+        return Outgoing(compose(lines))
+    rows = [
+        [
+            InlineKeyboardButton(
+                button_label(f"{n}. {o.label}"), callback_data=callbacks.ballot(poll.night_id, o.film_id)
+            )
+        ]
+        for n, o in enumerate(poll.options, 1)
+    ]
+    rows.append(
+        [
+            InlineKeyboardButton("My ballot", callback_data=callbacks.my_ballot(poll.night_id)),
+            InlineKeyboardButton("Clear my ballot", callback_data=callbacks.clear_ballot(poll.night_id)),
+        ]
+    )
+    return Outgoing(compose(lines), InlineKeyboardMarkup(rows))
+
+
+def closes_text(iso: str) -> str:
+    """`2026-05-01T20:00+00:00` -> `2026-05-01 20:00 UTC` (the core stores UTC)."""
+    text = iso.replace("T", " ")
+    return text.removesuffix("+00:00") + " UTC" if text.endswith("+00:00") else text
 
 
 def render_problem(problem: Problem) -> Outgoing:
@@ -205,11 +239,16 @@ def render(reply: Reply) -> Outgoing:
 
 def poll_args(poll: PollCard) -> dict[str, object]:
     """Keyword arguments for `Bot.send_poll` within Telegram's limits (question 1-300, 2-12 options of
-    1-100 characters, non-anonymous so votes arrive as `poll_answer` updates)."""
+    1-100 characters, non-anonymous so votes arrive as `poll_answer` updates). No open_period/close_date:
+    the core closes the poll on time (and stops it); the description says when."""
     options = [trim(one_line(o.label), 100) or "…" for o in poll.options[:12]]
-    return {
+    args: dict[str, object] = {
         "question": trim(one_line(poll.question), 300) or "Vote",
         "options": options,
         "is_anonymous": False,
         "allows_multiple_answers": poll.multiple,
+        "allows_revoting": True,
     }
+    if poll.closes_at_iso:
+        args["description"] = f"Closes at {closes_text(poll.closes_at_iso)}. You can change your vote until then."
+    return args

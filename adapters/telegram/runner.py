@@ -11,6 +11,7 @@ from telegram.ext import Application
 
 from adapters.telegram.app import ALLOWED_UPDATES, build_application
 from adapters.telegram.menu import publish_commands
+from adapters.telegram.movienight import TelegramMovieNights
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -20,9 +21,12 @@ async def run_telegram(services: Services, stop: asyncio.Event, *, app: Applicat
     """Start, serve until `stop` is set, then shut down cleanly (acknowledging the updates handled)."""
     settings = services.settings.telegram
     app = app or build_application(services)
+    nights = TelegramMovieNights.of(services)
     async with app:  # initialize (getMe, command menu) ... shutdown
         updater = app.updater
         assert updater is not None
+        # Closed movie nights are announced from now on (and any that closed while we were down).
+        await nights.connect(app.bot)
         try:
             await publish_commands(app.bot, services.registry)
         except TelegramError as exc:  # the bot still works without its menu
@@ -45,6 +49,7 @@ async def run_telegram(services: Services, stop: asyncio.Event, *, app: Applicat
         try:
             await stop.wait()
         finally:
+            await nights.disconnect(app.bot)
             await updater.stop()
             await app.stop()
     log.info("telegram bot stopped")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import warnings
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,23 +97,51 @@ class BotHarness:
         return self.api.calls_of(method)
 
 
-@contextlib.asynccontextmanager
-async def running_bot(
-    tmp_path: Path, *, films: Sequence[Film] | None = None, wait_for_polling: bool = True, **telegram: Any
-) -> AsyncIterator[BotHarness]:
-    """The whole bot as `filmbot run` starts it, on a temporary database, polling the fake Bot API."""
+async def eventually(check: Callable[[], Awaitable[bool]], *, within: float = 5.0, what: str = "condition") -> None:
+    """Wait until `check()` holds: for effects with no outgoing call (a recorded poll answer)."""
+    deadline = asyncio.get_running_loop().time() + within
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.01)
+
+
+def new_api() -> FakeBotApi:
+    """A fake Bot API checking every call against the spec (when ../shared is present)."""
     validator = TelegramSpec.load().check_call if SPEC_PATH.exists() else None
     if validator is None:
-        warnings.warn(f"Bot API calls are not checked: {MISSING_REASON}", stacklevel=2)
-    api = FakeBotApi(token=TOKEN, validator=validator)
-    await api.start()
+        warnings.warn(f"Bot API calls are not checked: {MISSING_REASON}", stacklevel=3)
+    return FakeBotApi(token=TOKEN, validator=validator)
+
+
+@contextlib.asynccontextmanager
+async def running_bot(
+    tmp_path: Path,
+    *,
+    films: Sequence[Film] | None = None,
+    wait_for_polling: bool = True,
+    api: FakeBotApi | None = None,
+    services: Services | None = None,
+    **telegram: Any,
+) -> AsyncIterator[BotHarness]:
+    """The whole bot as `filmbot run` starts it, on a temporary database, polling the fake Bot API.
+
+    Pass `api` (started) and/or `services` to keep them across a restart: the caller then stops them.
+    """
+    own_api = api is None
+    if api is None:
+        api = new_api()
+        await api.start()
     settings = {"token": TOKEN, "base_url": api.base_url, "base_file_url": api.base_file_url, **telegram}
-    services = await make_services(tmp_path, films, telegram=settings)
+    own_services = services is None
+    if services is None:
+        services = await make_services(tmp_path, films, telegram=settings)
     stop = asyncio.Event()
+    mark = len(api.calls)
     task = asyncio.create_task(run_telegram(services, stop), name="telegram")
     try:
         started = "getUpdates" if wait_for_polling else "setWebhook"
-        getting = asyncio.ensure_future(api.wait_for(started, within=10, arrived=True))
+        getting = asyncio.ensure_future(api.wait_for(started, within=10, arrived=True, since=mark))
         done, _ = await asyncio.wait({getting, task}, return_when=asyncio.FIRST_COMPLETED)
         if task in done:
             getting.cancel()
@@ -124,6 +152,13 @@ async def running_bot(
         try:
             await asyncio.wait_for(task, 10)
         finally:
-            await api.stop()
-            await services.db.dispose()
+            if own_api:
+                await api.stop()
+            if own_services:
+                await services.db.dispose()
     assert api.violations == [], "calls that break the Bot API spec:\n" + "\n".join(api.violations)
+
+
+def bot_settings(api: FakeBotApi, **telegram: Any) -> dict[str, Any]:
+    """Telegram settings pointing at `api`, for services built by a test (restarts)."""
+    return {"token": TOKEN, "base_url": api.base_url, "base_file_url": api.base_file_url, **telegram}

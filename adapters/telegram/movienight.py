@@ -1,0 +1,195 @@
+"""Movie nights on Telegram: post the nominees and the vote, record votes, stop the poll, announce the winner.
+
+The core owns the rules and the timetable (`bot.polls`); this module only speaks Telegram:
+- a `PollCard` reply becomes the nominees' cards, then a native non-anonymous poll (whose `poll.id` and
+  message id are attached to the movie night so `poll_answer` updates find it) or, for ranked votes and
+  slates too big for a native poll, a button ballot (`mn:<poll>:<film>`, `mb:<poll>`, `mx:<poll>`);
+- every `poll_answer` replaces the voter's ballot (`[]` retracts). Telegram keeps updates for 24 h, so
+  votes cast while the bot was down arrive after a restart and are recorded like any other;
+- on every close (command or scheduler) the native poll is stopped; the scheduler's closes reach
+  `announce` through the process-wide router (`bot.polls.announce`), which holds them while Telegram is
+  not connected and hands them over when `connect` registers.
+
+One instance per `Services` (see `TelegramMovieNights.of`), so the close listener is registered once even
+when Applications come and go (tests, restarts in one process); it always uses the bot connected now.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import inspect
+import logging
+
+from telegram import Bot, CallbackQuery, Message, Update
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import ContextTypes
+
+from adapters.telegram import callbacks
+from adapters.telegram.html import one_line, trim
+from adapters.telegram.render import poll_args, render_card
+from adapters.telegram.sending import send_outgoing, send_reply
+from bot.polls import movienight_service
+from bot.polls.announce import announcements
+from bot.polls.service import ClosedPoll, MovieNightService, VoteReceipt
+from bot.replies import FilmChoice, FilmList, PollCard, Text
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "telegram"
+EXTRAS_KEY = "telegram_movienights"
+# Above this many nominees, one list message (buttons open each card) instead of a message per card:
+# Telegram lets a bot post only 20 messages a minute in a group.
+CARD_MESSAGES = 12
+ANSWER_CHARS = 200  # answerCallbackQuery text
+
+
+class TelegramMovieNights:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.svc: MovieNightService = movienight_service(services)
+        self.bot: Bot | None = None
+        self._stopped: set[int] = set()  # native polls already stopped by this process
+        self._attaching: set[asyncio.Future[None]] = set()  # native polls being sent and attached
+        self._attached = 0  # native polls sent (and attached) so far
+        self.svc.add_close_listener(self.on_close)
+
+    @classmethod
+    def of(cls, services: Services) -> TelegramMovieNights:
+        """The one instance for these services (created, and its close listener registered, on first use)."""
+        found = services.extras.get(EXTRAS_KEY)
+        if not isinstance(found, TelegramMovieNights):
+            found = services.extras[EXTRAS_KEY] = cls(services)
+        return found
+
+    # -- connection ------------------------------------------------------------------------------
+    async def connect(self, bot: Bot) -> None:
+        """Announce with this bot from now on, including polls that came due while Telegram was away
+        (the process's one scheduler closes a platform's polls only while its adapter is registered)."""
+        self.bot = bot
+        await announcements(self.services).register(PLATFORM, self.announce)
+
+    async def disconnect(self, bot: Bot) -> None:
+        """Stop announcing with `bot`; polls that close meanwhile wait for the next `connect`."""
+        if self.bot is bot:
+            self.bot = None
+            left = announcements(self.services).unregister(PLATFORM)
+            if inspect.isawaitable(left):  # the router's unregister became async (it stops the scheduler)
+                await left
+
+    # -- opening ---------------------------------------------------------------------------------
+    async def post(self, bot: Bot, chat_id: int, card: PollCard, *, reply_to: Message | None = None) -> Message:
+        """The nominees first, then the vote (native poll, or a button ballot)."""
+        if card.notice:
+            await send_reply(bot, chat_id, Text(card.notice), reply_to=reply_to)
+        if len(card.cards) <= CARD_MESSAGES:
+            for film in card.cards:
+                await send_outgoing(bot, chat_id, render_card(film, with_others=False), reply_to=reply_to)
+        elif card.cards:
+            await send_reply(bot, chat_id, nominee_list(card), reply_to=reply_to)
+        if not card.native:
+            return await send_reply(bot, chat_id, card, reply_to=reply_to)
+        attaching = asyncio.get_running_loop().create_future()
+        self._attaching.add(attaching)
+        try:
+            return await self._send_native(bot, chat_id, card, reply_to)
+        finally:
+            self._attached += 1
+            self._attaching.discard(attaching)
+            attaching.set_result(None)
+
+    async def _send_native(self, bot: Bot, chat_id: int, card: PollCard, reply_to: Message | None) -> Message:
+        try:
+            message = await bot.send_poll(chat_id, **poll_args(card))  # type: ignore[arg-type]
+        except BadRequest as exc:
+            # Votes are stored the same way whatever the input: a button ballot keeps the night going.
+            log.warning("native poll for movie night %s refused (%s); sending a button ballot", card.night_id, exc)
+            return await send_reply(bot, chat_id, dataclasses.replace(card, native=False), reply_to=reply_to)
+        if message.poll is None or not await self.svc.attach_native_poll(
+            card.night_id, message.poll.id, str(message.message_id)
+        ):
+            log.error("could not attach Telegram poll %s to movie night %s", message.poll, card.night_id)
+        return message
+
+    # -- votes -----------------------------------------------------------------------------------
+    async def on_poll_answer(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A member voted, changed their vote or retracted it (empty `option_ids`)."""
+        answer = update.poll_answer
+        if answer is None or answer.user is None:
+            return  # anonymous (voter_chat) answers can't be ours: our polls are never anonymous
+        vote = (PLATFORM, answer.poll_id, str(answer.user.id), list(answer.option_ids))
+        attached_before = self._attached
+        receipt = await self.svc.record_native_vote(*vote)
+        if not receipt.ok and receipt.poll_id is None and (self._attaching or self._attached != attached_before):
+            # A vote can beat us to attaching the poll we just sent (updates run concurrently): wait, retry.
+            await asyncio.gather(*self._attaching)
+            receipt = await self.svc.record_native_vote(*vote)
+        if not receipt.ok:
+            log.info("poll answer %s from %s not recorded: %s", answer.poll_id, answer.user.id, receipt.message)
+
+    async def on_ballot(self, query: CallbackQuery, data: callbacks.Callback) -> None:
+        """A button-ballot press; answered with what the presser's ballot now is."""
+        voter = str(query.from_user.id)
+        receipt: VoteReceipt | None = None
+        if data.kind == "ballot":
+            receipt = await self.svc.toggle_ballot_choice(data.poll_id, voter, data.film_id)
+        elif data.kind == "clear_ballot":
+            receipt = await self.svc.record_ballot(data.poll_id, voter, [])
+        poll = await self.svc.poll(data.poll_id)
+        if poll is None:
+            await query.answer("That poll doesn't exist any more.", show_alert=True)
+            return
+        if receipt is not None and not receipt.ok:
+            await query.answer(trim(receipt.message, ANSWER_CHARS), show_alert=True)
+            return
+        choices = receipt.choices if receipt is not None else await self.svc.ballot_of(data.poll_id, voter)
+        labels = {o.film_id: o.label for o in poll.options}
+        summary = ballot_text(poll.mode, [labels.get(c, f"#{c}") for c in choices])
+        if receipt is None:  # "My ballot": an alert, so a long ranking can be read
+            closed = "" if poll.is_open else "This poll is closed. "
+            await query.answer(trim(closed + summary, ANSWER_CHARS), show_alert=True)
+            return
+        await query.answer(trim(f"{receipt.message} {summary}", ANSWER_CHARS))
+
+    # -- closing ---------------------------------------------------------------------------------
+    async def on_close(self, closed: ClosedPoll) -> None:
+        """Close listener (after commit, for every close): stop the native poll so nobody votes in vain."""
+        if closed.platform == PLATFORM and closed.native and self.bot is not None:
+            await self._stop(self.bot, closed)
+
+    async def announce(self, closed: ClosedPoll) -> None:
+        """A scheduled close: stop the poll if the listener could not (we were down), then the winner."""
+        bot = self.bot
+        if bot is None:
+            raise RuntimeError("telegram is not connected")  # the router only calls us when registered
+        if closed.native:
+            await self._stop(bot, closed)
+        await send_reply(bot, int(closed.chat_id), closed.announcement)
+
+    async def _stop(self, bot: Bot, closed: ClosedPoll) -> None:
+        if closed.poll_id in self._stopped or closed.message_id is None:
+            return
+        try:
+            await bot.stop_poll(int(closed.chat_id), int(closed.message_id))
+        except BadRequest as exc:
+            if "already been closed" not in exc.message.lower():
+                log.warning("could not stop the poll of movie night %s: %s", closed.poll_id, exc)
+        except TelegramError as exc:
+            log.warning("could not stop the poll of movie night %s: %s", closed.poll_id, exc)
+            return
+        self._stopped.add(closed.poll_id)
+
+
+def ballot_text(mode: str, labels: list[str]) -> str:
+    if not labels:
+        return "Your ballot is empty."
+    short = [trim(one_line(label), 40) for label in labels]
+    if mode == "ranked":
+        return "Your ranking: " + " · ".join(f"{n}. {label}" for n, label in enumerate(short, 1))
+    return ("Your pick: " if len(short) == 1 else "Your picks: ") + ", ".join(short)
+
+
+def nominee_list(card: PollCard) -> FilmList:
+    items = tuple(FilmChoice(c.film_id, c.title, c.year, c.country, c.original_title) for c in card.cards)
+    return FilmList(kind="results", query="", items=items, heading="The nominees", total=len(items))
