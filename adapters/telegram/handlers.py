@@ -27,7 +27,7 @@ from adapters.telegram.html import escape
 from adapters.telegram.movienight import TelegramMovieNights
 from adapters.telegram.render import Outgoing, render
 from adapters.telegram.sending import send_reply
-from bot.commands import Actor, CommandContext
+from bot.commands import Actor, CommandContext, CommandSpec
 from bot.replies import FileReply, FilmCard, PollCard, Problem, Reply, Text
 from bot.services import Services
 
@@ -136,13 +136,28 @@ class TelegramHandlers:
         message = update.effective_message
         if message is None or not message.text:
             return
-        await self.run_line(update, context, f"/film {message.text}", quiet=False)
+        lookup = self.services.registry.get("film")
+        if lookup is None or not lookup.params:
+            await self.run_line(update, context, f"/film {message.text}", quiet=False)
+            return
+        # Straight to the lookup: a title such as "Import Two" or "Remove" is not a `/film` subcommand.
+        await self.run_line(
+            update, context, message.text, quiet=False, resolved=(lookup, {lookup.params[0].name: message.text})
+        )
 
-    async def run_line(self, update: Update, context: Context, text: str, *, quiet: bool) -> None:
+    async def run_line(
+        self,
+        update: Update,
+        context: Context,
+        text: str,
+        *,
+        quiet: bool,
+        resolved: tuple[CommandSpec, dict[str, str]] | Problem | None = None,
+    ) -> None:
         message, chat, user = update.effective_message, update.effective_chat, update.effective_user
         assert message is not None and chat is not None and user is not None
         registry = self.services.registry
-        resolved = registry.resolve_text(text)
+        resolved = resolved or registry.resolve_text(text)
         if isinstance(resolved, Problem):
             if not quiet:  # in groups, stay out of other bots' and people's commands
                 await self.send(context, chat.id, resolved, reply_to=message)
@@ -214,7 +229,7 @@ class TelegramHandlers:
         if data.action == "undo_remove":
             result: Reply = await curation.undo_remove(actor, data.film_id)
         else:
-            result = await curation.report_wrong_film(actor, data.film_id, "", None)
+            result = await curation.report_wrong_film(actor, data.film_id, None, None)
         return result
 
     # -- errors --------------------------------------------------------------------------------
