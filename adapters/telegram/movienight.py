@@ -28,7 +28,7 @@ from telegram.ext import ContextTypes
 from adapters.telegram import callbacks
 from adapters.telegram.html import one_line, trim
 from adapters.telegram.render import poll_args, render_card
-from adapters.telegram.sending import send_outgoing, send_reply
+from adapters.telegram.sending import reply_parameters, send_outgoing, send_reply
 from bot.polls import movienight_service
 from bot.polls.announce import announcements
 from bot.polls.service import ClosedPoll, MovieNightService, VoteReceipt
@@ -81,13 +81,19 @@ class TelegramMovieNights:
     # -- opening ---------------------------------------------------------------------------------
     async def post(self, bot: Bot, chat_id: int, card: PollCard, *, reply_to: Message | None = None) -> Message:
         """The nominees first, then the vote (native poll, or a button ballot)."""
+        quote = [reply_to]  # in groups the first message quotes the command; the rest follow it
+
+        def next_quote() -> Message | None:
+            return quote.pop() if quote else None
+
         if card.notice:
-            await send_reply(bot, chat_id, Text(card.notice), reply_to=reply_to)
+            await send_reply(bot, chat_id, Text(card.notice), reply_to=next_quote())
         if len(card.cards) <= CARD_MESSAGES:
             for film in card.cards:
-                await send_outgoing(bot, chat_id, render_card(film, with_others=False), reply_to=reply_to)
+                await send_outgoing(bot, chat_id, render_card(film, with_others=False), reply_to=next_quote())
         elif card.cards:
-            await send_reply(bot, chat_id, nominee_list(card), reply_to=reply_to)
+            await send_reply(bot, chat_id, nominee_list(card), reply_to=next_quote())
+        reply_to = next_quote()
         if not card.native:
             return await send_reply(bot, chat_id, card, reply_to=reply_to)
         attaching = asyncio.get_running_loop().create_future()
@@ -101,7 +107,7 @@ class TelegramMovieNights:
 
     async def _send_native(self, bot: Bot, chat_id: int, card: PollCard, reply_to: Message | None) -> Message:
         try:
-            message = await bot.send_poll(chat_id, **poll_args(card))  # type: ignore[arg-type]
+            message = await bot.send_poll(chat_id, **poll_args(card), reply_parameters=reply_parameters(reply_to))
         except BadRequest as exc:
             # Votes are stored the same way whatever the input: a button ballot keeps the night going.
             log.warning("native poll for movie night %s refused (%s); sending a button ballot", card.night_id, exc)

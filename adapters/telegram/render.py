@@ -8,6 +8,7 @@ every message fits Telegram's limits (see `html.compose`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 
@@ -165,12 +166,14 @@ def render_poll(poll: PollCard) -> Outgoing:
     """A movie-night vote as a message. Not native (ranked, or too many films for a native poll): a button
     ballot, one button per film carrying only ids (`mn:<poll>:<film>`), plus "My ballot" and "Clear"."""
     lines: list[Line] = [line(Span(one_line(poll.question), "b"))]
-    lines.extend(line(f"{n}. {trim(one_line(o.label), ITEM_CHARS)}") for n, o in enumerate(poll.options, 1))
     if not poll.native:
-        lines.append(())
         lines.append(line(Span(BALLOT_HOW.get(poll.mode, BALLOT_HOW["single"]), "i")))
     if poll.closes_at_iso:
         lines.append(line(Span(f"Closes at {closes_text(poll.closes_at_iso)}", "i")))
+    lines.append(())
+    # Every film must show: share the message between them (25 long titles would not fit at 200 each).
+    item_chars = max(min(ITEM_CHARS, (TEXT_LIMIT - 800) // max(len(poll.options), 1)), 20)
+    lines.extend(line(f"{n}. {trim(one_line(o.label), item_chars)}") for n, o in enumerate(poll.options, 1))
     if poll.native:
         return Outgoing(compose(lines))
     rows = [
@@ -237,12 +240,12 @@ def render(reply: Reply) -> Outgoing:
     raise TypeError(f"unknown reply {type(reply).__name__}")
 
 
-def poll_args(poll: PollCard) -> dict[str, object]:
+def poll_args(poll: PollCard) -> dict[str, Any]:
     """Keyword arguments for `Bot.send_poll` within Telegram's limits (question 1-300, 2-12 options of
     1-100 characters, non-anonymous so votes arrive as `poll_answer` updates). No open_period/close_date:
     the core closes the poll on time (and stops it); the description says when."""
     options = [trim(one_line(o.label), 100) or "…" for o in poll.options[:12]]
-    args: dict[str, object] = {
+    args: dict[str, Any] = {
         "question": trim(one_line(poll.question), 300) or "Vote",
         "options": options,
         "is_anonymous": False,
