@@ -2,6 +2,7 @@
 
     filmbot bench search --catalog ../shared/data/films.jsonl.gz --queries ../shared/data/queries-dev.jsonl
     python -m bench.search_bench --catalog ... --queries ... [--limit N] [--json] [--no-baseline] [--misses]
+    python -m bench.search_bench --catalog ... --queries ... --edits 10000   # edit latency, then queries
 
 Prints numbers; it never fails on a threshold (see bench/README.md for the figures and targets).
 """
@@ -165,8 +166,11 @@ def report(args: argparse.Namespace) -> dict[str, Any]:
     docs, ids = load_catalog(records)
     del records
     queries = load_queries(Path(args.queries), ids, args.limit)
-    index, build_s, index_mb = measure_build(docs, args.memory)
+    base_docs, held = split_for_edits(docs, args.edits) if args.edits else (docs, [])
+    index, build_s, index_mb = measure_build(base_docs, args.memory)
     index.search("warm up", limit=5)
+    protected = {ids[q.expected] for q in queries}
+    edits = run_edits(index, base_docs, held, protected, args.edits) if args.edits else None
     gc.collect()
     latencies, results = run_queries(index, queries, ids)
     by_kind: dict[str, list[int]] = defaultdict(list)
@@ -193,6 +197,18 @@ def report(args: argparse.Namespace) -> dict[str, Any]:
         "index_mb": index_mb,
         "memory_method": args.memory,
     }
+    if edits is not None:
+        out["edits"] = edits
+        start = time.perf_counter()
+        index.compact()
+        edits["compact_s"] = time.perf_counter() - start
+        gc.collect()
+        c_lat, c_res = run_queries(index, queries, ids)
+        edits["after_compact"] = {
+            "recall_at_1": recall(queries, c_res, ids, 1),
+            "recall_at_5": recall(queries, c_res, ids, 5),
+            "latency_ms": {"p50": percentile(c_lat, 50), "p99": percentile(c_lat, 99)},
+        }
     if not args.no_baseline:
         sample = queries if len(queries) <= BASELINE_SAMPLE else random.Random(1).sample(queries, BASELINE_SAMPLE)
         b_lat, b_res = run_baseline(docs, sample)
@@ -215,6 +231,82 @@ def report(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def split_for_edits(docs: list[SearchDoc], n: int) -> tuple[list[SearchDoc], list[SearchDoc]]:
+    """The films to build the index from, and a fifth of `n` real films held back to be added as edits."""
+    held_ids = set(random.Random(2).sample([d.film_id for d in docs], min(len(docs), n // 5)))
+    return [d for d in docs if d.film_id not in held_ids], [d for d in docs if d.film_id in held_ids]
+
+
+def run_edits(
+    index: SearchIndex, docs: list[SearchDoc], held: list[SearchDoc], protected: set[int], n: int
+) -> dict[str, Any]:
+    """`n` deterministic edits on the built index, each timed alone; nothing compacts in between.
+
+    Mix (seed 0): 70% re-upsert of a random film with one extra alias (its keys move to the delta),
+    20% adding a held-back real film (its queries can then only be answered from the delta), 10%
+    removing a film no query targets. Full rebuilds are counted, and Python's full GC pauses, which
+    also land inside edits, are reported apart.
+    """
+    rng = random.Random(0)
+    words = [w for d in docs[:20000] for w in d.title.split()]
+    removable = [d.film_id for d in docs if d.film_id not in protected]
+    rng.shuffle(removable)
+    pending = list(held)
+    rebuilds, gc_pauses, gc_start = 0, [], [0.0]
+    times: list[float] = []
+    real_rebuild = index._rebuild
+
+    def counting_rebuild(batch: Iterable[SearchDoc]) -> None:
+        nonlocal rebuilds
+        rebuilds += 1
+        real_rebuild(batch)
+
+    def gc_watch(phase: str, info: dict[str, int]) -> None:
+        if info["generation"] == 2:
+            if phase == "start":
+                gc_start[0] = time.perf_counter()
+            else:
+                gc_pauses.append((time.perf_counter() - gc_start[0]) * 1000)
+
+    index._rebuild = counting_rebuild  # type: ignore[method-assign,assignment]
+    gc.callbacks.append(gc_watch)
+    counts = {"edit": 0, "add": 0, "remove": 0}
+    for _ in range(n):
+        r = rng.random()
+        op = "add" if r < 0.2 and pending else "remove" if r < 0.3 and removable else "edit"
+        counts[op] += 1
+        if op == "remove":
+            film_id = removable.pop()
+            start = time.perf_counter_ns()
+            index.remove(film_id)
+        else:
+            if op == "add":
+                doc = pending.pop()
+            else:
+                old = index.get(docs[rng.randrange(len(docs))].film_id) or docs[0]
+                alias = f"{old.title} {words[rng.randrange(len(words))]}"
+                doc = SearchDoc(old.film_id, old.title, (*old.titles, alias), old.year, old.votes, old.original_title)
+            start = time.perf_counter_ns()
+            index.upsert(doc)
+        times.append((time.perf_counter_ns() - start) / 1e6)
+    del index._rebuild
+    gc.callbacks.remove(gc_watch)
+    return {
+        "edits": n,
+        "ops": counts,
+        "rebuilds": rebuilds,
+        "delta_keys": index.delta_size,
+        "gc_full_collections": len(gc_pauses),
+        "gc_full_max_ms": max(gc_pauses, default=0.0),
+        "edit_ms": {
+            "p50": percentile(times, 50),
+            "p99": percentile(times, 99),
+            "max": max(times, default=0.0),
+            "total_s": sum(times) / 1000,
+        },
+    }
+
+
 def print_text(out: dict[str, Any]) -> None:
     print(f"films {out['films']}  queries {out['queries']}")
     print(f"recall@1 {out['recall_at_1']:.4f}  recall@5 {out['recall_at_5']:.4f}")
@@ -225,6 +317,20 @@ def print_text(out: dict[str, Any]) -> None:
         f"latency ms  p50 {lat['p50']:.3f}  p95 {lat['p95']:.3f}  p99 {lat['p99']:.3f}  max {out['latency_max_ms']:.2f}"
     )
     print(f"build {out['build_s']:.2f} s  index {out['index_mb']:.1f} MB ({out['memory_method']})")
+    if "edits" in out:
+        e, t = out["edits"], out["edits"]["edit_ms"]
+        print(
+            f"edits {e['edits']} {e['ops']} before the queries: "
+            f"p50 {t['p50']:.3f}  p99 {t['p99']:.3f}  max {t['max']:.2f} ms  total {t['total_s']:.2f} s  "
+            f"rebuilds {e['rebuilds']}  delta keys {e['delta_keys']}"
+        )
+        if e["gc_full_collections"]:
+            print(f"  (of which Python's full GC: {e['gc_full_collections']}x, longest {e['gc_full_max_ms']:.1f} ms)")
+        c = e["after_compact"]
+        print(
+            f"after compact() ({e['compact_s']:.2f} s, same catalog, empty delta): recall@1 {c['recall_at_1']:.4f}  "
+            f"@5 {c['recall_at_5']:.4f}  p50 {c['latency_ms']['p50']:.3f}  p99 {c['latency_ms']['p99']:.3f} ms"
+        )
     if "baseline" in out:
         b = out["baseline"]
         print(
@@ -245,6 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--no-baseline", action="store_true", help="skip the QRatio full-scan baseline")
     parser.add_argument("--misses", action="store_true", help="list queries whose top hit is wrong")
+    parser.add_argument("--edits", type=int, default=0, help="time N upserts/removals before the queries")
     parser.add_argument(
         "--memory",
         choices=("tracemalloc", "rss"),

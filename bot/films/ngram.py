@@ -9,18 +9,20 @@ Why a budget: common trigrams ("the", " lo") have posting lists of tens of thous
 little. A query reads its rarest trigrams first and stops at `budget` postings, so its cost is bounded
 whatever it contains; the overlap count is then scaled as if all its trigrams had been read.
 
-The index is immutable: `SearchIndex` keeps recent edits in a small delta and rebuilds this now
-and then (see `bot.films.search`).
+`GramIndex` is immutable (built in one vectorised pass); `GramPostings` is its mutable twin for the
+keys edited since the last build (plain dict of lists, appended to per edit), so an edit never has to
+rebuild the big arrays (see `bot.films.search_base.DeltaTable`).
 """
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["GramIndex", "query_codes"]
+__all__ = ["GramIndex", "GramPostings", "query_codes"]
 
 IntArray = npt.NDArray[np.int64]
 KeyArray = npt.NDArray[np.int32]
@@ -107,3 +109,82 @@ class GramIndex:
             best = np.argpartition(-est, top)[:top]
             keys, est = keys[best], est[best]
         return keys[np.argsort(-est, kind="stable")]
+
+
+class GramPostings:
+    """Mutable trigram -> key-id postings: O(trigrams) appends per added key, nothing ever rebuilt.
+
+    Why key ids are never reused or unlinked: dropping a key only marks it dead (masked when
+    counting), and adding it again revives the same id, so the postings grow with the number of
+    distinct keys ever added, never with the number of edits, and an edit costs no list scan.
+    Postings are `array`s so a query counts them with numpy through zero-copy views, like `GramIndex`.
+    """
+
+    __slots__ = ("_id", "_key_grams", "_lists", "_live", "keys")
+
+    def __init__(self) -> None:
+        self._lists: dict[int, array[int]] = {}
+        self._id: dict[str, int] = {}
+        self._key_grams = array("i")
+        self._live = array("b")
+        self.keys: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def add(self, key: str) -> None:
+        kid = self._id.get(key)
+        if kid is not None:
+            self._live[kid] = 1
+            return
+        kid = len(self.keys)
+        self._id[key] = kid
+        self.keys.append(key)
+        codes = query_codes(key)
+        self._key_grams.append(len(codes))
+        self._live.append(1)
+        lists = self._lists
+        for code in codes:
+            found = lists.get(code)
+            if found is None:
+                lists[code] = array("i", (kid,))
+            else:
+                found.append(kid)
+
+    def drop(self, key: str) -> None:
+        kid = self._id.get(key)
+        if kid is not None:
+            self._live[kid] = 0
+
+    def candidates(self, text: str, *, top: int, budget: int, min_est: float = 0.0) -> list[str]:
+        """Live keys sharing the most trigrams with `text` (same scaled Dice estimate as `GramIndex`)."""
+        wanted = query_codes(text)
+        lists = sorted((found for code in wanted if (found := self._lists.get(code))), key=len)
+        if not lists:
+            return []
+        used, total = 0, 0
+        for found in lists:
+            if used >= 2 and total + len(found) > budget:
+                break
+            total += len(found)
+            used += 1
+        parts = [np.frombuffer(found, dtype=np.int32) for found in lists[:used]]
+        ids = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        del parts  # views pin the arrays' buffers (an append would fail): drop them at once
+        ids = np.sort(ids[np.frombuffer(self._live, dtype=np.bool_)[ids]])
+        if not len(ids):
+            return []
+        # run-length count of the sorted ids (np.unique does the same with more per-call overhead)
+        starts = np.flatnonzero(np.concatenate(([True], ids[1:] != ids[:-1])))
+        keys = ids[starts]
+        counts = np.diff(np.append(starts, len(ids)))
+        grams = np.frombuffer(self._key_grams, dtype=np.int32)[keys]
+        est = (2.0 * len(wanted) / used) * counts / (len(wanted) + grams)
+        if min_est > 0:
+            # keys sharing few grams would score under the caller's threshold anyway: skip rescoring them
+            near = est >= min_est
+            keys, est = keys[near], est[near]
+        if len(keys) > top:
+            best = np.argpartition(-est, top)[:top]
+            keys, est = keys[best], est[best]
+        return [self.keys[kid] for kid in keys[np.argsort(-est, kind="stable")].tolist()]

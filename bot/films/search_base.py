@@ -1,20 +1,25 @@
-"""The immutable bulk of the search index: normalised keys, who holds them, trigrams and prefix order.
+"""The two halves of the search index: a frozen bulk table and an indexed delta of edits since.
 
-Why a separate, frozen table: numpy posting lists and a sorted key list are cheap to query and to
-build in one go, but costly to edit in place. `SearchIndex` therefore keeps this table for the
-catalog as it was at the last (re)build, plus a small delta and tombstones for edits since then.
+Why two: numpy posting lists and a sorted key array are cheap to query and to build in one go, but
+costly to edit in place. `SearchIndex` keeps `BaseTable` for the catalog as it was at the last
+(re)build and `DeltaTable` for keys added since; removals are tombstones on the slot. The delta has
+the same three access paths (exact dict, sorted prefix list, trigram postings), each edited in
+O(key length + delta size memmove), so neither an edit nor a query ever waits for a rebuild, and a
+query's cost on the delta stays bounded (postings budget, prefix range) with tens of thousands of
+delta keys. Folding the delta into a new base is `SearchIndex.compact()`, run only when asked.
 """
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from bot.films.ngram import GramIndex
+from bot.films.ngram import GramIndex, GramPostings
 
-__all__ = ["BaseTable"]
+__all__ = ["BaseTable", "DeltaTable"]
 
 # prefix ranges larger than this have their most popular keys cached per prefix (short prefixes only)
 _CACHE_RANGE = 4096
@@ -94,3 +99,80 @@ class BaseTable:
         if hi - lo > _CACHE_RANGE and len(self._prefix_cache) < _CACHE_MAX:
             self._prefix_cache[text] = found
         return found
+
+
+class DeltaTable:
+    """Keys added since the last build, with their holders, editable one holder at a time.
+
+    Prefix order needs popularity per key: it lives in an `array` parallel to the sorted key list
+    (inserted with a memmove, read as a zero-copy numpy view), so a short prefix with thousands of
+    delta keys is ranked in one vectorised pass instead of a Python loop.
+    """
+
+    __slots__ = ("_holders", "_pop", "_sorted", "_sorted_pop", "grams")
+
+    def __init__(self) -> None:
+        self._holders: dict[str, list[tuple[int, int, int]]] = {}  # key -> (slot, title index, votes)
+        self._pop: dict[str, int] = {}
+        self._sorted: list[str] = []
+        self._sorted_pop = array("q")
+        self.grams = GramPostings()
+
+    def __len__(self) -> int:
+        return len(self._holders)
+
+    def __bool__(self) -> bool:
+        return bool(self._holders)
+
+    def holders(self, key: str) -> list[tuple[int, int]]:
+        found = self._holders.get(key)
+        return [(slot, tidx) for slot, tidx, _ in found] if found else []
+
+    def add(self, key: str, slot: int, tidx: int, votes: int) -> None:
+        found = self._holders.get(key)
+        if found is None:
+            self._holders[key] = [(slot, tidx, votes)]
+            self._pop[key] = votes
+            pos = bisect_left(self._sorted, key)
+            self._sorted.insert(pos, key)
+            self._sorted_pop.insert(pos, votes)
+            self.grams.add(key)
+            return
+        found.append((slot, tidx, votes))
+        if votes > self._pop[key]:
+            self._set_pop(key, votes)
+
+    def discard(self, key: str, slot: int) -> None:
+        """Forget `slot` as a holder of `key`; the key leaves the delta with its last holder."""
+        found = self._holders.get(key)
+        if found is None:
+            return
+        found[:] = [h for h in found if h[0] != slot]
+        if found:
+            best = max(h[2] for h in found)
+            if best != self._pop[key]:
+                self._set_pop(key, best)
+            return
+        del self._holders[key], self._pop[key]
+        pos = bisect_left(self._sorted, key)
+        del self._sorted[pos], self._sorted_pop[pos]
+        self.grams.drop(key)
+
+    def _set_pop(self, key: str, votes: int) -> None:
+        self._pop[key] = votes
+        self._sorted_pop[bisect_left(self._sorted, key)] = votes
+
+    def fuzzy(self, text: str, *, top: int, budget: int, min_est: float = 0.0) -> list[str]:
+        return self.grams.candidates(text, top=top, budget=budget, min_est=min_est)
+
+    def prefix(self, text: str, *, top: int) -> list[str]:
+        """Up to `top` delta keys starting with `text`, the most popular first when there are more."""
+        lo = bisect_left(self._sorted, text)
+        hi = bisect_left(self._sorted, text + _PREFIX_END, lo)
+        if hi - lo <= top:
+            return self._sorted[lo:hi]
+        pop = np.frombuffer(self._sorted_pop, dtype=np.int64)[lo:hi]
+        best = np.argpartition(-pop, top)[:top]
+        best = best[np.argsort(-pop[best], kind="stable")]
+        del pop  # the view pins the array's buffer: release it before the next insert
+        return [self._sorted[lo + i] for i in best.tolist()]

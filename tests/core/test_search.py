@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bot.films import search_base
 from bot.films.search import SearchDoc, SearchIndex, parse_query
 
 SEED = SearchDoc(
@@ -172,13 +174,61 @@ def test_upsert_and_remove_are_visible_to_the_next_query() -> None:
     assert len(idx) == len(CATALOG) - 1
 
 
-def test_many_upserts_trigger_compaction_without_losing_films() -> None:
-    idx = SearchIndex.build(CATALOG[:3])
-    for n in range(2500):
-        idx.upsert(SearchDoc(1000 + n, f"Generated Film {n:05d}", (), year=2000, votes=n))
-    assert top(idx, "generated film 02499") == 3499
+def test_many_upserts_and_removals_never_rebuild(monkeypatch: pytest.MonkeyPatch) -> None:
+    idx = SearchIndex.build(CATALOG)
+    builds: list[int] = []
+    real_init = search_base.BaseTable.__init__
+
+    def counting_init(self: search_base.BaseTable, *args: Any, **kw: Any) -> None:
+        builds.append(1)
+        real_init(self, *args, **kw)
+
+    monkeypatch.setattr(search_base.BaseTable, "__init__", counting_init)
+    for n in range(6000):
+        idx.upsert(SearchDoc(1000 + n, f"Generated Film {n:05d}", (f"Alias {n}",), year=2000, votes=n))
+    for n in range(0, 6000, 2):
+        idx.remove(1000 + n)
+    for doc in CATALOG[1:]:  # more than a quarter of the films removed
+        idx.remove(doc.film_id)
+    assert builds == []
+    assert idx.needs_compaction
+    assert top(idx, "generated film 05999") == 6999
+    assert top(idx, "generated flim 05999") == 6999
+    assert top(idx, "alias 5999") == 6999
+    assert 6998 not in ids(idx, "generated film 05998")
     assert top(idx, "7번방의 선물") == 1
-    assert len(idx) == 2503
+    assert len(idx) == 3001
+    monkeypatch.setattr(search_base.BaseTable, "__init__", real_init)
+    idx.compact()
+    assert idx.delta_size == 0 and not idx.needs_compaction
+    assert top(idx, "generated flim 05999") == 6999
+    assert top(idx, "7번방의 선물") == 1
+    assert len(idx) == 3001
+
+
+def test_delta_answers_typos_and_prefixes_like_the_base() -> None:
+    """Films that exist only in the delta are found by typo, prefix (most voted first) and year."""
+    idx = SearchIndex.build([])
+    for doc in CATALOG:
+        idx.upsert(doc)
+    assert idx.delta_size > 0
+    assert top(idx, "Sprited Awya") == 8
+    assert top(idx, "kill") == 17
+    assert top(idx, "Crash 1996") == 14
+    assert ids(idx, "miracle in cell no 7", limit=3) == [2, 1, 3]
+    assert top(idx, "matrix") == 13
+    idx.upsert(SearchDoc(13, "The Matrix Reloaded", (), year=2003, votes=10))
+    assert idx.search("the matrix", limit=1)[0].matched_title == "The Matrix Reloaded"  # old title gone
+    assert top(idx, "matrix reloaded") == 13
+
+
+def test_delta_prefix_ranks_by_votes_when_many_keys_share_it() -> None:
+    idx = SearchIndex.build([])
+    for n in range(200):
+        idx.upsert(SearchDoc(n + 1, f"Star Film {n}", (), votes=n * 10))
+    assert ids(idx, "star", limit=3) == [200, 199, 198]
+    idx.upsert(SearchDoc(200, "Star Film 199", (), votes=1))  # its votes fell
+    assert ids(idx, "star", limit=2) == [199, 198]
 
 
 @pytest.mark.parametrize(
