@@ -25,7 +25,7 @@ def film_card(
     others: tuple[FilmChoice, ...] = (),
 ) -> FilmCard:
     assert film.id is not None, "only stored films have cards"
-    matched = match.matched_title if match and match.matched_title != film.title else None
+    matched = match.matched_title if match and match.matched_title not in (film.title, film.original_title) else None
     return FilmCard(
         film_id=film.id,
         title=film.title,
