@@ -27,6 +27,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz.distance import OSA
 
@@ -45,6 +46,9 @@ YEAR_MISS = 3.0  # a stripped year that matches no film: the literal reading ("D
 MIN_SCORE = 45.0
 ALIAS_PENALTY = 2.0  # "matrix" is filed under "The Matrix" too, but a film really titled so wins a tie
 ALIAS = 1 << 14  # title-index flag of such article-less aliases
+# An admin alias typed exactly is a pin ("the query X means this film"): it outranks popularity
+# (at most ~40) and a year bonus (30), so it comes first in /search lists and autocomplete too.
+PIN_BONUS = 100.0
 # Among titles that start with the query (the exact one included) popularity counts, so "Nick" offers
 # "Nick of Time" (5,000 votes) before an unrated "Nick": 6 points per tenfold votes, so a 50x more voted
 # prefix match outranks an exact one. Typo matches get no popularity: it would drown the typo's distance.
@@ -69,6 +73,8 @@ class SearchDoc:
     votes: int | None = None
     original_title: str | None = None
     country: str | None = None
+    # titles an admin added to pin a query to this film (also in `titles`): an exact hit ranks first
+    aliases: tuple[str, ...] = ()
 
     def all_titles(self) -> tuple[str, ...]:
         """Display title, original title, then every other title, each once, in that order."""
@@ -285,6 +291,8 @@ class SearchIndex:
                     rank = score
                     if tidx & ALIAS:
                         rank -= ALIAS_PENALTY
+                    elif doc.aliases and not strict and key == text and key in _pin_keys(doc.aliases):
+                        rank += PIN_BONUS
                     if starts and doc.votes and want_year is None:
                         rank += POPULARITY_WEIGHT * math.log10(1 + doc.votes)
                     if want_year is not None:
@@ -311,6 +319,12 @@ class SearchIndex:
             )
             for slot, hit in ordered[:limit]
         ]
+
+
+@lru_cache(maxsize=4096)
+def _pin_keys(aliases: tuple[str, ...]) -> frozenset[str]:
+    """Normalised admin aliases (a title's key may be filed under another of its titles)."""
+    return frozenset(normalize_title(alias[: MAX_QUERY_CHARS * 2]) for alias in aliases)
 
 
 def _doc(doc: SearchDoc | None) -> SearchDoc:

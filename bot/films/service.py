@@ -47,6 +47,7 @@ def doc_for(film: Film) -> SearchDoc:
         votes=film.votes,
         original_title=film.original_title,
         country=film.country,
+        aliases=tuple(film.aliases),
     )
 
 

@@ -168,15 +168,20 @@ class FilmRepository:
             .where(live)
             .order_by(t.film_id, t.kind.desc(), t.position)  # 'alt' before 'alias'
         )
-        for film_id, _kind, title in title_rows:
+        aliases: dict[int, list[str]] = {}  # admin aliases: an exact hit on one ranks first
+        for film_id, kind, title in title_rows:
             extra.setdefault(film_id, []).append(title)
+            if kind == "alias":
+                aliases.setdefault(film_id, []).append(title)
         rows = await self.session.execute(
             select(f.id, f.title, f.year, f.votes, f.original_title, f.country).where(live).order_by(f.id)
         )
         docs = []
         for film_id, title, year, votes, original, country in rows:
             titles = _unique([title, original, *extra.get(film_id, ())])
-            docs.append(SearchDoc(film_id, title, titles, year, votes, original, country))
+            docs.append(
+                SearchDoc(film_id, title, titles, year, votes, original, country, tuple(aliases.get(film_id, ())))
+            )
         return docs
 
     async def removed_since(self, since: datetime) -> list[int]:

@@ -231,6 +231,24 @@ def test_delta_prefix_ranks_by_votes_when_many_keys_share_it() -> None:
     assert ids(idx, "star", limit=2) == [199, 198]
 
 
+def test_exact_admin_alias_ranks_first() -> None:
+    pinned = SearchDoc(30, "Obscure Film", ("Kill", "Old Boy Redux"), year=1990, aliases=("Kill",))
+    idx = SearchIndex.build([*CATALOG, pinned])
+    assert ids(idx, "kill", limit=3) == [30, 17, 16]  # above the 1.1M-vote prefix match and the exact title
+    assert ids(idx, "KILL!", limit=1) == [30]  # exact after normalisation
+    assert top(idx, "kil") == 17  # a prefix is not a pin
+    assert top(idx, "old boy redux") == 30
+    assert top(idx, "kill 2003") == 17  # a year typed with it is not the pinned query
+    idx.upsert(SearchDoc(31, "Another Film", ("Kill Bill",), votes=5, aliases=("Kill Bill",)))
+    assert top(idx, "kill bill") == 31  # pins live in the delta too
+    assert top(idx, "kill bill vol 1") == 17
+
+
+def test_positional_search_doc_still_builds() -> None:
+    doc = SearchDoc(1, "T", ("T",), 2000, 5, "O", "KR")
+    assert doc.aliases == ()
+
+
 @pytest.mark.parametrize(
     "query",
     ["", " ", "\t\n", "\x00\x01\x02", "!!!", "a" * 5000, "miracle " * 700, "\u200b", "(2019)", "y:2019"],
