@@ -22,6 +22,8 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from bot.films.normalize import gram_form
+
 __all__ = ["GramIndex", "GramPostings", "query_codes"]
 
 IntArray = npt.NDArray[np.int64]
@@ -33,8 +35,11 @@ _SHIFT = 21  # every code point fits in 21 bits, so three of them pack into one 
 
 
 def query_codes(text: str) -> list[int]:
-    """The distinct trigram codes of one normalised string, padded so short titles have grams too."""
-    padded = _PAD_START + text + _PAD_END
+    """The distinct trigram codes of one normalised string, padded so short titles have grams too.
+
+    Hangul is read as jamo (`gram_form`), so one mistyped jamo costs three trigrams of a long string.
+    """
+    padded = _PAD_START + gram_form(text) + _PAD_END
     points = [ord(ch) for ch in padded]
     return list(
         {(points[i] << (2 * _SHIFT)) | (points[i + 1] << _SHIFT) | points[i + 2] for i in range(len(points) - 2)}
@@ -47,7 +52,7 @@ class GramIndex:
     __slots__ = ("_codes", "_key_grams", "_offsets", "_postings")
 
     def __init__(self, keys: Sequence[str]) -> None:
-        padded = [_PAD_START + key + _PAD_END for key in keys]
+        padded = [_PAD_START + gram_form(key) + _PAD_END for key in keys]
         lengths = np.fromiter((len(p) for p in padded), dtype=np.int64, count=len(padded))
         points = np.frombuffer("".join(padded).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
         if len(points) < 3:

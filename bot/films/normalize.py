@@ -13,7 +13,10 @@ only has to be consistent, not linguistically perfect. The steps, in order:
   the variant the index also files a title under, so "matrix" still finds "The Matrix".
 
 Han, kana and Hangul are kept as they are (they carry the meaning); the search index works on
-character n-grams, which need no word boundaries.
+character n-grams, which need no word boundaries. For those n-grams and the edit similarity only,
+`gram_form` spells Hangul syllables out as jamo: a Korean typo is usually one wrong jamo, which in
+syllables is a whole different character (a third of a three-syllable title) but in jamo one letter
+of nine.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["normalize_title", "strip_control", "without_article"]
+__all__ = ["gram_form", "normalize_title", "strip_control", "without_article"]
 
 _APOSTROPHES = "'’‘`´ʼʹ′"
 _ROMAN = {
@@ -49,6 +52,7 @@ _ROMAN = {
 _TOKEN_MAP = {**_ROMAN, "number": "no", "nr": "no", "num": "no", "nº": "no", "&": "and"}
 _ARTICLES = frozenset({"the", "a", "an"})
 
+_HANGUL_SYLLABLE = re.compile("[\uac00-\ud7a3]")
 _HASH_NUMBER = re.compile(r"#\s*(?=\d)")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
 
@@ -102,3 +106,17 @@ def without_article(key: str) -> str | None:
     """A normalised key minus its leading English article, or None when it has none to drop."""
     head, _, rest = key.partition(" ")
     return rest if rest and head in _ARTICLES else None
+
+
+def gram_form(key: str) -> str:
+    """A normalised key with Hangul syllables decomposed into conjoining jamo (NFD), for typo matching.
+
+    Only the fuzzy path uses it (trigrams, edit similarity); exact and prefix matching, and what is
+    shown, stay composed. Keys without Hangul come back unchanged (the common case costs one check).
+
+    >>> len(gram_form("선물"))
+    6
+    """
+    if key.isascii() or not _HANGUL_SYLLABLE.search(key):
+        return key
+    return unicodedata.normalize("NFD", key)

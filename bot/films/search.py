@@ -31,7 +31,7 @@ from functools import lru_cache
 
 from rapidfuzz.distance import OSA
 
-from bot.films.normalize import normalize_title, strip_control, without_article
+from bot.films.normalize import gram_form, normalize_title, strip_control, without_article
 from bot.films.search_base import BaseTable, DeltaTable
 
 __all__ = ["Match", "ParsedQuery", "SearchDoc", "SearchIndex", "parse_query"]
@@ -347,5 +347,8 @@ def _similarity(query: str, key: str) -> tuple[float, bool]:
 
 
 def _text_score(query: str, key: str) -> float:
-    """Optimal-string-alignment similarity: a swapped pair of letters costs one edit, as users type."""
-    return 100.0 * float(OSA.normalized_similarity(query, key))
+    """Optimal-string-alignment similarity: a swapped pair of letters costs one edit, as users type.
+
+    Hangul is compared as jamo (`gram_form`), so one mistyped jamo is one edit in ~3 per syllable.
+    """
+    return 100.0 * float(OSA.normalized_similarity(gram_form(query), gram_form(key)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.films.normalize import normalize_title, strip_control, without_article
+from bot.films.normalize import gram_form, normalize_title, strip_control, without_article
 
 
 @pytest.mark.parametrize(
@@ -63,3 +63,11 @@ def test_article_variant() -> None:
 
 def test_long_input_is_fast_and_total() -> None:
     assert normalize_title("ab " * 5000).startswith("ab ab")
+
+
+def test_gram_form_spells_hangul_as_jamo_and_leaves_the_rest() -> None:
+    assert gram_form("선물") == "\u1109\u1165\u11ab\u1106\u116e\u11af"
+    assert gram_form("7번방의 선물").startswith("7")
+    assert len(gram_form("7번방의 선물")) == 16  # 7, 3+3+2 jamo, space, 3+3
+    for other in ("miracle in cell no 7", "千と千尋の神隠し", "амели"):
+        assert gram_form(other) == other

@@ -231,6 +231,19 @@ def test_delta_prefix_ranks_by_votes_when_many_keys_share_it() -> None:
     assert ids(idx, "star", limit=2) == [199, 198]
 
 
+@pytest.mark.parametrize("query", ["7번방의 선믈", "7번밤의 선물", "7벙방의 선물"])
+def test_one_jamo_typo_in_a_korean_title_finds_the_film(index: SearchIndex, query: str) -> None:
+    assert top(index, query) == 1
+
+
+def test_one_jamo_typo_in_a_short_korean_title() -> None:
+    """Three syllables with one wrong: a third of the title in syllables, one jamo of nine as jamo."""
+    idx = SearchIndex.build([*CATALOG, SearchDoc(50, "Parasite", ("기생충",), year=2019, votes=900_000)])
+    assert top(idx, "기샘충") == 50
+    assert top(idx, "기생총") == 50
+    assert idx.search("기생충", limit=1)[0].matched_title == "기생충"
+
+
 def test_exact_admin_alias_ranks_first() -> None:
     pinned = SearchDoc(30, "Obscure Film", ("Kill", "Old Boy Redux"), year=1990, aliases=("Kill",))
     idx = SearchIndex.build([*CATALOG, pinned])
