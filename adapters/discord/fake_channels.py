@@ -20,10 +20,13 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from adapters.discord.fake_payloads import bot_user
+from adapters.discord.fake_records import http_error
+
 if TYPE_CHECKING:
     from discord.http import Route
 
-    from adapters.discord.testing import Interaction
+    from adapters.discord.fake_records import Interaction
 
 NOT_MINE: Any = object()
 POLL_EXPIRED = 520001
@@ -47,15 +50,13 @@ class ChannelsAndPolls:
 
     def answer_channels(self, route: Route, body: Any, query: Mapping[str, Any]) -> Any:
         """The channel routes this fake knows, or NOT_MINE."""
-        from adapters.discord.testing import BOT_ID, http_error, user
-
         method, template = route.method, route.path
         channel_id = str(route.channel_id) if route.channel_id else None
         if (method, template) == ("POST", "/channels/{channel_id}/messages"):
             message: dict[str, Any] = {
                 "id": self.snowflake(),
                 "channel_id": channel_id,
-                "author": {**user(BOT_ID, "filmbot"), "bot": True},
+                "author": bot_user(),
                 "content": "",
                 "embeds": [],
                 "components": [],
@@ -160,8 +161,6 @@ class ChannelsAndPolls:
         }
 
     async def from_cdn(self, url: str) -> bytes:
-        from adapters.discord.testing import http_error
-
         if url not in self.cdn:
             raise http_error(404, 0, "asset not found")
         return self.cdn[url]
