@@ -9,6 +9,8 @@ Commands may sit in a group (`/movienight nominate`): `group="movienight", name=
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import logging
 import re
 import shlex
@@ -16,7 +18,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from bot.replies import Problem, Reply
+from bot.replies import FilmList, Problem, Reply
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -88,6 +90,18 @@ class CommandSpec:
     @property
     def full_name(self) -> str:
         return f"{self.group} {self.name}" if self.group else self.name
+
+    @property
+    def film_param(self) -> Param | None:
+        """The one film this command is about, when a picked film is all it needs (re-runnable from a picker)."""
+        films = [p for p in self.params if p.kind == "film"]
+        others = [p for p in self.params if p.required and p.kind != "film"]
+        return films[0] if len(films) == 1 and not others else None
+
+    @property
+    def code(self) -> str:
+        """A short stable code naming this command in button data (callback data has only 64 bytes)."""
+        return hashlib.sha1(self.full_name.encode()).hexdigest()[:6]
 
     @property
     def usage(self) -> str:
@@ -178,6 +192,20 @@ class CommandRegistry:
     def get(self, name: str, group: str | None = None) -> CommandSpec | None:
         return self._specs.get((group, name))
 
+    def by_full_name(self, full_name: str) -> CommandSpec | None:
+        group, _, name = full_name.rpartition(" ")
+        return self.get(name, group or None)
+
+    def by_code(self, code: str) -> CommandSpec | None:
+        return next((spec for spec in self._specs.values() if spec.code == code), None)
+
+    async def run_with_film(self, full_name: str, ctx: CommandContext, film_id: int) -> Reply:
+        """Re-run the command a picker came from, now with the film the user chose."""
+        spec = self.by_full_name(full_name) or self.by_code(full_name)
+        if spec is None or spec.film_param is None:
+            return Problem("That button belongs to a command I no longer have. Please run it again.")
+        return await self.run(spec, ctx, {spec.film_param.name: f"#{film_id}"})
+
     def groups(self) -> dict[str, list[CommandSpec]]:
         """Subcommands by group name, in registration order."""
         out: dict[str, list[CommandSpec]] = {}
@@ -236,7 +264,7 @@ class CommandRegistry:
         except ArgumentError as exc:
             return Problem(str(exc))
         try:
-            return await spec.handler(ctx, args)
+            reply = await spec.handler(ctx, args)
         except ArgumentError as exc:
             return Problem(str(exc))
         except Exception:
@@ -248,6 +276,9 @@ class CommandRegistry:
                 ctx.actor.user_id,
             )
             return Problem("Sorry, something went wrong on my side. Please try again in a moment.", kind="error")
+        if isinstance(reply, FilmList) and reply.kind == "did_you_mean" and reply.then is None and spec.film_param:
+            reply = dataclasses.replace(reply, then=spec.full_name)
+        return reply
 
 
 def _first_word(text: str) -> tuple[str, str]:

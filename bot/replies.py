@@ -130,6 +130,9 @@ class FilmList:
     pages: int = 1
     total: int = 0
     hint: str | None = None
+    # A "did you mean" picker raised by a command about one film (`/movienight nominate <film>`): choosing a
+    # film should re-run that command with it (`CommandRegistry.run_with_film(then, ...)`), not open its card.
+    then: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,11 @@ class ConsoleChat:
             return None
         last = self._last_list
         if last is not None and text.isdigit() and 1 <= int(text) <= len(last.items):
-            return await self.services.films.card(last.items[int(text) - 1].film_id)
+            film_id = last.items[int(text) - 1].film_id
+            if last.then and last.then != "film":
+                ctx = CommandContext(actor=self.actor, services=self.services)
+                return self._remember(await self.services.registry.run_with_film(last.then, ctx, film_id))
+            return await self.services.films.card(film_id)
         if last is not None and last.kind == "results" and text.lower() in {"n", "next", "p", "prev"}:
             step = 1 if text.lower() in {"n", "next"} else -1
             return self._remember(await self.services.films.search(last.query, page=last.page + step))

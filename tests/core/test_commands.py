@@ -180,3 +180,23 @@ def test_optional_params_of_another_type_are_skipped_in_text(registry: CommandRe
     assert args == {"mode": "ranked"}
     _spec, args = registry.resolve_text("/movienight poll 48 single")  # type: ignore[misc]
     assert args == {"hours": "48", "mode": "single"}
+
+
+async def test_a_picker_from_a_one_film_command_re_runs_it_with_the_choice() -> None:
+    from bot.replies import FilmChoice, FilmList
+
+    async def nominate(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+        if args["film"].startswith("#"):
+            return Text(f"nominated {args['film']}")
+        return FilmList(kind="did_you_mean", query=args["film"], items=(FilmChoice(7, "Parasite"),), heading="?")
+
+    spec = CommandSpec(name="nominate", group="movienight", summary="Nominate", handler=nominate,
+                       params=(Param("film", "f", kind="film"),))  # fmt: skip
+    registry = CommandRegistry([spec])
+    picker = await registry.run(spec, ctx(USER), {"film": "parasit"})
+    assert isinstance(picker, FilmList) and picker.then == "movienight nominate"
+    assert registry.by_code(spec.code) is spec and len(spec.code) == 6
+    done = await registry.run_with_film(picker.then, ctx(USER), 7)
+    assert isinstance(done, Text) and done.body == "nominated #7"
+    gone = await registry.run_with_film("movienight vanished", ctx(USER), 7)
+    assert isinstance(gone, Problem)

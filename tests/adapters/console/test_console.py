@@ -46,11 +46,21 @@ async def test_console_loop_reads_until_quit(tmp_path: Path) -> None:
 async def test_terminal_escapes_in_catalog_text_never_reach_the_terminal(tmp_path: Path) -> None:
     from bot.films.model import Film
 
-    services = await make_services(
-        tmp_path, [Film(title="Evil\x1b[2J Film", year=2001, synopsis="a\x1b]0;x\x07b")]
-    )
+    services = await make_services(tmp_path, [Film(title="Evil\x1b[2J Film", year=2001, synopsis="a\x1b]0;x\x07b")])
     try:
         text = await ConsoleChat(services).handle("/film evil film")
     finally:
         await services.db.dispose()
     assert "\x1b" not in text and "\x07" not in text and "Evil[2J Film" in text
+
+
+async def test_choosing_from_a_nominate_picker_nominates(tmp_path: Path) -> None:
+    services = await make_services(tmp_path)
+    chat = ConsoleChat(services)
+    try:
+        picker = await chat.handle("/movienight nominate miracle in cell no 7 20")
+        assert "Which one?" in picker or "Several" in picker, picker
+        done = await chat.handle("1")
+        assert "Nominated" in done and "Miracle in Cell No. 7" in done
+    finally:
+        await services.db.dispose()
