@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
@@ -61,6 +62,7 @@ class Catalog:
         self._version: int | None = None
         self._synced_at: datetime | None = None
         self._refresh_lock = asyncio.Lock()
+        self._edits = 0  # bumped on every index change, so a background compaction knows it is stale
 
     async def load(self) -> None:
         started = datetime.now(UTC)
@@ -71,7 +73,28 @@ class Catalog:
         self.index = await asyncio.to_thread(SearchIndex.build, docs)
         self.words = await asyncio.to_thread(WordIndex.build, docs)
         self._version, self._synced_at = version, started
+        # The index is long-lived: keep the collector from rescanning its millions of objects on every
+        # full collection (pauses of ~200 ms at 152k films otherwise).
+        gc.freeze()
         log.info("search index ready: %d films (catalog version %s)", len(self.index), version)
+
+    async def compact_if_needed(self) -> bool:
+        """Fold accumulated edits into a fresh index, built in a worker thread and swapped in whole.
+
+        Edits never pause queries (they go to the index's delta); when the delta grows large, this rebuild runs
+        off the event loop. If the catalog changed meanwhile the new index would miss that, so it is dropped
+        and the next idle tick tries again.
+        """
+        if not self.index.needs_compaction:
+            return False
+        edits = self._edits
+        fresh = await asyncio.to_thread(SearchIndex.build, self.index.all_docs())
+        if edits != self._edits:
+            return False
+        self.index = fresh
+        gc.freeze()
+        log.info("search index compacted: %d films", len(fresh))
+        return True
 
     async def refresh_if_changed(self) -> bool:
         """Apply other processes' changes when the catalog version moved past ours.
@@ -91,17 +114,16 @@ class Catalog:
                 docs = await repo.search_docs(changed_since=since)
                 removed = await repo.removed_since(since)
             for film_id in removed:
-                self.index.remove(film_id)
-                self.words.remove(film_id)
+                self.film_removed(film_id)
             for doc in docs:
-                self.index.upsert(doc)
-                self.words.upsert(doc)
+                self._upsert(doc)
             self._version, self._synced_at = version, started
             log.info("catalog version %s: %d films refreshed, %d removed", version, len(docs), len(removed))
             return True
 
     async def keep_fresh(self, stop: asyncio.Event, interval: float = REFRESH_SECONDS) -> None:
-        """Until `stop` is set, pick up other processes' catalog changes every `interval` seconds."""
+        """Until `stop` is set, every `interval` seconds: pick up other processes' catalog changes, and
+        compact the index when its edits have piled up."""
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=interval)
@@ -109,6 +131,7 @@ class Catalog:
                 return
             try:
                 await self.refresh_if_changed()
+                await self.compact_if_needed()
             except Exception:
                 log.exception("catalog refresh failed; will retry")
 
@@ -117,11 +140,15 @@ class Catalog:
         if film.removed:
             self.film_removed(film.id or 0)
         else:
-            doc = doc_for(film)
-            self.index.upsert(doc)
-            self.words.upsert(doc)
+            self._upsert(doc_for(film))
+
+    def _upsert(self, doc: SearchDoc) -> None:
+        self._edits += 1
+        self.index.upsert(doc)
+        self.words.upsert(doc)
 
     def film_removed(self, film_id: int) -> None:
+        self._edits += 1
         self.index.remove(film_id)
         self.words.remove(film_id)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pytest import MonkeyPatch
+
 from bot.app import build_services
 from bot.films.model import Film
 from bot.store.films import FilmRepository
@@ -34,3 +36,23 @@ async def test_a_second_process_sees_adds_edits_and_removals(tmp_path: Path) -> 
     finally:
         await second.db.dispose()
         await first.db.dispose()
+
+
+async def test_compaction_runs_off_the_loop_and_keeps_every_edit(tmp_path: Path, monkeypatch: MonkeyPatch) -> None:
+    from bot.films.search import SearchDoc
+
+    services = await make_services(tmp_path)
+    catalog = services.catalog
+    try:
+        assert await catalog.compact_if_needed() is False  # nothing piled up
+        for i in range(1, 30):
+            catalog._upsert(SearchDoc(film_id=10_000 + i, title=f"Zebra Film {i}", titles=(f"Zebra Film {i}",)))
+        assert catalog.index.delta_size > 0
+        monkeypatch.setattr(type(catalog.index), "needs_compaction", property(lambda self: True))
+        assert await catalog.compact_if_needed() is True
+        monkeypatch.undo()
+        assert catalog.index.delta_size == 0
+        assert catalog.index.search("zebra film 7")[0].film_id == 10_007
+        assert catalog.index.search("parasite")[0].doc.title == "Parasite"
+    finally:
+        await services.db.dispose()
