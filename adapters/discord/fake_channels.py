@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from adapters.discord.fake_payloads import bot_user
+from adapters.discord.fake_payloads import bot_message
 from adapters.discord.fake_records import http_error
 
 if TYPE_CHECKING:
@@ -53,24 +53,7 @@ class ChannelsAndPolls:
         method, template = route.method, route.path
         channel_id = str(route.channel_id) if route.channel_id else None
         if (method, template) == ("POST", "/channels/{channel_id}/messages"):
-            message: dict[str, Any] = {
-                "id": self.snowflake(),
-                "channel_id": channel_id,
-                "author": bot_user(),
-                "content": "",
-                "embeds": [],
-                "components": [],
-                "attachments": [],
-                "mentions": [],
-                "mention_roles": [],
-                "mention_everyone": False,
-                "pinned": False,
-                "tts": False,
-                "type": 0,
-                "timestamp": dt.datetime.now(dt.UTC).isoformat(),
-                "edited_timestamp": None,
-                "flags": 0,
-            }
+            message = bot_message(self.snowflake(), channel_id)
             self.messages[message["id"]] = message
             self._apply_message(message, body or {})
             return message

@@ -9,6 +9,7 @@ the way a user sees it.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
@@ -213,3 +214,25 @@ def iter_components(components: Sequence[Mapping[str, Any]]) -> Iterator[Mapping
     for component in components:
         yield component
         yield from iter_components(component.get("components") or [])
+
+
+def bot_message(message_id: str, channel_id: str | None, *, kind: int = 0) -> dict[str, Any]:
+    """An empty message the bot posted (kind 0: default; 20: a reply to a chat-input command)."""
+    return {
+        "id": message_id,
+        "channel_id": channel_id,
+        "author": bot_user(),
+        "content": "",
+        "embeds": [],
+        "components": [],
+        "attachments": [],
+        "mentions": [],
+        "mention_roles": [],
+        "mention_everyone": False,
+        "pinned": False,
+        "tts": False,
+        "type": kind,
+        "timestamp": dt.datetime.now(dt.UTC).isoformat(),
+        "edited_timestamp": None,
+        "flags": 0,
+    }

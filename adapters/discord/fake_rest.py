@@ -23,7 +23,7 @@ from discord.http import HTTPClient, Route
 from discord.webhook.async_ import AsyncWebhookAdapter
 
 from adapters.discord.fake_channels import NOT_MINE
-from adapters.discord.fake_payloads import APP_ID, EPHEMERAL, LOADING, application_payload, bot_user
+from adapters.discord.fake_payloads import APP_ID, EPHEMERAL, LOADING, application_payload, bot_message, bot_user
 from adapters.discord.fake_records import Interaction, Request, Validator, http_error
 
 
@@ -197,26 +197,8 @@ class FakeRest:
 
     def _new_message(self, interaction: Interaction, data: Mapping[str, Any]) -> dict[str, Any]:
         payload = interaction.payload
-        message: dict[str, Any] = {
-            "id": self.snowflake(),
-            "channel_id": payload.get("channel_id"),
-            "author": bot_user(),
-            "content": "",
-            "embeds": [],
-            "components": [],
-            "attachments": [],
-            "mentions": [],
-            "mention_roles": [],
-            "mention_everyone": False,
-            "pinned": False,
-            "tts": False,
-            "type": 20 if payload["type"] == 2 else 0,
-            "timestamp": dt.datetime.now(dt.UTC).isoformat(),
-            "edited_timestamp": None,
-            "flags": 0,
-            "webhook_id": str(APP_ID),
-            "application_id": str(APP_ID),
-        }
+        message = bot_message(self.snowflake(), payload.get("channel_id"), kind=20 if payload["type"] == 2 else 0)
+        message |= {"webhook_id": str(APP_ID), "application_id": str(APP_ID)}
         if payload.get("guild_id"):
             message["guild_id"] = payload["guild_id"]
         self.messages[message["id"]] = message
