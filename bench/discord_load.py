@@ -31,16 +31,9 @@ from pathlib import Path
 from typing import Any
 
 from adapters.discord.testing import ALICE, FakeDiscord, Interaction, command_data, iter_components
+from bench.typing_model import typo
 from bot.config import Settings
 from bot.services import Services
-
-
-def typo(title: str, rng: random.Random) -> str:
-    text = title.lower()
-    if len(text) > 6 and rng.random() < 0.5:
-        i = rng.randrange(1, len(text) - 1)
-        text = text[:i] + text[i + 1 :]
-    return text
 
 
 async def open_services(tmp: Path, db: str | None) -> tuple[Services, str]:

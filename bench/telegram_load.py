@@ -39,6 +39,7 @@ from pydantic import SecretStr
 from adapters.telegram.app import build_application
 from adapters.telegram.fake_server import Call, FakeBotApi, SentMessage
 from adapters.telegram.runner import run_telegram
+from bench.typing_model import typo
 from bot.app import build_services
 from bot.config import Settings, TelegramSettings
 from bot.services import Services
@@ -54,15 +55,6 @@ class Stats:
 
     def add(self, kind: str, update_id: int, api: FakeBotApi, reply: Call) -> None:
         self.latencies[kind].append(reply.at - api.delivered_at[update_id])
-
-
-def typo(title: str, rng: random.Random) -> str:
-    """A title as people type it: lower case, sometimes one letter dropped."""
-    text = title.lower()
-    if len(text) > 6 and rng.random() < 0.5:
-        i = rng.randrange(1, len(text) - 1)
-        text = text[:i] + text[i + 1 :]
-    return text
 
 
 async def sample_titles(services: Services, n: int, rng: random.Random) -> list[str]:
