@@ -3,7 +3,10 @@
 Each is a `discord.ui.DynamicItem` with a custom_id template, registered once with `add_dynamic_items`, so a
 click on a message sent by an earlier process (or another shard) is understood with no per-process state.
 The invoker's user id travels in the custom_id (`0` = anyone) so only they can use their picker; the film id
-or the page and a compact form of the query travel with it. Every id stays within Discord's 100 characters.
+or the page and a compact form of the query travel with it. A "did you mean" picker raised by a one-film command
+(`/movienight nominate parasite`) also carries that command's code (`CommandSpec.code`, 6 hex characters) after
+the owner, so a choice re-runs the command with the film instead of opening its card. Every id stays within
+Discord's 100 characters.
 
 Clicks are handed to the client's `controller` (adapters/discord/handlers.py), so this module holds no logic.
 """
@@ -32,7 +35,9 @@ SELECT_OPTIONS_MAX = 25
 class Controller(Protocol):
     """What a click needs from the adapter (implemented by handlers.Handlers)."""
 
-    async def open_film(self, interaction: discord.Interaction[Any], owner: int, film_id: int) -> None: ...
+    async def open_film(
+        self, interaction: discord.Interaction[Any], owner: int, film_id: int, then: str | None = None
+    ) -> None: ...
 
     async def open_page(
         self, interaction: discord.Interaction[Any], owner: int, page: int, query: str, cut: bool
@@ -57,12 +62,24 @@ async def guarded(interaction: discord.Interaction[Any], work: Awaitable[None]) 
         await controller(interaction).apologise(interaction)
 
 
-def pick_id(owner: int) -> str:
-    return f"fb:pick:{owner}"
+CODE = re.compile(r"[0-9a-f]{6}")
+_THEN = r"(?::(?P<then>[0-9a-f]{6}))?"  # the command to re-run with the chosen film, if any
 
 
-def film_id_of(owner: int, film_id: int) -> str:
-    return f"fb:film:{owner}:{film_id}"
+def _then(then: str | None) -> str:
+    if then is None:
+        return ""
+    if not CODE.fullmatch(then):
+        raise ValueError(f"not a command code: {then!r}")
+    return f":{then}"
+
+
+def pick_id(owner: int, then: str | None = None) -> str:
+    return f"fb:pick:{owner}{_then(then)}"
+
+
+def film_id_of(owner: int, film_id: int, then: str | None = None) -> str:
+    return f"fb:film:{owner}:{film_id}{_then(then)}"
 
 
 def page_id(owner: int, page: int, query: str) -> str:
@@ -74,10 +91,17 @@ def page_id(owner: int, page: int, query: str) -> str:
     return f"{head}~{query[:room]}"
 
 
-class PickSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"fb:pick:(?P<owner>\d{1,20})"):
-    """Choose one film of a list; the option value is the film id."""
+class PickSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"fb:pick:(?P<owner>\d{1,20})" + _THEN):
+    """Choose one film of a list; the option value is the film id. `then`: a command code to re-run with it."""
 
-    def __init__(self, owner: int, choices: Sequence[FilmChoice], placeholder: str = "Choose a film") -> None:
+    def __init__(
+        self,
+        owner: int,
+        choices: Sequence[FilmChoice],
+        placeholder: str = "Choose a film",
+        *,
+        then: str | None = None,
+    ) -> None:
         options = [
             discord.SelectOption(
                 label=plain(choice_label(c), LABEL_MAX) or f"#{c.film_id}",
@@ -86,45 +110,52 @@ class PickSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"fb:p
             )
             for c in _unique(choices)[:SELECT_OPTIONS_MAX]
         ]
-        super().__init__(discord.ui.Select(custom_id=pick_id(owner), placeholder=placeholder, options=options))
+        select: discord.ui.Select[Any] = discord.ui.Select(
+            custom_id=pick_id(owner, then), placeholder=placeholder, options=options
+        )
+        super().__init__(select)
         self.owner = owner
+        self.then = then
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> PickSelect:
-        return cls(int(match["owner"]), ())
+        return cls(int(match["owner"]), (), then=match["then"])
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         values = self.item.values
         film_id = int(values[0]) if values and values[0].isdigit() else 0
-        await guarded(interaction, controller(interaction).open_film(interaction, self.owner, film_id))
+        await guarded(interaction, controller(interaction).open_film(interaction, self.owner, film_id, self.then))
 
 
 class FilmButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fb:film:(?P<owner>\d{1,20}):(?P<film>\d{1,19})"
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"fb:film:(?P<owner>\d{1,20}):(?P<film>\d{1,19})" + _THEN,
 ):
-    """One button per near miss ("did you mean"): opens that film's card in place."""
+    """One button per near miss ("did you mean"): opens that film's card in place (or re-runs `then` with it)."""
 
-    def __init__(self, owner: int, film_id: int, label: str = "Open") -> None:
+    def __init__(self, owner: int, film_id: int, label: str = "Open", *, then: str | None = None) -> None:
         super().__init__(
             discord.ui.Button(
                 style=discord.ButtonStyle.secondary,
                 label=plain(label, BUTTON_LABEL_MAX) or "Open",
-                custom_id=film_id_of(owner, film_id),
+                custom_id=film_id_of(owner, film_id, then),
             )
         )
         self.owner = owner
         self.film_id = film_id
+        self.then = then
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> FilmButton:
-        return cls(int(match["owner"]), int(match["film"]))
+        return cls(int(match["owner"]), int(match["film"]), then=match["then"])
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await guarded(interaction, controller(interaction).open_film(interaction, self.owner, self.film_id))
+        ctl = controller(interaction)
+        await guarded(interaction, ctl.open_film(interaction, self.owner, self.film_id, self.then))
 
 
 class PageButton(

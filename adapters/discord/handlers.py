@@ -10,6 +10,7 @@ Slash commands, picker selects, "did you mean" buttons and pagers all end here. 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
@@ -21,7 +22,7 @@ from adapters.discord.render import render
 from bot.commands import Actor, CommandContext, CommandSpec
 from bot.curation.service import EXTRAS_KEY as CURATION_KEY
 from bot.curation.service import Curation
-from bot.replies import PollCard, Problem, Reply
+from bot.replies import FilmList, PollCard, Problem, Reply
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -70,11 +71,21 @@ class Handlers:
         )
         await self.send(interaction, reply, ephemeral=ephemeral)
 
-    async def open_film(self, interaction: discord.Interaction[Any], owner: int, film_id: int) -> None:
-        """A picker choice or a "did you mean" button: edit the list into the film's card."""
+    async def open_film(
+        self, interaction: discord.Interaction[Any], owner: int, film_id: int, then: str | None = None
+    ) -> None:
+        """A picker choice or a "did you mean" button: edit the list into the film's card, or, when the picker
+        came from a one-film command (`then`, its code), into that command's reply with the chosen film. The
+        command runs as the clicker (only the invoker may click), and the registry checks admin_only again."""
         if not await self._owner_only(interaction, owner):
             return
-        reply = await self.in_time(self.services.films.card(film_id), interaction.response.defer)
+        work: Awaitable[Reply]
+        if then:
+            ctx = CommandContext(actor=actor_of(interaction, self.services), services=self.services)
+            work = self.services.registry.run_with_film(then, ctx, film_id)
+        else:
+            work = self.services.films.card(film_id)
+        reply = await self.in_time(work, interaction.response.defer)
         await self.replace(interaction, reply, owner)
 
     async def open_page(
@@ -108,7 +119,18 @@ class Handlers:
         else:
             await self.send(interaction, reply, ephemeral=True)
 
+    def coded(self, reply: Reply) -> Reply:
+        """A picker raised by a one-film command carries that command's short code in `then`, which
+        `render_list` puts in its custom_ids. Plain `/film` pickers (and a command no longer known) open cards."""
+        if not isinstance(reply, FilmList) or reply.then in (None, "film"):
+            return reply
+        registry = self.services.registry
+        spec = registry.by_full_name(reply.then) or registry.by_code(reply.then)
+        code = spec.code if spec is not None and spec.film_param is not None else None
+        return dataclasses.replace(reply, then=code)
+
     async def send(self, interaction: discord.Interaction[Any], reply: Reply, *, ephemeral: bool) -> None:
+        reply = self.coded(reply)
         movienights = getattr(interaction.client, "movienights", None)
         if isinstance(reply, PollCard) and movienights is not None:
             await movienights.post(interaction, reply)  # several messages: cards, then the poll
@@ -123,10 +145,14 @@ class Handlers:
             await interaction.edit_original_response(**out.edit_kwargs())
 
     async def replace(self, interaction: discord.Interaction[Any], reply: Reply, owner: int) -> None:
-        """Edit the component's message into `reply`; a Problem goes to the clicker alone."""
+        """Edit the component's message into `reply`; a Problem goes to the clicker alone, and what cannot be
+        edited in (a poll, a file) goes out as a new message."""
+        reply = self.coded(reply)
         out = render(reply, owner=owner, now=self.services.clock())
         if isinstance(reply, Problem):
             await self.tell(interaction, out.content or APOLOGY)
+        elif isinstance(reply, PollCard) or out.needs_new_message:
+            await self.send(interaction, reply, ephemeral=False)
         elif interaction.response.is_done():
             await interaction.edit_original_response(**out.edit_kwargs())
         else:

@@ -16,6 +16,7 @@ from typing import Any
 import discord
 
 from adapters.discord.components import (
+    CODE,
     ActionButton,
     FilmButton,
     PageButton,
@@ -185,6 +186,8 @@ def list_lines(items: tuple[FilmChoice, ...], budget: int = DESCRIPTION_MAX) -> 
 
 
 def render_list(films: FilmList, owner: int) -> Outgoing:
+    """A picker from a one-film command re-runs it with the choice: `then` is its code here (handlers.coded)."""
+    then = films.then if films.then and CODE.fullmatch(films.then) else None
     heading = md(films.heading, TITLE_MAX)
     hint = md(films.hint, 300) if films.hint else None
     if films.kind == "miss":
@@ -193,7 +196,7 @@ def render_list(films: FilmList, owner: int) -> Outgoing:
         if films.items:
             view = discord.ui.View(timeout=None)
             for item in films.items[:5]:
-                view.add_item(FilmButton(owner, item.film_id, choice_label(item)))
+                view.add_item(FilmButton(owner, item.film_id, choice_label(item), then=then))
         return Outgoing(content=content, view=view)
     embed = discord.Embed(title=heading, colour=COLOUR)
     embed.description = list_lines(films.items) or None
@@ -206,7 +209,7 @@ def render_list(films: FilmList, owner: int) -> Outgoing:
         )
     if films.items:
         placeholder = "Which one?" if films.kind == "did_you_mean" else "Open a film"
-        view.add_item(PickSelect(owner, films.items, placeholder=placeholder))
+        view.add_item(PickSelect(owner, films.items, placeholder=placeholder, then=then))
     if hint:
         embed.add_field(name="Tip", value=hint, inline=False)
     return Outgoing(embeds=[embed], view=view if view.children else None)

@@ -3,6 +3,8 @@
 Nothing is kept in process memory, so every button keeps working after a restart:
 - `f:<film id>` opens the film's card in place (the picker, miss or card message is edited into it);
 - `n:<film id>` sends the card as a new message (search results stay on screen to page on);
+- `c:<command code>:<film id>` re-runs the one-film command a "did you mean" picker came from with the chosen
+  film (`/movienight nominate parasite` with several Parasites), as the presser; the code is `CommandSpec.code`;
 - `a:<action>:<film id>` runs a reply's action button (`u` undo a removal, `w` report a wrong film);
 - `mn:<poll id>:<film id>` toggles a film on a movie-night button ballot, `mb:<poll id>` shows the presser
   their ballot and `mx:<poll id>` clears it (ranked polls and slates too big for a native poll);
@@ -21,7 +23,7 @@ from adapters.telegram.html import trim_bytes
 
 MAX_BYTES = 64
 
-CallbackKind = Literal["open", "open_new", "page", "action", "ballot", "my_ballot", "clear_ballot"]
+CallbackKind = Literal["open", "open_new", "rerun", "page", "action", "ballot", "my_ballot", "clear_ballot"]
 ACTION_CODES = {"undo_remove": "u", "wrong_film": "w"}
 ACTION_KINDS = {code: kind for kind, code in ACTION_CODES.items()}
 
@@ -34,10 +36,18 @@ class Callback:
     query: str = ""
     action: str = ""
     poll_id: int = 0
+    command: str = ""  # the code of the command to re-run (`rerun`)
 
 
 def open_card(film_id: int, *, new_message: bool = False) -> str:
     return f"{'n' if new_message else 'f'}:{film_id}"
+
+
+def rerun(code: str, film_id: int) -> str:
+    """Re-run the command with code `code` (`CommandSpec.code`) on the chosen film."""
+    if not _CODE.match(code):
+        raise ValueError(f"not a command code: {code!r}")
+    return f"c:{code}:{film_id}"
 
 
 def action(kind: str, film_id: int) -> str:
@@ -61,7 +71,9 @@ def page(page_no: int, query: str) -> str:
     return head + trim_bytes(query, MAX_BYTES - len(head.encode()))
 
 
+_CODE = re.compile(r"^[0-9a-f]{6}$")
 _OPEN = re.compile(r"^([fn]):(\d{1,12})$")
+_RERUN = re.compile(r"^c:([0-9a-f]{6}):(\d{1,12})$")
 _ACTION = re.compile(r"^a:([a-z]):(\d{1,12})$")
 _BALLOT = re.compile(r"^mn:(\d{1,12}):(\d{1,12})$")
 _BALLOT_VIEW = re.compile(r"^m([bx]):(\d{1,12})$")
@@ -74,6 +86,8 @@ def parse(data: str | None) -> Callback | None:
         return None
     if m := _OPEN.match(data):
         return Callback("open_new" if m.group(1) == "n" else "open", film_id=int(m.group(2)))
+    if m := _RERUN.match(data):
+        return Callback("rerun", film_id=int(m.group(2)), command=m.group(1))
     if m := _BALLOT.match(data):
         return Callback("ballot", poll_id=int(m.group(1)), film_id=int(m.group(2)))
     if m := _BALLOT_VIEW.match(data):
@@ -86,6 +100,10 @@ def parse(data: str | None) -> Callback | None:
 
 
 _QUOTED = re.compile(r"“(.*)”")
+
+
+def is_code(value: str | None) -> bool:
+    return bool(value and _CODE.match(value))
 
 
 def full_query(prefix: str, message_text: str | None) -> str:

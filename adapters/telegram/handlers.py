@@ -6,6 +6,7 @@ the core works here with no change. Buttons carry compact callback data (see `ca
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any
 
@@ -28,7 +29,7 @@ from adapters.telegram.movienight import TelegramMovieNights
 from adapters.telegram.render import Outgoing, render
 from adapters.telegram.sending import send_reply
 from bot.commands import Actor, CommandContext, CommandSpec
-from bot.replies import FileReply, FilmCard, PollCard, Problem, Reply, Text
+from bot.replies import FileReply, FilmCard, FilmList, PollCard, Problem, Reply, Text
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -83,9 +84,21 @@ class TelegramHandlers:
 
     # -- sending -------------------------------------------------------------------------------
     async def send(self, context: Context, chat_id: int, reply: Reply, *, reply_to: Message | None = None) -> Message:
+        reply = self.coded(reply)
         if isinstance(reply, PollCard):  # a movie night: nominees, then the native poll or a ballot
             return await self.nights.post(context.bot, chat_id, reply, reply_to=reply_to)
         return await send_reply(context.bot, chat_id, reply, reply_to=reply_to)
+
+    def coded(self, reply: Reply) -> Reply:
+        """A picker raised by a one-film command carries that command's short code in `then` (callback data
+        has 64 bytes): `render_list` then gives its buttons `c:<code>:<film id>`. Plain `/film` pickers (and
+        a command no longer known) keep opening cards."""
+        if not isinstance(reply, FilmList) or reply.then in (None, "film"):
+            return reply
+        registry = self.services.registry
+        spec = registry.by_full_name(reply.then) or registry.by_code(reply.then)
+        code = spec.code if spec is not None and spec.film_param is not None else None
+        return dataclasses.replace(reply, then=code)
 
     async def edit(self, context: Context, query: CallbackQuery, out: Outgoing) -> None:
         """Edit the message whose button was pressed (a chat message or an inline-mode message)."""
@@ -192,6 +205,8 @@ class TelegramHandlers:
             reply = await films.search(callbacks.full_query(data.query, text), page=data.page)
         elif data.kind == "action":
             reply = await self.run_action(context, query, data)
+        elif data.kind == "rerun":
+            reply = self.coded(await self.rerun(context, query, data))
         else:
             reply = await films.card(data.film_id)
         if isinstance(reply, Problem):
@@ -201,31 +216,48 @@ class TelegramHandlers:
             await query.answer(reply.body[:200])  # "Thanks, reported": a toast; the card stays
             return
         await query.answer()
+        if isinstance(reply, PollCard):  # never from a one-film command today, but it cannot be edited in
+            chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+            await self.send(context, chat_id, reply)
+            return
         if (data.kind == "open_new" and isinstance(reply, FilmCard)) or isinstance(reply, FileReply):
             chat_id = query.message.chat.id if query.message is not None else query.from_user.id
             await self.send(context, chat_id, reply)
             return
         await self.edit(context, query, render(reply))
 
-    async def run_action(self, context: Context, query: CallbackQuery, data: callbacks.Callback) -> Reply:
-        """A reply's action button (Undo, Wrong film?), handled by the curation service when present."""
-        curation = self.services.extras.get("curation")
-        if curation is None:
-            return Problem("That button is not available here.", kind="not_found")
+    async def presser(self, context: Context, query: CallbackQuery, *, check_admin: bool = True) -> Actor:
+        """The Actor of whoever pressed a button (not whoever sent the command that made it)."""
         chat = query.message.chat if query.message is not None else None
         user = query.from_user
-        is_admin = (
-            await self.admin.is_admin(context.bot, user.id, chat.id, chat.type)
-            if chat is not None
-            else self.admin.configured(user.id)
-        )
-        actor = Actor(
+        if check_admin and chat is not None:
+            is_admin = await self.admin.is_admin(context.bot, user.id, chat.id, chat.type)
+        else:
+            is_admin = self.admin.configured(user.id)
+        return Actor(
             platform="telegram",
             user_id=str(user.id),
             chat_id=str(chat.id if chat is not None else user.id),
             is_admin=is_admin,
             display_name=user.full_name,
         )
+
+    async def rerun(self, context: Context, query: CallbackQuery, data: callbacks.Callback) -> Reply:
+        """A "did you mean" choice under a one-film command's picker: run that command with the film, as the
+        presser; the registry checks `admin_only` again."""
+        registry = self.services.registry
+        spec = registry.by_code(data.command)
+        check_admin = spec is not None and (spec.admin_only or (spec.group, spec.name) in ADMIN_AWARE)
+        actor = await self.presser(context, query, check_admin=check_admin)
+        ctx = CommandContext(actor=actor, services=self.services)
+        return await registry.run_with_film(data.command, ctx, data.film_id)
+
+    async def run_action(self, context: Context, query: CallbackQuery, data: callbacks.Callback) -> Reply:
+        """A reply's action button (Undo, Wrong film?), handled by the curation service when present."""
+        curation = self.services.extras.get("curation")
+        if curation is None:
+            return Problem("That button is not available here.", kind="not_found")
+        actor = await self.presser(context, query)
         if data.action == "undo_remove":
             result: Reply = await curation.undo_remove(actor, data.film_id)
         else:

@@ -138,9 +138,14 @@ def render_list(films: FilmList) -> Outgoing:
         lines.append(line(Span(trim(one_line(films.hint), FIELD_CHARS), "i")))
     rows: list[list[InlineKeyboardButton]] = []
     new_message = films.kind == "results"
+    # A picker from a one-film command re-runs it with the choice; `then` is its code here (handlers.coded).
+    rerun = films.then if callbacks.is_code(films.then) else None
     for n, item in enumerate(films.items, start=start):
         label = button_label(f"{n}. {item.label}" if new_message else item.label)
-        data = callbacks.open_card(item.film_id, new_message=new_message)
+        if rerun is not None:
+            data = callbacks.rerun(rerun, item.film_id)
+        else:
+            data = callbacks.open_card(item.film_id, new_message=new_message)
         rows.append([InlineKeyboardButton(label, callback_data=data)])
     if films.kind == "results" and films.pages > 1:
         nav = []
