@@ -14,9 +14,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def filmbot(db: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM__", "DISCORD__", "DATABASE_URL"))
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM__", "DISCORD__", "DATABASE_URL"))}
     env["DATABASE_URL"] = f"sqlite+aiosqlite:///{db}"
     env["PYTHONIOENCODING"] = "utf-8"
     return subprocess.run(
@@ -74,9 +72,7 @@ def test_chat_over_stdin(seeded_db: Path) -> None:
 
 def test_import_then_export_and_a_malformed_file_imports_nothing(seeded_db: Path, tmp_path: Path) -> None:
     good = tmp_path / "club.jsonl"
-    good.write_text(
-        json.dumps({"id": "club:1", "title": "Our Club Film", "year": 2024}) + "\n", encoding="utf-8"
-    )
+    good.write_text(json.dumps({"id": "club:1", "title": "Our Club Film", "year": 2024}) + "\n", encoding="utf-8")
     bad = tmp_path / "bad.jsonl"
     bad.write_text(
         json.dumps({"id": "club:2", "title": "Half Imported", "year": 2024}) + "\n{not json\n",
