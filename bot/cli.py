@@ -62,7 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("discord", help="Discord maintenance")
     dsub = p.add_subparsers(dest="discord_command", metavar="ACTION", required=True)
     sync = dsub.add_parser("sync", help="upload the slash commands (globally, or to one server)")
-    sync.add_argument("--guild", type=int, help="server id to sync to (instant; global takes up to an hour)")
+    where = sync.add_mutually_exclusive_group()
+    where.add_argument(
+        "--guild", type=int, help="server id to sync to (instant; default: DISCORD__SYNC_GUILD_ID, else global)"
+    )
+    where.add_argument(
+        "--global", dest="global_sync", action="store_true", help="sync globally even if a server is set"
+    )
     return parser
 
 

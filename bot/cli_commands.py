@@ -150,8 +150,9 @@ async def discord_sync(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     from adapters.discord.sync import sync_commands
 
+    guild = None if args.global_sync else (args.guild or settings.discord.sync_guild_id)
     async with opened(settings) as services:
-        count = await sync_commands(services, guild_id=args.guild)
-    where = f"server {args.guild}" if args.guild else "all servers (global; may take up to an hour to show)"
+        count = await sync_commands(services, guild_id=guild)
+    where = f"server {guild}" if guild else "all servers (global; may take up to an hour to show)"
     print(f"synced {count} commands to {where}")
     return 0

@@ -36,9 +36,12 @@ sys.exit(code)
 """
 
 
-def cli(tmp_path: Path, *args: str, token: str | None = "fake-token") -> subprocess.CompletedProcess[str]:
+def cli(
+    tmp_path: Path, *args: str, token: str | None = "fake-token", **settings: str
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM__", "DISCORD__", "DATABASE_URL"))}
     env.update(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}", STARTER_CATALOG="false")
+    env.update(settings)
     env["PYTHONPATH"] = str(REPO)
     if token:
         env["DISCORD__TOKEN"] = token
@@ -66,6 +69,19 @@ def test_sync_cli_uploads_valid_commands_to_one_server(tmp_path: Path) -> None:
         spec = DiscordSpec.load()
         for method, path, body in requests:
             assert spec.check(method, path, body) == []
+
+
+def test_sync_cli_uses_the_configured_server_unless_told_global(tmp_path: Path) -> None:
+    done = cli(tmp_path, "discord", "sync", DISCORD__SYNC_GUILD_ID="777")
+    assert done.returncode == 0, done.stderr
+    assert "server 777" in done.stdout
+    put = [r for r in json.loads((tmp_path / "out.json").read_text())["requests"] if r[0] == "PUT"]
+    assert put[0][1].endswith("/guilds/777/commands")
+    done = cli(tmp_path, "discord", "sync", "--global", DISCORD__SYNC_GUILD_ID="777")
+    assert done.returncode == 0, done.stderr
+    assert "global" in done.stdout
+    put = [r for r in json.loads((tmp_path / "out.json").read_text())["requests"] if r[0] == "PUT"]
+    assert "/guilds/" not in put[0][1] and put[0][1].endswith("/commands")
 
 
 def test_sync_cli_without_token_explains(tmp_path: Path) -> None:
