@@ -29,6 +29,7 @@ class DiscordSettings(BaseModel):
     shard_count: int | None = None
     shard_ids: list[int] | None = None
     sync_guild_id: int | None = None
+    api_base_url: str | None = None  # a REST proxy or a test server (with /api/v10); None: Discord
 
 
 class MovieNightSettings(BaseModel):

@@ -5,6 +5,10 @@ they exercise the same object. Intents: `guilds` plus `guild_polls`/`dm_polls` f
 privileged; everything else arrives as interactions. With `DISCORD__SHARD_COUNT` / `DISCORD__SHARD_IDS` set
 the client is an `AutoShardedClient`; several processes (each with its own shard ids) can share one database, because
 components keep their state in custom_ids and the search index follows the catalog version.
+
+`DISCORD__API_BASE_URL` (a REST proxy such as nirn-proxy, or a test server) replaces Discord's REST base for the
+whole process when a client is built (`use_api`); `filmbot run` then takes the gateway address from that API's
+`GET /gateway/bot` (`use_gateway_of_api`), because discord.py otherwise connects to its built-in one.
 """
 
 from __future__ import annotations
@@ -13,7 +17,10 @@ import logging
 from typing import Any
 
 import discord
+import yarl
 from discord import app_commands
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
 
 from adapters.discord.admin import FORMS, Admin, AdminButton
 from adapters.discord.ballot import BallotButton
@@ -101,9 +108,29 @@ class ShardedFilmbotClient(_Filmbot, discord.AutoShardedClient):
         self._setup_filmbot(self, services)
 
 
+def use_api(base_url: str) -> None:
+    """Send REST requests and interaction responses to `base_url` (with the API version, e.g. `.../api/v10`).
+
+    discord.py has one process-wide base, `Route.BASE`, shared by its HTTP client and its webhook adapter.
+    """
+    Route.BASE = base_url.rstrip("/")
+
+
+async def use_gateway_of_api(client: discord.Client) -> None:
+    """Connect to the gateway the (logged-in) client's API names in `GET /gateway/bot`, as Discord asks.
+
+    discord.py asks for it only when it picks the shard count itself; otherwise it uses its built-in address.
+    """
+    _, url, _ = await client.http.get_bot_gateway()
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+    log.info("discord: gateway %s", url)
+
+
 def build_client(services: Services, **options: Any) -> FilmbotClient | ShardedFilmbotClient:
     """A ready-to-start client. Sharding comes from settings unless `shard_count`/`shard_ids` are passed."""
     settings = services.settings.discord
+    if settings.api_base_url:
+        use_api(settings.api_base_url)
     options.setdefault("shard_count", settings.shard_count)
     options.setdefault("shard_ids", settings.shard_ids)
     options.setdefault("allowed_mentions", discord.AllowedMentions.none())

@@ -1,7 +1,8 @@
 """Run the Discord bot until `stop` is set: the gateway connection for interactions, nothing else.
 
 Slash commands are not synced here (that is `filmbot discord sync`): syncing on every start is rate-limited by
-Discord and would race between shards or processes.
+Discord and would race between shards or processes. With `DISCORD__API_BASE_URL` set (a REST proxy or a test
+server), the gateway is the one that API's `GET /gateway/bot` names.
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from adapters.discord.client import build_client
+import discord
+
+from adapters.discord.client import build_client, use_gateway_of_api
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -23,7 +26,10 @@ async def run_discord(services: Services, stop: asyncio.Event) -> None:
         raise RuntimeError("DISCORD__TOKEN is not set")
     client = build_client(services)
     async with client:
-        runner = asyncio.create_task(client.start(token.get_secret_value()), name="discord-client")
+        runner = asyncio.create_task(
+            _start(client, token.get_secret_value(), elsewhere=bool(services.settings.discord.api_base_url)),
+            name="discord-client",
+        )
         stopper = asyncio.create_task(stop.wait(), name="discord-stop")
         done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
         if runner in done:
@@ -37,3 +43,11 @@ async def run_discord(services: Services, stop: asyncio.Event) -> None:
             log.warning("discord: the client did not stop within %s s; cancelling it", CLOSE_GRACE_S)
             runner.cancel()
         await asyncio.gather(runner, return_exceptions=True)
+
+
+async def _start(client: discord.Client, token: str, *, elsewhere: bool) -> None:
+    """`client.start`, asking a stand-in API (`DISCORD__API_BASE_URL`) for its gateway between the two steps."""
+    await client.login(token)
+    if elsewhere:
+        await use_gateway_of_api(client)
+    await client.connect()
