@@ -54,6 +54,15 @@ PIN_BONUS = 100.0
 # prefix match outranks an exact one. Typo matches get no popularity: it would drown the typo's distance.
 POPULARITY_WEIGHT = 6.0
 
+# Autocomplete: a query that is the first whole word(s) of a popular film's display title ("Wonder" ->
+# "Wonder Woman") ranks that film as if it were only a little short of an exact title, so a film titled
+# exactly so ("Wonder") keeps first place only while it has at least half as many votes (unknown counts as
+# none). Only for films of at least PREFIX_YIELD_VOTES votes (a "popular" film: the top ~15% of rated
+# ones), only on the display title (not foreign or article-less alternatives, where an exact alternative
+# title is the stronger signal), and never with a year in the query. Match.score stays PREFIX_WORD_SCORE.
+PREFIX_YIELD_FACTOR = 2.0
+PREFIX_YIELD_VOTES = 1000
+PREFIX_YIELD_RANK = 100.0 - POPULARITY_WEIGHT * math.log10(PREFIX_YIELD_FACTOR)
 FUZZY_TOP = 40
 FUZZY_BUDGET = 20_000
 EXACT_SKIPS_FUZZY = False
@@ -284,11 +293,15 @@ class SearchIndex:
                 score, starts = _similarity(text, key)
                 if score < MIN_SCORE:
                     continue
+                # a whole-word prefix of the key, ranked by popularity (no year): may outrank an exact title
+                word_prefix = starts and want_year is None and key != text and key[len(text)] == " "
                 for slot, tidx in self._holders(key):
                     doc = self._docs[slot]
                     if doc is None:
                         continue
                     rank = score
+                    if word_prefix and tidx == 0 and (doc.votes or 0) >= PREFIX_YIELD_VOTES:
+                        rank = max(score, PREFIX_YIELD_RANK)
                     if tidx & ALIAS:
                         rank -= ALIAS_PENALTY
                     elif doc.aliases and not strict and key == text and key in _pin_keys(doc.aliases):

@@ -152,6 +152,32 @@ def test_prefix_prefers_the_popular_film(index: SearchIndex) -> None:
     assert 1 in ids(index, "miracle in c", limit=5)
 
 
+def test_a_popular_films_first_words_outrank_a_less_voted_exact_title() -> None:
+    """Autocomplete: "Phone" offers "Phone Booth" (32x the votes) before the film titled "Phone"."""
+    idx = SearchIndex.build(
+        [
+            SearchDoc(40, "Phone", (), year=2002, votes=654),
+            SearchDoc(41, "Phone Booth", (), year=2002, votes=21_075),
+            SearchDoc(42, "Drive", (), year=1997, votes=2_000),
+            SearchDoc(43, "Drive Me Crazy", (), year=1999, votes=2_934),  # under twice the votes
+            SearchDoc(44, "Alone", ("Seuls",), year=2017, votes=833),
+            SearchDoc(45, "Only the Brave", ("Seuls les braves",), year=2017, votes=30_621),
+            SearchDoc(46, "STAR", ("Izzy",), year=2017, votes=20),
+            SearchDoc(47, "Izzy Gets Across Town", (), year=2018, votes=272),  # not a popular film
+            SearchDoc(48, "Stray", (), year=2019, votes=None),
+            SearchDoc(49, "Stray Dog", (), year=1949, votes=1_197),
+        ]
+    )
+    assert ids(idx, "phone", limit=2) == [41, 40]
+    assert idx.search("phone", limit=1)[0].score == 90.0  # the score still says "a prefix"
+    assert top(idx, "stray") == 49  # unknown votes count as none
+    assert top(idx, "drive") == 42
+    assert top(idx, "seuls") == 44  # an exact alternative title is not overridden by another one's prefix
+    assert top(idx, "izzy") == 46
+    assert top(idx, "phone 2002") == 40  # with a year the exact title wins again
+    assert top(idx, "stray 2019") == 48
+
+
 def test_upsert_and_remove_are_visible_to_the_next_query() -> None:
     idx = SearchIndex.build(CATALOG)
     assert top(idx, "Parasite") != 100
