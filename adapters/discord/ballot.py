@@ -10,6 +10,7 @@ has to remember what they clicked. With room left (20 films or fewer) a last row
 "Clear my vote".
 
 custom_id `mn:<poll_id>:<film_id>` (or `:me` / `:clear`): a click after a restart or on another shard works.
+When the poll closes the message is edited to `closed_ballot_embed` with no buttons (see movienight.py).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from adapters.discord.text import md, plain
 from bot.replies import PollCard
 
 COLOUR = discord.Colour(0xE5A00D)
+CLOSED_COLOUR = discord.Colour(0x95A5A6)
+BALLOT_CLOSED = "🔒 Voting is closed — see the result below."
 BUTTONS_MAX = 25
 CONTROL_ROW_ROOM = 20  # film buttons that still leave a fifth row for "My ballot" / "Clear my vote"
 HOW = {
@@ -79,6 +82,14 @@ def ballot_embed(card: PollCard) -> discord.Embed:
     if card.closes_at_iso:
         closes = _timestamp(card.closes_at_iso)
         embed.add_field(name="Closes", value=closes or md(card.closes_at_iso, 100), inline=False)
+    return embed
+
+
+def closed_ballot_embed(card: PollCard) -> discord.Embed:
+    """The ballot once its poll has closed (edited in with no buttons): the films, and where the result is."""
+    embed = discord.Embed(title=md(card.question, 256), colour=CLOSED_COLOUR)
+    lines = [f"{n}. {md(o.label, 150)}" for n, o in enumerate(card.options, start=1)]
+    embed.description = f"**{BALLOT_CLOSED}**\n\n" + "\n".join(lines)
     return embed
 
 

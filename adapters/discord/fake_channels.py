@@ -1,7 +1,8 @@
 """The offline Discord's channels and polls: bot messages, poll votes, ending polls, attachments, modals.
 
 A mixin of `testing.FakeDiscord`, kept apart so each module has one job. What it models, as Discord does it:
-- `POST /channels/{c}/messages` (the bot posting outside an interaction: scheduled announcements);
+- `POST /channels/{c}/messages` (the bot posting outside an interaction: scheduled announcements) and
+  `PATCH /channels/{c}/messages/{m}` (editing one of its messages with the bot token, e.g. a closed ballot);
 - native polls: members vote (`vote`), which Discord records and announces with MESSAGE_POLL_VOTE_ADD /
   _REMOVE through the client's real parsers - unless the bot is offline, when the vote is only recorded
   (Discord never replays it); `GET .../polls/{m}/answers/{a}` pages through an answer's voters;
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from adapters.discord.fake_payloads import bot_message
+from adapters.discord.fake_payloads import EPHEMERAL, bot_message, bot_user
 from adapters.discord.fake_records import http_error
 
 if TYPE_CHECKING:
@@ -57,6 +58,19 @@ class ChannelsAndPolls:
             self.messages[message["id"]] = message
             self._apply_message(message, body or {})
             return message
+        if (method, template) == ("PATCH", "/channels/{channel_id}/messages/{message_id}"):
+            edited = self.messages.get(route.url.rsplit("/", 1)[1])
+            if (
+                edited is None
+                or str(edited.get("channel_id")) != channel_id
+                or int(edited.get("flags") or 0) & EPHEMERAL
+            ):
+                raise http_error(404, 10008, "Unknown Message")  # an ephemeral message has no channel copy
+            if edited["author"]["id"] != bot_user()["id"]:
+                raise http_error(403, 50005, "Cannot edit a message authored by another user")
+            edited["edited_timestamp"] = dt.datetime.now(dt.UTC).isoformat()
+            self._apply_message(edited, body or {})
+            return edited
         if not template.startswith("/channels/{channel_id}/polls/{message_id}"):
             return NOT_MINE
         message_id = route.url.split("/polls/", 1)[1].split("/", 1)[0]

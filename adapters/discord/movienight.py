@@ -7,7 +7,9 @@ The core (bot/polls) owns the rules and the database; this module only moves thi
 - Votes arrive as MESSAGE_POLL_VOTE_ADD / _REMOVE (intents guild_polls / dm_polls, not privileged), read raw
   so no message cache is needed; `answer_id` is 1-based, the core's index 0-based.
 - Any close of a Discord poll (command or scheduler) ends the native poll (there is no "poll ended" event
-  to wait for, and an early close must stop the voting); the scheduler's closes are announced in the channel.
+  to wait for, and an early close must stop the voting), or edits the button ballot so its buttons are gone
+  and it says voting closed (its message id is stored with the poll, so this works after a restart too);
+  the scheduler's closes are announced in the channel (finishing the poll first if the listener could not).
 - On every READY: Discord does not replay votes cast while the bot was away, so each open native poll's
   answer voters are re-fetched and handed to `resync_native_votes`; only then does the scheduler start, so a
   poll that became due while the bot was down is closed with those votes counted.
@@ -22,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from adapters.discord.ballot import ballot_embed, ballot_text, ballot_view
+from adapters.discord.ballot import BALLOT_CLOSED, ballot_embed, ballot_text, ballot_view, closed_ballot_embed
 from adapters.discord.render import card_embed, render, render_poll
 from adapters.discord.schedule import FAR_FUTURE, shared_scheduler
 from adapters.discord.text import md, plain
@@ -56,8 +58,9 @@ class MovieNights:
         self._posting = 0
         # Votes on a poll message we are still attaching (a member can vote before attach commits).
         self._early: OrderedDict[str, list[tuple[str, int, bool]]] = OrderedDict()
+        self._finished: set[int] = set()  # polls whose native poll this client ended / ballot it disarmed
         if self.service is not None:
-            self.service.add_close_listener(self.end_native_poll)
+            self.service.add_close_listener(self.on_close)
 
     # -- opening -------------------------------------------------------------------------------------
 
@@ -77,7 +80,8 @@ class MovieNights:
             now = self.services.clock()
             native = render_poll(card, now).poll if card.native else None
             if native is None:
-                await self._say(interaction, embeds=[ballot_embed(card)], view=ballot_view(card))
+                ballot_id = await self._say(interaction, embeds=[ballot_embed(card)], view=ballot_view(card))
+                await self._attach_ballot(card, ballot_id)
                 return
             message_id = await self._say(interaction, poll=native)
             if self.service is not None:
@@ -85,6 +89,17 @@ class MovieNights:
                 await self._replay_early_votes(message_id)
         finally:
             self._posting -= 1
+
+    async def _attach_ballot(self, card: PollCard, message_id: str) -> None:
+        """Store the ballot's message with the poll, so whoever closes it (even after a restart) can disarm it."""
+        if self.service is None:
+            return
+        if not await self.service.attach_ballot_message(card.night_id, message_id):
+            log.error("could not attach the ballot message of movie night %s", card.night_id)
+            return
+        poll = await self.service.poll(card.night_id)
+        if poll is not None and not poll.is_open:  # closed while we were posting: no close saw the message
+            await self._disarm_ballot(poll.id, poll.chat_id, message_id)
 
     async def _say(self, interaction: discord.Interaction[Any], **kwargs: Any) -> str:
         """Send one public message for this interaction (the response, else a follow-up); its id."""
@@ -155,17 +170,47 @@ class MovieNights:
 
     # -- closing -------------------------------------------------------------------------------------
 
+    async def on_close(self, closed: ClosedPoll) -> None:
+        """Close listener: stop Discord's poll, or take the buttons off the ballot, when ours closes, so
+        nobody votes on a decided night."""
+        if closed.platform != PLATFORM or not closed.message_id or self.client.is_closed():
+            return
+        if closed.native:
+            await self.end_native_poll(closed)
+        else:
+            await self._disarm_ballot(closed.poll_id, closed.chat_id, closed.message_id)
+
     async def end_native_poll(self, closed: ClosedPoll) -> None:
-        """Close listener: stop Discord's poll when ours closes, so nobody votes on a decided night."""
-        if closed.platform != PLATFORM or not closed.native or not closed.message_id or self.client.is_closed():
+        if closed.poll_id in self._finished or not closed.message_id:
             return
         try:
             await self.client.http.end_poll(int(closed.chat_id), int(closed.message_id))
         except (discord.HTTPException, ValueError) as exc:  # expired already, or the message was deleted
             log.warning("could not end the Discord poll of movie night %s: %s", closed.poll_id, exc)
+            if isinstance(exc, discord.HTTPException) and (exc.status >= 500 or exc.status == 429):
+                return  # worth another try (the announcer's)
+        self._finished.add(closed.poll_id)
+
+    async def _disarm_ballot(self, poll_id: int, channel_id: str, message_id: str) -> None:
+        """Edit the ballot message: no buttons (PATCH with empty components), and it says voting closed."""
+        if poll_id in self._finished or self.service is None:
+            return
+        card = await self.service.card_for(poll_id)
+        embed = closed_ballot_embed(card) if isinstance(card, PollCard) else discord.Embed(description=BALLOT_CLOSED)
+        try:
+            message = self.client.get_partial_messageable(int(channel_id)).get_partial_message(int(message_id))
+            await message.edit(embeds=[embed], view=None, allowed_mentions=discord.AllowedMentions.none())
+        except (discord.NotFound, discord.Forbidden, ValueError) as exc:  # deleted, or no access to the channel
+            log.warning("could not close the ballot message of movie night %s: %s", poll_id, exc)
+        except discord.HTTPException as exc:
+            log.warning("could not close the ballot message of movie night %s: %s", poll_id, exc)
+            return  # worth another try (the announcer's)
+        self._finished.add(poll_id)
 
     async def announce(self, closed: ClosedPoll) -> None:
-        """The scheduler closed a poll: post the winner's card (with the counts) in its channel."""
+        """The scheduler closed a poll: end the poll / disarm the ballot if the close listener could not,
+        then post the winner's card (with the counts) in its channel."""
+        await self.on_close(closed)
         out = render(closed.announcement, now=self.services.clock())
         channel = self.client.get_partial_messageable(int(closed.chat_id))
         await channel.send(**out.send_kwargs())

@@ -6,6 +6,8 @@ The core owns the rules and the timetable (`bot.polls`); this module only speaks
   slates too big for a native poll, a button ballot (`mn:<poll>:<film>`, `mb:<poll>`, `mx:<poll>`);
 - every `poll_answer` replaces the voter's ballot (`[]` retracts). Telegram keeps updates for 24 h, so
   votes cast while the bot was down arrive after a restart and are recorded like any other;
+- a button ballot's message is stored with the poll (`attach_ballot_message`), so every close (command or
+  scheduler, in this process or after a restart) can edit it: buttons gone, "Voting is closed";
 - on every close (command or scheduler) the native poll is stopped; the scheduler's closes reach
   `announce` through the process-wide router (`bot.polls.announce`), which holds them while Telegram is
   not connected and hands them over when `connect` registers.
@@ -22,12 +24,13 @@ import inspect
 import logging
 
 from telegram import Bot, CallbackQuery, Message, Update
+from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from adapters.telegram import callbacks
 from adapters.telegram.html import one_line, trim
-from adapters.telegram.render import poll_args, render_card
+from adapters.telegram.render import BALLOT_CLOSED, poll_args, render, render_card, render_closed_ballot
 from adapters.telegram.sending import reply_parameters, send_outgoing, send_reply
 from bot.polls import movienight_service
 from bot.polls.announce import announcements
@@ -50,7 +53,7 @@ class TelegramMovieNights:
         self.services = services
         self.svc: MovieNightService = movienight_service(services)
         self.bot: Bot | None = None
-        self._stopped: set[int] = set()  # native polls already stopped by this process
+        self._stopped: set[int] = set()  # native polls stopped / ballots disarmed by this process
         self._attaching: set[asyncio.Future[None]] = set()  # native polls being sent and attached
         self._attached = 0  # native polls sent (and attached) so far
         self.svc.add_close_listener(self.on_close)
@@ -95,7 +98,7 @@ class TelegramMovieNights:
             await send_reply(bot, chat_id, nominee_list(card), reply_to=next_quote())
         reply_to = next_quote()
         if not card.native:
-            return await send_reply(bot, chat_id, card, reply_to=reply_to)
+            return await self._send_ballot(bot, chat_id, card, reply_to)
         attaching = asyncio.get_running_loop().create_future()
         self._attaching.add(attaching)
         try:
@@ -111,11 +114,22 @@ class TelegramMovieNights:
         except BadRequest as exc:
             # Votes are stored the same way whatever the input: a button ballot keeps the night going.
             log.warning("native poll for movie night %s refused (%s); sending a button ballot", card.night_id, exc)
-            return await send_reply(bot, chat_id, dataclasses.replace(card, native=False), reply_to=reply_to)
+            return await self._send_ballot(bot, chat_id, dataclasses.replace(card, native=False), reply_to)
         if message.poll is None or not await self.svc.attach_native_poll(
             card.night_id, message.poll.id, str(message.message_id)
         ):
             log.error("could not attach Telegram poll %s to movie night %s", message.poll, card.night_id)
+        return message
+
+    async def _send_ballot(self, bot: Bot, chat_id: int, card: PollCard, reply_to: Message | None) -> Message:
+        """A button ballot, its message stored with the poll so whoever closes it can take the buttons off."""
+        message = await send_reply(bot, chat_id, card, reply_to=reply_to)
+        if not await self.svc.attach_ballot_message(card.night_id, str(message.message_id)):
+            log.error("could not attach the ballot message of movie night %s", card.night_id)
+            return message
+        poll = await self.svc.poll(card.night_id)
+        if poll is not None and not poll.is_open:  # closed while we were sending: nobody else saw the message
+            await self._disarm_ballot(bot, poll.id, chat_id, message.message_id)
         return message
 
     # -- votes -----------------------------------------------------------------------------------
@@ -160,18 +174,47 @@ class TelegramMovieNights:
 
     # -- closing ---------------------------------------------------------------------------------
     async def on_close(self, closed: ClosedPoll) -> None:
-        """Close listener (after commit, for every close): stop the native poll so nobody votes in vain."""
-        if closed.platform == PLATFORM and closed.native and self.bot is not None:
-            await self._stop(self.bot, closed)
+        """Close listener (after commit, for every close): stop the native poll, or take the buttons off the
+        ballot, so nobody votes in vain."""
+        if closed.platform == PLATFORM and self.bot is not None:
+            await self._finish(self.bot, closed)
 
     async def announce(self, closed: ClosedPoll) -> None:
-        """A scheduled close: stop the poll if the listener could not (we were down), then the winner."""
+        """A scheduled close: stop the poll / disarm the ballot if the listener could not (we were down),
+        then the winner."""
         bot = self.bot
         if bot is None:
             raise RuntimeError("telegram is not connected")  # the router only calls us when registered
+        await self._finish(bot, closed)
+        await send_reply(bot, int(closed.chat_id), closed.announcement)
+
+    async def _finish(self, bot: Bot, closed: ClosedPoll) -> None:
         if closed.native:
             await self._stop(bot, closed)
-        await send_reply(bot, int(closed.chat_id), closed.announcement)
+        elif closed.message_id is not None and closed.message_id.isdigit():
+            await self._disarm_ballot(bot, closed.poll_id, int(closed.chat_id), int(closed.message_id))
+
+    async def _disarm_ballot(self, bot: Bot, poll_id: int, chat_id: int, message_id: int) -> None:
+        """Edit the ballot: no buttons (an edit without a keyboard removes it), and it says voting closed."""
+        if poll_id in self._stopped:
+            return
+        card = await self.svc.card_for(poll_id)
+        out = render_closed_ballot(card) if isinstance(card, PollCard) else render(Text(BALLOT_CLOSED))
+        try:
+            await bot.edit_message_text(
+                out.text, chat_id=chat_id, message_id=message_id, parse_mode=ParseMode.HTML,
+                link_preview_options=out.preview,
+            )  # fmt: skip
+        except BadRequest as exc:
+            reason = exc.message.lower()
+            if "not modified" not in reason:  # "not modified": another process edited it already
+                log.warning("could not close the ballot message of movie night %s: %s", poll_id, exc)
+                if "not found" not in reason and "can't be edited" not in reason:
+                    return  # worth another try (the announcer's)
+        except TelegramError as exc:
+            log.warning("could not close the ballot message of movie night %s: %s", poll_id, exc)
+            return
+        self._stopped.add(poll_id)
 
     async def _stop(self, bot: Bot, closed: ClosedPoll) -> None:
         if closed.poll_id in self._stopped or closed.message_id is None:

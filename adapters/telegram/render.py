@@ -30,6 +30,8 @@ BALLOT_HOW = {
     "to take it out. “My ballot” shows your ranking.",
 }
 
+BALLOT_CLOSED = "🔒 Voting is closed — see the result below."
+
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
@@ -176,9 +178,7 @@ def render_poll(poll: PollCard) -> Outgoing:
     if poll.closes_at_iso:
         lines.append(line(Span(f"Closes at {closes_text(poll.closes_at_iso)}", "i")))
     lines.append(())
-    # Every film must show: share the message between them (25 long titles would not fit at 200 each).
-    item_chars = max(min(ITEM_CHARS, (TEXT_LIMIT - 800) // max(len(poll.options), 1)), 20)
-    lines.extend(line(f"{n}. {trim(one_line(o.label), item_chars)}") for n, o in enumerate(poll.options, 1))
+    lines.extend(_option_lines(poll))
     if poll.native:
         return Outgoing(compose(lines))
     rows = [
@@ -196,6 +196,20 @@ def render_poll(poll: PollCard) -> Outgoing:
         ]
     )
     return Outgoing(compose(lines), InlineKeyboardMarkup(rows))
+
+
+def render_closed_ballot(poll: PollCard) -> Outgoing:
+    """A button ballot once its poll has closed: the films still listed, a line saying so, no buttons
+    (an edit without a keyboard removes it; the result is the message posted after the ballot)."""
+    lines: list[Line] = [line(Span(one_line(poll.question), "b")), line(Span(BALLOT_CLOSED, "i")), ()]
+    lines.extend(_option_lines(poll))
+    return Outgoing(compose(lines))
+
+
+def _option_lines(poll: PollCard) -> list[Line]:
+    # Every film must show: share the message between them (25 long titles would not fit at 200 each).
+    item_chars = max(min(ITEM_CHARS, (TEXT_LIMIT - 800) // max(len(poll.options), 1)), 20)
+    return [line(f"{n}. {trim(one_line(o.label), item_chars)}") for n, o in enumerate(poll.options, 1)]
 
 
 def closes_text(iso: str) -> str:

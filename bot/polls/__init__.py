@@ -33,7 +33,10 @@ Opening. ``/movienight poll`` returns a `PollCard` (bot.replies):
         ``await svc.attach_native_poll(poll_id: int, platform_poll_id: str, message_id: str | None) -> bool``
     with Telegram's ``poll.id`` (votes name it) / Discord's message id (vote events name it).
   * ``native=False`` (ranked, > 10/12 films, or no native polls): a button ballot, one button per option
-    with the ids in custom_id/callback_data (e.g. ``mn:<poll_id>:<film_id>``), then per click
+    with the ids in custom_id/callback_data (e.g. ``mn:<poll_id>:<film_id>``); once sent, store its message
+        ``await svc.attach_ballot_message(poll_id: int, message_id: str) -> bool``
+    (kept in the database, so a close in another process or after a restart finds it; also marks a poll
+    whose native poll was refused as a ballot), then per click
         ``await svc.toggle_ballot_choice(poll_id: int, voter_id: str, film_id: int) -> VoteReceipt``
     (single: pick/unpick; multiple: toggle; ranked: appends the next rank, or un-ranks), or set a whole
     ballot: ``await svc.record_ballot(poll_id: int, voter_id: str, ranking: list[int]) -> VoteReceipt``
@@ -61,10 +64,11 @@ None) -> ClosedPoll | Problem`` (poll id or (platform, chat_id); ``actor=None`` 
 member must be the opener or an admin). ``ClosedPoll(poll_id, platform, chat_id, native,
 platform_poll_id, message_id, winner_film_id, announcement: FilmCard | Text, closed_by)``: post
 ``announcement`` (the winner's card, ``notice`` = full counts and any tie-break) and stop the native poll
-(Telegram ``stopPoll(chat_id, message_id)``; Discord ``end_poll``). ``/movienight close`` returns the
-announcement as its reply; to stop native polls on every close register
-``svc.add_close_listener(async callback(ClosedPoll))`` (called after commit, for command and scheduled
-closes alike).
+(Telegram ``stopPoll(chat_id, message_id)``; Discord ``end_poll``), or, for a button ballot (``native``
+False, ``message_id`` set), edit that message so its buttons are gone and it says the vote is closed.
+``/movienight close`` returns the announcement as its reply; to stop polls / disarm ballots on every close
+register ``svc.add_close_listener(async callback(ClosedPoll))`` (called after commit, for command and
+scheduled closes alike; the scheduler's ``on_due`` should do it too when the listener could not).
 
 Scheduling. ``scheduler.PollScheduler(svc, on_due: Callable[[ClosedPoll], Awaitable[None]],
 clock=None)``; ``await scheduler.start()`` (closes polls that became due while down, returns them after

@@ -61,7 +61,9 @@ class VoteReceipt:
 
 @dataclass(frozen=True, slots=True)
 class ClosedPoll:
-    """A poll that just closed: post `announcement` in the group; stop the native poll if there is one."""
+    """A poll that just closed: post `announcement` in the group; stop the native poll if there is one, or
+    take the buttons off the ballot message (`native` False and `message_id` set: see
+    `MovieNightService.attach_ballot_message`)."""
 
     poll_id: int
     platform: str
@@ -186,6 +188,17 @@ class MovieNightService:
 
         async def work(session: AsyncSession) -> bool:
             return await MovieNightStore(session).attach_native(poll_id, str(platform_poll_id), message_id)
+
+        return await in_transaction(self.db, work)
+
+    async def attach_ballot_message(self, poll_id: int, message_id: str) -> bool:
+        """Remember the message holding a button ballot, so any later close (another process, after a
+        restart) can take its buttons away: `ClosedPoll.message_id` carries it. Also marks the poll as voted
+        on by buttons (`native=False`), for an adapter that fell back to a ballot when its native poll was
+        refused. False when the poll is unknown or a native poll is already attached to it."""
+
+        async def work(session: AsyncSession) -> bool:
+            return await MovieNightStore(session).attach_ballot(poll_id, str(message_id))
 
         return await in_transaction(self.db, work)
 
@@ -352,6 +365,9 @@ class MovieNightService:
             store = MovieNightStore(session)
             if not await store.mark_closed(poll.id, now, actor.user_id if actor else None):
                 return None
+            # Re-read under the close's write lock: a poll or ballot message attached meanwhile is in the
+            # result (one attached after this commit sees the poll closed: the adapter disarms it itself).
+            fresh = await store.poll(poll.id) or poll
             outcome = decide(tally(poll.mode, poll.film_ids, await store.ballots(poll.id)), poll.id)
             found = await FilmRepository(session).get_many(poll.film_ids, include_removed=True)
             titles = {i: heading(found[i]) if i in found else f"#{i}" for i in poll.film_ids}
@@ -367,8 +383,8 @@ class MovieNightService:
             else:
                 announcement = Text(title="Movie night: no winner", body=f"No votes were cast.\n{text}"
                                     if outcome.tally.voters == 0 else text)  # fmt: skip
-            return ClosedPoll(poll.id, poll.platform, poll.chat_id, poll.native, poll.platform_poll_id,
-                              poll.message_id, outcome.winner, announcement,
+            return ClosedPoll(poll.id, poll.platform, poll.chat_id, fresh.native, fresh.platform_poll_id,
+                              fresh.message_id, outcome.winner, announcement,
                               actor.user_id if actor else None)  # fmt: skip
 
         closed = await in_transaction(self.db, work)

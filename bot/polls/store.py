@@ -216,6 +216,16 @@ class MovieNightStore:
         )
         return bool(cast(Any, result).rowcount)
 
+    async def attach_ballot(self, poll_id: int, message_id: str) -> bool:
+        """Remember a button ballot's message (and that the poll is voted on by buttons); False when the
+        poll is unknown or a native poll is attached to it."""
+        result = await self.s.execute(
+            update(MovieNightRow)
+            .where(MovieNightRow.id == poll_id, MovieNightRow.platform_poll_id.is_(None))
+            .values(message_id=message_id, native=False)
+        )
+        return bool(cast(Any, result).rowcount)
+
     async def touch_poll(self, poll_id: int) -> None:
         """A no-op write that takes the poll's write lock first (SQLite) / its row lock (PostgreSQL)."""
         await self.s.execute(

@@ -282,3 +282,40 @@ async def test_discord_slate_beyond_ten_films_becomes_a_button_ballot(services: 
     assert all(len(o.label) <= 55 for o in card.options)
     assert len({o.label for o in card.options}) == 13
     assert "Solaris (1972)" in {o.label for o in card.options}
+
+
+async def test_a_button_ballot_message_is_stored_and_carried_by_the_close(services: Services) -> None:
+    await slate(services, "parasite", "spirited away", "1917")
+    card = await run(services, ALICE, "/movienight poll 24 ranked")
+    assert isinstance(card, PollCard) and not card.native
+    mn = movienight_service(services)
+    assert await mn.attach_ballot_message(card.night_id, "4242")
+    assert not await mn.attach_ballot_message(card.night_id + 99, "1")  # unknown poll
+    heard: list[ClosedPoll] = []
+
+    async def listener(closed: ClosedPoll) -> None:
+        heard.append(closed)
+
+    mn.add_close_listener(listener)
+    info = await mn.open_poll_for_chat("telegram", "-100")
+    assert info is not None and info.message_id == "4242" and not info.native and info.platform_poll_id is None
+    closed = await mn.close(card.night_id, None)
+    assert isinstance(closed, ClosedPoll) and not closed.native and closed.message_id == "4242"
+    assert heard == [closed]
+
+
+async def test_a_refused_native_poll_becomes_a_ballot_and_native_polls_are_not_overwritten(
+    services: Services,
+) -> None:
+    mn, card = await native_poll(services, "parasite", "spirited away")
+    assert not await mn.attach_ballot_message(card.night_id, "777"), "a native poll is attached"
+    info = await mn.poll(card.night_id)
+    assert info is not None and info.native and info.message_id == "555"
+    closed = await mn.close(card.night_id, None)
+    assert isinstance(closed, ClosedPoll) and closed.native and closed.message_id == "555"
+
+    again = await run(services, ALICE, "/movienight poll")
+    assert isinstance(again, PollCard) and again.native
+    assert await mn.attach_ballot_message(again.night_id, "778")  # the platform refused the native poll
+    closed = await mn.close(again.night_id, None)
+    assert isinstance(closed, ClosedPoll) and not closed.native and closed.message_id == "778"

@@ -74,6 +74,39 @@ async def press(bot: BotHarness, sent: SentMessage, label: str, *, user: int = A
     return call.params
 
 
+async def press_data(api: FakeBotApi, sent: SentMessage, data: str, *, user: int = ANN) -> dict[str, Any]:
+    mark = len(api.calls)
+    _, query_id = api.press(sent, data, user_id=user)
+    call = await api.wait_for(
+        "answerCallbackQuery", lambda c: c.params.get("callback_query_id") == query_id, since=mark
+    )
+    return call.params
+
+
+async def ballot_message(bot: BotHarness, call: Any, chat: int = GROUP) -> SentMessage:
+    """The ballot message of `open_poll`'s call, once the adapter has stored it with the poll."""
+    message_id = call.result["message_id"]
+    svc = movienight_service(bot.services)
+
+    async def attached() -> bool:
+        info = await svc.open_poll_for_chat("telegram", str(chat))
+        return info is not None and info.message_id == str(message_id) and not info.native
+
+    await eventually(attached, what="the ballot message attached to the movie night")
+    return bot.api.messages[(chat, message_id)]
+
+
+def assert_ballot_closed(api: FakeBotApi, ballot: SentMessage, chat: int = GROUP) -> None:
+    """The ballot message was edited once: no buttons left, it says voting closed, the films still listed."""
+    message_id = ballot.message["message_id"]
+    edits = [c for c in api.calls_of("editMessageText") if c.params.get("message_id") == message_id]
+    assert len(edits) == 1 and edits[0].params["chat_id"] == chat
+    assert "reply_markup" not in edits[0].params  # an edit without a keyboard removes it
+    assert ballot.buttons == [] and ballot.edits == 1
+    assert "Voting is closed — see the result below." in ballot.text
+    assert "1. Parasite" in ballot.text
+
+
 @pytest.fixture
 async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
     async with running_bot(tmp_path) as harness:
@@ -248,7 +281,7 @@ async def test_ranked_vote_uses_a_button_ballot(bot: BotHarness) -> None:
     await nominate(bot.services, NOMINEES)
     call = await open_poll(bot, "/movienight poll 24 ranked")
     assert bot.calls("sendPoll") == []
-    ballot = bot.api.messages[(GROUP, call.result["message_id"])]
+    ballot = await ballot_message(bot, call)
     assert ballot.text.startswith("Movie night: rank up to 3 films, your favourite first.")
     assert "your first tap is your 1st choice" in ballot.text
     data = [b["callback_data"] for b in ballot.buttons]
@@ -269,11 +302,16 @@ async def test_ranked_vote_uses_a_button_ballot(bot: BotHarness) -> None:
     await press(bot, ballot, "Spirited", user=CAT)
     await press(bot, ballot, "Parasite", user=CAT)
     assert ballot.edits == 0
+    amelie = ballot.button("Amélie")["callback_data"]
 
     announcement = await bot.say("/movienight close", chat_id=GROUP, chat_type="supergroup")
     assert "ranked, Borda count" in announcement.text
     assert announcement.text.startswith("Parasite (2019)")  # 3 (Ann's 1st) + 2 (Cat's 2nd) points
-    late = await press(bot, ballot, "Amélie", user=BEN)
+    assert_ballot_closed(bot.api, ballot)
+    edit = bot.calls("editMessageText")[0]
+    said = bot.calls("sendMessage")[-1]
+    assert bot.api.calls.index(edit) < bot.api.calls.index(said), "the ballot closes, then the result below it"
+    late = await press_data(bot.api, ballot, amelie, user=BEN)  # a stale client still shows the old buttons
     assert late["show_alert"] is True and "closed" in late["text"]
     assert bot.calls("stopPoll") == []
 
@@ -303,3 +341,65 @@ def test_fake_refuses_votes_telegram_would_not_send(tmp_path: Path) -> None:
     anonymous = SentMessage("", {"poll": {"id": "P1", "is_anonymous": True, "is_closed": False, "options": []}})
     with pytest.raises(AssertionError, match="anonymous"):
         api.vote_update(anonymous, api.user(ANN), [0])
+
+
+async def test_a_scheduled_close_takes_the_buttons_off_the_ballot(tmp_path: Path) -> None:
+    api = new_api()
+    await api.start()
+    services = await make_services(tmp_path, sample_films(), telegram=bot_settings(api))
+    clock = ManualClock(services.clock())
+    services.clock = clock.now
+    announcements(services, clock)
+    try:
+        async with running_bot(tmp_path, api=api, services=services) as bot:
+            await nominate(services, NOMINEES)
+            call = await open_poll(bot, "/movienight poll 2 ranked")
+            ballot = await ballot_message(bot, call)
+            await press(bot, ballot, "Amélie", user=BEN)
+            mark = len(bot.api.calls)
+            clock.advance(timedelta(hours=2))
+            said = await bot.api.wait_for("sendMessage", lambda c: "Tonight" in str(c.params), since=mark)
+            assert str(said.params["text"]).startswith("<b>Amélie (2001)</b>")
+            assert_ballot_closed(bot.api, ballot)
+            edit = bot.calls("editMessageText")[0]
+            assert bot.api.calls.index(edit) < bot.api.calls.index(said)
+    finally:
+        await services.db.dispose()
+        await api.stop()
+
+
+async def test_the_announcer_closes_the_ballot_when_the_listener_could_not(bot: BotHarness) -> None:
+    await nominate(bot.services, NOMINEES)
+    call = await open_poll(bot, "/movienight poll 24 ranked")
+    ballot = await ballot_message(bot, call)
+    bot.api.fail("editMessageText", 500, "Internal Server Error")  # the close listener's edit fails once
+    mark = len(bot.api.calls)
+    closed = await announcements(bot.services).run_due(bot.services.clock() + timedelta(hours=25))
+    assert len(closed) == 1 and not closed[0].native
+    await bot.api.wait_for("sendMessage", lambda c: "No votes" in str(c.params), since=mark)
+    assert len(bot.calls("editMessageText")) == 2  # the listener's (failed), then the announcer's
+    assert ballot.buttons == [] and "Voting is closed" in ballot.text
+
+
+async def test_after_a_restart_a_close_still_takes_the_buttons_off_the_old_ballot(tmp_path: Path) -> None:
+    api = new_api()
+    await api.start()
+    try:
+        services = await make_services(tmp_path, sample_films(), telegram=bot_settings(api))
+        async with running_bot(tmp_path, api=api, services=services) as first:
+            await nominate(services, NOMINEES)
+            call = await open_poll(first, "/movienight poll 24 ranked")
+            ballot = await ballot_message(first, call)
+            await press(first, ballot, "Spirited")
+        await services.db.dispose()
+
+        later = await make_services(tmp_path, [], telegram=bot_settings(api))
+        try:
+            async with running_bot(tmp_path, api=api, services=later) as second:
+                announcement = await second.say("/movienight close", chat_id=GROUP, chat_type="supergroup")
+                assert announcement.text.startswith("Spirited Away (2001)")
+                assert_ballot_closed(api, ballot)
+        finally:
+            await later.db.dispose()
+    finally:
+        await api.stop()

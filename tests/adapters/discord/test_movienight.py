@@ -6,6 +6,7 @@ spec. What is asserted is what members see: the messages in the channel, the pol
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,30 @@ def channel_posts(fake: FakeDiscord) -> list[Any]:
 
 def expires(fake: FakeDiscord) -> list[Any]:
     return [r for r in fake.requests if r.path.endswith("/expire")]
+
+
+def ballot_edits(fake: FakeDiscord, message_id: str) -> list[Any]:
+    path = f"/channels/{CHANNEL_ID}/messages/{message_id}"
+    return [r for r in fake.requests if r.method == "PATCH" and r.path == path]
+
+
+def assert_ballot_closed(fake: FakeDiscord, message_id: str) -> None:
+    """The ballot was edited once with the bot token: no buttons left, and it says voting closed."""
+    edits = ballot_edits(fake, message_id)
+    assert len(edits) == 1 and edits[0].seam == "http" and edits[0].body["components"] == []
+    shown = fake.messages[message_id]
+    assert shown["components"] == [] and shown["edited_timestamp"]
+    assert "Voting is closed — see the result below." in shown["embeds"][0]["description"]
+
+
+async def open_ranked(fake: FakeDiscord, bot: Any, services: Services, **options: Any) -> dict[str, Any]:
+    """Open a ranked vote on SLATE; the ballot message (its id is stored with the poll by then)."""
+    await nominate(fake, bot, services, SLATE)
+    opened = await fake.slash(bot, "movienight", sub="poll", mode="ranked", who=ALICE, **options)
+    ballot = opened.visible[-1]
+    info = await movienight_service(services).open_poll_for_chat("discord", str(CHANNEL_ID))
+    assert info is not None and not info.native and info.message_id == ballot["id"]
+    return ballot
 
 
 async def test_poll_posts_the_cards_first_then_a_native_poll_within_limits(
@@ -204,8 +229,12 @@ async def test_ranked_polls_use_button_ballots(fake: FakeDiscord, bot: Any, serv
     assert "no vote" in mine.text
     cleared = await fake.click(bot, ballot, buttons["Clear my vote"], who=BOB)
     assert "retracted" in cleared.text and await svc.ballot_of(info.id, str(BOB["id"])) == ()
-    await fake.slash(bot, "movienight", sub="close", who=ALICE)
-    late = await fake.click(bot, ballot, parasite, who=CAROL)
+    stale = copy.deepcopy(ballot)  # what a member's client still shows until it gets the edit
+    closed = await fake.slash(bot, "movienight", sub="close", who=ALICE)
+    assert_ballot_closed(fake, ballot["id"])
+    assert fake.requests.index(ballot_edits(fake, ballot["id"])[0]) < fake.requests.index(closed.requests[0])
+    assert "Miracle" in fake.messages[ballot["id"]]["embeds"][0]["description"], "the films stay listed"
+    late = await fake.click(bot, stale, parasite, who=CAROL)
     assert late.ephemeral and "closed" in late.text
 
 
@@ -239,3 +268,69 @@ async def test_a_vote_before_the_poll_is_attached_is_not_lost(
     await fake.slash(bot, "movienight", sub="poll", who=ALICE)
     info = await svc.open_poll_for_chat("discord", str(CHANNEL_ID))
     assert info is not None and await svc.ballot_of(info.id, str(BOB["id"])) == (ids[1],)
+
+
+async def test_the_scheduler_takes_the_buttons_off_a_ballot(fake: FakeDiscord, services: Services) -> None:
+    clock = ManualClock(datetime(2030, 5, 1, 18, 0, tzinfo=UTC))
+    services.clock = clock.now
+    shared_scheduler(services, clock)
+    async with fake.running(services) as bot:
+        ballot = await open_ranked(fake, bot, services, hours=2)
+        button = next(c for row in ballot["components"] for c in row["components"] if "Parasite" in c["label"])
+        await fake.click(bot, ballot, button["custom_id"], who=BOB)
+        clock.advance(timedelta(hours=2))
+        await fake.until(lambda: bool(channel_posts(fake)))
+        assert_ballot_closed(fake, ballot["id"])
+        posts = channel_posts(fake)
+        assert len(posts) == 1 and "Parasite (2019)" in message_text(posts[0].body)
+        assert fake.requests.index(ballot_edits(fake, ballot["id"])[0]) < fake.requests.index(posts[0])
+        assert not expires(fake)
+
+
+async def test_after_a_restart_a_close_still_takes_the_buttons_off_the_old_ballot(
+    fake: FakeDiscord, services: Services
+) -> None:
+    from bot.app import build_services
+    from bot.store.db import Database
+
+    clock = ManualClock(datetime(2030, 5, 1, 18, 0, tzinfo=UTC))
+    services.clock = clock.now
+    shared_scheduler(services, clock)
+    async with fake.running(services) as bot:
+        ballot = await open_ranked(fake, bot, services, hours=3)
+    assert not ballot_edits(fake, ballot["id"])
+
+    again = await build_services(services.settings, db=Database(str(services.settings.database_url)))
+    try:
+        again.clock = clock.now
+        shared_scheduler(again, clock)
+        async with fake.running(again) as bot:
+            closed = await fake.slash(bot, "movienight", sub="close", who=ALICE)
+            assert not closed.ephemeral and "No votes were cast" in closed.text
+            assert_ballot_closed(fake, ballot["id"])
+    finally:
+        await again.db.dispose()
+
+
+async def test_a_ballot_due_while_down_is_disarmed_when_the_bot_comes_back(
+    fake: FakeDiscord, services: Services
+) -> None:
+    from bot.app import build_services
+    from bot.store.db import Database
+
+    clock = ManualClock(datetime(2030, 5, 1, 18, 0, tzinfo=UTC))
+    services.clock = clock.now
+    shared_scheduler(services, clock)
+    async with fake.running(services) as bot:
+        ballot = await open_ranked(fake, bot, services, hours=3)
+    clock.advance(timedelta(hours=4))
+
+    again = await build_services(services.settings, db=Database(str(services.settings.database_url)))
+    try:
+        again.clock = clock.now
+        shared_scheduler(again, clock)
+        async with fake.running(again):
+            assert len(channel_posts(fake)) == 1
+            assert_ballot_closed(fake, ballot["id"])
+    finally:
+        await again.db.dispose()
