@@ -75,12 +75,12 @@ def render_card(card: FilmCard) -> str:
     if card.others:
         out.append("│")
         out.extend(_wrap("Other matches: " + "; ".join(choice_label(c) for c in card.others)))
-    out.append("└" + "─" * 20)
+    out.append(f"└── #{card.film_id}")  # the id admin commands take: /film edit #{id} …
     return "\n".join(out)
 
 
 def choice_label(choice: FilmChoice) -> str:
-    label = choice.label
+    label = f"{choice.label} #{choice.film_id}"
     extra = [x for x in (choice.country,) if x]
     if choice.matched_title and choice.matched_title not in label:
         extra.append(f"matched: {choice.matched_title}")

@@ -173,6 +173,12 @@ def parse_film_ref(value: str) -> int | None:
     return None
 
 
+def picker_heading(query: str, count: int) -> str:
+    if count == 1:
+        return f"No exact match for “{query}”. Did you mean this one?"
+    return f"Several films match “{query}”. Which one?"
+
+
 def check_query(query: str | None) -> str | Problem:
     text = clean_text(query or "")
     if not text:
@@ -271,7 +277,7 @@ class FilmService:
             kind="did_you_mean",
             query=text,
             items=tuple(choice_from_match(m) for m in found.close),
-            heading=f"Several films match “{text}”. Which one?",
+            heading=picker_heading(text, len(found.close)),
             total=len(found.close),
         )
 
@@ -378,7 +384,7 @@ class FilmService:
                 kind="did_you_mean",
                 query=checked,
                 items=tuple(choice_from_match(m) for m in found.close),
-                heading=f"Several films match “{checked}”. Which one?",
+                heading=picker_heading(checked, len(found.close)),
                 total=len(found.close),
             )
         film = await self.catalog.film(found.best.film_id)

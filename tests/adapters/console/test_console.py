@@ -64,3 +64,18 @@ async def test_choosing_from_a_nominate_picker_nominates(tmp_path: Path) -> None
         assert "Nominated" in done and "Miracle in Cell No. 7" in done
     finally:
         await services.db.dispose()
+
+
+async def test_the_console_shows_the_ids_admin_commands_take(tmp_path: Path) -> None:
+    services = await make_services(tmp_path)
+    chat = ConsoleChat(services)
+    try:
+        card = await chat.handle("/film parasite")
+        film_id = services.catalog.index.search("parasite")[0].film_id
+        assert card.rstrip().endswith(f"#{film_id}")
+        edited = await chat.handle(f"/film edit #{film_id} runtime 133")
+        assert "2 h 13 min" in edited and "runtime: 132 → 133" in edited
+        listing = await chat.handle("/search parasite")
+        assert f"Parasite (2019) · 기생충 #{film_id}" in listing
+    finally:
+        await services.db.dispose()
