@@ -96,3 +96,16 @@ def test_import_then_export_and_a_malformed_file_imports_nothing(seeded_db: Path
 def test_db_upgrade(tmp_path: Path) -> None:
     result = filmbot(tmp_path / "fresh.sqlite3", "db", "upgrade")
     assert result.returncode == 0, result.stderr
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback(seeded_db: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM__", "DISCORD__", "DATABASE_URL"))}
+    env["DATABASE_URL"] = f"sqlite+aiosqlite:///{seeded_db}"
+    exporter = subprocess.Popen(
+        [sys.executable, "-m", "bot", "export"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert exporter.stdout is not None and exporter.stderr is not None
+    assert exporter.stdout.read(100)  # like `filmbot export | head -c 100`
+    exporter.stdout.close()
+    _, stderr = exporter.communicate(timeout=120)
+    assert b"Traceback" not in stderr and b"BrokenPipe" not in stderr, stderr.decode()
