@@ -7,7 +7,8 @@ import random
 
 from bot.config import Settings
 from bot.curation.service import install as install_curation
-from bot.films.service import Catalog, FilmService
+from bot.films.catalog import Catalog
+from bot.films.service import FilmService
 from bot.polls import install as install_movienight
 from bot.registry import build_registry
 from bot.services import Services

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings
-from bot.films.service import Catalog, FilmService
+from bot.films.catalog import Catalog
+from bot.films.service import FilmService
 from bot.store.db import Database
 
 if TYPE_CHECKING:

@@ -26,10 +26,11 @@ from bot.curation.fields import FieldError, check_film, film_from_fields, parse_
 from bot.curation.search_hooks import AliasPins, MissLog, query_key
 from bot.curation.store import CurationRepository, who_label
 from bot.films.cards import choice_from_match, film_card
+from bot.films.catalog import Catalog
 from bot.films.importers import ImportFailed, parse_text
 from bot.films.model import Film
 from bot.films.search import Match
-from bot.films.service import PICKER_SIZE, Catalog, check_query, parse_film_ref, resolve
+from bot.films.service import PICKER_SIZE, check_query, parse_film_ref, resolve
 from bot.replies import FilmList, Problem, Reply, Text
 from bot.store.films import ExternalIdConflict, FilmRepository
 from bot.store.mapping import films_t
