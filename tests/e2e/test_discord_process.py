@@ -4,11 +4,6 @@ user's /film answered with the card, and a clean stop on SIGTERM. Also: the sett
 
 from __future__ import annotations
 
-import asyncio
-import json
-import os
-import signal
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +16,7 @@ from adapters.discord.fake_gateway import FakeDiscordServer
 from bot.config import DiscordSettings
 from tests.specs.discord_spec import SPEC_PATH, DiscordSpec
 from tests.support.catalog import make_services, sample_films
+from tests.support.process import BotProcess, sample_catalog_env
 
 TOKEN = "fake-discord-token"
 
@@ -65,30 +61,11 @@ async def test_api_base_url_sends_requests_and_the_gateway_there(tmp_path: Path,
 
 
 async def test_filmbot_run_answers_discord_and_stops_cleanly(tmp_path: Path) -> None:
-    catalog = tmp_path / "club.jsonl"
-    catalog.write_text(
-        "\n".join(
-            json.dumps({"title": f.title, "year": f.year, "original_title": f.original_title,
-                        "votes": f.votes, "country": f.country, "genres": f.genres})
-            for f in sample_films()
-        ),
-        encoding="utf-8",
-    )  # fmt: skip
-    db = tmp_path / "filmbot.sqlite3"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM__", "DISCORD__", "DATABASE_URL"))}
-    env |= {"DATABASE_URL": f"sqlite+aiosqlite:///{db}", "STARTER_CATALOG": "false", "NO_PROXY": "127.0.0.1"}
-    load = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "import", "--quiet", str(catalog), env=env)
-    assert await asyncio.wait_for(load.wait(), 60) == 0
-
+    env = await sample_catalog_env(tmp_path)
     fake = new_fake()
     await fake.start()
     env |= {"DISCORD__TOKEN": TOKEN, "DISCORD__API_BASE_URL": fake.api_base_url}
-    bot = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", env=env, cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    # Drain the pipes while the bot runs, so a chatty log can never fill one and block the bot.
-    output = asyncio.ensure_future(bot.communicate())
+    bot = await BotProcess.start(env, tmp_path)
     try:
         identify = await fake.wait_for_identify(within=30)
         assert identify["d"]["token"] == TOKEN
@@ -100,12 +77,9 @@ async def test_filmbot_run_answers_discord_and_stops_cleanly(tmp_path: Path) -> 
         assert "7번방의 선물" in embed["description"]
         assert fake.violations == []
         assert fake.unknown == []
-        bot.send_signal(signal.SIGTERM)
-        assert await asyncio.wait_for(bot.wait(), 30) == 0
+        assert await bot.terminate() == 0
     finally:
-        if bot.returncode is None:
-            bot.kill()
-            await bot.wait()
+        await bot.kill_if_running()
         await fake.stop()
-    _, stderr = await asyncio.wait_for(output, 30)
-    assert b"Traceback" not in stderr, stderr.decode()
+    stderr = await bot.stderr()
+    assert "Traceback" not in stderr, stderr

@@ -1,0 +1,64 @@
+"""Running the real `filmbot` program in a child process, for the end-to-end tests."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+
+from tests.support.catalog import sample_films
+
+
+def bot_env(db: Path) -> dict[str, str]:
+    """This environment without any bot setting of the developer's, pointed at `db`, loopback unproxied."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM__", "DISCORD__", "DATABASE_URL"))}
+    env |= {"DATABASE_URL": f"sqlite+aiosqlite:///{db}", "STARTER_CATALOG": "false", "NO_PROXY": "127.0.0.1"}
+    return env
+
+
+async def sample_catalog_env(tmp_path: Path) -> dict[str, str]:
+    """A database in tmp_path holding the sample catalog, imported by `filmbot import` as a user would."""
+    catalog = tmp_path / "club.jsonl"
+    catalog.write_text(
+        "\n".join(
+            json.dumps({"title": f.title, "year": f.year, "original_title": f.original_title,
+                        "votes": f.votes, "country": f.country, "genres": f.genres})
+            for f in sample_films()
+        ),
+        encoding="utf-8",
+    )  # fmt: skip
+    env = bot_env(tmp_path / "filmbot.sqlite3")
+    load = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "import", "--quiet", str(catalog), env=env)
+    assert await asyncio.wait_for(load.wait(), 60) == 0
+    return env
+
+
+class BotProcess:
+    """`filmbot run` in a child process; its output is drained as it runs so a chatty log never blocks it."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self._output = asyncio.ensure_future(process.communicate())
+
+    @classmethod
+    async def start(cls, env: dict[str, str], cwd: Path) -> BotProcess:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", env=env, cwd=cwd,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        return cls(process)
+
+    async def terminate(self, within: float = 30) -> int:
+        self.process.terminate()
+        return await asyncio.wait_for(self.process.wait(), within)
+
+    async def kill_if_running(self) -> None:
+        if self.process.returncode is None:
+            self.process.kill()
+            await self.process.wait()
+
+    async def stderr(self) -> str:
+        _, err = await asyncio.wait_for(self._output, 30)
+        return err.decode(errors="replace")
