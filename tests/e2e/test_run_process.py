@@ -9,7 +9,6 @@ from tests.adapters.telegram.harness import TOKEN, new_api
 from tests.support.process import BotProcess, sample_catalog_env
 
 
-
 async def test_filmbot_run_answers_telegram_and_stops_cleanly(tmp_path: Path) -> None:
     env = await sample_catalog_env(tmp_path)
     api = new_api()
