@@ -1,8 +1,9 @@
 """Movie nights: a group (Discord channel / Telegram group = Actor.platform + Actor.chat_id) picks a film.
 
 Modules: ``rules`` (pure: tally, Borda, tie-break draw, labels), ``models`` + migration 0002 (tables),
-``store`` (queries, retries), ``slate`` (nominate/list/remove/watched/history/suggest/settings),
-``service`` (polls and votes: the adapter API below), ``scheduler`` (closing on time), ``commands``.
+``store`` (queries), ``transactions`` (commit, retries), ``slate`` (nominate/list/remove/watched/history/
+suggest/settings), ``service`` (polls: the adapter API below) with ``voting`` (votes, mixed into the service),
+``scheduler`` (closing on time), ``commands``.
 
 Commands (all from the registry, nothing for adapters to add): ``/movienight nominate <film>``, ``list``,
 ``remove <film>``, ``poll [hours] [mode]``, ``close``, ``watched``, ``history``,

@@ -1,13 +1,14 @@
 """`MovieNightService`: open a vote on a group's slate, record votes, close and announce.
 
-This is the adapter-facing half (see the package docstring for the contract). Every method that records
-a vote commits before it returns, so an adapter may acknowledge the platform event right after.
+This is the adapter-facing half (see the package docstring for the contract). Opening, reading and
+closing are here; the vote methods come from `bot.polls.voting.Voting` (mixed in), and every one of them
+commits before it returns, so an adapter may acknowledge the platform event right after.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -20,9 +21,7 @@ from bot.films.model import Film
 from bot.polls.rules import (
     MAX_BALLOT_OPTIONS,
     MIN_OPTIONS,
-    BallotError,
     Mode,
-    check_choices,
     decide,
     label_len_for,
     limits_for,
@@ -35,6 +34,8 @@ from bot.polls.rules import (
 )
 from bot.polls.slate import Slate, heading
 from bot.polls.store import MovieNightStore, PollInfo, as_utc, in_transaction
+from bot.polls.voting import VoteReceipt as VoteReceipt  # re-exported: adapters import it from here
+from bot.polls.voting import Voting
 from bot.replies import FilmCard, PollCard, PollOption, Problem, Text
 from bot.store.films import FilmRepository
 
@@ -47,16 +48,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 MIN_HOURS, MAX_HOURS = 1, 768  # Discord polls last 1..768 hours (32 days); the same bounds everywhere
-
-
-@dataclass(frozen=True, slots=True)
-class VoteReceipt:
-    """What became of a vote. `message` is short, for an ephemeral reply / callback answer."""
-
-    ok: bool
-    message: str
-    poll_id: int | None = None
-    choices: tuple[int, ...] = ()  # the voter's ballot now (film ids, rank order)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +71,7 @@ CloseTarget = int | tuple[str, str]
 Listener = Callable[[ClosedPoll], Awaitable[None]]
 
 
-class MovieNightService:
+class MovieNightService(Voting):
     def __init__(
         self,
         db: Database,
@@ -231,123 +222,6 @@ class MovieNightService:
         times = [p.closes_at for p in await self.due_polls(FAR_FUTURE, platforms)]
         return min(times, default=None)
 
-    # -- voting --------------------------------------------------------------------------------------
-    async def _change_ballot(
-        self,
-        poll_id: int,
-        voter_id: str,
-        change: Callable[[PollInfo, tuple[int, ...]], Sequence[int]],
-    ) -> VoteReceipt:
-        """The one path every vote takes: lock the voter's row, check the poll is open, apply, commit."""
-        now = as_utc(self.clock())
-        voter_id = str(voter_id)[:64]
-
-        async def work(session: AsyncSession) -> VoteReceipt:
-            store = MovieNightStore(session)
-            await store.lock_ballot(poll_id, voter_id, now)
-            poll = await store.poll(poll_id, lock=True)
-            if poll is None:
-                raise _Refused("That poll doesn't exist.")
-            if not poll.is_open:
-                raise _Refused("This poll is closed; votes can no longer change.")
-            current = await store.ballot(poll_id, voter_id)
-            try:
-                new = check_choices(poll.mode, poll.film_ids, list(change(poll, current)))
-            except BallotError as exc:
-                raise _Refused(str(exc)) from None
-            await store.write_ballot(poll_id, voter_id, new, now)
-            return VoteReceipt(True, "Vote retracted." if not new else "Vote recorded.", poll_id, new)
-
-        try:
-            return await in_transaction(self.db, work)
-        except _Refused as refused:  # rolled back: nothing changed
-            return VoteReceipt(False, str(refused), poll_id, ())
-        except IntegrityError:  # the poll vanished between lookup and vote
-            return VoteReceipt(False, "That poll doesn't exist.", poll_id, ())
-
-    async def record_ballot(self, poll_id: int, voter_id: str, ranking: Sequence[int]) -> VoteReceipt:
-        """Replace a member's ballot with film ids (rank order for ranked polls); [] retracts."""
-        return await self._change_ballot(poll_id, voter_id, lambda poll, current: list(ranking))
-
-    async def toggle_ballot_choice(self, poll_id: int, voter_id: str, film_id: int) -> VoteReceipt:
-        """A ballot button: single = pick/unpick; multiple = toggle; ranked = append next rank/remove."""
-
-        def change(poll: PollInfo, current: tuple[int, ...]) -> list[int]:
-            if film_id in current:
-                return [c for c in current if c != film_id]
-            return [film_id] if poll.mode == "single" else [*current, film_id]
-
-        return await self._change_ballot(poll_id, voter_id, change)
-
-    async def _native_poll_id(self, platform: str, platform_poll_id: str) -> int | None:
-        async with self.db.session() as session:
-            return await MovieNightStore(session).poll_id_by_platform_id(platform, str(platform_poll_id))
-
-    async def _native_change(
-        self, platform: str, platform_poll_id: str, voter_id: str,
-        change: Callable[[PollInfo, tuple[int, ...]], Sequence[int]],
-    ) -> VoteReceipt:  # fmt: skip
-        poll_id = await self._native_poll_id(platform, platform_poll_id)
-        if poll_id is None:
-            return VoteReceipt(False, "That poll isn't a movie-night poll I know.")
-        return await self._change_ballot(poll_id, voter_id, change)
-
-    async def record_native_vote(
-        self, platform: str, platform_poll_id: str, voter_id: str, option_indices: Sequence[int]
-    ) -> VoteReceipt:
-        """A platform's whole answer (Telegram poll_answer): replaces the voter's ballot; [] retracts."""
-        indices = list(option_indices)
-        return await self._native_change(platform, platform_poll_id, voter_id, lambda poll, _: _films_at(poll, indices))
-
-    async def add_native_answer(
-        self, platform: str, platform_poll_id: str, voter_id: str, option_index: int
-    ) -> VoteReceipt:
-        """One answer added (Discord MESSAGE_POLL_VOTE_ADD; answer_id - 1). Single mode: replaces."""
-
-        def change(poll: PollInfo, current: tuple[int, ...]) -> list[int]:
-            (film,) = _films_at(poll, [option_index])
-            return [film] if poll.mode == "single" else [*current, film]
-
-        return await self._native_change(platform, platform_poll_id, voter_id, change)
-
-    async def remove_native_answer(
-        self, platform: str, platform_poll_id: str, voter_id: str, option_index: int
-    ) -> VoteReceipt:
-        """One answer removed (Discord MESSAGE_POLL_VOTE_REMOVE; answer_id - 1)."""
-
-        def change(poll: PollInfo, current: tuple[int, ...]) -> list[int]:
-            (film,) = _films_at(poll, [option_index])
-            return [c for c in current if c != film]
-
-        return await self._native_change(platform, platform_poll_id, voter_id, change)
-
-    async def resync_native_votes(self, poll_id: int, votes: Mapping[str, Sequence[int]]) -> int:
-        """Start-up re-fetch of a native poll's voters: the platform is the truth. Ballots of voters absent
-        from `votes` are removed; returns how many ballots changed. Ignored (0) once the poll is closed."""
-        now = as_utc(self.clock())
-
-        async def work(session: AsyncSession) -> int:
-            store = MovieNightStore(session)
-            await store.touch_poll(poll_id)  # serialise with votes and the close before reading
-            poll = await store.poll(poll_id)
-            if poll is None or not poll.is_open:
-                return 0
-            changed = 0
-            wanted: dict[str, tuple[int, ...]] = {}
-            for voter, indices in votes.items():
-                try:
-                    wanted[str(voter)[:64]] = check_choices(poll.mode, poll.film_ids, _films_at(poll, indices))
-                except BallotError as exc:
-                    log.warning("resync of movie night %s: ignoring %s's vote %s: %s", poll_id, voter, indices, exc)
-            for voter in set(await store.voters(poll_id)) | set(wanted):
-                new = wanted.get(voter, ())
-                if await store.ballot(poll_id, voter) != new:
-                    await store.write_ballot(poll_id, voter, new, now)
-                    changed += 1
-            return changed
-
-        return await in_transaction(self.db, work)
-
     # -- closing -------------------------------------------------------------------------------------
     async def close(
         self, target: CloseTarget, actor: Actor | None, now: datetime | None = None
@@ -397,18 +271,6 @@ class MovieNightService:
             except Exception:
                 log.exception("close listener failed for movie night %s", closed.poll_id)
         return closed
-
-
-class _Refused(Exception):
-    """A vote the rules refuse; raised inside the transaction so it rolls back."""
-
-
-def _films_at(poll: PollInfo, indices: Sequence[int]) -> list[int]:
-    by_position = {o.position: o.film_id for o in poll.options}
-    missing = [i for i in indices if i not in by_position]
-    if missing:
-        raise BallotError("That answer is not one of this poll's options.")
-    return [by_position[i] for i in indices]
 
 
 def _max_choices(poll: PollInfo) -> int:

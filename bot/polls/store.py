@@ -1,4 +1,5 @@
 """Movie-night persistence: the only module that touches the ORM rows; it hands out plain dataclasses.
+Transactions (`in_transaction`, retries) are in ``transactions``.
 
 Concurrency is settled by the database, never by an in-process lock (several processes may share it):
 unique constraints refuse a second open poll or a duplicate nomination, upserts keep one ballot per voter,
@@ -11,63 +12,23 @@ the tally or sees the poll closed — an acknowledged vote is never left out of 
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, TypeVar, cast
+from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.polls.models import BallotRow, ChatSettingsRow, MovieNightRow, NightOptionRow, NominationRow
 from bot.polls.rules import Ballot, Mode
-from bot.store.db import Database
 
-log = logging.getLogger(__name__)
-T = TypeVar("T")
-RETRIES = 12
-RETRY_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything here is UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _retryable(exc: DBAPIError) -> bool:
-    if isinstance(exc, OperationalError) and any(w in str(exc).lower() for w in ("locked", "busy")):
-        return True
-    orig: Any = exc.orig
-    for candidate in (orig, getattr(orig, "__cause__", None)):
-        state = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
-        if state in RETRY_SQLSTATES:
-            return True
-    return False
-
-
-async def in_transaction(db: Database, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Run `work` in one transaction, committed before returning; retried when the database was busy."""
-    for attempt in range(RETRIES):
-        try:
-            async with db.session() as session, session.begin():
-                return await work(session)
-        except DBAPIError as exc:
-            if attempt == RETRIES - 1 or not _retryable(exc):
-                raise
-            log.debug("retrying a busy movie-night transaction (attempt %d): %s", attempt + 1, exc)
-            await asyncio.sleep(0.01 * 2 ** min(attempt, 6))
-    raise AssertionError("unreachable")
-
-
-def _insert(session: AsyncSession, table: Any) -> Any:
-    """The dialect's INSERT, which has ON CONFLICT on both SQLite and PostgreSQL."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
+# Transactions and retries live in ``transactions``; re-exported here, where callers have always found them.
+from bot.polls.transactions import RETRIES as RETRIES
+from bot.polls.transactions import RETRY_SQLSTATES as RETRY_SQLSTATES
+from bot.polls.transactions import as_utc as as_utc
+from bot.polls.transactions import dialect_insert
+from bot.polls.transactions import in_transaction as in_transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,7 +293,7 @@ class MovieNightStore:
     ) -> bool:
         """False when the film is already on the slate (the unique constraint decides, race-free)."""
         stmt = (
-            _insert(self.s, NominationRow)
+            dialect_insert(self.s, NominationRow)
             .values(
                 platform=platform, chat_id=chat_id, film_id=film_id, nominated_by=by,
                 nominator_name=(name or None) and name[:100], nominated_at=as_utc(now),
@@ -354,7 +315,7 @@ class MovieNightStore:
     # -- ballots -------------------------------------------------------------------------------------
     async def lock_ballot(self, poll_id: int, voter_id: str, now: datetime) -> None:
         """Write first: creates an empty ballot or touches the voter's row, taking its lock until commit."""
-        stmt = _insert(self.s, BallotRow).values(
+        stmt = dialect_insert(self.s, BallotRow).values(
             night_id=poll_id, voter_id=voter_id, choices=[], updated_at=as_utc(now)
         )
         stmt = stmt.on_conflict_do_update(
@@ -373,7 +334,7 @@ class MovieNightStore:
         if not choices:
             await self.s.execute(delete(BallotRow).where(*where))
             return
-        stmt = _insert(self.s, BallotRow).values(
+        stmt = dialect_insert(self.s, BallotRow).values(
             night_id=poll_id, voter_id=voter_id, choices=list(choices), updated_at=as_utc(now)
         )
         stmt = stmt.on_conflict_do_update(
@@ -397,7 +358,7 @@ class MovieNightStore:
         return ChatSettings(row.max_rating, row.poll_hours) if row else ChatSettings()
 
     async def save_setting(self, platform: str, chat_id: str, by: str, now: datetime, **values: Any) -> None:
-        stmt = _insert(self.s, ChatSettingsRow).values(
+        stmt = dialect_insert(self.s, ChatSettingsRow).values(
             platform=platform, chat_id=chat_id, updated_by=by, updated_at=as_utc(now), **values
         )
         stmt = stmt.on_conflict_do_update(
