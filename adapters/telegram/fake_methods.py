@@ -140,6 +140,7 @@ class BotApiState:
     username: str = "filmbot_test_bot"
     bot_id: int = 123456
     messages: dict[tuple[int, int], SentMessage] = field(default_factory=dict)
+    user_messages: dict[tuple[int, int], JSON] = field(default_factory=dict)  # what users sent, for replies
     inline_messages: dict[str, SentMessage] = field(default_factory=dict)
     chats: dict[int, JSON] = field(default_factory=dict)
     members: dict[tuple[int, int], str] = field(default_factory=dict)
@@ -208,8 +209,20 @@ class BotApiState:
         for key in ("reply_markup", "link_preview_options"):
             if p.get(key):
                 message[key] = p[key]
+        if replied := self._replied_to(chat["id"], p.get("reply_parameters")):
+            message["reply_to_message"] = replied
         self.messages[(chat["id"], message["message_id"])] = SentMessage(html, message)
         return message
+
+    def _replied_to(self, chat_id: int, parameters: Any) -> JSON | None:
+        """The message a reply answers, one level deep as Telegram gives it (None when it is unknown)."""
+        if not isinstance(parameters, dict) or "message_id" not in parameters:
+            return None
+        key = (chat_id, int(parameters["message_id"]))
+        found = self.user_messages.get(key)
+        if found is None and key in self.messages:
+            found = self.messages[key].message
+        return {k: v for k, v in found.items() if k != "reply_to_message"} if found else None
 
     async def _m_editmessagetext(self, p: JSON) -> JSON | bool:
         html, text = self._render(p)

@@ -172,6 +172,7 @@ class FakeBotApi(MediaState):
                          "from": self.user(user_id)}  # fmt: skip
         if reply_to is not None:
             message["reply_to_message"] = reply_to
+        self.user_messages[(chat["id"], message["message_id"])] = message
         return message
 
     def press(self, sent: SentMessage, data: str, *, user_id: int = 1001) -> tuple[int, str]:

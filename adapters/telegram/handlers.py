@@ -261,8 +261,26 @@ class TelegramHandlers:
         if data.action == "undo_remove":
             result: Reply = await curation.undo_remove(actor, data.film_id)
         else:
-            result = await curation.report_wrong_film(actor, data.film_id, None, None)
+            result = await curation.report_wrong_film(actor, data.film_id, self.asked_for(query), None)
         return result
+
+    def asked_for(self, query: CallbackQuery) -> str | None:
+        """What the user typed to get this card: the message the card answers (cards are sent as replies).
+
+        A "Wrong film?" report that says which query led to the wrong film tells admins what to alias.
+        """
+        message = query.message
+        asked = getattr(message, "reply_to_message", None) if message is not None else None
+        text = (getattr(asked, "text", None) or getattr(asked, "caption", None) or "").strip()
+        if not text:
+            return None
+        if text.startswith("/"):
+            resolved = self.services.registry.resolve_text(text)
+            if isinstance(resolved, Problem):
+                return None
+            spec, args = resolved
+            text = next(iter(args.values()), "") if spec.group is None else ""
+        return text[:200] or None
 
     # -- errors --------------------------------------------------------------------------------
     async def on_error(self, update: object, context: Context) -> None:

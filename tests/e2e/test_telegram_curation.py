@@ -154,7 +154,8 @@ async def test_remove_then_undo_and_strangers_cannot_undo(bot: BotHarness) -> No
 
 
 async def test_wrong_film_reports_reach_the_admins(bot: BotHarness) -> None:
-    card = await bot.say("/film spirited away", user_id=STRANGER)
+    # In a group the card quotes the command it answers, so the report can say what was searched.
+    card = await bot.say("/film spirited away", user_id=STRANGER, chat_id=GROUP, chat_type="group")
     mark = len(bot.api.calls)
     _, query_id = bot.api.press(card, card.button("Wrong film?")["callback_data"], user_id=STRANGER)
     toast = await bot.api.wait_for(
@@ -163,6 +164,7 @@ async def test_wrong_film_reports_reach_the_admins(bot: BotHarness) -> None:
     assert toast.params.get("text") and not toast.params.get("show_alert")
     reports = await bot.say("/film reports")
     assert "Spirited Away" in reports.text, reports.text
+    assert "searched “spirited away”" in reports.text, reports.text  # what the user typed, for the admins
 
 
 @pytest.mark.parametrize(
