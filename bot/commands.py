@@ -199,6 +199,15 @@ class CommandRegistry:
     def by_code(self, code: str) -> CommandSpec | None:
         return next((spec for spec in self._specs.values() if spec.code == code), None)
 
+    def with_command_code(self, reply: Reply) -> Reply:
+        """A picker for buttons: its `then` becomes the command's short code (button data is small), or None
+        for plain `/film` pickers and commands no longer known, whose choices just open the film's card."""
+        if not isinstance(reply, FilmList) or reply.then in (None, "film"):
+            return reply
+        spec = self.by_full_name(reply.then) or self.by_code(reply.then)
+        code = spec.code if spec is not None and spec.film_param is not None else None
+        return dataclasses.replace(reply, then=code)
+
     async def run_with_film(self, full_name: str, ctx: CommandContext, film_id: int) -> Reply:
         """Re-run the command a picker came from, now with the film the user chose."""
         spec = self.by_full_name(full_name) or self.by_code(full_name)

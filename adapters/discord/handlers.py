@@ -10,7 +10,6 @@ Slash commands, picker selects, "did you mean" buttons and pagers all end here. 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
@@ -22,7 +21,7 @@ from adapters.discord.render import render
 from bot.commands import Actor, CommandContext, CommandSpec
 from bot.curation.service import EXTRAS_KEY as CURATION_KEY
 from bot.curation.service import Curation
-from bot.replies import FilmList, PollCard, Problem, Reply
+from bot.replies import PollCard, Problem, Reply
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -119,18 +118,8 @@ class Handlers:
         else:
             await self.send(interaction, reply, ephemeral=True)
 
-    def coded(self, reply: Reply) -> Reply:
-        """A picker raised by a one-film command carries that command's short code in `then`, which
-        `render_list` puts in its custom_ids. Plain `/film` pickers (and a command no longer known) open cards."""
-        if not isinstance(reply, FilmList) or reply.then in (None, "film"):
-            return reply
-        registry = self.services.registry
-        spec = registry.by_full_name(reply.then) or registry.by_code(reply.then)
-        code = spec.code if spec is not None and spec.film_param is not None else None
-        return dataclasses.replace(reply, then=code)
-
     async def send(self, interaction: discord.Interaction[Any], reply: Reply, *, ephemeral: bool) -> None:
-        reply = self.coded(reply)
+        reply = self.services.registry.with_command_code(reply)
         movienights = getattr(interaction.client, "movienights", None)
         if isinstance(reply, PollCard) and movienights is not None:
             await movienights.post(interaction, reply)  # several messages: cards, then the poll
@@ -147,7 +136,7 @@ class Handlers:
     async def replace(self, interaction: discord.Interaction[Any], reply: Reply, owner: int) -> None:
         """Edit the component's message into `reply`; a Problem goes to the clicker alone, and what cannot be
         edited in (a poll, a file) goes out as a new message."""
-        reply = self.coded(reply)
+        reply = self.services.registry.with_command_code(reply)
         out = render(reply, owner=owner, now=self.services.clock())
         if isinstance(reply, Problem):
             await self.tell(interaction, out.content or APOLOGY)

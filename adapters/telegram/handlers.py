@@ -6,7 +6,6 @@ the core works here with no change. Buttons carry compact callback data (see `ca
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from typing import Any
 
@@ -29,7 +28,7 @@ from adapters.telegram.movienight import TelegramMovieNights
 from adapters.telegram.render import Outgoing, render
 from adapters.telegram.sending import send_reply
 from bot.commands import Actor, CommandContext, CommandSpec
-from bot.replies import FileReply, FilmCard, FilmList, PollCard, Problem, Reply, Text
+from bot.replies import FileReply, FilmCard, PollCard, Problem, Reply, Text
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -84,21 +83,10 @@ class TelegramHandlers:
 
     # -- sending -------------------------------------------------------------------------------
     async def send(self, context: Context, chat_id: int, reply: Reply, *, reply_to: Message | None = None) -> Message:
-        reply = self.coded(reply)
+        reply = self.services.registry.with_command_code(reply)
         if isinstance(reply, PollCard):  # a movie night: nominees, then the native poll or a ballot
             return await self.nights.post(context.bot, chat_id, reply, reply_to=reply_to)
         return await send_reply(context.bot, chat_id, reply, reply_to=reply_to)
-
-    def coded(self, reply: Reply) -> Reply:
-        """A picker raised by a one-film command carries that command's short code in `then` (callback data
-        has 64 bytes): `render_list` then gives its buttons `c:<code>:<film id>`. Plain `/film` pickers (and
-        a command no longer known) keep opening cards."""
-        if not isinstance(reply, FilmList) or reply.then in (None, "film"):
-            return reply
-        registry = self.services.registry
-        spec = registry.by_full_name(reply.then) or registry.by_code(reply.then)
-        code = spec.code if spec is not None and spec.film_param is not None else None
-        return dataclasses.replace(reply, then=code)
 
     async def edit(self, context: Context, query: CallbackQuery, out: Outgoing) -> None:
         """Edit the message whose button was pressed (a chat message or an inline-mode message)."""
@@ -206,7 +194,7 @@ class TelegramHandlers:
         elif data.kind == "action":
             reply = await self.run_action(context, query, data)
         elif data.kind == "rerun":
-            reply = self.coded(await self.rerun(context, query, data))
+            reply = self.services.registry.with_command_code(await self.rerun(context, query, data))
         else:
             reply = await films.card(data.film_id)
         if isinstance(reply, Problem):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -200,3 +201,16 @@ async def test_a_picker_from_a_one_film_command_re_runs_it_with_the_choice() -> 
     assert isinstance(done, Text) and done.body == "nominated #7"
     gone = await registry.run_with_film("movienight vanished", ctx(USER), 7)
     assert isinstance(gone, Problem)
+
+
+def test_pickers_carry_a_short_command_code_for_buttons() -> None:
+    from bot.replies import FilmChoice, FilmList
+
+    spec = CommandSpec(name="nominate", group="movienight", summary="Nominate", handler=echo,
+                       params=(Param("film", "f", kind="film"),))  # fmt: skip
+    registry = CommandRegistry([spec, SPECS[0]])
+    picker = FilmList(kind="did_you_mean", query="x", items=(FilmChoice(1, "X"),), heading="?")
+    coded = registry.with_command_code(dataclasses.replace(picker, then="movienight nominate"))
+    assert isinstance(coded, FilmList) and coded.then == spec.code
+    assert registry.with_command_code(dataclasses.replace(picker, then="film")).then == "film"  # type: ignore[union-attr]
+    assert registry.with_command_code(dataclasses.replace(picker, then="gone away")).then is None  # type: ignore[union-attr]
