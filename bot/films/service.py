@@ -42,6 +42,17 @@ def parse_film_ref(value: str) -> int | None:
     return None
 
 
+def did_you_mean(query: str, close: Sequence[Match]) -> FilmList:
+    """The picker for several close films (or one not-quite match), best first."""
+    return FilmList(
+        kind="did_you_mean",
+        query=query,
+        items=tuple(choice_from_match(m) for m in close),
+        heading=picker_heading(query, len(close)),
+        total=len(close),
+    )
+
+
 def picker_heading(query: str, count: int) -> str:
     if count == 1:
         return f"No exact match for “{query}”. Did you mean this one?"
@@ -142,13 +153,7 @@ class FilmService:
         if found.clear:
             others = tuple(choice_from_match(m) for m in found.close[1:])
             return await self.card(found.best.film_id, match=found.best, others=others)
-        return FilmList(
-            kind="did_you_mean",
-            query=text,
-            items=tuple(choice_from_match(m) for m in found.close),
-            heading=picker_heading(text, len(found.close)),
-            total=len(found.close),
-        )
+        return did_you_mean(text, found.close)
 
     def _miss(self, text: str, near: Sequence[Match]) -> Reply:
         items = tuple(choice_from_match(m) for m in near[:5])
@@ -249,13 +254,7 @@ class FilmService:
         if found.best is None:
             return self._miss(checked, found.close)
         if not found.clear:
-            return FilmList(
-                kind="did_you_mean",
-                query=checked,
-                items=tuple(choice_from_match(m) for m in found.close),
-                heading=picker_heading(checked, len(found.close)),
-                total=len(found.close),
-            )
+            return did_you_mean(checked, found.close)
         film = await self.catalog.film(found.best.film_id)
         if film is None:
             return Problem("That film is no longer in the catalog.", kind="not_found")
