@@ -20,7 +20,7 @@ def export_jsonl(films: Iterable[Film], out: TextIO | Path) -> int:
     """Write one record per line to a text stream or a path (".gz" paths are gzipped); returns the count."""
     if isinstance(out, Path):
         opener = gzip.open if out.suffix == ".gz" else open
-        with opener(out, "wt", encoding="utf-8", newline="\n") as f:  # type: ignore[operator]
+        with opener(out, "wt", encoding="utf-8", newline="\n") as f:
             return export_jsonl(films, f)
     count = 0
     for film in films:
