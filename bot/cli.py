@@ -97,6 +97,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(dispatch(args, settings))
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `filmbot export | head`: the reader left. Point stdout at /dev/null so the final flush is quiet too.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     except Exception as exc:
         message = database_error(exc, settings)
         if message is None:
@@ -104,11 +109,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.debug("database error", exc_info=exc)
         print(f"filmbot: {message}", file=sys.stderr)
         return 1
-    except BrokenPipeError:
-        # `filmbot export | head`: the reader left. Point stdout at /dev/null so the final flush is quiet too.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 141
 
 
 def database_error(exc: BaseException, settings: Settings) -> str | None:
