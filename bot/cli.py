@@ -102,6 +102,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 141
+    except Exception as exc:
+        message = database_error(exc, settings)
+        if message is None:
+            raise
+        log.debug("database error", exc_info=exc)
+        print(f"filmbot: {message}", file=sys.stderr)
+        return 1
+
+
+def database_error(exc: BaseException, settings: Settings) -> str | None:
+    """One line for a database failure a person can act on (busy, read-only, full disk, unreachable
+    server, wrong URL form, file gone); None for anything else. The password is never in it."""
+    from bot.store.errors import explain
+
+    try:
+        url = settings.resolved_database_url()
+    except Exception:  # the URL itself is what failed
+        url = ""
+    problem = explain(exc, url)
+    return None if problem is None else " ".join(str(problem).split())
 
 
 async def dispatch(args: argparse.Namespace, settings: Settings) -> int:

@@ -146,9 +146,9 @@ async def restore_id(cur: Curation, actor: Actor, film_id: int) -> Reply:
 
 async def _set_removed(cur: Curation, actor: Actor, film_id: int, *, removed: bool) -> Film | Problem:
     now = cur.clock()
-    async with cur.db.session() as session, session.begin():
+    async with cur.db.write() as session:
         repo = FilmRepository(session)
-        film = await repo.get(film_id, include_removed=True)
+        film = await repo.get_for_update(film_id, include_removed=True)
         if film is None:
             return Problem(f"There is no film #{film_id} in the catalog.", kind="not_found")
         if film.removed == removed:

@@ -32,7 +32,7 @@ from bot.films.model import Film
 from bot.films.search import Match
 from bot.films.service import PICKER_SIZE, check_query, parse_film_ref, resolve
 from bot.replies import FilmList, Problem, Reply, Text
-from bot.store.films import ExternalIdConflict, FilmRepository
+from bot.store.films import ExternalIdConflict, FilmExists, FilmRepository
 from bot.store.mapping import films_t
 
 if TYPE_CHECKING:
@@ -175,8 +175,9 @@ class Curation:
     async def _add(self, actor: Actor, film: Film, warnings: list[str] | None = None) -> Reply:
         now = self.clock()
         try:
-            async with self.db.session() as session, session.begin():
+            async with self.db.write() as session:
                 repo = FilmRepository(session)
+                await repo.lock_identity()  # a concurrent identical add waits here, then finds this one
                 existing = await repo.find_existing_id(film)
                 if existing is not None:
                     other = await repo.get(existing, include_removed=True)
@@ -185,6 +186,8 @@ class Curation:
                     stored = await repo.add(film.replace(id=None, removed=False, aliases=[]))
                 except ExternalIdConflict as exc:
                     raise Refused(_duplicate(exc.other_film_id, None)) from None
+                except FilmExists as exc:
+                    raise Refused(_duplicate_of(exc)) from None
                 await CurationRepository(session).add_audit(
                     actor, "add", at=now, film_id=stored.id, new=film_label(stored)
                 )
@@ -223,9 +226,9 @@ class Curation:
         """
         now = self.clock()
         try:
-            async with self.db.session() as session, session.begin():
+            async with self.db.write() as session:
                 repo = FilmRepository(session)
-                current = await repo.get(film_id)
+                current = await repo.get_for_update(film_id)  # row lock: a concurrent edit waits, then re-reads
                 if current is None:
                     raise Refused(Problem("That film is no longer in the catalog.", kind="not_found"))
                 change = mutate(current)
@@ -233,7 +236,10 @@ class Curation:
                     return change
                 if change.field in ("title", "year"):
                     await _refuse_title_clash(session, change.film)
-                await repo.update(change.film)
+                try:
+                    await repo.update(change.film)
+                except FilmExists as exc:
+                    raise Refused(_duplicate_of(exc)) from None
                 await CurationRepository(session).add_audit(
                     actor, action, at=now, film_id=film_id, field=change.field, old=change.old, new=change.new
                 )
@@ -349,6 +355,12 @@ def _duplicate(existing: int, other: Film | None) -> Problem:
         kind="conflict",
         hint=f"Change it with /{GROUP} edit #{existing} <field> <value>.",
     )
+
+
+def _duplicate_of(exc: FilmExists) -> Problem:
+    """The database refused a second film of the same identity (a concurrent add or edit got there first)."""
+    which = f"Film #{exc.other_film_id}" if exc.other_film_id is not None else "Another film"
+    return Problem(f"{which} already has this title and year.", kind="conflict")
 
 
 async def _refuse_title_clash(session: AsyncSession, film: Film) -> None:

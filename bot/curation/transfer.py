@@ -93,7 +93,7 @@ async def import_upload(cur: Curation, actor: Actor, filename: str, data: bytes)
             hint="Fix that line and send the file again.",
         )
     now = cur.clock()
-    async with cur.db.session() as session, session.begin():
+    async with cur.db.write() as session:
         counts = await FilmRepository(session).upsert_many(batch.films)
         await audit_import(session, actor, [name], len(batch.films), counts, at=now)
     await refresh_index(cur, counts.changed_ids)

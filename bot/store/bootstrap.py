@@ -2,6 +2,10 @@
 
 "Once" is recorded in catalog_state.seeded (in the same transaction as the import), so an admin who
 empties the catalog on purpose does not get it refilled on the next start.
+
+A SQLite database leaves a marker file beside it ("<name>.used"). When the database file is missing but
+its marker is there, the database that was used at that path is gone (deleted, moved, a lost volume): a
+new one is still created, so the bot keeps working, but never silently — a warning says so.
 """
 
 from __future__ import annotations
@@ -45,16 +49,41 @@ def starter_catalog_paths() -> list[Path]:
     return [directory / name for name in STARTER_FILES if (directory / name).is_file()]
 
 
+def used_marker(db: Database) -> Path | None:
+    return None if db.file is None else db.file.with_name(db.file.name + ".used")
+
+
+def _lost_database(db: Database) -> str | None:
+    """A warning when a database was used at this SQLite path before and its file is gone now."""
+    marker = used_marker(db)
+    if db.file is None or marker is None or db.file.exists() or not marker.exists():
+        return None
+    return (
+        f"the database {db.file} was used before but its file is gone; starting a NEW, empty database there "
+        f"(the old catalog, movie nights and audit log are not in it). Restore the file and restart to get them back."
+    )
+
+
+def _mark_used(db: Database) -> None:
+    marker = used_marker(db)
+    if marker is not None and not marker.exists():
+        marker.write_text("filmbot used a database at this path; see bot/store/bootstrap.py\n", encoding="utf-8")
+
+
 async def ensure_ready(db: Database, paths: list[Path] | None = None) -> BootstrapResult:
     """Upgrade the schema; on a never-seeded catalog import the starter files. Safe on every start."""
     from bot.films.importers.apply import import_films_marking_seeded
 
+    lost = _lost_database(db)
     await db.upgrade()
+    _mark_used(db)
     async with db.session() as session:
         repo = FilmRepository(session)
         seeded = await repo.is_seeded()
         if seeded:
             return BootstrapResult(False, await repo.count(), await repo.catalog_version())
+    if lost is not None:
+        log.warning("%s", lost)
     wanted = paths is None
     paths = starter_catalog_paths() if paths is None else paths
     if not paths:

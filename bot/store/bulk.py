@@ -4,10 +4,14 @@ Speed comes from preloading every existing key (external ids, folded title+year,
 dicts once, deciding each record's fate in memory, and writing with chunked executemany statements.
 A film whose content hash is unchanged is not rewritten, so re-importing the same file changes nothing.
 
-Matching a record to a stored film: any of its external ids, else the case-insensitive title + year, but
-only a film with no *different* key from one of the record's sources (two "Aladdin (1992)" with different
-MovieLens ids are two films). Within one batch, a later record for the same film wins (the earlier one is
-counted as skipped); a record that reuses an external id already used in this batch by a film with
+Matching a record to a stored film: any of its external ids, else the same title + year (NFKC, casefolded)
+when that is the same film: never a film with a *different* key from one of the record's sources (two
+"Aladdin (1992)" with different MovieLens ids are two films); a film whose directors (else cast) disagree
+with the record's is another film; and when both carry ids from different sources and neither names
+people, they are kept apart too (two 1928 films of one title from two sources). Two films without any
+external id and the same title + year are one film: the database's identity key says so.
+Within one batch, a later record for the same film wins (the earlier one is counted
+as skipped); a record that reuses an external id already used in this batch by a film with
 another title or year (a source's data error) keeps its other data, loses that id, and gets a warning.
 On update, external ids are merged (the record's win per source), admin aliases are kept when the record
 has none, and the removed flag is left alone: a re-import never resurrects a film an admin removed.
@@ -28,15 +32,35 @@ from bot.store.mapping import (
     CHILD_TABLES,
     child_rows,
     content_hash,
+    credits_t,
     external_ids_t,
     film_values,
     films_t,
+    identity_key,
+    identity_title,
+    keep_identity,
     titles_t,
 )
 
 T = TypeVar("T")
 ROW_CHUNK = 1000  # films per statement: a few thousand bound parameters, fine for SQLite and asyncpg
 TitleYear = tuple[str, int | None]
+People = tuple[frozenset[str], frozenset[str]]  # casefolded directors, cast
+
+
+def people_of(film: Film) -> People:
+    directors = frozenset(c.name.casefold() for c in film.credits if c.role == "director")
+    cast = frozenset(c.name.casefold() for c in film.credits if c.role == "cast")
+    return directors, cast
+
+
+def people_agree(a: People, b: People) -> bool | None:
+    """True/False when both name directors (else cast) and they share (or don't share) someone; None
+    when there is nothing to compare."""
+    for mine, theirs in zip(a, b, strict=True):
+        if mine and theirs:
+            return bool(mine & theirs)
+    return None
 
 
 @dataclass(slots=True)
@@ -66,24 +90,43 @@ class _Existing:
     ext: dict[int, dict[str, str]] = field(default_factory=dict)
     by_title_year: dict[TitleYear, list[int]] = field(default_factory=dict)
     hashes: dict[int, str] = field(default_factory=dict)
+    keys: dict[int, str | None] = field(default_factory=dict)
     aliases: dict[int, list[str]] = field(default_factory=dict)
+    people: dict[int, People] = field(default_factory=dict)
 
     @classmethod
-    async def load(cls, session: AsyncSession) -> _Existing:
+    async def load(cls, session: AsyncSession, films: Sequence[Film]) -> _Existing:
         ex = cls()
         f, e, t = films_t.c, external_ids_t.c, titles_t.c
-        for film_id, folded, year, digest in await session.execute(
-            select(f.id, f.title_folded, f.year, f.content_hash).order_by(f.id)
+        for film_id, title, year, digest, key in await session.execute(
+            select(f.id, f.title, f.year, f.content_hash, f.identity_key).order_by(f.id)
         ):
-            ex.by_title_year.setdefault((folded, year), []).append(film_id)
+            ex.by_title_year.setdefault((identity_title(title), year), []).append(film_id)
             ex.hashes[film_id] = digest
+            ex.keys[film_id] = key
         for film_id, source, key in await session.execute(select(e.film_id, e.source, e.key)):
             ex.owner[(source, key)] = film_id
             ex.ext.setdefault(film_id, {})[source] = key
         q = select(t.film_id, t.title).where(t.kind == "alias").order_by(t.film_id, t.position)
         for film_id, title in await session.execute(q):
             ex.aliases.setdefault(film_id, []).append(title)
+        await ex._load_people(session, films)
         return ex
+
+    async def _load_people(self, session: AsyncSession, films: Sequence[Film]) -> None:
+        """Directors and cast of the stored films that share a title + year with a record of the batch."""
+        wanted = {i for film in films for i in self.by_title_year.get(_title_year(film), ())}
+        c = credits_t.c
+        found: dict[int, tuple[set[str], set[str]]] = {i: (set(), set()) for i in wanted}
+        for chunk in chunks(sorted(wanted), ROW_CHUNK):
+            q = select(c.film_id, c.role, c.name).where(c.film_id.in_(chunk), c.role.in_(("director", "cast")))
+            for film_id, role, name in await session.execute(q):
+                found[film_id][0 if role == "director" else 1].add(name.casefold())
+        self.people = {i: (frozenset(d), frozenset(a)) for i, (d, a) in found.items()}
+
+
+def _title_year(film: Film) -> TitleYear:
+    return identity_title(film.title), film.year
 
 
 class _Planner:
@@ -96,8 +139,20 @@ class _Planner:
         self.claimed: dict[int, TitleYear] = {}
         self.next_new = -1
 
+    def same_film(self, film: Film, ext: dict[str, str], cand: int) -> bool:
+        """Is stored (or planned) film `cand`, of the same title + year, the film this record describes?"""
+        cand_ext = self.ex.ext.get(cand, {})
+        if any(cand_ext.get(s, k) != k for s, k in ext.items()):
+            return False  # another key from the same source: another film
+        if not ext and not cand_ext:
+            return True  # neither has an external id: title + year is their identity
+        agree = people_agree(people_of(film), self.ex.people.get(cand, (frozenset(), frozenset())))
+        if agree is not None:
+            return agree
+        return not (ext and cand_ext)  # nothing to compare: merge only into or from a film without ids
+
     def add(self, film: Film) -> None:
-        ty: TitleYear = (film.title.casefold(), film.year)
+        ty = _title_year(film)
         ext = dict(film.external_ids)
         target: int | None = None
         for source, key in list(ext.items()):
@@ -120,8 +175,7 @@ class _Planner:
                 del ext[source]
         if target is None:
             for cand in self.ex.by_title_year.get(ty, ()):
-                cand_ext = self.ex.ext.get(cand, {})
-                if all(cand_ext.get(s, k) == k for s, k in ext.items()):
+                if self.same_film(film, ext, cand):
                     target = cand
                     break
         if target is None:
@@ -140,6 +194,7 @@ class _Planner:
         for source, key in merged_ext.items():
             self.ex.owner[(source, key)] = target
         self.ex.ext[target] = merged_ext
+        self.ex.people[target] = people_of(film)
         self.claimed[target] = ty
         film_id = target if target > 0 else None
         aliases = film.aliases or base_aliases
@@ -157,7 +212,7 @@ async def upsert_many(
     counts = ImportCounts()
     if not films:
         return counts
-    existing = await _Existing.load(session)
+    existing = await _Existing.load(session, films)
     planner = _Planner(existing, counts)
     for film in films:
         planner.add(film)
@@ -173,7 +228,7 @@ async def upsert_many(
     now = datetime.now(UTC)
     report = _Progress(progress, len(new) + len(changed))
     new_ids = await _insert_films(session, new, now, report)
-    await _update_films(session, changed, now, report)
+    await _update_films(session, changed, now, report, existing.keys)
     counts.added, counts.updated = len(new), len(changed)
     counts.changed_ids = new_ids + [f.id for f in changed if f.id is not None]
     return counts
@@ -217,7 +272,9 @@ async def _insert_films(session: AsyncSession, films: list[Film], now: datetime,
     return ids
 
 
-async def _update_films(session: AsyncSession, films: list[Film], now: datetime, report: _Progress) -> None:
+async def _update_films(
+    session: AsyncSession, films: list[Film], now: datetime, report: _Progress, keys: dict[int, str | None]
+) -> None:
     if not films:
         return
     sample = film_values(films[0], now, created=False)
@@ -225,7 +282,10 @@ async def _update_films(session: AsyncSession, films: list[Film], now: datetime,
     for chunk in chunks(films, ROW_CHUNK):
         params: list[dict[str, Any]] = []
         for f in chunk:
-            params.append({**film_values(f, now, created=False), "b_id": f.id})
+            values = film_values(f, now, created=False)
+            assert f.id is not None
+            values["identity_key"] = keep_identity(keys.get(f.id), identity_key(f))
+            params.append({**values, "b_id": f.id})
         await session.execute(stmt, params)
         ids = [f.id for f in chunk]
         for table in CHILD_TABLES:

@@ -3,10 +3,17 @@
 `Database(url)` only builds the engine object (SQLAlchemy connects lazily), so constructing one has no
 I/O; `upgrade()` migrates to the newest Alembic revision. SQLite gets WAL (readers don't block the
 writer), foreign keys (so child rows cascade) and a busy timeout (several processes may share a file).
+
+Writes go through `write()`: one unit of work that commits or rolls back as a whole. On SQLite it starts
+with BEGIN IMMEDIATE, so the write lock is held from the first read and a read-modify-write can never
+interleave with another writer's (plain reads keep a deferred BEGIN and never wait for an import). It
+also refuses to commit into a SQLite file that was deleted or replaced since this process opened it:
+such a commit would be acknowledged and then lost.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,8 +23,11 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from bot.store.errors import DatabaseFileGone, check_url, safe_url
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+WRITE_OPTION = "filmbot_write"  # execution option marking a write unit of work (BEGIN IMMEDIATE on SQLite)
 
 
 def default_database_url() -> str:
@@ -28,18 +38,27 @@ def default_database_url() -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
-def prepare_sqlite_path(url: str) -> None:
-    """Create the directory of a SQLite database file, so a first run needs no setup."""
+def sqlite_file(url: str) -> Path | None:
+    """The file of a file-backed SQLite URL; None for PostgreSQL, memory and `file:` URIs."""
     u = make_url(url)
     if u.get_backend_name() != "sqlite":
-        return
+        return None
     database = u.database or ""
     if database in ("", ":memory:") or database.startswith("file:"):
-        return
-    Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        return None
+    return Path(database).expanduser()
+
+
+def prepare_sqlite_path(url: str) -> None:
+    """Create the directory of a SQLite database file, so a first run needs no setup."""
+    path = sqlite_file(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # The driver's own implicit BEGIN is off; `_sqlite_begin` emits ours (SQLAlchemy's aiosqlite recipe).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -48,6 +67,19 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL, much faster commits
     finally:
         cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    immediate = conn.get_execution_options().get(WRITE_OPTION, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 def _run_alembic_upgrade(connection: Connection, revision: str) -> None:
@@ -65,6 +97,7 @@ class Database:
 
     def __init__(self, url: str, *, schema: str | None = None, echo: bool = False) -> None:
         """`schema` (PostgreSQL only) sets the search_path, e.g. to isolate a test in its own schema."""
+        check_url(url)
         self.url = url
         u = make_url(url)
         self.dialect = u.get_backend_name()
@@ -76,15 +109,52 @@ class Database:
         if self.dialect == "sqlite":
             prepare_sqlite_path(url)
         self.engine: AsyncEngine = create_async_engine(url, echo=echo, connect_args=connect_args)
+        self.file = sqlite_file(url) if self.dialect == "sqlite" else None
+        self._file_id: tuple[int, int] | None = None
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_on_connect)
+            event.listen(self.engine.sync_engine, "connect", self._check_file_on_connect)
+            event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._write_sessions = async_sessionmaker(
+            self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
+        )
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A session; the caller commits (``async with session.begin():`` or ``await s.commit()``)."""
         async with self._sessions() as session:
             yield session
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """A write unit of work: begun here, committed when the block ends, rolled back if it raises.
+
+        SQLite: BEGIN IMMEDIATE, and a `DatabaseFileGone` instead of a commit into a vanished file."""
+        async with self._write_sessions() as session, session.begin():
+            yield session
+            self.check_file()
+
+    def check_file(self) -> None:
+        """Raise `DatabaseFileGone` if the SQLite file was deleted or replaced since it was first opened."""
+        if self.file is None or self._file_id is None:
+            return
+        now = _file_identity(self.file)
+        if now != self._file_id:
+            what = "was deleted" if now is None else "was replaced by another file"
+            raise DatabaseFileGone(
+                f"The database file {self.file} {what} while filmbot was running; nothing more is saved. "
+                "Restore the file (or start filmbot again to use the new one)."
+            )
+
+    def _check_file_on_connect(self, _dbapi_connection: Any, _record: Any) -> None:
+        """Every new connection opens the path again: it must still be the file we started with."""
+        if self.file is None:
+            return
+        if self._file_id is None:
+            self._file_id = _file_identity(self.file)
+        else:
+            self.check_file()
 
     async def upgrade(self, revision: str = "head") -> None:
         """Migrate the schema (idempotent; safe on every start)."""
@@ -95,4 +165,4 @@ class Database:
         await self.engine.dispose()
 
     def __repr__(self) -> str:
-        return f"Database({make_url(self.url).render_as_string(hide_password=True)!r})"
+        return f"Database({safe_url(self.url)!r})"

@@ -9,9 +9,10 @@ from __future__ import annotations
 import random as _random
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, and_, delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, delete, func, insert, or_, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.films.model import Film
@@ -27,14 +28,20 @@ from bot.store.mapping import (
     film_values,
     films_t,
     genres_t,
+    identity_key,
+    keep_identity,
     titles_t,
 )
 from bot.store.models import CatalogStateRow
 
-__all__ = ["ExternalIdConflict", "FilmRepository", "ImportCounts"]
+__all__ = ["ExternalIdConflict", "FilmExists", "FilmRepository", "ImportCounts"]
 
 state_t = cast(Table, CatalogStateRow.__table__)
 ID_CHUNK = 1000  # ids per IN (...) list: well under SQLite's and asyncpg's bind-parameter limits
+# PostgreSQL advisory lock (transaction-scoped) held by everything that creates films or matches records
+# against the whole catalog: imports and adds. SQLite needs none: its writers are serialised by
+# BEGIN IMMEDIATE (`Database.write`).
+IDENTITY_LOCK = 0x46494C4D  # "FILM"
 
 
 class ExternalIdConflict(ValueError):
@@ -43,6 +50,14 @@ class ExternalIdConflict(ValueError):
     def __init__(self, source: str, key: str, other_film_id: int) -> None:
         super().__init__(f"external id {source}:{key} already belongs to film {other_film_id}")
         self.source, self.key, self.other_film_id = source, key, other_film_id
+
+
+class FilmExists(ValueError):
+    """Another film already has this film's identity (its title + year, for a film without external ids)."""
+
+    def __init__(self, other_film_id: int | None) -> None:
+        super().__init__(f"the catalog already holds this film (#{other_film_id})")
+        self.other_film_id = other_film_id
 
 
 class FilmRepository:
@@ -223,28 +238,60 @@ class FilmRepository:
 
     # --- writing -------------------------------------------------------------------------------
 
+    async def lock_identity(self) -> None:
+        """Serialise, until this transaction ends, with every other add and import (PostgreSQL)."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            await self.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": IDENTITY_LOCK})
+
+    async def lock(self, film_id: int) -> bool:
+        """Lock one film's row until the transaction ends (SELECT … FOR UPDATE; SQLite's writer lock
+        already covers it), so a read-modify-write sees and keeps the latest version. False: no film."""
+        found = await self.session.scalar(select(films_t.c.id).where(films_t.c.id == film_id).with_for_update())
+        return found is not None
+
+    async def get_for_update(self, film_id: int, include_removed: bool = False) -> Film | None:
+        """`get` under the film's row lock: the start of every read-modify-write of a film."""
+        if not await self.lock(film_id):
+            return None
+        return await self.get(film_id, include_removed=include_removed)
+
     async def add(self, film: Film) -> Film:
-        """Store a new film; raises `ExternalIdConflict` if one of its external ids is taken."""
+        """Store a new film; raises `ExternalIdConflict` if one of its external ids is taken and
+        `FilmExists` if a film without external ids of the same title + year is already stored."""
+        await self.lock_identity()
         await self._check_external_ids(film, None)
-        now = _now()
+        values = film_values(film, _now(), created=True)
         new_id = await self.session.scalar(
-            insert(films_t).values(film_values(film, now, created=True)).returning(films_t.c.id)
-        )
-        assert new_id is not None
+            _insert(self.session).values(values).on_conflict_do_nothing(index_elements=["identity_key"])
+            .returning(films_t.c.id)
+        )  # fmt: skip
+        if new_id is None:
+            raise FilmExists(await self._identity_owner(values["identity_key"]))
         await self._insert_children(new_id, film)
         await self.bump_version()
         return film.replace(id=new_id)
 
+    async def _identity_owner(self, key: str | None) -> int | None:
+        return await self.session.scalar(select(films_t.c.id).where(films_t.c.identity_key == key))
+
     async def update(self, film: Film) -> Film:
-        """Overwrite a stored film (titles, genres, credits and external ids are replaced)."""
+        """Overwrite a stored film (titles, genres, credits and external ids are replaced); raises
+        `FilmExists` when the new title + year is another film's identity."""
         if film.id is None:
             raise ValueError("update() needs a film with an id")
         await self._check_external_ids(film, film.id)
         values = film_values(film, _now(), created=False)
         values["removed"] = film.removed
-        result = await self.session.execute(update(films_t).where(films_t.c.id == film.id).values(values))
-        if result.rowcount == 0:  # type: ignore[attr-defined]
+        stored = await self.session.execute(select(films_t.c.identity_key).where(films_t.c.id == film.id))
+        row = stored.first()
+        if row is None:
             raise LookupError(f"no film with id {film.id}")
+        values["identity_key"] = keep_identity(row[0], identity_key(film))
+        try:
+            async with self.session.begin_nested():
+                await self.session.execute(update(films_t).where(films_t.c.id == film.id).values(values))
+        except IntegrityError:
+            raise FilmExists(await self._identity_owner(values["identity_key"])) from None
         for table in CHILD_TABLES:
             await self.session.execute(delete(table).where(table.c.film_id == film.id))
         await self._insert_children(film.id, film)
@@ -267,7 +314,11 @@ class FilmRepository:
     async def upsert_many(
         self, films: Sequence[Film], progress: Callable[[int, int], None] | None = None
     ) -> ImportCounts:
-        """Bulk import; see `bot.store.bulk.upsert_many`. Bumps the version once if anything changed."""
+        """Bulk import; see `bot.store.bulk.upsert_many`. Bumps the version once if anything changed.
+
+        Holds the identity lock, so two imports of one file run one after the other and the second
+        finds everything unchanged instead of adding every film again."""
+        await self.lock_identity()
         counts = await upsert_many(self.session, films, progress)
         if counts.added or counts.updated:
             await self.bump_version()
@@ -288,6 +339,17 @@ class FilmRepository:
         for source, key, other in await self.session.execute(q):
             if other != own_id:
                 raise ExternalIdConflict(source, key, other)
+
+
+def _insert(session: AsyncSession) -> Any:
+    """INSERT with ON CONFLICT support for the session's dialect."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(films_t)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(films_t)
 
 
 def _unique(titles: Iterable[str | None]) -> tuple[str, ...]:

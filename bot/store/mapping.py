@@ -8,6 +8,7 @@ agree on the stored shape.
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, cast
@@ -59,10 +60,36 @@ def content_hash(film: Film) -> str:
     return hashlib.blake2b(repr(doc).encode(), digest_size=20).hexdigest()
 
 
+def identity_title(title: str) -> str:
+    """A title as film identity compares it: NFKC, casefolded, spacing collapsed (stable on purpose:
+    stored keys depend on it, so search's richer normalisation must not leak in here)."""
+    return " ".join(unicodedata.normalize("NFKC", title).casefold().split())
+
+
+def identity_key(film: Film) -> str | None:
+    """The unique key of a film without external ids: year + a digest of its identity title.
+
+    Films with external ids are identified by those (unique per source), so their key is NULL and two
+    different films that share a title and year across sources can both exist."""
+    if film.external_ids:
+        return None
+    digest = hashlib.blake2b(identity_title(film.title).encode(), digest_size=16).hexdigest()
+    return f"{film.year or '-'}:{digest}"
+
+
+def keep_identity(stored: str | None, new: str | None) -> str | None:
+    """A film kept apart by migration 0005 (an old duplicate, key "<key>|#<id>") keeps its key while
+    its identity is unchanged; otherwise the key follows the film."""
+    if stored is not None and new is not None and stored.startswith(new + "|#"):
+        return stored
+    return new
+
+
 def film_values(film: Film, now: datetime, *, created: bool) -> dict[str, Any]:
     """The `films` row for a film (without id)."""
     values: dict[str, Any] = {f: getattr(film, f) for f in SCALAR_FIELDS}
     values["title_folded"] = film.title.casefold()
+    values["identity_key"] = identity_key(film)
     values["content_hash"] = content_hash(film)
     values["updated_at"] = now
     if created:

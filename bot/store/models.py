@@ -3,7 +3,9 @@
 One row per film in ``films``; its list-valued parts live in child tables keyed by
 (film_id, position) so their order survives a round trip. ``title_folded`` (casefolded title) backs
 the case-insensitive title+year lookup that imports use when a record has no known external id;
-``content_hash`` lets a re-import skip unchanged films without loading their children.
+``content_hash`` lets a re-import skip unchanged films without loading their children. ``identity_key``
+(unique) makes the database itself refuse a second film without external ids of the same title + year,
+so concurrent adds and imports converge on one film.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ class FilmRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     title: Mapped[str] = mapped_column(String)
     title_folded: Mapped[str] = mapped_column(String)
+    identity_key: Mapped[str | None] = mapped_column(String(80))  # see mapping.identity_key
     original_title: Mapped[str | None] = mapped_column(String)
     year: Mapped[int | None] = mapped_column(Integer)
     release_date: Mapped[date | None] = mapped_column(Date)
@@ -52,7 +55,10 @@ class FilmRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
-    __table_args__ = (Index("ix_films_title_folded_year", "title_folded", "year"),)
+    __table_args__ = (
+        Index("ix_films_title_folded_year", "title_folded", "year"),
+        Index("ux_films_identity_key", "identity_key", unique=True),
+    )
 
 
 class FilmTitleRow(Base):

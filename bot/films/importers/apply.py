@@ -90,7 +90,7 @@ async def import_parsed(
     """Write already-parsed batches (e.g. text pasted in chat) in one transaction, version bumped once."""
     films = [film for batch in batches for film in batch.films]
     warnings = [w for batch in batches for w in batch.warnings]
-    async with db.session() as session, session.begin():
+    async with db.write() as session:
         repo = FilmRepository(session)
         counts = await repo.upsert_many(films, progress=progress)
         if mark_seeded:
