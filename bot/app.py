@@ -34,11 +34,22 @@ async def build_services(settings: Settings, *, db: Database | None = None, seed
         db=db,
         catalog=catalog,
         films=FilmService(catalog, rng=random.Random(seed)),
-        registry=build_registry(),
+        registry=build_registry(settings.catalog_editors),
     )
     install_movienight(services)
     await install_curation(services)
     return services
+
+
+async def close_services(services: Services) -> None:
+    """The way out: write what is still held in memory (search misses), then close the database."""
+    curation = services.extras.get("curation")
+    if curation is not None:
+        try:
+            await curation.close()
+        except Exception:
+            log.exception("could not write pending search misses at shutdown")
+    await services.db.dispose()
 
 
 def configure_logging(level: str) -> None:

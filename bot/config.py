@@ -6,7 +6,9 @@ comment, in `.env.example`.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from typing import Literal
+
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -15,17 +17,21 @@ class TelegramSettings(BaseModel):
     base_url: str = "https://api.telegram.org/bot"
     base_file_url: str = "https://api.telegram.org/file/bot"
     webhook_url: str | None = None
-    webhook_listen: str = "0.0.0.0"
+    webhook_listen: str = "127.0.0.1"  # behind a reverse proxy; set 0.0.0.0 only to face the internet
     webhook_port: int = 8443
-    webhook_secret: SecretStr | None = None
-    admin_ids: list[int] = Field(default_factory=list)
+    webhook_secret: SecretStr | None = None  # None in webhook mode: a strong one is generated at start
+    # Catalog owners (user ids). The old name ADMIN_IDS still works: those users were admins everywhere.
+    owner_ids: list[int] = Field(default_factory=list, validation_alias=AliasChoices("owner_ids", "admin_ids"))
     poll_timeout: int = 30
 
 
 class DiscordSettings(BaseModel):
     token: SecretStr | None = None
-    admin_user_ids: list[int] = Field(default_factory=list)
-    admin_role_ids: list[int] = Field(default_factory=list)
+    # Catalog owners (user ids). The old name ADMIN_USER_IDS still works: those users were admins everywhere.
+    owner_user_ids: list[int] = Field(
+        default_factory=list, validation_alias=AliasChoices("owner_user_ids", "admin_user_ids")
+    )
+    admin_role_ids: list[int] = Field(default_factory=list)  # holders are admins of their server (not owners)
     shard_count: int | None = None
     shard_ids: list[int] | None = None
     sync_guild_id: int | None = None
@@ -50,6 +56,9 @@ class Settings(BaseSettings):
     database_url: str | None = None
     log_level: str = "INFO"
     starter_catalog: bool = True
+    # Who changes the shared film catalog: "owners" (the owner ids above; right for a public bot) or
+    # "group_admins" (any group's admins too: only for a bot that is in one private club).
+    catalog_editors: Literal["owners", "group_admins"] = "owners"
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     movienight: MovieNightSettings = Field(default_factory=MovieNightSettings)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.commands import CommandRegistry, CommandSpec
+from bot.commands import CatalogEditors, CommandRegistry, CommandSpec
 
 
 def all_specs() -> list[CommandSpec]:
@@ -14,5 +14,5 @@ def all_specs() -> list[CommandSpec]:
     return specs
 
 
-def build_registry() -> CommandRegistry:
-    return CommandRegistry(all_specs())
+def build_registry(catalog_editors: CatalogEditors = "owners") -> CommandRegistry:
+    return CommandRegistry(all_specs(), catalog_editors=catalog_editors)

@@ -29,7 +29,7 @@ Trailer: https://www.youtube.com/watch?v=r8t0VIbS_vc"""
 
 @pytest.fixture
 async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
-    async with running_bot(tmp_path, admin_ids=[USER]) as harness:
+    async with running_bot(tmp_path, owner_ids=[USER]) as harness:
         yield harness
 
 

@@ -25,7 +25,7 @@ AMBIGUOUS = "miracle cell 7"  # the 2013 film and its 2019 and 2022 remakes
 
 @pytest.fixture
 async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
-    async with running_bot(tmp_path, admin_ids=[ANN]) as harness:
+    async with running_bot(tmp_path, owner_ids=[ANN]) as harness:
         yield harness
 
 

@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from adapters.discord.slash import discord_group_name
 from adapters.discord.sync import sync_commands
 from adapters.discord.testing import ADMIN_ROLE_ID, ALICE, BOB, FakeDiscord, iter_components
-from bot.commands import CommandContext, CommandRegistry, CommandSpec, Param
+from bot.commands import CommandContext, CommandRegistry, CommandSpec, Param, Permission
 from bot.films.commands import SPECS as FILM_SPECS
 from bot.replies import PollCard, PollOption, Reply, Text
 from bot.services import Services
@@ -22,7 +22,7 @@ def buttons(message: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 async def whoami(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-    return Text(f"admin={ctx.actor.is_admin} chat={ctx.actor.chat_id}")
+    return Text(f"admin={ctx.actor.is_admin} owner={ctx.actor.is_owner} chat={ctx.actor.chat_id}")
 
 
 async def broken(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
@@ -42,10 +42,12 @@ EXTRA_SPECS = (
         summary="Add a film",
         handler=whoami,
         group="film",
-        admin_only=True,
+        permission=Permission.CATALOG_OWNER,
         params=(Param("details", "Title and year"),),
     ),
-    CommandSpec(name="remove", summary="Remove a film", handler=whoami, group="film", admin_only=True),
+    CommandSpec(
+        name="remove", summary="Remove a film", handler=whoami, group="film", permission=Permission.CATALOG_OWNER
+    ),
     CommandSpec(
         name="vote",
         summary="Open a vote",
