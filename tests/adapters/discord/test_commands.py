@@ -144,9 +144,12 @@ async def test_admin_is_manage_server_or_a_configured_role(fake: FakeDiscord, wi
 async def test_admin_group_is_renamed_and_refuses_non_admins(fake: FakeDiscord, wide: Any) -> None:
     assert discord_group_name("film", wide.services.registry) == "film-admin"
     refused = await fake.slash(wide, "film-admin", sub="add", details="Solaris 1972")
-    assert refused.ephemeral and "Only admins" in refused.text
+    assert refused.ephemeral and "Only the bot's catalog owners" in refused.text
+    manager = await fake.slash(wide, "film-admin", sub="add", details="Solaris 1972", permissions=1 << 5)
+    assert manager.ephemeral and "Only the bot's catalog owners" in manager.text  # Manage Server is not enough
+    wide.services.settings.discord.owner_user_ids = [int(ALICE["id"])]
     allowed = await fake.slash(wide, "film-admin", sub="add", details="Solaris 1972", permissions=1 << 5)
-    assert "admin=True" in allowed.text
+    assert "owner=True" in allowed.text
 
 
 async def test_handler_failure_gets_an_apology(fake: FakeDiscord, wide: Any) -> None:
