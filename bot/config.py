@@ -6,13 +6,17 @@ comment, in `.env.example`.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as secret_token
 
 
 class TelegramSettings(BaseModel):
+    model_config = ConfigDict(hide_input_in_errors=True)  # a rejected token or secret is never echoed
     token: SecretStr | None = None
     base_url: str = "https://api.telegram.org/bot"
     base_file_url: str = "https://api.telegram.org/file/bot"
@@ -23,6 +27,13 @@ class TelegramSettings(BaseModel):
     # Catalog owners (user ids). The old name ADMIN_IDS still works: those users were admins everywhere.
     owner_ids: list[int] = Field(default_factory=list, validation_alias=AliasChoices("owner_ids", "admin_ids"))
     poll_timeout: int = 30
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not WEBHOOK_SECRET.match(value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+        return value
 
 
 class DiscordSettings(BaseModel):
@@ -51,6 +62,7 @@ class Settings(BaseSettings):
         env_file_encoding="utf-8",
         env_nested_delimiter="__",
         extra="ignore",
+        hide_input_in_errors=True,  # a rejected token, secret or database URL is never echoed in the error
     )
 
     database_url: str | None = None
