@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from bot.ratelimit import RateLimiter
 from bot.replies import FilmList, Problem, Reply
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ MAX_ARG_CHARS = 500
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 
 Platform = Literal["discord", "telegram", "console", "cli"]
+LOCAL_PLATFORMS = frozenset({"console", "cli"})  # the machine's own user: never rate limited
 
 
 CatalogEditors = Literal["owners", "group_admins"]
@@ -238,8 +240,15 @@ def coerce_args(spec: CommandSpec, raw: Mapping[str, Any]) -> dict[str, Any]:
 class CommandRegistry:
     """All commands, looked up by (group, name). Runs a command with the permission check done once, here."""
 
-    def __init__(self, specs: Iterable[CommandSpec], *, catalog_editors: CatalogEditors = "owners") -> None:
+    def __init__(
+        self,
+        specs: Iterable[CommandSpec],
+        *,
+        catalog_editors: CatalogEditors = "owners",
+        rate_limiter: RateLimiter | None = None,
+    ) -> None:
         self.catalog_editors: CatalogEditors = catalog_editors  # the CATALOG_EDITORS setting
+        self.rate_limiter = rate_limiter  # None: no limit (tests, the CLI)
         self._specs: dict[tuple[str | None, str], CommandSpec] = {}
         for spec in specs:
             key = (spec.group, spec.name)
@@ -321,12 +330,30 @@ class CommandRegistry:
                 return Problem(f"I don't know /{name[:32]}. Try /help to see what I can do.")
         return spec, split_args(spec, rest)
 
+    def _rate_limited(self, actor: Actor) -> Problem | None:
+        """One polite answer when a member goes over their rate, then silence until their bucket refills."""
+        if self.rate_limiter is None or _unlimited(actor):
+            return None
+        decision = self.rate_limiter.take(actor.platform, actor.user_id)
+        if decision.verdict == "allowed":
+            return None
+        if decision.verdict == "warn":
+            log.info("rate limited user %s on %s chat %s", actor.user_id, actor.platform, actor.chat_id)
+        wait = decision.retry_after
+        return Problem(
+            f"You're sending commands faster than I answer them — please slow down and try again in {wait} s.",
+            kind="rate_limited",
+            silent=decision.verdict == "silent",
+        )
+
     async def run(self, spec: CommandSpec, ctx: CommandContext, raw_args: Mapping[str, Any]) -> Reply:
         """Run a command: permission check from the spec, argument checks, then the use-case.
 
         Errors a user caused come back as a Problem; our own errors are logged with the command, platform
         and chat, and answered with a short apology.
         """
+        if (limited := self._rate_limited(ctx.actor)) is not None:
+            return limited
         if not self.allows(ctx.actor, spec.permission):
             log.info(
                 "refused %s command %s for user %s on %s chat %s",
@@ -357,6 +384,10 @@ class CommandRegistry:
         if isinstance(reply, FilmList) and reply.kind == "did_you_mean" and reply.then is None and spec.film_param:
             reply = dataclasses.replace(reply, then=spec.full_name)
         return reply
+
+
+def _unlimited(actor: Actor) -> bool:
+    return actor.platform in LOCAL_PLATFORMS
 
 
 def _first_word(text: str) -> tuple[str, str]:

@@ -54,6 +54,12 @@ class MovieNightSettings(BaseModel):
     max_content_rating: str | None = None
 
 
+class RateLimitSettings(BaseModel):
+    burst: int = Field(default=10, ge=1)  # commands a member may send at once
+    per_second: float = Field(default=1.0, gt=0)  # tokens back per second: 10 commands / 10 s
+    max_users: int = Field(default=100_000, ge=1)  # buckets kept in memory (least recently used dropped)
+
+
 class Settings(BaseSettings):
     """Everything the bot can be told. Tokens are optional: with none, `filmbot chat` still works."""
 
@@ -74,6 +80,7 @@ class Settings(BaseSettings):
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     movienight: MovieNightSettings = Field(default_factory=MovieNightSettings)
+    rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
 
     @field_validator("log_level")
     @classmethod

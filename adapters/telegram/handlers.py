@@ -176,6 +176,8 @@ class TelegramHandlers:
             reply = await uploads.run_with_document(context.bot, self.services, spec, actor, document)
         else:
             reply = await registry.run(spec, CommandContext(actor=actor, services=self.services), args)
+        if isinstance(reply, Problem) and reply.silent:  # rate limited and already told so
+            return
         await self.send(context, chat.id, reply, reply_to=message)
 
     # -- buttons -------------------------------------------------------------------------------
@@ -202,7 +204,10 @@ class TelegramHandlers:
         else:
             reply = await films.card(data.film_id)
         if isinstance(reply, Problem):
-            await query.answer(reply.message[:200], show_alert=True)
+            if reply.silent:
+                await query.answer()
+            else:
+                await query.answer(reply.message[:200], show_alert=True)
             return
         if data.kind == "action" and isinstance(reply, Text) and not reply.actions:
             await query.answer(reply.body[:200])  # "Thanks, reported": a toast; the card stays

@@ -247,3 +247,15 @@ async def test_sync_shows_the_discord_forms(fake: FakeDiscord, services: Service
     assert not details.get("required")
     options = {o["name"]: o for o in subs["import"]["options"]}
     assert "path" not in options and options["file"]["type"] == 11 and options["file"]["required"]
+
+
+async def test_a_flooding_member_gets_ephemeral_slow_downs_only(
+    fake: FakeDiscord, bot: Any, services: Services
+) -> None:
+    from bot.ratelimit import RateLimiter
+
+    services.registry.rate_limiter = RateLimiter(2, 0.5, clock=lambda: 0.0)  # RATE_LIMIT__BURST=2
+    answers = [await fake.slash(bot, "search", words="cell", who=BOB) for _ in range(4)]
+    assert all(not a.ephemeral and "Miracle in Cell" in a.text for a in answers[:2])
+    assert all(a.ephemeral and "slow down" in a.text for a in answers[2:])  # only BOB sees them
+    assert "Miracle in Cell" in (await fake.slash(bot, "search", words="cell", who=ALICE)).text
