@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -70,9 +71,17 @@ async def test_webhook_mode_generates_a_secret_and_refuses_forged_updates(tmp_pa
             assert api.calls_of("sendMessage") == []  # never processed
             right = await post(client, url, command(api, 2, "/film parasite"), **{HEADER: secret})
             assert right.status_code == 200
-        sent = await api.wait_for("sendMessage", within=30)
-        assert sent.params["text"].startswith("<b>Parasite (2019)</b>")  # still there: the forged remove did nothing
+            sent = await api.wait_for("sendMessage", within=30)
+            assert sent.params["text"].startswith(
+                "<b>Parasite (2019)</b>"
+            )  # still there: the forged remove did nothing
+            missed = await post(client, url, command(api, 3, "/film zzyzx nowhere"), **{HEADER: secret})
+            assert missed.status_code == 200
+            await api.wait_for("sendMessage", lambda c: "zzyzx" in str(c.params.get("text")), within=30)
         assert await bot.terminate() == 0
+        with sqlite3.connect(tmp_path / "filmbot.sqlite3") as conn:  # the miss was counted in memory ...
+            rows = conn.execute("SELECT platform, chat_id, query, count FROM search_misses").fetchall()
+        assert rows == [("telegram", str(USER), "zzyzx nowhere", 1)]  # ... and written at shutdown
     finally:
         await bot.kill_if_running()
         await api.stop()
