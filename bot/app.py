@@ -10,6 +10,7 @@ from bot.curation.service import install as install_curation
 from bot.films.catalog import Catalog
 from bot.films.service import FilmService
 from bot.polls import install as install_movienight
+from bot.ratelimit import RateLimiter
 from bot.registry import build_registry
 from bot.services import Services
 from bot.store.bootstrap import ensure_ready
@@ -25,6 +26,11 @@ async def open_database(settings: Settings) -> Database:
     return db
 
 
+def rate_limiter(settings: Settings) -> RateLimiter:
+    limits = settings.rate_limit
+    return RateLimiter(limits.burst, limits.per_second, max_users=limits.max_users)
+
+
 async def build_services(settings: Settings, *, db: Database | None = None, seed: int | None = None) -> Services:
     db = db or await open_database(settings)
     catalog = Catalog(db)
@@ -34,11 +40,22 @@ async def build_services(settings: Settings, *, db: Database | None = None, seed
         db=db,
         catalog=catalog,
         films=FilmService(catalog, rng=random.Random(seed)),
-        registry=build_registry(),
+        registry=build_registry(settings.catalog_editors, rate_limiter(settings)),
     )
     install_movienight(services)
     await install_curation(services)
     return services
+
+
+async def close_services(services: Services) -> None:
+    """The way out: write what is still held in memory (search misses), then close the database."""
+    curation = services.extras.get("curation")
+    if curation is not None:
+        try:
+            await curation.close()
+        except Exception:
+            log.exception("could not write pending search misses at shutdown")
+    await services.db.dispose()
 
 
 def configure_logging(level: str) -> None:

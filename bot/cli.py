@@ -183,4 +183,6 @@ async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     finally:
         stop.set()
-        await services.db.dispose()
+        from bot.app import close_services
+
+        await close_services(services)

@@ -12,7 +12,7 @@ from bot.config import Settings
 from bot.replies import Problem, Reply
 from bot.services import Services
 
-CLI_ACTOR = Actor(platform="cli", user_id="owner", chat_id="cli", is_admin=True)
+CLI_ACTOR = Actor(platform="cli", user_id="owner", chat_id="cli", is_owner=True)
 
 
 @asynccontextmanager
@@ -23,7 +23,9 @@ async def opened(settings: Settings) -> AsyncIterator[Services]:
     try:
         yield services
     finally:
-        await services.db.dispose()
+        from bot.app import close_services
+
+        await close_services(services)
 
 
 def show(reply: Reply) -> int:

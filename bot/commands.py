@@ -1,7 +1,7 @@
 """The one command registry every adapter is built from.
 
-A `CommandSpec` names a command, says what it does in one line, lists typed params and whether only admins
-may run it, and points at the use-case. Discord slash commands, Telegram's `/` menu, the console chat and
+A `CommandSpec` names a command, says what it does in one line, lists typed params and who may run it (a
+`Permission` level), and points at the use-case. Discord slash commands, Telegram's `/` menu, the console chat and
 `/help` are all generated from these specs, so a command added here appears everywhere.
 
 Commands may sit in a group (`/movienight nominate`): `group="movienight", name="nominate"`.
@@ -10,6 +10,7 @@ Commands may sit in a group (`/movienight nominate`): `group="movienight", name=
 from __future__ import annotations
 
 import dataclasses
+import enum
 import hashlib
 import logging
 import re
@@ -18,6 +19,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from bot.ratelimit import RateLimiter
 from bot.replies import FilmList, Problem, Reply
 
 if TYPE_CHECKING:
@@ -30,17 +32,75 @@ MAX_ARG_CHARS = 500
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 
 Platform = Literal["discord", "telegram", "console", "cli"]
+LOCAL_PLATFORMS = frozenset({"console", "cli"})  # the machine's own user: never rate limited
+
+
+CatalogEditors = Literal["owners", "group_admins"]
+
+
+class Permission(enum.IntEnum):
+    """Who may run a command. The bot is public: anyone can add it to a group they administer.
+
+    MEMBER: anyone. GROUP_ADMIN: an admin of the chat the command is run in (its movie nights, its view of
+    misses and reports), or a catalog owner. CATALOG_OWNER: changes the catalog every chat shares; only the
+    owners named in settings (and the local console/CLI) — or any group admin when the operator sets
+    `CATALOG_EDITORS=group_admins` for a single private club.
+    """
+
+    MEMBER = 0
+    GROUP_ADMIN = 1
+    CATALOG_OWNER = 2
 
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who asked, where. `is_admin` is decided by the adapter from platform facts and settings."""
+    """Who asked, where. The adapter decides the two flags from platform facts and settings:
+    `is_group_admin` (an admin of this chat: Telegram chat administrator, Discord Manage Server or a
+    configured role) and `is_owner` (a catalog owner id from settings; the console and CLI user)."""
 
     platform: str
     user_id: str
     chat_id: str
-    is_admin: bool = False
+    is_group_admin: bool = False
     display_name: str | None = None
+    is_owner: bool = False
+
+    @property
+    def is_admin(self) -> bool:
+        """May manage this chat (its movie nights): its admins, or a catalog owner."""
+        return self.is_group_admin or self.is_owner
+
+    @property
+    def origin(self) -> tuple[str, str]:
+        """Where the request came from: (platform, chat id) — the scope of a group admin's view."""
+        return (self.platform[:20], self.chat_id[:64])
+
+
+def permitted(actor: Actor, level: Permission, editors: CatalogEditors = "owners") -> bool:
+    """The one permission rule (the registry and direct adapter calls both ask it)."""
+    if level is Permission.MEMBER or actor.is_owner:
+        return True
+    if level is Permission.GROUP_ADMIN:
+        return actor.is_group_admin
+    return editors == "group_admins" and actor.is_group_admin
+
+
+def sees_everything(actor: Actor, editors: CatalogEditors = "owners") -> bool:
+    """Whether the actor's view of misses, reports and the audit log spans every chat (catalog editors do;
+    a group's admins see only what came from their own chat)."""
+    return permitted(actor, Permission.CATALOG_OWNER, editors)
+
+
+def refusal(spec_name: str, level: Permission) -> Problem:
+    """The friendly refusal for a command the actor may not run; nothing was changed."""
+    if level is Permission.CATALOG_OWNER:
+        return Problem(
+            f"Only the bot's catalog owners can use /{spec_name}: the film catalog is shared by every chat "
+            "the bot is in.",
+            kind="forbidden",
+            hint="Ask a catalog owner, or suggest a fix with the “Wrong film?” button on a card.",
+        )
+    return Problem(f"Only this chat's admins can use /{spec_name}.", kind="forbidden")
 
 
 ParamKind = Literal["text", "int", "bool", "film", "genre", "choice"]
@@ -76,7 +136,7 @@ class CommandSpec:
     summary: str
     handler: Handler
     params: tuple[Param, ...] = ()
-    admin_only: bool = False
+    permission: Permission = Permission.MEMBER
     group: str | None = None
     examples: tuple[str, ...] = field(default=())
 
@@ -86,6 +146,11 @@ class CommandSpec:
                 raise ValueError(f"command name {part!r} must match {NAME_PATTERN.pattern}")
         if not 1 <= len(self.summary) <= 100:
             raise ValueError(f"summary of {self.name!r} must be 1-100 characters")
+
+    @property
+    def admin_only(self) -> bool:
+        """Not for every member (adapters hide such commands from members' menus; the core still checks)."""
+        return self.permission is not Permission.MEMBER
 
     @property
     def full_name(self) -> str:
@@ -173,9 +238,17 @@ def coerce_args(spec: CommandSpec, raw: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class CommandRegistry:
-    """All commands, looked up by (group, name). Runs a command with the admin check done once, here."""
+    """All commands, looked up by (group, name). Runs a command with the permission check done once, here."""
 
-    def __init__(self, specs: Iterable[CommandSpec]) -> None:
+    def __init__(
+        self,
+        specs: Iterable[CommandSpec],
+        *,
+        catalog_editors: CatalogEditors = "owners",
+        rate_limiter: RateLimiter | None = None,
+    ) -> None:
+        self.catalog_editors: CatalogEditors = catalog_editors  # the CATALOG_EDITORS setting
+        self.rate_limiter = rate_limiter  # None: no limit (tests, the CLI)
         self._specs: dict[tuple[str | None, str], CommandSpec] = {}
         for spec in specs:
             key = (spec.group, spec.name)
@@ -226,8 +299,12 @@ class CommandRegistry:
     def top_level(self) -> list[CommandSpec]:
         return [s for s in self._specs.values() if s.group is None]
 
-    def visible_to(self, is_admin: bool) -> list[CommandSpec]:
-        return [s for s in self._specs.values() if is_admin or not s.admin_only]
+    def allows(self, actor: Actor, level: Permission) -> bool:
+        """The permission rule under this deployment's CATALOG_EDITORS setting."""
+        return permitted(actor, level, self.catalog_editors)
+
+    def visible_to(self, actor: Actor) -> list[CommandSpec]:
+        return [s for s in self._specs.values() if self.allows(actor, s.permission)]
 
     def resolve_text(self, line: str) -> tuple[CommandSpec, dict[str, str]] | Problem:
         """Parse a text command (`/film miracle`, `/movienight nominate parasite`, `/film@bot x`).
@@ -253,21 +330,40 @@ class CommandRegistry:
                 return Problem(f"I don't know /{name[:32]}. Try /help to see what I can do.")
         return spec, split_args(spec, rest)
 
+    def _rate_limited(self, actor: Actor) -> Problem | None:
+        """One polite answer when a member goes over their rate, then silence until their bucket refills."""
+        if self.rate_limiter is None or _unlimited(actor):
+            return None
+        decision = self.rate_limiter.take(actor.platform, actor.user_id)
+        if decision.verdict == "allowed":
+            return None
+        if decision.verdict == "warn":
+            log.info("rate limited user %s on %s chat %s", actor.user_id, actor.platform, actor.chat_id)
+        wait = decision.retry_after
+        return Problem(
+            f"You're sending commands faster than I answer them — please slow down and try again in {wait} s.",
+            kind="rate_limited",
+            silent=decision.verdict == "silent",
+        )
+
     async def run(self, spec: CommandSpec, ctx: CommandContext, raw_args: Mapping[str, Any]) -> Reply:
-        """Run a command: admin check from the spec, argument checks, then the use-case.
+        """Run a command: permission check from the spec, argument checks, then the use-case.
 
         Errors a user caused come back as a Problem; our own errors are logged with the command, platform
         and chat, and answered with a short apology.
         """
-        if spec.admin_only and not ctx.actor.is_admin:
+        if (limited := self._rate_limited(ctx.actor)) is not None:
+            return limited
+        if not self.allows(ctx.actor, spec.permission):
             log.info(
-                "refused admin command %s for user %s on %s chat %s",
+                "refused %s command %s for user %s on %s chat %s",
+                spec.permission.name,
                 spec.full_name,
                 ctx.actor.user_id,
                 ctx.actor.platform,
                 ctx.actor.chat_id,
             )
-            return Problem(f"Only admins can use /{spec.full_name}.", kind="forbidden")
+            return refusal(spec.full_name, spec.permission)
         try:
             args = coerce_args(spec, raw_args)
         except ArgumentError as exc:
@@ -288,6 +384,10 @@ class CommandRegistry:
         if isinstance(reply, FilmList) and reply.kind == "did_you_mean" and reply.then is None and spec.film_param:
             reply = dataclasses.replace(reply, then=spec.full_name)
         return reply
+
+
+def _unlimited(actor: Actor) -> bool:
+    return actor.platform in LOCAL_PLATFORMS
 
 
 def _first_word(text: str) -> tuple[str, str]:

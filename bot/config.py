@@ -6,26 +6,43 @@ comment, in `.env.example`.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+import re
+from typing import Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as secret_token
 
 
 class TelegramSettings(BaseModel):
+    model_config = ConfigDict(hide_input_in_errors=True)  # a rejected token or secret is never echoed
     token: SecretStr | None = None
     base_url: str = "https://api.telegram.org/bot"
     base_file_url: str = "https://api.telegram.org/file/bot"
     webhook_url: str | None = None
-    webhook_listen: str = "0.0.0.0"
+    webhook_listen: str = "127.0.0.1"  # behind a reverse proxy; set 0.0.0.0 only to face the internet
     webhook_port: int = 8443
-    webhook_secret: SecretStr | None = None
-    admin_ids: list[int] = Field(default_factory=list)
+    webhook_secret: SecretStr | None = None  # None in webhook mode: a strong one is generated at start
+    # Catalog owners (user ids). The old name ADMIN_IDS still works: those users were admins everywhere.
+    owner_ids: list[int] = Field(default_factory=list, validation_alias=AliasChoices("owner_ids", "admin_ids"))
     poll_timeout: int = 30
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not WEBHOOK_SECRET.match(value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+        return value
 
 
 class DiscordSettings(BaseModel):
     token: SecretStr | None = None
-    admin_user_ids: list[int] = Field(default_factory=list)
-    admin_role_ids: list[int] = Field(default_factory=list)
+    # Catalog owners (user ids). The old name ADMIN_USER_IDS still works: those users were admins everywhere.
+    owner_user_ids: list[int] = Field(
+        default_factory=list, validation_alias=AliasChoices("owner_user_ids", "admin_user_ids")
+    )
+    admin_role_ids: list[int] = Field(default_factory=list)  # holders are admins of their server (not owners)
     shard_count: int | None = None
     shard_ids: list[int] | None = None
     sync_guild_id: int | None = None
@@ -37,6 +54,12 @@ class MovieNightSettings(BaseModel):
     max_content_rating: str | None = None
 
 
+class RateLimitSettings(BaseModel):
+    burst: int = Field(default=10, ge=1)  # commands a member may send at once
+    per_second: float = Field(default=1.0, gt=0)  # tokens back per second: 10 commands / 10 s
+    max_users: int = Field(default=100_000, ge=1)  # buckets kept in memory (least recently used dropped)
+
+
 class Settings(BaseSettings):
     """Everything the bot can be told. Tokens are optional: with none, `filmbot chat` still works."""
 
@@ -45,14 +68,19 @@ class Settings(BaseSettings):
         env_file_encoding="utf-8",
         env_nested_delimiter="__",
         extra="ignore",
+        hide_input_in_errors=True,  # a rejected token, secret or database URL is never echoed in the error
     )
 
     database_url: str | None = None
     log_level: str = "INFO"
     starter_catalog: bool = True
+    # Who changes the shared film catalog: "owners" (the owner ids above; right for a public bot) or
+    # "group_admins" (any group's admins too: only for a bot that is in one private club).
+    catalog_editors: Literal["owners", "group_admins"] = "owners"
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     movienight: MovieNightSettings = Field(default_factory=MovieNightSettings)
+    rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
 
     @field_validator("log_level")
     @classmethod

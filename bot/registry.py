@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.commands import CommandRegistry, CommandSpec
+from bot.commands import CatalogEditors, CommandRegistry, CommandSpec
+from bot.ratelimit import RateLimiter
 
 
 def all_specs() -> list[CommandSpec]:
@@ -14,5 +15,7 @@ def all_specs() -> list[CommandSpec]:
     return specs
 
 
-def build_registry() -> CommandRegistry:
-    return CommandRegistry(all_specs())
+def build_registry(
+    catalog_editors: CatalogEditors = "owners", rate_limiter: RateLimiter | None = None
+) -> CommandRegistry:
+    return CommandRegistry(all_specs(), catalog_editors=catalog_editors, rate_limiter=rate_limiter)

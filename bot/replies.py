@@ -31,7 +31,7 @@ class Text:
     actions: tuple[Action, ...] = ()
 
 
-ProblemKind = Literal["bad_input", "not_found", "forbidden", "conflict", "error"]
+ProblemKind = Literal["bad_input", "not_found", "forbidden", "conflict", "error", "rate_limited"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +41,9 @@ class Problem:
     message: str
     kind: ProblemKind = "bad_input"
     hint: str | None = None
+    # Nothing needs saying (a rate-limited member already told to slow down): adapters that can stay silent
+    # do; Discord must answer an interaction, and does so ephemerally, to that member alone.
+    silent: bool = False
 
 
 @dataclass(frozen=True, slots=True)

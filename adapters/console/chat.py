@@ -15,7 +15,8 @@ from bot.commands import Actor, CommandContext
 from bot.replies import FilmList, Problem, Reply
 from bot.services import Services
 
-CONSOLE_ACTOR = Actor(platform="console", user_id="owner", chat_id="console", is_admin=True, display_name="you")
+# Whoever runs the console runs the machine: always a catalog owner.
+CONSOLE_ACTOR = Actor(platform="console", user_id="owner", chat_id="console", is_owner=True, display_name="you")
 QUIT_WORDS = {"/quit", "/exit", "quit", "exit"}
 WELCOME = "filmbot chat — type /help, /film <title>, or just a title. /quit leaves."
 

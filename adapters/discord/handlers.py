@@ -32,19 +32,22 @@ T = TypeVar("T")
 
 
 def actor_of(interaction: discord.Interaction[Any], services: Services) -> Actor:
-    """Admin = Manage Server in this server, or a user/role id listed in the Discord settings."""
+    """Owner = a user id in `DISCORD__OWNER_USER_IDS`. Group admin = Manage Server in *this* server, or a role
+    listed in `DISCORD__ADMIN_ROLE_IDS` held here. Anyone can create a server and add the bot, so Manage
+    Server never reaches beyond its server: the core decides what each flag allows."""
     settings = services.settings.discord
     user = interaction.user
-    is_admin = bool(interaction.guild_id) and interaction.permissions.manage_guild
-    is_admin = is_admin or user.id in settings.admin_user_ids
-    if not is_admin and settings.admin_role_ids and isinstance(user, discord.Member):
-        is_admin = any(role.id in settings.admin_role_ids for role in user.roles)
+    in_server = bool(interaction.guild_id)
+    is_group_admin = in_server and interaction.permissions.manage_guild
+    if not is_group_admin and in_server and settings.admin_role_ids and isinstance(user, discord.Member):
+        is_group_admin = any(role.id in settings.admin_role_ids for role in user.roles)
     chat = interaction.channel_id or interaction.guild_id or user.id
     return Actor(
         platform="discord",
         user_id=str(user.id),
         chat_id=str(chat),
-        is_admin=is_admin,
+        is_group_admin=is_group_admin,
+        is_owner=user.id in settings.owner_user_ids,
         display_name=user.display_name,
     )
 

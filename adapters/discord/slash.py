@@ -12,7 +12,7 @@ Mapping, in one place:
 - Every command gets an optional `ephemeral` option ("only you see the reply").
 - Everyone's commands work in servers, DMs and group DMs, installed to a server or to a user. Admin-only ones
   are server-only with Manage Server as the default permission (server admins may change that in
-  Integrations); the registry still checks `admin_only` itself on every run.
+  Integrations); the core still checks the permission level itself on every run (Manage Server is not the authority).
 """
 
 from __future__ import annotations

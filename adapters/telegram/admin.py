@@ -1,7 +1,9 @@
-"""Who is an admin on Telegram: a configured user id, or an administrator of the group asking.
+"""Who may do what on Telegram: catalog owners are user ids from settings (`TELEGRAM__OWNER_IDS`); a group's
+admins are its administrators and creator, asked from Telegram.
 
-Asked only for commands whose spec is `admin_only` (never for every message), and cached briefly so a
-burst of admin commands costs one `getChatMember` call.
+Anyone can create a group and add the bot, so being a group's admin only ever counts for that group (the
+core decides what that allows). The `getChatMember` call is made only for commands that need it (never for
+every message), and cached briefly so a burst of admin commands costs one call.
 """
 
 from __future__ import annotations
@@ -25,23 +27,22 @@ ADMIN_STATUSES = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 class AdminCheck:
     def __init__(
         self,
-        admin_ids: Iterable[int],
+        owner_ids: Iterable[int],
         *,
         ttl: float = CACHE_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.admin_ids = frozenset(admin_ids)
+        self.owner_ids = frozenset(owner_ids)
         self.ttl = ttl
         self.clock = clock
         self._cache: dict[tuple[int, int], tuple[float, bool]] = {}
 
-    def configured(self, user_id: int) -> bool:
-        """Admin by settings alone: no API call."""
-        return user_id in self.admin_ids
+    def is_owner(self, user_id: int) -> bool:
+        """A catalog owner, by settings alone: no API call."""
+        return user_id in self.owner_ids
 
-    async def is_admin(self, bot: Bot, user_id: int, chat_id: int, chat_type: str) -> bool:
-        if self.configured(user_id):
-            return True
+    async def is_group_admin(self, bot: Bot, user_id: int, chat_id: int, chat_type: str) -> bool:
+        """An administrator (or the creator) of this group chat; never true in a private chat or channel."""
         if chat_type not in GROUP_TYPES:
             return False
         key = (chat_id, user_id)

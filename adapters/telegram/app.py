@@ -96,7 +96,7 @@ def build_application(
 
 
 def add_handlers(app: Application, services: Services) -> None:  # type: ignore[type-arg]
-    handlers = TelegramHandlers(services, AdminCheck(services.settings.telegram.admin_ids))
+    handlers = TelegramHandlers(services, AdminCheck(services.settings.telegram.owner_ids))
     inline = InlineHandler(services)
     new_messages = filters.UpdateType.MESSAGE
     app.add_handler(CommandHandler("start", handlers.on_start, filters=new_messages))

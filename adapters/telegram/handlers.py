@@ -68,16 +68,20 @@ class TelegramHandlers:
 
     # -- who is asking -------------------------------------------------------------------------
     async def actor(self, context: Context, user: User, chat: Chat, *, check_admin: bool) -> Actor:
-        """An Actor; the group-admin API call is made only when the command needs it."""
-        if check_admin:
-            is_admin = await self.admin.is_admin(context.bot, user.id, chat.id, chat.type)
-        else:
-            is_admin = self.admin.configured(user.id)
+        """An Actor; the group-admin API call is made only when the command needs it (and not for owners)."""
+        return await self._actor(context, user, chat.id, chat.type, check_admin=check_admin)
+
+    async def _actor(self, context: Context, user: User, chat_id: int, chat_type: str, *, check_admin: bool) -> Actor:
+        is_owner = self.admin.is_owner(user.id)
+        is_group_admin = False
+        if check_admin and not is_owner:
+            is_group_admin = await self.admin.is_group_admin(context.bot, user.id, chat_id, chat_type)
         return Actor(
             platform="telegram",
             user_id=str(user.id),
-            chat_id=str(chat.id),
-            is_admin=is_admin,
+            chat_id=str(chat_id),
+            is_group_admin=is_group_admin,
+            is_owner=is_owner,
             display_name=user.full_name,
         )
 
@@ -172,6 +176,8 @@ class TelegramHandlers:
             reply = await uploads.run_with_document(context.bot, self.services, spec, actor, document)
         else:
             reply = await registry.run(spec, CommandContext(actor=actor, services=self.services), args)
+        if isinstance(reply, Problem) and reply.silent:  # rate limited and already told so
+            return
         await self.send(context, chat.id, reply, reply_to=message)
 
     # -- buttons -------------------------------------------------------------------------------
@@ -198,7 +204,10 @@ class TelegramHandlers:
         else:
             reply = await films.card(data.film_id)
         if isinstance(reply, Problem):
-            await query.answer(reply.message[:200], show_alert=True)
+            if reply.silent:
+                await query.answer()
+            else:
+                await query.answer(reply.message[:200], show_alert=True)
             return
         if data.kind == "action" and isinstance(reply, Text) and not reply.actions:
             await query.answer(reply.body[:200])  # "Thanks, reported": a toast; the card stays
@@ -218,21 +227,13 @@ class TelegramHandlers:
         """The Actor of whoever pressed a button (not whoever sent the command that made it)."""
         chat = query.message.chat if query.message is not None else None
         user = query.from_user
-        if check_admin and chat is not None:
-            is_admin = await self.admin.is_admin(context.bot, user.id, chat.id, chat.type)
-        else:
-            is_admin = self.admin.configured(user.id)
-        return Actor(
-            platform="telegram",
-            user_id=str(user.id),
-            chat_id=str(chat.id if chat is not None else user.id),
-            is_admin=is_admin,
-            display_name=user.full_name,
-        )
+        if chat is None:  # an inline-mode message: no chat, so no group rights
+            return await self._actor(context, user, user.id, "private", check_admin=False)
+        return await self._actor(context, user, chat.id, chat.type, check_admin=check_admin)
 
     async def rerun(self, context: Context, query: CallbackQuery, data: callbacks.Callback) -> Reply:
         """A "did you mean" choice under a one-film command's picker: run that command with the film, as the
-        presser; the registry checks `admin_only` again."""
+        presser; the registry checks the permission again."""
         registry = self.services.registry
         spec = registry.by_code(data.command)
         check_admin = spec is not None and (spec.admin_only or (spec.group, spec.name) in ADMIN_AWARE)

@@ -23,7 +23,7 @@ DESCRIPTION_CHARS = 256
 def bot_commands(registry: CommandRegistry, *, admin: bool) -> list[BotCommand]:
     commands: list[BotCommand] = []
     seen: set[str] = set()
-    for spec in registry.visible_to(admin):
+    for spec in (s for s in registry if admin or not s.admin_only):
         if spec.group is None:
             name, description = spec.name, spec.summary
         else:

@@ -1,9 +1,16 @@
-"""Run the Telegram bot until `stop` is set: long polling by default, a webhook when one is configured."""
+"""Run the Telegram bot until `stop` is set: long polling by default, a webhook when one is configured.
+
+Webhook mode is never open: with no `TELEGRAM__WEBHOOK_SECRET` a strong one is generated at each start and
+registered with setWebhook, so Telegram sends it in `X-Telegram-Bot-Api-Secret-Token` and PTB's webhook
+server answers 403 to every request without it (before any handler runs). The server listens on
+127.0.0.1 unless `TELEGRAM__WEBHOOK_LISTEN` says otherwise (put a TLS reverse proxy in front).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from urllib.parse import urlsplit
 
 from telegram.error import TelegramError
@@ -12,9 +19,20 @@ from telegram.ext import Application
 from adapters.telegram.app import ALLOWED_UPDATES, build_application
 from adapters.telegram.menu import publish_commands
 from adapters.telegram.movienight import TelegramMovieNights
+from bot.config import TelegramSettings
 from bot.services import Services
 
 log = logging.getLogger(__name__)
+
+SECRET_BYTES = 32  # token_urlsafe(32): 43 characters of A-Za-z0-9_-, within Telegram's 1-256
+
+
+def webhook_secret(settings: TelegramSettings) -> str:
+    """The configured secret, or a new strong one (logged as generated, never its value)."""
+    if settings.webhook_secret is not None:
+        return settings.webhook_secret.get_secret_value()
+    log.info("no TELEGRAM__WEBHOOK_SECRET set: generated a webhook secret for this run and registering it")
+    return secrets.token_urlsafe(SECRET_BYTES)
 
 
 async def run_telegram(services: Services, stop: asyncio.Event, *, app: Application | None = None) -> None:  # type: ignore[type-arg]
@@ -33,7 +51,7 @@ async def run_telegram(services: Services, stop: asyncio.Event, *, app: Applicat
             log.warning("could not set the telegram command menu: %s", exc)
         await app.start()
         if settings.webhook_url:
-            secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+            secret = webhook_secret(settings)
             await updater.start_webhook(
                 listen=settings.webhook_listen,
                 port=settings.webhook_port,
@@ -42,7 +60,12 @@ async def run_telegram(services: Services, stop: asyncio.Event, *, app: Applicat
                 secret_token=secret,
                 allowed_updates=ALLOWED_UPDATES,
             )
-            log.info("telegram bot @%s receiving updates by webhook", app.bot.username)
+            log.info(
+                "telegram bot @%s receiving updates by webhook on %s:%d",
+                app.bot.username,
+                settings.webhook_listen,
+                settings.webhook_port,
+            )
         else:
             await updater.start_polling(timeout=settings.poll_timeout, allowed_updates=ALLOWED_UPDATES)
             log.info("telegram bot @%s polling for updates", app.bot.username)

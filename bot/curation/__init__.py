@@ -3,7 +3,9 @@ audit log, search misses and users' "wrong film?" reports.
 
 Importing this package does nothing; import the modules you need.
 
-Commands (group "film", all ``admin_only=True``; the registry refuses non-admins once, from the spec)::
+Commands (group "film"; the registry checks each spec's ``Permission`` once: changes to the shared catalog
+need ``CATALOG_OWNER``; ``log``, ``misses`` and ``reports`` need ``GROUP_ADMIN`` and show a group's admins
+only what came from their own chat, owners everything)::
 
     /film add <details>               Key: Value lines (seed page labels) or a pasted film page
     /film edit <film> <field> <value> field: title year native_title runtime country content_rating genres
@@ -25,7 +27,7 @@ unambiguous returns a ``FilmList(kind="did_you_mean")`` picker: nothing is chang
 
 Adapter-facing API (``from bot.curation.service import curation_of``; ``cur = curation_of(services)``).
 Every method returns a ``bot.replies.Reply`` and never raises for user errors (a ``Problem`` instead);
-admin-only methods return ``Problem(kind="forbidden")`` for non-admins, judged from the same specs::
+methods that change the catalog return ``Problem(kind="forbidden")`` for anyone the same specs refuse::
 
     await cur.add_film(actor, fields: Mapping[str, str]) -> FilmCard | Problem
         # Discord modal. Keys: title (required), year, native_title, alt_titles (comma-separated),

@@ -1,12 +1,14 @@
-"""The `/film …` admin commands (group "film"). Every one is admin_only: the registry refuses others once,
-from the spec, before a handler runs. Handlers only unpack arguments and call `Curation`."""
+"""The `/film …` curation commands (group "film"). Commands that change the shared catalog need
+`Permission.CATALOG_OWNER`; reading misses, reports and the log needs `GROUP_ADMIN` (scoped to the group).
+The registry refuses others once, from the spec, before a handler runs. Handlers only unpack arguments and
+call `Curation`."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from bot.commands import CommandContext, CommandSpec, Param
+from bot.commands import CommandContext, CommandSpec, Param, Permission
 from bot.curation.common import GROUP
 from bot.curation.edits import EDIT_FIELDS
 from bot.curation.service import curation_of
@@ -72,14 +74,21 @@ async def resolve_report(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
 FILM = Param("film", "The film: pick from the list, or #id", kind="film")
 
 
-def _spec(name: str, summary: str, handler: Any, *params: Param, examples: tuple[str, ...] = ()) -> CommandSpec:
+def _spec(
+    name: str,
+    summary: str,
+    handler: Any,
+    *params: Param,
+    examples: tuple[str, ...] = (),
+    permission: Permission = Permission.CATALOG_OWNER,
+) -> CommandSpec:
     return CommandSpec(
         name=name,
         group=GROUP,
         summary=summary,
         handler=handler,
         params=params,
-        admin_only=True,
+        permission=permission,
         examples=examples,
     )
 
@@ -147,9 +156,15 @@ SPECS = (
         "Who changed what and when: the whole catalog, or one film",
         log,
         Param("film", "Only this film's changes", kind="film", required=False),
+        permission=Permission.GROUP_ADMIN,
     ),
-    _spec("misses", "The most frequent recent searches that found nothing", misses),
-    _spec("reports", "Open “wrong film?” reports from users", reports),
+    _spec(
+        "misses",
+        "The most frequent recent searches that found nothing",
+        misses,
+        permission=Permission.GROUP_ADMIN,
+    ),
+    _spec("reports", "Open “wrong film?” reports from users", reports, permission=Permission.GROUP_ADMIN),
     _spec(
         "resolve_report",
         "Close a “wrong film?” report",

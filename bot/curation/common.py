@@ -21,10 +21,5 @@ def actor_name(actor: Actor) -> str:
     return actor.display_name or f"{actor.platform} user {actor.user_id}"
 
 
-def forbidden(command: str) -> Problem:
-    """The same refusal the registry gives, for entry points that bypass it."""
-    return Problem(f"Only admins can use /{GROUP} {command}.", kind="forbidden")
-
-
 def film_label(film: Film) -> str:
     return f"{film.title} ({film.year})" if film.year else film.title

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.commands import Actor, clean_text
-from bot.curation.store import AuditEntry, CurationRepository, who_label
+from bot.curation.store import AuditEntry, CurationRepository, Origin, who_label
 from bot.films.model import Film
 from bot.replies import Problem, Reply, Text
 from bot.store.films import FilmRepository
@@ -60,32 +60,40 @@ def audit_line(entry: AuditEntry, film: Film | None, now: datetime) -> str:
     return f"{stamp} ({ago(entry.at, now)}) · {entry.who} · {what}"
 
 
-async def audit_log(cur: Curation, film: Film | None) -> Reply:
-    """`film log [film]`: newest changes first, of one film or of the whole catalog."""
+def _here(scope: Origin | None) -> str:
+    return "" if scope is None else " from this chat"
+
+
+async def audit_log(cur: Curation, film: Film | None, scope: Origin | None = None) -> Reply:
+    """`film log [film]`: newest changes first, of one film or of the whole catalog; only changes made in
+    `scope` (a chat) when given."""
     film_id = film.id if film is not None else None
     async with cur.db.session() as session:
-        entries = await CurationRepository(session).audit(film_id, limit=LOG_ROWS)
+        entries = await CurationRepository(session).audit(film_id, limit=LOG_ROWS, origin=scope)
     if not entries:
-        return Text("No changes recorded yet." if film is None else f"No changes recorded for {_label(film, film_id)}.")
+        if film is None:
+            return Text(f"No changes recorded{_here(scope)} yet.")
+        return Text(f"No changes recorded{_here(scope)} for {_label(film, film_id)}.")
     ids = {e.film_id for e in entries if e.film_id is not None}
     async with cur.db.session() as session:
         films = await FilmRepository(session).get_many(ids, include_removed=True)
     now = cur.clock()
     lines = [audit_line(e, films.get(e.film_id or 0), now) for e in entries]
-    heading = "Recent changes" if film is None else f"Changes to {_label(film, film_id)}"
+    heading = ("Recent changes" if film is None else f"Changes to {_label(film, film_id)}") + _here(scope)
     return Text("\n".join(lines), title=heading)
 
 
-async def top_misses(cur: Curation) -> Reply:
-    """`film misses`: the most frequent recent queries that found nothing good."""
+async def top_misses(cur: Curation, scope: Origin | None = None) -> Reply:
+    """`film misses`: the most frequent recent queries that found nothing good (in `scope`, a chat, when
+    given; summed over every chat otherwise)."""
     now = cur.clock()
     async with cur.db.session() as session:
-        misses = await CurationRepository(session).top_misses(since=now - MISS_WINDOW, limit=MISS_ROWS)
+        misses = await CurationRepository(session).top_misses(since=now - MISS_WINDOW, limit=MISS_ROWS, origin=scope)
     if not misses:
-        return Text("No searches came up empty in the last 30 days.", title="Search misses")
+        return Text(f"No searches{_here(scope)} came up empty in the last 30 days.", title="Search misses")
     lines = [f"{m.count}× “{m.query}” — last {ago(m.last_seen, now)}" for m in misses]
     lines.append("Add a film with /film add, or point a query at a film with /film alias.")
-    return Text("\n".join(lines), title="Searches that found nothing (30 days)")
+    return Text("\n".join(lines), title=f"Searches{_here(scope)} that found nothing (30 days)")
 
 
 async def report_wrong_film(cur: Curation, actor: Actor, film_id: int, query: str | None, note: str | None) -> Reply:
@@ -107,15 +115,15 @@ async def report_wrong_film(cur: Curation, actor: Actor, film_id: int, query: st
     return Text(f"Thanks! Report #{report_id} about {_label(film, film_id)} was sent to the admins.")
 
 
-async def open_reports(cur: Curation) -> Reply:
-    """`film reports`: open reports, oldest first, with what to do about them."""
+async def open_reports(cur: Curation, scope: Origin | None = None) -> Reply:
+    """`film reports`: open reports (sent from `scope`, a chat, when given), oldest first, with what to do."""
     async with cur.db.session() as session:
         repo = CurationRepository(session)
-        reports = await repo.reports(limit=REPORT_ROWS)
-        total = await repo.count_reports()
+        reports = await repo.reports(limit=REPORT_ROWS, origin=scope)
+        total = await repo.count_reports(origin=scope)
         films = await FilmRepository(session).get_many({r.film_id for r in reports}, include_removed=True)
     if not reports:
-        return Text("No open reports.", title="Wrong-film reports")
+        return Text(f"No open reports{_here(scope)}.", title="Wrong-film reports")
     now = cur.clock()
     lines = []
     for r in reports:
@@ -128,7 +136,9 @@ async def open_reports(cur: Curation) -> Reply:
         lines.append(f"{line} · by {who}({r.platform}:{r.user_id}), {ago(r.created_at, now)}")
     more = f"\n…and {total - len(reports)} more." if total > len(reports) else ""
     hint = "\nFix the film (/film edit, /film alias) then close the report: /film resolve_report <id>"
-    return Text("\n".join(lines) + more + hint, title=f"Wrong-film reports ({total} open)")
+    if scope is not None:
+        hint = "\nThe bot's catalog owners fix films and close reports."
+    return Text("\n".join(lines) + more + hint, title=f"Wrong-film reports{_here(scope)} ({total} open)")
 
 
 async def resolve_report(cur: Curation, actor: Actor, report_id: int) -> Reply:

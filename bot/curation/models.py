@@ -26,6 +26,7 @@ class AuditRow(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     platform: Mapped[str] = mapped_column(String(20))
     user_id: Mapped[str] = mapped_column(String(64))
+    chat_id: Mapped[str | None] = mapped_column(String(64))  # where the change was made (0006_group_scopes)
     display_name: Mapped[str | None] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(20))
     film_id: Mapped[int | None] = mapped_column(Integer)
@@ -33,14 +34,20 @@ class AuditRow(Base):
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
 
-    __table_args__ = (Index("ix_audit_log_film_id_id", "film_id", "id"),)
+    __table_args__ = (
+        Index("ix_audit_log_film_id_id", "film_id", "id"),
+        Index("ix_audit_log_origin", "platform", "chat_id", "id"),
+    )
 
 
 class SearchMissRow(Base):
-    """A normalised query that found nothing good, how often, and when last; pruned to a bounded size."""
+    """A normalised query that found nothing good in one chat, how often, and when last; pruned to a bounded
+    size. `platform`/`chat_id` are "" for misses of unknown origin (inline mode, rows from before 0006)."""
 
     __tablename__ = "search_misses"
 
+    platform: Mapped[str] = mapped_column(String(20), primary_key=True, server_default="")
+    chat_id: Mapped[str] = mapped_column(String(64), primary_key=True, server_default="")
     query_key: Mapped[str] = mapped_column(String(QUERY_KEY_CHARS), primary_key=True)
     query: Mapped[str] = mapped_column(String(QUERY_KEY_CHARS))
     count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
@@ -59,6 +66,7 @@ class FilmReportRow(Base):
     film_id: Mapped[int] = mapped_column(ForeignKey("films.id", ondelete="CASCADE"))
     platform: Mapped[str] = mapped_column(String(20))
     user_id: Mapped[str] = mapped_column(String(64))
+    chat_id: Mapped[str | None] = mapped_column(String(64))  # where the report was sent from (0006_group_scopes)
     display_name: Mapped[str | None] = mapped_column(String(100))
     query: Mapped[str | None] = mapped_column(String(QUERY_KEY_CHARS))
     note: Mapped[str | None] = mapped_column(String(500))
@@ -70,4 +78,5 @@ class FilmReportRow(Base):
     __table_args__ = (
         Index("ix_film_reports_status_id", "status", "id"),
         Index("ix_film_reports_reporter", "platform", "user_id", "film_id", "created_at"),
+        Index("ix_film_reports_origin", "platform", "chat_id", "status", "id"),
     )

@@ -5,7 +5,9 @@ in the same transaction, commit, THEN update the search index, then build the re
 the commit leaves the database and the index as they were.
 
 Entry points adapters call directly (not through the registry: modal fields, attachments, buttons) check
-the admin rule themselves from the command's spec, so the spec stays the one source of truth.
+the permission themselves from the command's spec (`bot.commands.permitted`), so the spec stays the one
+source of truth. Misses, reports and the log are scoped: catalog editors see every chat's, a group's admins
+only their own chat's.
 """
 
 from __future__ import annotations
@@ -18,13 +20,13 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import Actor, clean_text
+from bot.commands import Actor, Permission, clean_text, refusal, sees_everything
 from bot.curation import feedback, lifecycle, transfer
-from bot.curation.common import GROUP, Refused, actor_name, film_label, forbidden
+from bot.curation.common import GROUP, Refused, actor_name, film_label
 from bot.curation.edits import Change, apply_edit
 from bot.curation.fields import FieldError, check_film, film_from_fields, parse_key_values
 from bot.curation.search_hooks import AliasPins, MissLog, query_key
-from bot.curation.store import CurationRepository, who_label
+from bot.curation.store import CurationRepository, Origin, who_label
 from bot.films.cards import choice_from_match, film_card
 from bot.films.catalog import Catalog
 from bot.films.importers import ImportFailed, parse_text
@@ -78,13 +80,21 @@ class Curation:
     # --- permission -----------------------------------------------------------------------------
 
     def allowed(self, actor: Actor, command: str) -> Problem | None:
-        """None when `actor` may run `/film <command>`, judged from its spec (admin if no spec is known)."""
+        """None when `actor` may run `/film <command>`, judged from its spec (owners only if no spec is known)."""
         spec = self.services.registry.get(command, group=GROUP)
-        admin_only = spec.admin_only if spec is not None else True
-        if admin_only and not actor.is_admin:
-            log.info("refused %s %s for %s:%s", GROUP, command, actor.platform, actor.user_id)
-            return forbidden(command)
+        level = spec.permission if spec is not None else Permission.CATALOG_OWNER
+        if not self.services.registry.allows(actor, level):
+            log.info("refused %s %s for %s:%s in %s", GROUP, command, actor.platform, actor.user_id, actor.chat_id)
+            return refusal(f"{GROUP} {command}", level)
         return None
+
+    def scope(self, actor: Actor) -> Origin | None:
+        """Whose misses, reports and changes `actor` may read: None (every chat's) or their own chat's."""
+        return None if sees_everything(actor, self.services.registry.catalog_editors) else actor.origin
+
+    async def close(self) -> None:
+        """At shutdown: write the search misses still counted in memory."""
+        await self.misses.close()
 
     # --- which film ------------------------------------------------------------------------------
 
@@ -288,17 +298,18 @@ class Curation:
 
     async def log(self, actor: Actor, film: str | None) -> Reply:
         if film is None:
-            return await feedback.audit_log(self, None)
+            return await feedback.audit_log(self, None, self.scope(actor))
         found = await self.target(film, command="log", include_removed=True)
         if not isinstance(found, Film):
             return found
-        return await feedback.audit_log(self, found)
+        return await feedback.audit_log(self, found, self.scope(actor))
 
     async def top_misses(self, actor: Actor) -> Reply:
-        return await feedback.top_misses(self)
+        await self.misses.flush()  # what was counted a moment ago is part of the answer
+        return await feedback.top_misses(self, self.scope(actor))
 
     async def reports(self, actor: Actor) -> Reply:
-        return await feedback.open_reports(self)
+        return await feedback.open_reports(self, self.scope(actor))
 
     async def resolve_report(self, actor: Actor, report_id: int) -> Reply:
         return await feedback.resolve_report(self, actor, report_id)

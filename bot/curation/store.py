@@ -6,6 +6,7 @@ describes and both commit or neither does.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -20,6 +21,7 @@ audit_t = cast(Table, AuditRow.__table__)
 misses_t = cast(Table, SearchMissRow.__table__)
 reports_t = cast(Table, FilmReportRow.__table__)
 
+Origin = tuple[str, str]  # (platform, chat id): where a change, report or miss came from; see Actor.origin
 MAX_VALUE_CHARS = 4000  # an audit value (a synopsis, say) is cut here: the log is for people, not backups
 
 
@@ -29,6 +31,7 @@ class AuditEntry:
     at: datetime
     platform: str
     user_id: str
+    chat_id: str | None
     display_name: str | None
     action: str
     film_id: int | None
@@ -52,11 +55,24 @@ class MissEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class MissCount:
+    """Misses of one query in one chat, counted in memory between two flushes."""
+
+    origin: Origin
+    query_key: str
+    query: str
+    count: int
+    first_seen: datetime
+    last_seen: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class ReportEntry:
     id: int
     film_id: int
     platform: str
     user_id: str
+    chat_id: str | None
     display_name: str | None
     query: str | None
     note: str | None
@@ -102,6 +118,7 @@ class CurationRepository:
                 at=at,
                 platform=actor.platform[:20],
                 user_id=actor.user_id[:64],
+                chat_id=actor.chat_id[:64],
                 display_name=_cut(actor.display_name, 100),
                 action=action[:20],
                 film_id=film_id,
@@ -111,41 +128,52 @@ class CurationRepository:
             )
         )
 
-    async def audit(self, film_id: int | None = None, limit: int = 20) -> list[AuditEntry]:
-        """Newest first; one film's history, or everything."""
+    async def audit(
+        self, film_id: int | None = None, limit: int = 20, *, origin: Origin | None = None
+    ) -> list[AuditEntry]:
+        """Newest first; one film's history, or everything; only changes made in `origin` when given."""
         q = select(*audit_t.c).order_by(audit_t.c.id.desc()).limit(limit)
         if film_id is not None:
             q = q.where(audit_t.c.film_id == film_id)
+        if origin is not None:
+            q = q.where(audit_t.c.platform == origin[0], audit_t.c.chat_id == origin[1])
         rows = (await self.session.execute(q)).mappings().all()
         return [AuditEntry(**{**dict(r), "at": utc(r["at"])}) for r in rows]
 
     # --- misses --------------------------------------------------------------------------------
 
-    async def record_miss(self, key: str, query: str, at: datetime) -> None:
-        """Count one miss of a normalised query (insert or bump, race-free on both backends)."""
-        key, query = key[:QUERY_KEY_CHARS], query[:QUERY_KEY_CHARS]
-        values: dict[str, Any] = {
-            "query_key": key,
-            "query": query,
-            "count": 1,
-            "first_seen": at,
-            "last_seen": at,
-        }
+    async def record_misses(self, misses: Iterable[MissCount]) -> None:
+        """Add counted misses (insert or bump, race-free on both backends)."""
         dialect = self.session.get_bind().dialect.name
-        stmt: Any
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
+        for m in misses:
+            key, query = m.query_key[:QUERY_KEY_CHARS], m.query[:QUERY_KEY_CHARS]
+            values: dict[str, Any] = {
+                "platform": m.origin[0][:20],
+                "chat_id": m.origin[1][:64],
+                "query_key": key,
+                "query": query,
+                "count": m.count,
+                "first_seen": m.first_seen,
+                "last_seen": m.last_seen,
+            }
+            stmt: Any
+            if dialect == "postgresql":
+                from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-            stmt = pg_insert(misses_t).values(values)
-        else:
-            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+                stmt = pg_insert(misses_t).values(values)
+            else:
+                from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-            stmt = sqlite_insert(misses_t).values(values)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[misses_t.c.query_key],
-            set_={"count": misses_t.c.count + 1, "last_seen": at, "query": query},
-        )
-        await self.session.execute(stmt)
+                stmt = sqlite_insert(misses_t).values(values)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[misses_t.c.platform, misses_t.c.chat_id, misses_t.c.query_key],
+                set_={"count": misses_t.c.count + m.count, "last_seen": m.last_seen, "query": query},
+            )
+            await self.session.execute(stmt)
+
+    async def record_miss(self, key: str, query: str, at: datetime, origin: Origin = ("", "")) -> None:
+        """Count one miss of a normalised query."""
+        await self.record_misses([MissCount(origin, key, query, 1, at, at)])
 
     async def prune_misses(self, *, keep: int, before: datetime) -> int:
         """Forget misses not seen since `before`, then all but the `keep` most frequent."""
@@ -153,29 +181,42 @@ class CurationRepository:
         removed = int(gone.rowcount or 0)  # type: ignore[attr-defined]
         total = int(await self.session.scalar(select(func.count()).select_from(misses_t)) or 0)
         if total > keep:
-            kept = (
-                select(misses_t.c.query_key)
-                .order_by(misses_t.c.count.desc(), misses_t.c.last_seen.desc())
-                .limit(keep)
-                .scalar_subquery()
-            )
-            extra = await self.session.execute(delete(misses_t).where(misses_t.c.query_key.not_in(kept)))
-            removed += int(extra.rowcount or 0)  # type: ignore[attr-defined]
+            m = misses_t.c
+            cutoff = select(m.count, m.last_seen).order_by(m.count.desc(), m.last_seen.desc()).offset(keep - 1).limit(1)
+            row = (await self.session.execute(cutoff)).first()
+            if row is not None:
+                count, last_seen = row
+                weaker = (m.count < count) | ((m.count == count) & (m.last_seen < last_seen))
+                extra = await self.session.execute(delete(misses_t).where(weaker))
+                removed += int(extra.rowcount or 0)  # type: ignore[attr-defined]
         return removed
 
-    async def top_misses(self, *, since: datetime, limit: int = 20) -> list[MissEntry]:
+    async def top_misses(self, *, since: datetime, limit: int = 20, origin: Origin | None = None) -> list[MissEntry]:
+        """The most frequent misses: of one chat (`origin`), or summed over every chat."""
+        m = misses_t.c
+        count = func.sum(m.count).label("count")
+        last_seen = func.max(m.last_seen).label("last_seen")
         q = (
-            select(*misses_t.c)
-            .where(misses_t.c.last_seen >= since)
-            .order_by(misses_t.c.count.desc(), misses_t.c.last_seen.desc())
+            select(
+                m.query_key,
+                func.max(m.query).label("query"),
+                count,
+                func.min(m.first_seen).label("first_seen"),
+                last_seen,
+            )
+            .where(m.last_seen >= since)
+            .group_by(m.query_key)
+            .order_by(count.desc(), last_seen.desc())
             .limit(limit)
         )
+        if origin is not None:
+            q = q.where(m.platform == origin[0], m.chat_id == origin[1])
         rows = (await self.session.execute(q)).mappings().all()
         return [
             MissEntry(
                 query_key=r["query_key"],
                 query=r["query"],
-                count=r["count"],
+                count=int(r["count"]),
                 first_seen=utc(r["first_seen"]),
                 last_seen=utc(r["last_seen"]),
             )
@@ -194,6 +235,7 @@ class CurationRepository:
                 film_id=film_id,
                 platform=actor.platform[:20],
                 user_id=actor.user_id[:64],
+                chat_id=actor.chat_id[:64],
                 display_name=_cut(actor.display_name, 100),
                 query=_cut(query, QUERY_KEY_CHARS),
                 note=_cut(note, 500),
@@ -214,16 +256,22 @@ class CurationRepository:
         )
         return None if found is None else utc(found)
 
-    async def reports(self, *, status: str = "open", limit: int = 20) -> list[ReportEntry]:
+    async def reports(
+        self, *, status: str = "open", limit: int = 20, origin: Origin | None = None
+    ) -> list[ReportEntry]:
         q = select(*reports_t.c).where(reports_t.c.status == status).order_by(reports_t.c.id).limit(limit)
+        if origin is not None:
+            q = q.where(reports_t.c.platform == origin[0], reports_t.c.chat_id == origin[1])
         return [_report(r) for r in (await self.session.execute(q)).mappings().all()]
 
     async def report(self, report_id: int) -> ReportEntry | None:
         row = (await self.session.execute(select(*reports_t.c).where(reports_t.c.id == report_id))).mappings().first()
         return None if row is None else _report(row)
 
-    async def count_reports(self, status: str = "open") -> int:
+    async def count_reports(self, status: str = "open", *, origin: Origin | None = None) -> int:
         q = select(func.count()).select_from(reports_t).where(reports_t.c.status == status)
+        if origin is not None:
+            q = q.where(reports_t.c.platform == origin[0], reports_t.c.chat_id == origin[1])
         return int(await self.session.scalar(q) or 0)
 
     async def resolve_report(self, report_id: int, *, by: str, at: datetime) -> bool:

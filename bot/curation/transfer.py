@@ -40,7 +40,7 @@ LOCAL_PLATFORMS = frozenset({"console", "cli"})
 def cli_actor() -> Actor:
     """Who a command-line import is recorded as: the local operator (an admin by definition)."""
     user = os.environ.get("USER") or os.environ.get("USERNAME") or "local"
-    return Actor("cli", user[:64], "cli", is_admin=True, display_name="command line")
+    return Actor("cli", user[:64], "cli", is_owner=True, display_name="command line")
 
 
 async def audit_import(

@@ -10,11 +10,11 @@ from bot.replies import Reply, Text
 
 
 async def film(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-    return await ctx.services.films.lookup(args["title"])
+    return await ctx.services.films.lookup(args["title"], origin=ctx.actor.origin)
 
 
 async def search(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-    return await ctx.services.films.search(args["words"])
+    return await ctx.services.films.search(args["words"], origin=ctx.actor.origin)
 
 
 async def random_film(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
@@ -23,7 +23,7 @@ async def random_film(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
 
 async def help_text(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
     lines = []
-    for spec in ctx.services.registry.visible_to(ctx.actor.is_admin):
+    for spec in ctx.services.registry.visible_to(ctx.actor):
         lines.append(f"{spec.usage} — {spec.summary}")
     return Text(title="What I can do", body="\n".join(lines))
 

@@ -104,14 +104,15 @@ def resolve(matches: Sequence[Match], year: int | None = None) -> Resolution:
     return Resolution(top, close, clear=False)
 
 
-MissHook = Callable[[str], Awaitable[None]]
+Origin = tuple[str, str]  # (platform, chat id) a query came from, for the curation hook
+MissHook = Callable[[str, Origin | None], Awaitable[None]]
 PinHook = Callable[[str], Match | None]
 
 
 class FilmService:
     """Film use-cases. Two optional hooks let curation (bot/curation) take part without this module
     knowing it: `pinned(query)` returns the match an admin alias pins the query to (that film is then the
-    one clear answer), and `on_miss(query)` is awaited when a lookup or search finds nothing good."""
+    one clear answer), and `on_miss(query, origin)` is awaited when a lookup or search finds nothing good."""
 
     def __init__(
         self,
@@ -130,7 +131,7 @@ class FilmService:
     def index(self) -> SearchIndex:
         return self.catalog.index
 
-    async def lookup(self, query: str | None) -> Reply:
+    async def lookup(self, query: str | None, *, origin: Origin | None = None) -> Reply:
         """`/film <title>`: a card for a clear match, a picker for close ones, close misses otherwise.
 
         A `#123` film ref (what autocomplete and pickers submit) opens that film's card directly.
@@ -148,7 +149,7 @@ class FilmService:
         found = resolve(matches, parse_query(text).year)
         if found.best is None:
             if self.on_miss is not None:
-                await self.on_miss(text)
+                await self.on_miss(text, origin)
             return self._miss(text, found.close)
         if found.clear:
             others = tuple(choice_from_match(m) for m in found.close[1:])
@@ -174,7 +175,9 @@ class FilmService:
             return Problem("That film is no longer in the catalog.", kind="not_found")
         return film_card(film, match=match, others=others)
 
-    async def search(self, query: str | None, page: int = 0, page_size: int = PAGE_SIZE) -> Reply:
+    async def search(
+        self, query: str | None, page: int = 0, page_size: int = PAGE_SIZE, *, origin: Origin | None = None
+    ) -> Reply:
         """`/search <words>`: a paged list of the best matches."""
         text = check_query(query)
         if isinstance(text, Problem):
@@ -182,7 +185,7 @@ class FilmService:
         matches = self._search_matches(text)
         if not matches:
             if self.on_miss is not None:
-                await self.on_miss(text)
+                await self.on_miss(text, origin)
             return self._miss(text, self.index.search(text, limit=5))
         pages = max(1, -(-len(matches) // page_size))
         page = min(max(page, 0), pages - 1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, cast
 
-from bot.commands import CommandContext, CommandSpec, Param
+from bot.commands import CommandContext, CommandSpec, Param, Permission
 from bot.polls import EXTRAS_KEY
 from bot.polls.rules import MODES, Mode
 from bot.polls.service import MAX_HOURS, MIN_HOURS, MovieNightService
@@ -102,7 +102,7 @@ SPECS = (
     ),
     CommandSpec(
         group=G, name="settings", summary="Set the group's movie-night settings (admins)", handler=settings,
-        admin_only=True,
+        permission=Permission.GROUP_ADMIN,
         params=(
             Param("key", "max_rating or poll_hours", kind="choice", choices=SETTING_KEYS),
             Param("value", "New value; 'none' clears it; empty shows it", required=False, max_length=40),

@@ -14,7 +14,9 @@ from bot.commands import (
     CommandRegistry,
     CommandSpec,
     Param,
+    Permission,
     clean_text,
+    permitted,
 )
 from bot.registry import build_registry
 from bot.replies import Problem, Reply, Text
@@ -35,7 +37,7 @@ SPECS = [
         group="film",
         summary="Add a film",
         handler=echo,
-        admin_only=True,
+        permission=Permission.CATALOG_OWNER,
         params=(Param("details", "d", max_length=5000),),
     ),
     CommandSpec(
@@ -43,7 +45,7 @@ SPECS = [
         group="film",
         summary="Edit a film",
         handler=echo,
-        admin_only=True,
+        permission=Permission.CATALOG_OWNER,
         params=(Param("film", "f", kind="film"), Param("field", "x"), Param("value", "v")),
     ),
     CommandSpec(
@@ -59,8 +61,9 @@ SPECS = [
     CommandSpec(name="crash", summary="Fails", handler=boom),
 ]
 
-USER = Actor(platform="telegram", user_id="1", chat_id="-100", is_admin=False)
-ADMIN = Actor(platform="telegram", user_id="2", chat_id="-100", is_admin=True)
+USER = Actor(platform="telegram", user_id="1", chat_id="-100", is_group_admin=False)
+ADMIN = Actor(platform="telegram", user_id="2", chat_id="-100", is_group_admin=True)
+OWNER = Actor(platform="telegram", user_id="3", chat_id="-200", is_owner=True)
 
 
 def ctx(actor: Actor) -> CommandContext:
@@ -95,14 +98,35 @@ def test_unknown_command_and_bare_group_get_friendly_answers(registry: CommandRe
     assert isinstance(registry.resolve_text("hello"), Problem)
 
 
-async def test_admin_only_is_checked_once_from_the_spec(registry: CommandRegistry) -> None:
+async def test_the_permission_level_is_checked_once_from_the_spec(registry: CommandRegistry) -> None:
+    spec = registry.get("add", group="film")
+    assert spec is not None and spec.permission is Permission.CATALOG_OWNER
+    for stranger in (USER, ADMIN):  # a group admin is not a catalog owner
+        refused = await registry.run(spec, ctx(stranger), {"details": "Title: X"})
+        assert isinstance(refused, Problem) and refused.kind == "forbidden"
+        assert refused.message.startswith("Only the bot's catalog owners can use /film add")
+    allowed = await registry.run(spec, ctx(OWNER), {"details": "Title: X"})
+    assert isinstance(allowed, Text)
+
+
+async def test_catalog_editors_group_admins_restores_the_open_club() -> None:
+    registry = CommandRegistry(SPECS, catalog_editors="group_admins")
     spec = registry.get("add", group="film")
     assert spec is not None
+    assert isinstance(await registry.run(spec, ctx(ADMIN), {"details": "Title: X"}), Text)
     refused = await registry.run(spec, ctx(USER), {"details": "Title: X"})
     assert isinstance(refused, Problem) and refused.kind == "forbidden"
-    assert "admins" in refused.message
-    allowed = await registry.run(spec, ctx(ADMIN), {"details": "Title: X"})
-    assert isinstance(allowed, Text)
+
+
+def test_permission_levels() -> None:
+    assert [permitted(a, Permission.MEMBER) for a in (USER, ADMIN, OWNER)] == [True, True, True]
+    assert [permitted(a, Permission.GROUP_ADMIN) for a in (USER, ADMIN, OWNER)] == [False, True, True]
+    assert [permitted(a, Permission.CATALOG_OWNER) for a in (USER, ADMIN, OWNER)] == [False, False, True]
+    assert [permitted(a, Permission.CATALOG_OWNER, "group_admins") for a in (USER, ADMIN, OWNER)] == [
+        False,
+        True,
+        True,
+    ]
 
 
 async def test_arguments_are_checked_with_clear_messages(registry: CommandRegistry) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.commands import Actor, CommandContext
+from bot.commands import Actor, CommandContext, Permission
 from bot.curation.models import AuditRow, FilmReportRow
 from bot.curation.service import Curation, curation_of
 from bot.curation.store import AuditEntry, CurationRepository
@@ -22,9 +22,11 @@ from bot.services import Services
 from bot.store.films import FilmRepository
 from tests.support.catalog import make_services
 
-ADMIN = Actor("telegram", "100", "chat1", is_admin=True, display_name="Ada")
-USER = Actor("telegram", "200", "chat1", is_admin=False, display_name="Bob")
-CONSOLE = Actor("console", "local", "console", is_admin=True, display_name="operator")
+ADMIN = Actor("telegram", "100", "chat1", is_owner=True, display_name="Ada")  # a catalog owner
+USER = Actor("telegram", "200", "chat1", is_group_admin=False, display_name="Bob")
+# An admin of some other group: anyone can make a group, add the bot and be its admin.
+GROUP_ADMIN = Actor("telegram", "300", "chat2", is_group_admin=True, display_name="Gil")
+CONSOLE = Actor("console", "local", "console", is_owner=True, display_name="operator")
 
 
 @pytest.fixture
@@ -105,10 +107,17 @@ async def prepare(services: Services) -> None:
     await cur(services).report_wrong_film(USER, 6, "parasite", "wrong year")
 
 
-def test_every_film_group_command_is_covered_and_admin_only(services: Services) -> None:
+# Reading what came from one's own group is a group admin's business; everything else is the owners'.
+GROUP_READS = {"log", "misses", "reports"}
+CATALOG_CHANGES = sorted(set(COMMANDS) - GROUP_READS)
+
+
+def test_every_film_group_command_is_covered_with_its_level(services: Services) -> None:
     group = services.registry.groups()["film"]
     assert {spec.name for spec in group} == set(COMMANDS)
-    assert all(spec.admin_only for spec in group)
+    levels = {spec.name: spec.permission for spec in group}
+    assert {n for n, level in levels.items() if level is Permission.GROUP_ADMIN} == GROUP_READS
+    assert all(levels[n] is Permission.CATALOG_OWNER for n in CATALOG_CHANGES)
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
@@ -117,8 +126,37 @@ async def test_non_admin_is_refused_and_nothing_changes(services: Services, name
     before = await snapshot(services)
     reply = await run(services, USER, COMMANDS[name])
     assert isinstance(reply, Problem) and reply.kind == "forbidden"
-    assert f"Only admins can use /film {name}" in reply.message
+    if name in GROUP_READS:
+        assert f"Only this chat's admins can use /film {name}" in reply.message
+    else:
+        assert f"Only the bot's catalog owners can use /film {name}" in reply.message
     assert await snapshot(services) == before
+
+
+@pytest.mark.parametrize("name", CATALOG_CHANGES)
+async def test_a_group_admin_who_is_not_an_owner_cannot_change_the_catalog(services: Services, name: str) -> None:
+    await prepare(services)
+    before = await snapshot(services)
+    reply = await run(services, GROUP_ADMIN, COMMANDS[name])
+    assert isinstance(reply, Problem) and reply.kind == "forbidden"
+    assert reply.message.startswith(f"Only the bot's catalog owners can use /film {name}")
+    assert await snapshot(services) == before
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+async def test_catalog_editors_group_admins_keeps_the_open_club(tmp_path: Path, name: str) -> None:
+    services = await make_services(tmp_path, catalog_editors="group_admins")
+    try:
+        await prepare(services)
+        reply = await run(services, GROUP_ADMIN, COMMANDS[name])
+        if name == "import":
+            assert isinstance(reply, Problem) and "Attach the file" in reply.message
+        else:
+            assert not isinstance(reply, Problem), reply
+        refused = await run(services, USER, COMMANDS[name])
+        assert isinstance(refused, Problem) and refused.kind == "forbidden"
+    finally:
+        await services.db.dispose()
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
@@ -132,7 +170,24 @@ async def test_admin_may_run_every_command(services: Services, name: str) -> Non
 
 
 async def test_api_entry_points_refuse_non_admins(services: Services) -> None:
+    """Modals, uploads and buttons reach Curation directly: they check the same levels as the specs."""
     await prepare(services)
+    before = await snapshot(services)
+    c = cur(services)
+    for actor in (USER, GROUP_ADMIN):
+        calls = (
+            c.add_film(actor, {"title": "Oldboy", "year": "2003"}),
+            c.add_text(actor, "Title: Oldboy Year: 2003"),
+            c.import_upload(actor, "films.jsonl", jsonl({"title": "Oldboy", "year": 2003})),
+            c.undo_remove(actor, 8),
+            c.export(actor),
+        )
+        for call in calls:
+            reply = await call
+            assert isinstance(reply, Problem) and reply.kind == "forbidden", reply
+            assert reply.message.startswith("Only the bot's catalog owners")
+    assert await snapshot(services) == before
+    assert isinstance(await c.undo_remove(ADMIN, 8), FilmCard)
     before = await snapshot(services)
     c = cur(services)
     refusals = [
@@ -513,7 +568,7 @@ async def test_console_import_reads_a_local_path_but_chat_platforms_cannot(servi
 
 async def test_log_shows_who_changed_what(services: Services) -> None:
     await run(services, ADMIN, "/film edit #6 year 2020")
-    other = Actor("discord", "42", "g1", is_admin=True, display_name="Cy")
+    other = Actor("discord", "42", "g1", is_owner=True, display_name="Cy")
     await run(services, other, "/film edit #7 runtime 126")
     whole = await run(services, ADMIN, "/film log")
     assert isinstance(whole, Text)
@@ -569,3 +624,52 @@ async def test_cli_import_audit_row_in_the_import_transaction(services: Services
     [row] = await audit(services)
     assert (row.platform, row.action, row.field) == ("cli", "import", "a.jsonl, b.csv")
     assert row.new_value == "1 records: 1 added, 0 updated, 0 unchanged"
+
+
+# --- group scopes: a group's admins see their own group's misses, reports and changes ------------
+
+
+async def test_a_group_admin_sees_only_their_own_groups_misses_reports_and_log(tmp_path: Path) -> None:
+    services = await make_services(tmp_path)
+    try:
+        here = GROUP_ADMIN  # telegram chat2
+        owner_here = Actor("telegram", "100", "chat2", is_owner=True, display_name="Ada")
+        owner_there = Actor("discord", "400", "guild9", is_owner=True, display_name="Other")
+        member_here = Actor("telegram", "301", "chat2", display_name="Hal")
+        member_there = Actor("discord", "401", "guild9", display_name="Ivy")
+        await run(services, member_here, "/film zzyzx road")
+        await run(services, member_there, "/film secret other chat query")
+        await run(services, member_there, "/search secret other chat query")
+        await cur(services).report_wrong_film(member_here, 6, "parasite", "ours")
+        await cur(services).report_wrong_film(member_there, 7, "chihiro", "theirs")
+        await run(services, owner_here, "/film edit #6 runtime 133")
+        await run(services, owner_there, "/film edit #7 runtime 126")
+
+        misses = await run(services, here, "/film misses")
+        assert isinstance(misses, Text) and "zzyzx road" in misses.body and "secret" not in misses.body
+        reports = await run(services, here, "/film reports")
+        assert isinstance(reports, Text) and "ours" in reports.body and "theirs" not in reports.body
+        assert "(1 open)" in (reports.title or "")
+        log = await run(services, here, "/film log")
+        assert isinstance(log, Text) and "Ada" in log.body and "Other" not in log.body
+        assert "from this chat" in (log.title or "")
+        other_film_log = await run(services, here, "/film log #7")
+        assert isinstance(other_film_log, Text) and "Other" not in other_film_log.body
+        # The owners see every chat's.
+        assert "secret" in (await run(services, ADMIN, "/film misses")).body  # type: ignore[union-attr]
+        assert "theirs" in (await run(services, ADMIN, "/film reports")).body  # type: ignore[union-attr]
+        assert "Other" in (await run(services, ADMIN, "/film log")).body  # type: ignore[union-attr]
+    finally:
+        await services.db.dispose()
+    owner_view = await make_services(tmp_path / "o")
+    try:
+        member_here = Actor("telegram", "301", "chat2", display_name="Hal")
+        member_there = Actor("discord", "401", "guild9", display_name="Ivy")
+        for member in (member_here, member_there, member_there):
+            await run(services=owner_view, actor=member, line="/film zzyzx road")
+        everything = await run(owner_view, ADMIN, "/film misses")
+        assert isinstance(everything, Text) and everything.body.startswith("3× “zzyzx road”")
+        group_view = await run(owner_view, GROUP_ADMIN, "/film misses")  # chat2 on telegram: one miss
+        assert isinstance(group_view, Text) and group_view.body.startswith("1× “zzyzx road”")
+    finally:
+        await owner_view.db.dispose()

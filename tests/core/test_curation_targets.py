@@ -8,7 +8,7 @@ from bot.commands import Actor, CommandContext
 from bot.replies import FilmCard, FilmList, Text
 from tests.support.catalog import make_services
 
-ADMIN = Actor("telegram", "9", "-100", is_admin=True, display_name="Ada")
+ADMIN = Actor("telegram", "9", "-100", is_owner=True, display_name="Ada")
 
 
 async def run(services: object, line: str) -> object:

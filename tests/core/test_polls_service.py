@@ -22,7 +22,7 @@ from tests.support.catalog import make_services, sample_films
 NOW = datetime(2025, 3, 1, 18, 0, tzinfo=UTC)
 ALICE = Actor("telegram", "1", "-100", display_name="Alice")
 BOB = Actor("telegram", "2", "-100", display_name="Bob")
-ADMIN = Actor("telegram", "9", "-100", is_admin=True, display_name="Ada")
+ADMIN = Actor("telegram", "9", "-100", is_group_admin=True, display_name="Ada")
 
 
 @pytest.fixture

@@ -137,7 +137,7 @@ async def test_run_discord_closes_a_movie_night_due_while_down_and_stops_its_sch
     services = await make_services(tmp_path)
     services.settings.discord.token = SecretStr("fake-token")
     svc = movienight_service(services)
-    actor = Actor(platform="discord", user_id="1", chat_id=str(CHANNEL_ID), is_admin=True)
+    actor = Actor(platform="discord", user_id="1", chat_id=str(CHANNEL_ID), is_owner=True)
     for title in ("parasite", "spirited away"):
         await svc.slate.nominate(actor, title)
     opened = await svc.open_poll(actor, hours=1, now=datetime.now(UTC) - timedelta(hours=2))

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from adapters.telegram.handlers import APOLOGY
-from bot.commands import CommandRegistry, CommandSpec
+from bot.commands import CommandRegistry, CommandSpec, Permission
 from bot.films.model import Film
 from bot.replies import Text
 from bot.store.films import FilmRepository
@@ -224,10 +224,10 @@ async def test_admin_only_commands_ask_telegram_once(bot: BotHarness) -> None:
     async def secret(ctx: object, args: object) -> Text:
         return Text("the secret")
 
-    spec = CommandSpec(name="secret", summary="Admins only", handler=secret, admin_only=True)  # type: ignore[arg-type]
+    spec = CommandSpec(name="secret", summary="Admins only", handler=secret, permission=Permission.GROUP_ADMIN)  # type: ignore[arg-type]
     bot.services.registry = CommandRegistry([*bot.services.registry, spec])
     refused = await bot.say("/secret", chat_id=GROUP, chat_type="supergroup", user_id=7)
-    assert refused.text == "Only admins can use /secret."
+    assert refused.text == "Only this chat's admins can use /secret."
     bot.api.members[(GROUP, 8)] = "administrator"
     assert (await bot.say("/secret", chat_id=GROUP, chat_type="supergroup", user_id=8)).text == "the secret"
     assert (await bot.say("/secret", chat_id=GROUP, chat_type="supergroup", user_id=8)).text == "the secret"
@@ -258,7 +258,7 @@ async def test_wrong_film_is_reported_with_a_toast(bot: BotHarness) -> None:
 
 
 async def test_admin_removes_a_film_and_undoes_it(tmp_path: Path) -> None:
-    async with running_bot(tmp_path, admin_ids=[USER]) as harness:
+    async with running_bot(tmp_path, owner_ids=[USER]) as harness:
         admin_menu = [c for c in harness.calls("setMyCommands") if c.params.get("scope", {}).get("type") != "default"]
         assert admin_menu and "add" in admin_menu[0].params["commands"][0]["description"]
         choices = harness.services.films.autocomplete("parasite")
@@ -269,7 +269,7 @@ async def test_admin_removes_a_film_and_undoes_it(tmp_path: Path) -> None:
         assert pressed.message is removed
         assert removed.text.startswith("Parasite (2019)")
         stranger = await harness.say(f"/film remove #{film_id}", user_id=4242)
-        assert stranger.text == "Only admins can use /film remove."
+        assert stranger.text.startswith("Only the bot's catalog owners can use /film remove:")
 
 
 async def test_webhook_mode_checks_the_secret(tmp_path: Path, unused_tcp_port: int) -> None:

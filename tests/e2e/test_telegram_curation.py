@@ -29,7 +29,7 @@ Trailer: https://www.youtube.com/watch?v=r8t0VIbS_vc"""
 
 @pytest.fixture
 async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
-    async with running_bot(tmp_path, admin_ids=[USER]) as harness:
+    async with running_bot(tmp_path, owner_ids=[USER]) as harness:
         yield harness
 
 
@@ -146,7 +146,7 @@ async def test_remove_then_undo_and_strangers_cannot_undo(bot: BotHarness) -> No
     refused = await bot.api.wait_for(
         "answerCallbackQuery", lambda c: c.params.get("callback_query_id") == query_id, since=mark
     )
-    assert refused.params["show_alert"] is True and "admin" in refused.params["text"].lower()
+    assert refused.params["show_alert"] is True and "catalog owners" in refused.params["text"]
     assert removed.edits == 0
     pressed = await bot.press(removed, "Undo")
     assert pressed.message is removed and removed.text.startswith("Parasite (2019)")
@@ -175,7 +175,7 @@ async def test_wrong_film_reports_reach_the_admins(bot: BotHarness) -> None:
 async def test_non_admins_are_refused_and_nothing_changes(bot: BotHarness, command: str) -> None:
     before = len(bot.services.catalog.index)
     reply = await bot.say(command, user_id=STRANGER)
-    assert reply.text.startswith("Only admins can use /"), reply.text
+    assert reply.text.startswith(("Only the bot's catalog owners can use /", "Only this chat's admins can use /"))
     assert len(bot.services.catalog.index) == before
     assert bot.calls("sendDocument") == []
 
@@ -183,8 +183,72 @@ async def test_non_admins_are_refused_and_nothing_changes(bot: BotHarness, comma
 async def test_non_admin_uploads_are_refused_without_a_download(bot: BotHarness) -> None:
     upload = bot.api.add_file("films.jsonl", jsonl({"title": "Sneaky Import", "year": 2020}))
     reply = await send_file(bot, upload, "/film import", user_id=STRANGER, chat_id=GROUP)
-    assert reply.text == "Only admins can use /film import."
+    assert reply.text.startswith("Only the bot's catalog owners can use /film import:")
     page = bot.api.add_file("page.txt", b"Sneaky Page\nYear: 2001")
-    assert (await send_file(bot, page, "/film add", user_id=STRANGER)).text == "Only admins can use /film add."
+    added = await send_file(bot, page, "/film add", user_id=STRANGER)
+    assert added.text.startswith("Only the bot's catalog owners can use /film add:")
     assert bot.calls("getFile") == [] and bot.api.downloads == []
     assert not bot.services.films.autocomplete("Sneaky")
+
+
+# --- a group's admins: their group only ------------------------------------------------------------
+GROUP_ADMIN = 5151  # an administrator of GROUP (anyone can make a group and add the bot), not an owner
+CATALOG_CHANGES = [
+    "/film add\nTitle: Sneaky\nYear: 2000", "/film edit #1 year 1999", "/film alias #1 sneaky alias",
+    "/film unalias #1 sneaky alias", "/film remove #1", "/film restore #1", "/film import", "/film export",
+    "/film resolve_report 1",
+]  # fmt: skip
+
+
+async def catalog_state(bot: BotHarness) -> tuple[str, int]:
+    from bot.curation.store import CurationRepository
+    from bot.store.films import FilmRepository
+
+    async with bot.services.db.session() as session:
+        films = [f async for f in FilmRepository(session).iter_films(include_removed=True)]
+        audits = len(await CurationRepository(session).audit(limit=10_000))
+    return repr(films), audits
+
+
+@pytest.mark.parametrize("command", CATALOG_CHANGES)
+async def test_a_group_admin_who_is_not_an_owner_cannot_change_the_catalog(bot: BotHarness, command: str) -> None:
+    bot.api.members[(GROUP, GROUP_ADMIN)] = "administrator"
+    before = await catalog_state(bot)
+    reply = await bot.say(command, user_id=GROUP_ADMIN, chat_id=GROUP, chat_type="supergroup")
+    assert reply.text.startswith("Only the bot's catalog owners can use /film "), reply.text
+    assert await catalog_state(bot) == before
+    assert bot.calls("sendDocument") == []
+    upload = bot.api.add_file("films.jsonl", jsonl({"title": "Sneaky Import", "year": 2020}))
+    imported = await send_file(bot, upload, "/film import", user_id=GROUP_ADMIN, chat_id=GROUP)
+    assert imported.text.startswith("Only the bot's catalog owners can use /film import")
+    assert bot.api.downloads == [] and await catalog_state(bot) == before
+
+
+async def test_a_group_admin_manages_the_group_and_reads_only_its_misses_and_reports(bot: BotHarness) -> None:
+    bot.api.members[(GROUP, GROUP_ADMIN)] = "administrator"
+    settings = await bot.say("/movienight settings poll_hours 2", user_id=GROUP_ADMIN, chat_id=GROUP,
+                             chat_type="supergroup")  # fmt: skip
+    assert not settings.text.startswith("Only"), settings.text
+    await bot.say("/film zzyzx road", user_id=STRANGER, chat_id=GROUP, chat_type="supergroup")
+    await bot.say("/film qwertyuiop elsewhere", user_id=STRANGER)  # a private chat: not the group's
+    card = await bot.say("/film spirited away", user_id=STRANGER)
+    mark = len(bot.api.calls)
+    _, query_id = bot.api.press(card, card.button("Wrong film?")["callback_data"], user_id=STRANGER)
+    await bot.api.wait_for("answerCallbackQuery", lambda c: c.params.get("callback_query_id") == query_id, since=mark)
+    misses = await bot.say("/film misses", user_id=GROUP_ADMIN, chat_id=GROUP, chat_type="supergroup")
+    assert "zzyzx road" in misses.text and "qwertyuiop" not in misses.text, misses.text
+    reports = await bot.say("/film reports", user_id=GROUP_ADMIN, chat_id=GROUP, chat_type="supergroup")
+    assert "No open reports from this chat" in reports.text, reports.text
+    owner_view = await bot.say("/film misses")
+    assert "zzyzx road" in owner_view.text and "qwertyuiop" in owner_view.text
+    assert "Spirited Away" in (await bot.say("/film reports")).text
+
+
+async def test_catalog_editors_group_admins_lets_group_admins_curate(bot: BotHarness) -> None:
+    bot.services.registry.catalog_editors = "group_admins"  # what CATALOG_EDITORS=group_admins builds
+    bot.api.members[(GROUP, GROUP_ADMIN)] = "administrator"
+    film_id = next(c.film_id for c in bot.services.films.autocomplete("parasite") if c.title == "Parasite")
+    removed = await bot.say(f"/film remove #{film_id}", user_id=GROUP_ADMIN, chat_id=GROUP, chat_type="supergroup")
+    assert "Parasite" in removed.text and removed.button("Undo"), removed.text
+    member = await bot.say(f"/film restore #{film_id}", user_id=STRANGER, chat_id=GROUP, chat_type="supergroup")
+    assert member.text.startswith("Only the bot's catalog owners"), member.text

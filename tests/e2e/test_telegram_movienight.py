@@ -33,7 +33,7 @@ def film_id(services: Services, title: str) -> int:
 
 async def nominate(services: Services, titles: tuple[str, ...], chat: int = GROUP, user: int = ANN) -> None:
     """Set up a slate through the core (the Telegram path of nominating is tested once, below)."""
-    actor = Actor("telegram", str(user), str(chat), is_admin=False)
+    actor = Actor("telegram", str(user), str(chat), is_group_admin=False)
     svc = movienight_service(services)
     for title in titles:
         await svc.slate.nominate(actor, f"#{film_id(services, title)}")

@@ -20,7 +20,7 @@ from bot.store.db import MIGRATIONS_DIR, Database
 from bot.store.films import FilmRepository
 
 TABLES = {"audit_log", "search_misses", "film_reports"}
-ADA = Actor("discord", "1", "g", is_admin=True, display_name="Ada")
+ADA = Actor("discord", "1", "g", is_owner=True, display_name="Ada")
 BOB = Actor("telegram", "2", "c")
 T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 

@@ -142,6 +142,7 @@ async def make_services(
     from bot.store.films import FilmRepository
 
     url = f"sqlite+aiosqlite:///{tmp_path / 'filmbot.sqlite3'}"
+    settings.setdefault("rate_limit", {"burst": 10_000})  # tests type fast; the limit has its own tests
     config = Settings(database_url=url, starter_catalog=False, _env_file=None, **settings)  # type: ignore[call-arg, arg-type]
     db = Database(url)
     await ensure_ready(db, paths=[])

@@ -79,3 +79,19 @@ async def test_the_console_shows_the_ids_admin_commands_take(tmp_path: Path) -> 
         assert f"Parasite (2019) · 기생충 #{film_id}" in listing
     finally:
         await services.db.dispose()
+
+
+async def test_the_console_user_is_a_catalog_owner_with_no_owner_ids_configured(tmp_path: Path) -> None:
+    services = await make_services(tmp_path)  # CATALOG_EDITORS=owners, no TELEGRAM/DISCORD owner ids
+    chat = ConsoleChat(services)
+    try:
+        assert not services.settings.telegram.owner_ids and not services.settings.discord.owner_user_ids
+        removed = await chat.handle("/film remove #6")
+        assert "Parasite" in removed and "Only" not in removed
+        assert "Parasite (2019)" in await chat.handle("/film restore #6")
+        log = await chat.handle("/film log")
+        assert "remove Parasite" in log and "from this chat" not in log  # an owner's view: every chat
+        helped = await chat.handle("/help")
+        assert "/film add" in helped and "/film misses" in helped
+    finally:
+        await services.db.dispose()

@@ -1,6 +1,8 @@
 """Admin curation on the real discord.py client: the two-step add modal, import, export, Undo, Wrong film?.
 
-Admins are members with Manage Server (permissions=MANAGE); everyone else is refused with nothing changed.
+Catalog owners are user ids from settings (ALICE here, who also has Manage Server so Discord shows her the
+commands). BOB with Manage Server is the admin of *a* server: anyone can make one and add the bot, so he is
+refused every catalog change, with nothing changed, and sees only his own channel's reports and misses.
 """
 
 from __future__ import annotations
@@ -14,10 +16,27 @@ from pydantic import SecretStr
 from adapters.discord import admin as admin_module
 from adapters.discord.sync import sync_commands
 from adapters.discord.testing import ALICE, BOB, FakeDiscord, iter_components
+from bot.curation.store import CurationRepository
 from bot.services import Services
+from bot.store.films import FilmRepository
 
 MANAGE = 1 << 5
 ADMIN: dict[str, Any] = {"who": ALICE, "permissions": MANAGE}
+SERVER_ADMIN: dict[str, Any] = {"who": BOB, "permissions": MANAGE}  # Manage Server, not a catalog owner
+OWNERS_ONLY = "Only the bot's catalog owners"
+
+
+async def catalog_state(services: Services) -> tuple[str, int]:
+    """Every film as stored (removed ones too) and the number of audit rows."""
+    async with services.db.session() as session:
+        films = [f async for f in FilmRepository(session).iter_films(include_removed=True)]
+        audits = len(await CurationRepository(session).audit(limit=10_000))
+    return repr(films), audits
+
+
+@pytest.fixture(autouse=True)
+def alice_owns_the_catalog(services: Services) -> None:
+    services.settings.discord.owner_user_ids = [int(ALICE["id"])]
 
 
 def buttons(message: dict[str, Any]) -> dict[str, str]:
@@ -102,21 +121,69 @@ async def test_non_admins_are_refused_everywhere_and_nothing_changes(
     fake: FakeDiscord, bot: Any, services: Services
 ) -> None:
     refused = await fake.slash(bot, "film-admin", sub="add", who=BOB)
-    assert refused.modal is None and refused.ephemeral and "Only admins" in refused.text
+    assert refused.modal is None and refused.ephemeral and OWNERS_ONLY in refused.text
     modal = await open_step_one(fake, bot)
     forged = await fake.submit(bot, modal, {"title": "Burning", "year": "2018"}, who=BOB)
-    assert forged.ephemeral and "Only admins" in forged.text
+    assert forged.ephemeral and OWNERS_ONLY in forged.text
     assert "Burning" not in found(services, "burning")
     added = await fake.submit(bot, modal, {"title": "Burning", "year": "2018"}, **ADMIN)
     message = added.visible[0]
     more = await fake.click(bot, message, buttons(message)["More details"], who=BOB)
-    assert more.modal is None and "Only admins" in more.text
+    assert more.modal is None and OWNERS_ONLY in more.text
     upload = fake.upload("films.jsonl", b'{"title": "Oldboy", "year": 2003}\n')
     imported = await fake.slash(bot, "film-admin", sub="import", file=upload, who=BOB)
-    assert imported.ephemeral and "Only admins" in imported.text and "Oldboy" not in found(services, "oldboy")
+    assert imported.ephemeral and OWNERS_ONLY in imported.text and "Oldboy" not in found(services, "oldboy")
     exported = await fake.slash(bot, "film-admin", sub="export", who=BOB)
-    assert exported.ephemeral and "Only admins" in exported.text
+    assert exported.ephemeral and OWNERS_ONLY in exported.text
     assert not any(r.body and r.body.get("attachments") for r in exported.requests if isinstance(r.body, dict))
+
+
+async def test_a_server_admin_who_is_not_an_owner_is_refused_every_catalog_change(
+    fake: FakeDiscord, bot: Any, services: Services
+) -> None:
+    before = await catalog_state(services)
+    opened = await fake.slash(bot, "film-admin", sub="add", **SERVER_ADMIN)
+    assert opened.modal is None and opened.ephemeral and OWNERS_ONLY in opened.text
+    pasted = await fake.slash(bot, "film-admin", sub="add", details="Title: Burning Year: 2018", **SERVER_ADMIN)
+    assert pasted.ephemeral and OWNERS_ONLY in pasted.text
+    modal = await open_step_one(fake, bot)
+    forged = await fake.submit(bot, modal, {"title": "Burning", "year": "2018"}, **SERVER_ADMIN)
+    assert forged.ephemeral and OWNERS_ONLY in forged.text
+    parasite = next(m.film_id for m in services.films.index.search("parasite", limit=1))
+    for sub, options in (
+        ("edit", {"film": f"#{parasite}", "field": "year", "value": "2001"}),
+        ("alias", {"film": f"#{parasite}", "alias": "not parasite"}),
+        ("remove", {"film": f"#{parasite}"}),
+        ("restore", {"film": f"#{parasite}"}),
+        ("export", {}),
+        ("resolve_report", {"report": 1}),
+        ("import", {"file": fake.upload("films.jsonl", b'{"title": "Oldboy", "year": 2003}\n')}),
+    ):
+        refused = await fake.slash(bot, "film-admin", sub=sub, **options, **SERVER_ADMIN)
+        assert refused.ephemeral and OWNERS_ONLY in refused.text, (sub, refused.text)
+    removed = await fake.slash(bot, "film-admin", sub="remove", film=f"#{parasite}", **ADMIN)
+    undo = await fake.click(bot, removed.visible[0], buttons(removed.visible[0])["Undo"], **SERVER_ADMIN)
+    assert undo.ephemeral and OWNERS_ONLY in undo.text
+    await fake.click(bot, removed.visible[0], buttons(removed.visible[0])["Undo"], **ADMIN)
+    after = await catalog_state(services)
+    assert after[0] == before[0] and after[1] == before[1] + 2  # only the owner's remove and undo were audited
+    assert "Burning" not in found(services, "burning") and "Oldboy" not in found(services, "oldboy")
+
+
+async def test_a_server_admin_reads_only_their_own_channels_misses_and_reports(
+    fake: FakeDiscord, bot: Any, services: Services
+) -> None:
+    await fake.slash(bot, "film", title="zzyzx road", who=BOB)
+    await fake.slash(bot, "film", title="qwertyuiop secret", who=BOB, where="dm")
+    card = await fake.slash(bot, "film", title="parasite", who=BOB, where="dm")
+    await fake.click(bot, card.visible[0], buttons(card.visible[0])["Wrong film?"], who=BOB, where="dm")
+    misses = await fake.slash(bot, "film-admin", sub="misses", **SERVER_ADMIN)
+    assert "zzyzx road" in misses.text and "qwertyuiop" not in misses.text
+    reports = await fake.slash(bot, "film-admin", sub="reports", **SERVER_ADMIN)
+    assert "No open reports from this chat" in reports.text
+    everything = await fake.slash(bot, "film-admin", sub="misses", **ADMIN)
+    assert "zzyzx road" in everything.text and "qwertyuiop" in everything.text
+    assert "Parasite" in (await fake.slash(bot, "film-admin", sub="reports", **ADMIN)).text
 
 
 async def test_import_an_attachment_all_or_nothing(
@@ -150,7 +217,7 @@ async def test_remove_then_undo_restores_and_only_admins_may_undo(
     message = removed.visible[0]
     assert "Parasite" not in found(services, "parasite")
     refused = await fake.click(bot, message, buttons(message)["Undo"], who=BOB)
-    assert refused.ephemeral and "Only admins" in refused.text
+    assert refused.ephemeral and OWNERS_ONLY in refused.text
     assert "Parasite" not in found(services, "parasite")
     undone = await fake.click(bot, message, buttons(message)["Undo"], **ADMIN)
     assert undone.callback is not None and "Parasite" in found(services, "parasite")
@@ -167,7 +234,7 @@ async def test_wrong_film_button_files_a_report_admins_can_read(fake: FakeDiscor
     reports = await fake.slash(bot, "film-admin", sub="reports", **ADMIN)
     assert "Parasite" in reports.text and "bob" in reports.text.lower()
     hidden = await fake.slash(bot, "film-admin", sub="reports", who=BOB)
-    assert hidden.ephemeral and "Only admins" in hidden.text
+    assert hidden.ephemeral and "Only this chat's admins" in hidden.text
 
 
 async def test_sync_shows_the_discord_forms(fake: FakeDiscord, services: Services) -> None:
@@ -180,3 +247,15 @@ async def test_sync_shows_the_discord_forms(fake: FakeDiscord, services: Service
     assert not details.get("required")
     options = {o["name"]: o for o in subs["import"]["options"]}
     assert "path" not in options and options["file"]["type"] == 11 and options["file"]["required"]
+
+
+async def test_a_flooding_member_gets_ephemeral_slow_downs_only(
+    fake: FakeDiscord, bot: Any, services: Services
+) -> None:
+    from bot.ratelimit import RateLimiter
+
+    services.registry.rate_limiter = RateLimiter(2, 0.5, clock=lambda: 0.0)  # RATE_LIMIT__BURST=2
+    answers = [await fake.slash(bot, "search", words="cell", who=BOB) for _ in range(4)]
+    assert all(not a.ephemeral and "Miracle in Cell" in a.text for a in answers[:2])
+    assert all(a.ephemeral and "slow down" in a.text for a in answers[2:])  # only BOB sees them
+    assert "Miracle in Cell" in (await fake.slash(bot, "search", words="cell", who=ALICE)).text

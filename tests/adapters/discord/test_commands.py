@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from adapters.discord.slash import discord_group_name
 from adapters.discord.sync import sync_commands
 from adapters.discord.testing import ADMIN_ROLE_ID, ALICE, BOB, FakeDiscord, iter_components
-from bot.commands import CommandContext, CommandRegistry, CommandSpec, Param
+from bot.commands import CommandContext, CommandRegistry, CommandSpec, Param, Permission
 from bot.films.commands import SPECS as FILM_SPECS
 from bot.replies import PollCard, PollOption, Reply, Text
 from bot.services import Services
@@ -22,7 +22,7 @@ def buttons(message: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 async def whoami(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-    return Text(f"admin={ctx.actor.is_admin} chat={ctx.actor.chat_id}")
+    return Text(f"admin={ctx.actor.is_admin} owner={ctx.actor.is_owner} chat={ctx.actor.chat_id}")
 
 
 async def broken(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
@@ -42,10 +42,12 @@ EXTRA_SPECS = (
         summary="Add a film",
         handler=whoami,
         group="film",
-        admin_only=True,
+        permission=Permission.CATALOG_OWNER,
         params=(Param("details", "Title and year"),),
     ),
-    CommandSpec(name="remove", summary="Remove a film", handler=whoami, group="film", admin_only=True),
+    CommandSpec(
+        name="remove", summary="Remove a film", handler=whoami, group="film", permission=Permission.CATALOG_OWNER
+    ),
     CommandSpec(
         name="vote",
         summary="Open a vote",
@@ -142,9 +144,12 @@ async def test_admin_is_manage_server_or_a_configured_role(fake: FakeDiscord, wi
 async def test_admin_group_is_renamed_and_refuses_non_admins(fake: FakeDiscord, wide: Any) -> None:
     assert discord_group_name("film", wide.services.registry) == "film-admin"
     refused = await fake.slash(wide, "film-admin", sub="add", details="Solaris 1972")
-    assert refused.ephemeral and "Only admins" in refused.text
+    assert refused.ephemeral and "Only the bot's catalog owners" in refused.text
+    manager = await fake.slash(wide, "film-admin", sub="add", details="Solaris 1972", permissions=1 << 5)
+    assert manager.ephemeral and "Only the bot's catalog owners" in manager.text  # Manage Server is not enough
+    wide.services.settings.discord.owner_user_ids = [int(ALICE["id"])]
     allowed = await fake.slash(wide, "film-admin", sub="add", details="Solaris 1972", permissions=1 << 5)
-    assert "admin=True" in allowed.text
+    assert "owner=True" in allowed.text
 
 
 async def test_handler_failure_gets_an_apology(fake: FakeDiscord, wide: Any) -> None:
