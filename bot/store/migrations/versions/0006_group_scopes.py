@@ -4,7 +4,7 @@ A group's admins see only their own chat's misses, reports and changes; catalog 
 misses are counted per (platform, chat, query) from now on; older rows keep "" as their unknown origin.
 
 Revision ID: 0006_group_scopes
-Revises: 0003_curation
+Revises: 0005_film_identity
 Create Date: 2025-01-06
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006_group_scopes"
-down_revision: str | None = "0003_curation"
+down_revision: str | None = "0005_film_identity"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
