@@ -76,6 +76,16 @@ LABELS: dict[str, str] = {
     "total votes": "votes",
     "votes": "votes",
     "imdb": "imdb",
+    "summary": "synopsis",
+    "director(s)": "director",
+    "directed by": "director",
+    "writer(s)": "writer",
+    "screenwriters": "writer",
+    "screenwriter(s)": "writer",
+    "written by": "writer",
+    "genre(s)": "genres",
+    "alternative title(s)": "alt_titles",
+    "runtime minutes": "runtime",
 }
 FIELD_NAMES = tuple(dict.fromkeys(LABELS.values()))
 

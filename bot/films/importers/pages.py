@@ -130,16 +130,31 @@ KEYS: dict[str, Setter] = {
     "cast": _add("cast", _names),
     "starring": _add("cast", _names),
     "trailer": _set("trailer_url"),
+    "trailer url": _set("trailer_url"),
     "poster": _set("poster_url"),
+    "poster url": _set("poster_url"),
+    "info": _set("info_url"),
+    "info url": _set("info_url"),
+    "website": _set("info_url"),
+    "directed by": _directors,
+    "written by": _writers,
+    "countries": _set("country"),
+    "country of origin": _set("country"),
+    "certificate": _set("content_rating"),
+    "runtime minutes": _set("runtime_minutes", parse_duration),
     "imdb": lambda rec, v: rec.setdefault("external_ids", {}).__setitem__("imdb", v),
     "tmdb": lambda rec, v: rec.setdefault("external_ids", {}).__setitem__("tmdb", v),
 }
+for _plain in ("director", "writer", "screenwriter", "genre", "alternative title", "country"):
+    KEYS[_plain + "(s)"] = KEYS[_plain + "s"] if _plain + "s" in KEYS else KEYS[_plain]
 for _a in ("director", "directors"):
     for _b in ("screenwriter", "writer", "screenwriters", "writers"):
         for _sep in (" & ", "/", " and "):
             KEYS[_a + _sep + _b] = KEYS[_b + _sep + _a] = _both(_directors, _writers)
 
 
+# "Synopsis: ..." starts the free text; the lines after it continue that paragraph.
+SYNOPSIS_KEYS = frozenset({"synopsis", "plot", "summary", "storyline", "description"})
 CREW_SETTERS = {KEYS[k] for k in KEYS if "director" in k or "writer" in k or k == "screenplay"}
 
 
@@ -228,6 +243,10 @@ class _PageParser:
                 self.cast_line(number, line)
             elif section == "crew":
                 self.crew_line(number, line)
+            elif (synopsis := self.synopsis_line(line)) is not None:
+                if synopsis:
+                    self.paragraphs.append([synopsis])
+                    in_paragraph = True
             elif self.key_line(number, line, strict=not self.paragraphs):
                 in_paragraph = False
             elif in_paragraph:
@@ -238,6 +257,11 @@ class _PageParser:
         if self.paragraphs:
             self.set(self.title_line, "synopsis", "\n\n".join(" ".join(p) for p in self.paragraphs))
         return self.validate(self.title_line)
+
+    def synopsis_line(self, line: str) -> str | None:
+        """The text of a `Synopsis: ...` line ("" when empty), None for any other line."""
+        m = KEY_LINE.match(line)
+        return m.group(2) if m is not None and _key(m.group(1)) in SYNOPSIS_KEYS else None
 
     def key_line(self, number: int, line: str, *, strict: bool) -> bool:
         """Handle `Key: value`. Before the synopsis any such line is a key (unknown ones warned about);

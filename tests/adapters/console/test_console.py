@@ -79,3 +79,31 @@ async def test_the_console_shows_the_ids_admin_commands_take(tmp_path: Path) -> 
         assert f"Parasite (2019) · 기생충 #{film_id}" in listing
     finally:
         await services.db.dispose()
+
+
+EVERY_FIELD_PAGE = """/film add
+Title: Mother
+Year: 2009
+Synopsis: A widow searches for the killer who framed her son.
+Director(s): Bong Joon Ho
+Writer(s): Park Eun-kyo, Bong Joon Ho
+Trailer: https://www.youtube.com/watch?v=aaaaaaaaaaa
+Poster: https://example.com/mother.jpg
+Runtime: 129 min
+Genres: Crime, Drama
+Country: South Korea
+Content Rating: 15+
+Alternative Titles: Madeo"""
+
+
+async def test_a_multi_line_film_add_keeps_every_card_field(tmp_path: Path) -> None:
+    services = await make_services(tmp_path)
+    chat = ConsoleChat(services)
+    try:
+        card = await chat.handle(EVERY_FIELD_PAGE)
+    finally:
+        await services.db.dispose()
+    assert "unknown key" not in card, card
+    for shown in ("A widow searches for the killer", "Bong Joon Ho", "Park Eun-kyo", "aaaaaaaaaaa",
+                  "2 h 9 min", "Crime", "South Korea", "15+", "Madeo"):  # fmt: skip
+        assert shown in card, (shown, card)
