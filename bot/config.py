@@ -6,8 +6,13 @@ comment, in `.env.example`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from bot.films.importers.source import ImportLimits
 
 
 class TelegramSettings(BaseModel):
@@ -37,6 +42,23 @@ class MovieNightSettings(BaseModel):
     max_content_rating: str | None = None
 
 
+class ImportSettings(BaseModel):
+    """What one import may read: chat uploads (strangers' files) get lower limits than the CLI/console."""
+
+    max_bytes: int = Field(default=1 << 30, ge=1)  # decompressed, CLI and console
+    max_records: int = Field(default=250_000, ge=1)
+    chat_max_bytes: int = Field(default=100 << 20, ge=1)
+    chat_max_records: int = Field(default=50_000, ge=1)
+    max_ratio: int = Field(default=100, ge=2)  # decompressed : compressed; a real catalog is about 8:1
+
+    def limits(self, *, chat: bool) -> ImportLimits:
+        from bot.films.importers.source import ImportLimits
+
+        if chat:
+            return ImportLimits(self.chat_max_bytes, self.chat_max_records, self.max_ratio, "IMPORT__CHAT_MAX")
+        return ImportLimits(self.max_bytes, self.max_records, self.max_ratio, "IMPORT__MAX")
+
+
 class Settings(BaseSettings):
     """Everything the bot can be told. Tokens are optional: with none, `filmbot chat` still works."""
 
@@ -53,6 +75,7 @@ class Settings(BaseSettings):
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     movienight: MovieNightSettings = Field(default_factory=MovieNightSettings)
+    imports: ImportSettings = Field(default_factory=ImportSettings, validation_alias="import")  # IMPORT__...
 
     @field_validator("log_level")
     @classmethod

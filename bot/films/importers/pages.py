@@ -17,13 +17,15 @@ and its JSON export give equal films.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
 from bot.films.importers import fields as F
 from bot.films.importers.errors import BadValue, ImportFailed, ParsedBatch
 from bot.films.importers.records import film_from_record
+from bot.films.importers.source import MAX_RECORD_CHARS, TextSource
+from bot.films.importers.structured import check_count
 
 SEPARATOR = re.compile(r"^\s*-{3,}\s*$")
 KEY_LINE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9 &/'’().-]{0,38}?)\s*:\s*(.*?)\s*$")
@@ -162,24 +164,28 @@ def _key(raw: str) -> str:
     return re.sub(r"\s+", " ", raw.strip().casefold().replace("’", "'"))
 
 
-def split_pages(text: str) -> list[tuple[int, list[str]]]:
-    """(first line number, lines) of each page; `---` lines separate pages."""
-    pages: list[tuple[int, list[str]]] = []
-    start, current = 1, list[str]()
-    for number, line in enumerate(text.splitlines(), 1):
+def split_pages(lines: Iterable[str], name: str = "page") -> Iterator[tuple[int, list[str]]]:
+    """(first line number, lines) of each non-blank page; `---` lines separate pages."""
+    start, current, size = 1, list[str](), 0
+    for number, line in enumerate(lines, 1):
         if SEPARATOR.match(line):
-            pages.append((start, current))
-            start, current = number + 1, []
+            if any(text.strip() for text in current):
+                yield start, current
+            start, current, size = number + 1, [], 0
         else:
-            current.append(line)
-    pages.append((start, current))
-    return [(s, lines) for s, lines in pages if any(line.strip() for line in lines)]
+            current.append(line.rstrip("\n"))
+            size += len(line)
+            if size > MAX_RECORD_CHARS:
+                raise ImportFailed(name, start, f"a film page longer than {MAX_RECORD_CHARS >> 20} MB")
+    if any(text.strip() for text in current):
+        yield start, current
 
 
-def parse_pages(text: str, name: str) -> ParsedBatch:
+def parse_pages(source: TextSource) -> ParsedBatch:
     batch = ParsedBatch()
-    for start, lines in split_pages(text):
-        parser = _PageParser(name, start, lines)
+    for start, lines in split_pages(source.lines(), source.name):
+        check_count(source.name, start, len(batch.films), source.limits)
+        parser = _PageParser(source.name, start, lines)
         batch.films.append(parser.parse())
         batch.lines.append(parser.title_line)
         batch.warnings.extend(parser.warnings)
@@ -194,6 +200,7 @@ class _PageParser:
         self.paragraphs: list[list[str]] = []
         self.title_line = start
         self.seen: dict[str, int] = {}
+        self.recognised = False  # a known key, a trailer line or a cast/crew section: a film page
 
     def fail(self, line: int, reason: str) -> ImportFailed:
         return ImportFailed(self.name, line, reason)
@@ -227,6 +234,7 @@ class _PageParser:
             if section == "head" and line.casefold() == title.casefold() and not self.paragraphs:
                 continue
             if trailer := TRAILER_LINE.match(line):
+                self.recognised = True
                 if trailer.group(1):
                     self.set(number, "trailer_url", trailer.group(1))
                 else:
@@ -234,16 +242,17 @@ class _PageParser:
                 in_paragraph = False
                 continue
             if CREW_HEADER.match(line):
-                section = "crew"
+                section, self.recognised = "crew", True
                 continue
             if line.casefold() in (f"{title.casefold()} cast", "cast"):
-                section = "cast"
+                section, self.recognised = "cast", True
                 continue
             if section == "cast":
                 self.cast_line(number, line)
             elif section == "crew":
                 self.crew_line(number, line)
             elif (synopsis := self.synopsis_line(line)) is not None:
+                self.recognised = True
                 if synopsis:
                     self.paragraphs.append([synopsis])
                     in_paragraph = True
@@ -254,6 +263,12 @@ class _PageParser:
             else:
                 self.paragraphs.append([line])
                 in_paragraph = True
+        if not self.recognised:
+            raise self.fail(
+                self.title_line,
+                "this does not look like a film page: after the title line it needs at least one known "
+                "'Key: value' line such as 'Year: 2013' or 'Genre: Drama' (or use JSON Lines or CSV)",
+            )
         if self.paragraphs:
             self.set(self.title_line, "synopsis", "\n\n".join(" ".join(p) for p in self.paragraphs))
         return self.validate(self.title_line)
@@ -282,6 +297,7 @@ class _PageParser:
                 f"{m.group(1).strip()!r} repeats line {self.seen[key]}; values are combined or replaced",
             )
         self.seen[key] = number
+        self.recognised = True
         if value:
             try:
                 setter(self.rec, value)
