@@ -138,11 +138,13 @@ async def export_catalog(cur: Curation, actor: Actor) -> Reply:
 
 
 def _write_local(filename: str, data: bytes) -> Path:
-    folder = Path(tempfile.gettempdir()) / "filmbot-exports"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / filename
-    path.write_bytes(data)
-    return path
+    """A new file only this user can read (mode 0600, created exclusively: never a shared, guessable
+    path another local user could pre-create or read)."""
+    stem, dot, suffix = filename.partition(".")
+    fd, name = tempfile.mkstemp(prefix=stem + "-", suffix=dot + suffix)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+    return Path(name)
 
 
 def _when(at: datetime) -> str:

@@ -308,3 +308,24 @@ def test_a_page_must_look_like_a_film_page() -> None:
         with pytest.raises(ImportFailed, match="does not look like a film page"):
             parse_text(text, "auto", "notes")
     assert parse_text("Oldboy\nSynopsis: A man is locked up.\n", "page", "p").films[0].synopsis == "A man is locked up."
+
+
+def test_invisible_characters_are_removed_and_a_lone_surrogate_is_refused_with_its_line() -> None:
+    from bot.films.normalize import normalize_title
+
+    (film,) = parse_text('{"title": "Para\\u200bsite \\u202eevil\\u2066", "year": 2019}\n', "jsonl", "x").films
+    assert film.title == "Parasite evil"
+    assert normalize_title("\u202eParasite\u2069\ufeff") == normalize_title("Parasite")  # queries (normalize.py)
+    with pytest.raises(ImportFailed, match=r"^x\.jsonl line 2: title contains an invalid character"):
+        parse_text('{"title": "ok"}\n{"title": "bad \\ud800"}\n', "jsonl", "x.jsonl")
+
+
+def test_a_card_never_shows_a_link_that_is_not_http() -> None:
+    from bot.films.cards import film_card
+    from bot.films.model import Film
+
+    film = Film(title="Evil", year=2001, id=1, trailer_url="javascript:alert(1)", poster_url="file:///etc/passwd",
+                info_url="https:///no-host")  # fmt: skip
+    card = film_card(film)
+    assert card.trailer_url.startswith("https://www.youtube.com/results?search_query=Evil")
+    assert card.poster_url is None and card.info_url is None
