@@ -58,11 +58,9 @@ async def close_services(services: Services) -> None:
     await services.db.dispose()
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # Library chatter at INFO drowns our own records.
-    for noisy in ("httpx", "aiosqlite", "discord.gateway", "telegram.ext"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+def configure_logging(level: str, settings: Settings | None = None) -> None:
+    """Process logging (bot.logs), with every secret in `settings` masked in every line."""
+    from bot.logs import configure_logging as configure
+    from bot.logs import settings_secrets
+
+    configure(level, settings_secrets(settings) if settings is not None else ())

@@ -92,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = load_settings(args)
     from bot.app import configure_logging
 
-    configure_logging(settings.log_level if args.command in {"run", "db"} else "WARNING")
+    configure_logging(settings.log_level if args.command in {"run", "db"} else "WARNING", settings)
     try:
         return asyncio.run(dispatch(args, settings))
     except KeyboardInterrupt:
@@ -154,6 +154,7 @@ async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 2
     from bot.app import build_services
+    from bot.startup import StartupFailed
 
     services = await build_services(settings)
     # Movie-night polls close on time through one scheduler per process (bot.polls.announce); each adapter
@@ -175,6 +176,11 @@ async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
         for task in done:
+            if isinstance(task.exception(), StartupFailed):
+                log.error("%s", task.exception())
+                stop.set()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                return 1
             if task.exception() is not None:
                 log.error("%s adapter stopped", task.get_name(), exc_info=task.exception())
                 stop.set()

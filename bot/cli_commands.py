@@ -81,7 +81,9 @@ async def import_files(args: argparse.Namespace, settings: Settings) -> int:
     try:
         progress = None if args.quiet else _progress_bar()
         try:
-            report = await import_films(db, args.files, progress=progress, before_commit=audit)
+            report = await import_films(
+                db, args.files, progress=progress, before_commit=audit, limits=settings.imports.limits(chat=False)
+            )
         except ImportFailed as exc:
             print(f"Nothing was imported: {exc}", file=sys.stderr)
             return 1

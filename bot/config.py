@@ -7,10 +7,13 @@ comment, in `.env.example`.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from bot.films.importers.source import ImportLimits
 
 WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as secret_token
 
@@ -60,6 +63,23 @@ class RateLimitSettings(BaseModel):
     max_users: int = Field(default=100_000, ge=1)  # buckets kept in memory (least recently used dropped)
 
 
+class ImportSettings(BaseModel):
+    """What one import may read: chat uploads (strangers' files) get lower limits than the CLI/console."""
+
+    max_bytes: int = Field(default=1 << 30, ge=1)  # decompressed, CLI and console
+    max_records: int = Field(default=250_000, ge=1)
+    chat_max_bytes: int = Field(default=100 << 20, ge=1)
+    chat_max_records: int = Field(default=50_000, ge=1)
+    max_ratio: int = Field(default=100, ge=2)  # decompressed : compressed; a real catalog is about 8:1
+
+    def limits(self, *, chat: bool) -> ImportLimits:
+        from bot.films.importers.source import ImportLimits
+
+        if chat:
+            return ImportLimits(self.chat_max_bytes, self.chat_max_records, self.max_ratio, "IMPORT__CHAT_MAX")
+        return ImportLimits(self.max_bytes, self.max_records, self.max_ratio, "IMPORT__MAX")
+
+
 class Settings(BaseSettings):
     """Everything the bot can be told. Tokens are optional: with none, `filmbot chat` still works."""
 
@@ -81,6 +101,7 @@ class Settings(BaseSettings):
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     movienight: MovieNightSettings = Field(default_factory=MovieNightSettings)
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    imports: ImportSettings = Field(default_factory=ImportSettings, validation_alias="import")  # IMPORT__...
 
     @field_validator("log_level")
     @classmethod

@@ -80,6 +80,7 @@ class FakeDiscordServer:
     unknown: list[str] = field(default_factory=list)
     received: list[dict[str, Any]] = field(default_factory=list)  # every gateway frame the bot sent
     interactions: dict[str, SentInteraction] = field(default_factory=dict)
+    reject_token: bool = False  # answer every REST call 401, as Discord does for a wrong token
 
     def __post_init__(self) -> None:
         self.port = 0
@@ -204,6 +205,8 @@ class FakeDiscordServer:
         body = await _body(request)
         self.requests.append(Request(request.method, path, body, query, "http"))
         try:
+            if self.reject_token:
+                raise DiscordError(401, 0, "401: Unauthorized")
             if self.validator is not None:
                 problems = self.validator(request.method, path, body, query)
                 if problems:
