@@ -151,7 +151,7 @@ class FilmAssembler:
         )
 
 
-def child_rows_query(ids: Sequence[int]) -> CompoundSelect:
+def child_rows_query(ids: Sequence[int]) -> CompoundSelect[Any]:
     """Every child row of these films in one query: (part, film_id, s, k, position, a, b), ordered so each
     list keeps its stored order. part: t(itles: k=kind, a=title), g(enres: a), c(redits: k=role, a=name,
     b=character), e(xternal ids: a=source, b=key)."""
