@@ -133,7 +133,7 @@ async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    from bot.app import build_services
+    from bot.app import build_services, close_services
 
     services = await build_services(settings)
     # Movie-night polls close on time through one scheduler per process (bot.polls.announce); each adapter
@@ -144,6 +144,8 @@ async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     tasks = [asyncio.create_task(services.catalog.keep_fresh(stop), name="catalog-refresh")]
+    if services.films.learning is not None:
+        tasks.append(asyncio.create_task(services.films.learning.keep_flushing(stop), name="learned-popularity"))
     if tg:
         from adapters.telegram.runner import run_telegram
 
@@ -163,4 +165,4 @@ async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     finally:
         stop.set()
-        await services.db.dispose()
+        await close_services(services)

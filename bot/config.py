@@ -37,6 +37,15 @@ class MovieNightSettings(BaseModel):
     max_content_rating: str | None = None
 
 
+class PopularitySettings(BaseModel):
+    """Learned popularity (bot.films.popularity): decay, when a picker's answer becomes a card, batching."""
+
+    half_life_days: float = Field(default=30.0, gt=0)
+    lift_choices: float = Field(default=3.0, ge=1)
+    lift_share: float = Field(default=0.8, gt=0.5, le=1)
+    flush_seconds: float = Field(default=5.0, gt=0)
+
+
 class Settings(BaseSettings):
     """Everything the bot can be told. Tokens are optional: with none, `filmbot chat` still works."""
 
@@ -53,6 +62,7 @@ class Settings(BaseSettings):
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     movienight: MovieNightSettings = Field(default_factory=MovieNightSettings)
+    popularity: PopularitySettings = Field(default_factory=PopularitySettings)
 
     @field_validator("log_level")
     @classmethod

@@ -12,7 +12,7 @@ import contextlib
 import gc
 import logging
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from bot.films.model import Film
@@ -89,6 +89,7 @@ class Catalog:
     def __init__(self, db: Database, index: SearchIndex | None = None, *, cache_size: int = FILM_CACHE_SIZE) -> None:
         self.db = db
         self.cache = FilmCache(cache_size)
+        self.learned: Mapping[int, float] = {}  # learned popularity, handed to every index built here
         self.index = index or SearchIndex.build([])
         self.words = WordIndex.build(self.index.all_docs())
         self._version: int | None = None
@@ -103,6 +104,7 @@ class Catalog:
             docs = await repo.search_docs()
             version = await repo.catalog_version()
         self.index = await asyncio.to_thread(SearchIndex.build, docs)
+        self.index.learned = self.learned
         self.words = await asyncio.to_thread(WordIndex.build, docs)
         self.cache.clear()
         self._version, self._synced_at = version, started
@@ -124,6 +126,7 @@ class Catalog:
         fresh = await asyncio.to_thread(SearchIndex.build, self.index.all_docs())
         if edits != self._edits:
             return False
+        fresh.learned = self.learned
         self.index = fresh
         gc.freeze()
         log.info("search index compacted: %d films", len(fresh))
@@ -220,3 +223,8 @@ class Catalog:
 
     def cache_info(self) -> dict[str, int]:
         return {"size": len(self.cache), "hits": self.cache.hits, "misses": self.cache.misses}
+
+    def use_learned(self, learned: Mapping[int, float]) -> None:
+        """Order tied matches by this live per-film score (learned popularity), now and after rebuilds."""
+        self.learned = learned
+        self.index.learned = learned

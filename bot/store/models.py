@@ -112,3 +112,27 @@ class CatalogStateRow(Base):
     seeded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     seeded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# --- learned popularity (bot/films/popularity.py): counts of what people do, no user ids ---------------
+
+
+class FilmPopularityRow(Base):
+    """A film's learned score as of `updated_at` (it decays with a half-life; see bot.films.popularity)."""
+
+    __tablename__ = "film_popularity"
+
+    film_id: Mapped[int] = mapped_column(ForeignKey("films.id", ondelete="CASCADE"), primary_key=True)
+    score: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class QueryChoiceRow(Base):
+    """How often a normalised query was answered with a film through a picker (decaying, like above)."""
+
+    __tablename__ = "query_choices"
+
+    query_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    film_id: Mapped[int] = mapped_column(ForeignKey("films.id", ondelete="CASCADE"), primary_key=True)
+    score: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
