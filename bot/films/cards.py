@@ -9,6 +9,16 @@ from bot.films.search import Match
 from bot.replies import CastMember, FilmCard, FilmChoice
 
 
+WIKIPEDIA_CREDIT = "Synopsis: Wikipedia, CC BY-SA 4.0"
+
+
+def synopsis_credit(film: Film) -> str | None:
+    """The starter catalog's synopses are Wikipedia leads (CC BY-SA 4.0): a card showing one credits it."""
+    if film.synopsis and film.source and film.source.lower().startswith("wikipedia"):
+        return WIKIPEDIA_CREDIT
+    return None
+
+
 def trailer_link(film: Film) -> str:
     """The stored trailer, else a YouTube search for "<title> <year> trailer" — every card has one."""
     if film.trailer_url:
@@ -44,6 +54,7 @@ def film_card(
         writers=tuple(film.writers),
         cast=tuple(CastMember(c.name, c.character) for c in film.cast),
         synopsis=film.synopsis,
+        synopsis_credit=synopsis_credit(film),
         poster_url=film.poster_url,
         info_url=film.info_url,
         matched_title=matched,

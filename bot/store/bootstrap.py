@@ -1,7 +1,9 @@
 """First-run setup: migrate the schema and load the shipped starter catalog once.
 
 "Once" is recorded in catalog_state.seeded (in the same transaction as the import), so an admin who
-empties the catalog on purpose does not get it refilled on the next start.
+empties the catalog on purpose does not get it refilled on the next start. A catalog seeded by an older
+version takes in what a newer release of the starter data adds (synopses, directors) once, without
+overwriting anything (`bot.store.starter_upgrade`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 
 from bot.store.db import Database
 from bot.store.films import FilmRepository
+from bot.store.starter_upgrade import mark_release, upgrade_starter
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +53,16 @@ async def ensure_ready(db: Database, paths: list[Path] | None = None) -> Bootstr
     from bot.films.importers.apply import import_films_marking_seeded
 
     await db.upgrade()
-    async with db.session() as session:
-        repo = FilmRepository(session)
-        seeded = await repo.is_seeded()
-        if seeded:
-            return BootstrapResult(False, await repo.count(), await repo.catalog_version())
     wanted = paths is None
     paths = starter_catalog_paths() if paths is None else paths
+    async with db.session() as session:
+        seeded = await FilmRepository(session).is_seeded()
+    if seeded:
+        if paths:  # a catalog seeded by an older version takes in the newer starter data, once
+            await upgrade_starter(db, paths)
+        async with db.session() as session:
+            repo = FilmRepository(session)
+            return BootstrapResult(False, await repo.count(), await repo.catalog_version())
     if not paths:
         if wanted:
             log.warning("no starter catalog found (looked in %s); the catalog starts empty", data_dir())
@@ -64,6 +70,8 @@ async def ensure_ready(db: Database, paths: list[Path] | None = None) -> Bootstr
             repo = FilmRepository(session)
             return BootstrapResult(False, await repo.count(), await repo.catalog_version())
     report = await import_films_marking_seeded(db, paths)
+    async with db.session() as session, session.begin():
+        await mark_release(session)  # the shipped files are the current release
     log.info("starter catalog loaded from %s: %s", [p.name for p in paths], report.summary())
     async with db.session() as session:
         films = await FilmRepository(session).count()
