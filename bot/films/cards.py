@@ -8,7 +8,6 @@ from bot.films.model import Film
 from bot.films.search import Match
 from bot.replies import CastMember, FilmCard, FilmChoice
 
-
 WIKIPEDIA_CREDIT = "Synopsis: Wikipedia, CC BY-SA 4.0"
 
 

@@ -10,9 +10,9 @@ from bot.films.importers.leads import director_from_lead
 @pytest.mark.parametrize(
     ("lead", "director"),
     [
-        ("The Enchanted Drawing is a 1900 silent film directed by J. Stuart Blackton. It is best known …", "J. Stuart Blackton"),
-        ("Cat Chaser is a 1989 American heist film directed by Abel Ferrara and starring Peter Weller.", "Abel Ferrara"),
-        ("Land of the Dead is a 2005 horror film written and directed by George A. Romero; the fourth …", "George A. Romero"),
+        ("The Enchanted Drawing is a 1900 silent film directed by J. Stuart Blackton. It is …", "J. Stuart Blackton"),
+        ("Cat Chaser is a 1989 heist film directed by Abel Ferrara and starring Peter Weller.", "Abel Ferrara"),
+        ("Land of the Dead is a 2005 horror film written and directed by George A. Romero; the …", "George A. Romero"),
         ("Shalako is a 1968 Western film directed by Edward Dmytryk, starring Sean Connery.", "Edward Dmytryk"),
         ("Saw is a 2004 American horror film directed by James Wan, in his feature directorial debut.", "James Wan"),
         ("Open Places is a 1917 American Western film directed by W. S. Van Dyke.", "W. S. Van Dyke"),
