@@ -1,9 +1,10 @@
 """Learning popularity while the bot runs: signals land in memory at once and reach the store in batches.
 
-`Learning.record_*` update the in-memory `Book` (so the next query already ranks with them) and queue a
+The signal methods update the in-memory `Book` (so the next query already ranks with them) and queue a
 delta; `flush()` writes the queued deltas in one transaction every few seconds (`keep_flushing`) and at
-shutdown, then re-reads the tables so this process also sees what other processes learned. A card shown
-costs a few dict updates, never a database write.
+shutdown, then reads back the rows written since the last sync, so this process also sees what other
+processes learned (an idle tick only reads them: `refresh`; a full read happens at start). A card shown
+costs a few dict updates, never a database write. Scores untouched for 8 half-lives are pruned.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.films.normalize import normalize_title
 from bot.films.popularity import Book, LearnRules, Signal
@@ -22,6 +23,8 @@ from bot.store.popularity import PopularityRepository
 log = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 5.0
+SYNC_MARGIN = timedelta(minutes=2)  # other processes write signals up to a flush interval old; clocks skew
+PRUNE_HALF_LIVES = 8  # a score untouched for 8 half-lives is under 1/256 of what it was: forgotten
 MAX_KEY_CHARS = 200
 
 
@@ -48,6 +51,7 @@ class Learning:
         self.flush_seconds = flush_seconds
         self.book = Book(rules or LearnRules(), epoch=clock())
         self._lock = asyncio.Lock()
+        self._synced_at: datetime | None = None
 
     @property
     def rank(self) -> Mapping[int, float]:
@@ -55,10 +59,12 @@ class Learning:
         return self.book.rank
 
     async def load(self) -> None:
+        started = self.clock()
         async with self.db.session() as session:
             repo = PopularityRepository(session)
             films, pairs = await repo.film_scores(), await repo.choice_scores()
         self.book.replace_all(films, pairs)
+        self._synced_at = started
         log.info("learned popularity: %d films, %d query choices", len(films), len(pairs))
 
     # --- signals ---------------------------------------------------------------------------------
@@ -94,24 +100,43 @@ class Learning:
             pending = self.book.take_pending()
             if not pending:
                 return False
+            half_life = self.book.rules.half_life
+            started = self.clock()
+            since = (self._synced_at or started) - SYNC_MARGIN
             try:
                 async with self.db.session() as session, session.begin():
-                    await PopularityRepository(session).add(pending, self.book.rules.half_life)
+                    repo = PopularityRepository(session)
+                    await repo.add(pending, half_life)
+                    await repo.prune(started - PRUNE_HALF_LIVES * half_life)
                 async with self.db.session() as session:
                     repo = PopularityRepository(session)
-                    films, pairs = await repo.film_scores(), await repo.choice_scores()
+                    films, pairs = await repo.film_scores(since), await repo.choice_scores(since)
             except Exception:
                 self.book.restore_pending(pending)
                 raise
-            self.book.replace_all(films, pairs)
+            self.book.update_from_store(films, pairs)  # ours and other processes' recent writes
+            self._synced_at = started
             return True
 
+    async def refresh(self) -> None:
+        """Take in what other processes wrote since the last sync (when this one has nothing to write)."""
+        async with self._lock:
+            started = self.clock()
+            since = (self._synced_at or started) - SYNC_MARGIN
+            async with self.db.session() as session:
+                repo = PopularityRepository(session)
+                films, pairs = await repo.film_scores(since), await repo.choice_scores(since)
+            self.book.update_from_store(films, pairs)
+            self._synced_at = started
+
     async def keep_flushing(self, stop: asyncio.Event) -> None:
-        """Until `stop` is set, flush every few seconds; once more on the way out."""
+        """Until `stop` is set, every few seconds: write what was learned, or read what others learned;
+        once more on the way out."""
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=self.flush_seconds)
             try:
-                await self.flush()
+                if not await self.flush() and not stop.is_set():
+                    await self.refresh()
             except Exception:
                 log.exception("writing learned popularity failed; will retry")

@@ -126,6 +126,27 @@ class Book:
         self.rank.clear()  # the same dict: the search index holds a reference to it
         self.rank.update(fresh)
 
+    def update_from_store(
+        self, films: Iterable[tuple[int, Decaying]], pairs: Iterable[tuple[str, int, Decaying]]
+    ) -> None:
+        """Take the store's newer scores for some films and pairs (plus what is still pending for them)."""
+        for film_id, score in films:
+            pending = self.pending.films.get(film_id)
+            self.films[film_id] = (
+                score
+                if pending is None
+                else score.plus(
+                    pending.value(max(score.at, pending.at), self.rules.half_life), pending.at, self.rules.half_life
+                )
+            )
+            self.rank[film_id] = self._rank_of(self.films[film_id])
+        for key, film_id, score in pairs:
+            self.pairs.setdefault(key, {})[film_id] = score
+            pending = self.pending.pairs.get((key, film_id))
+            if pending is not None:
+                self._add_pair(key, film_id, pending.value(max(score.at, pending.at), self.rules.half_life),
+                               max(score.at, pending.at))  # fmt: skip
+
     def film_value(self, film_id: int, now: datetime) -> float:
         score = self.films.get(film_id)
         return 0.0 if score is None else score.value(now, self.rules.half_life)

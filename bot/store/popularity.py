@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, select, tuple_, update
+from sqlalchemy import Table, delete, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.films.popularity import Decaying, Pending
@@ -32,14 +32,27 @@ class PopularityRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def film_scores(self) -> list[tuple[int, Decaying]]:
-        rows = await self.session.execute(select(film_pop_t.c.film_id, film_pop_t.c.score, film_pop_t.c.updated_at))
-        return [(film_id, Decaying(score, _utc(at))) for film_id, score, at in rows]
+    async def film_scores(self, since: datetime | None = None) -> list[tuple[int, Decaying]]:
+        """Every film's score, or those written at or after `since`."""
+        q = select(film_pop_t.c.film_id, film_pop_t.c.score, film_pop_t.c.updated_at)
+        if since is not None:
+            q = q.where(film_pop_t.c.updated_at >= since)
+        return [(film_id, Decaying(score, _utc(at))) for film_id, score, at in await self.session.execute(q)]
 
-    async def choice_scores(self) -> list[tuple[str, int, Decaying]]:
+    async def choice_scores(self, since: datetime | None = None) -> list[tuple[str, int, Decaying]]:
         c = choices_t.c
-        rows = await self.session.execute(select(c.query_key, c.film_id, c.score, c.updated_at))
-        return [(key, film_id, Decaying(score, _utc(at))) for key, film_id, score, at in rows]
+        q = select(c.query_key, c.film_id, c.score, c.updated_at)
+        if since is not None:
+            q = q.where(c.updated_at >= since)
+        return [(key, film_id, Decaying(score, _utc(at))) for key, film_id, score, at in await self.session.execute(q)]
+
+    async def prune(self, before: datetime) -> int:
+        """Forget scores last moved before `before` (decayed to almost nothing): the tables stay small."""
+        removed = 0
+        for t in (film_pop_t, choices_t):
+            result = await self.session.execute(delete(t).where(t.c.updated_at < before))
+            removed += int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return removed
 
     async def add(self, pending: Pending, half_life: timedelta) -> None:
         """Merge a batch of deltas into the stored scores (the caller commits)."""

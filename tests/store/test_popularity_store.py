@@ -55,7 +55,8 @@ async def test_signals_are_batched_then_shared_and_decayed_on_write(db: Database
     assert await one.flush() is True
     assert await one.flush() is False  # nothing new
     assert await _rows(db) == 3
-    await two.load()
+    assert two.lifted("top gun") is None
+    await two.refresh()  # what its idle flush tick does
     assert two.lifted("TOP GUN!") == new  # the other process, after it reads the store
     assert two.rank[new] > two.rank[old] > 0
     clock.now = T0 + timedelta(days=30)  # a half-life later, the other process adds one choice
@@ -65,7 +66,7 @@ async def test_signals_are_batched_then_shared_and_decayed_on_write(db: Database
     assert abs(two.book.choices("top gun", clock.now)[new] - (3 * 0.5 + 1)) < 1e-6
     two.reported(new, "top gun")  # a Wrong film? report: the pair drops, the film's score too
     await two.flush()
-    await one.load()
+    await one.refresh()
     assert one.lifted("top gun") is None
     assert one.book.choices("top gun", clock.now)[new] == 0.0
     assert abs(one.book.film_value(new, clock.now) - (7.5 - 5)) < 1e-6
@@ -78,3 +79,16 @@ async def test_signals_about_a_film_deleted_meanwhile_are_dropped(db: Database) 
     learning.card_shown(new + 999)  # no such film (gone before the flush)
     assert await learning.flush() is True
     assert await _rows(db) == 2
+
+
+async def test_scores_untouched_for_eight_half_lives_are_pruned(db: Database) -> None:
+    new, old = await _films(db)
+    clock = Clock()
+    learning = Learning(db, RULES, clock=clock)
+    learning.chosen("top gun", new)
+    await learning.flush()
+    assert await _rows(db) == 2
+    clock.now = T0 + 9 * RULES.half_life  # ~1/500 of a choice left
+    learning.card_shown(old)
+    await learning.flush()
+    assert await _rows(db) == 1  # only the fresh card of the other film
