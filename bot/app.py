@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 import random
+from datetime import timedelta
 
 from bot.config import Settings
 from bot.curation.service import install as install_curation
 from bot.films.catalog import Catalog
+from bot.films.learning import Learning
+from bot.films.popularity import LearnRules
 from bot.films.service import FilmService
 from bot.polls import install as install_movienight
 from bot.ratelimit import RateLimiter
@@ -35,11 +38,14 @@ async def build_services(settings: Settings, *, db: Database | None = None, seed
     db = db or await open_database(settings)
     catalog = Catalog(db)
     await catalog.load()
+    learning = build_learning(settings, db)
+    await learning.load()
+    catalog.use_learned(learning.rank)
     services = Services(
         settings=settings,
         db=db,
         catalog=catalog,
-        films=FilmService(catalog, rng=random.Random(seed)),
+        films=FilmService(catalog, rng=random.Random(seed), learning=learning),
         registry=build_registry(settings.catalog_editors, rate_limiter(settings)),
     )
     install_movienight(services)
@@ -47,15 +53,31 @@ async def build_services(settings: Settings, *, db: Database | None = None, seed
     return services
 
 
+def build_learning(settings: Settings, db: Database) -> Learning:
+    pop = settings.popularity
+    rules = LearnRules(half_life=timedelta(days=pop.half_life_days), lift_choices=pop.lift_choices,
+                       lift_share=pop.lift_share)  # fmt: skip
+    return Learning(db, rules, flush_seconds=pop.flush_seconds)
+
+
 async def close_services(services: Services) -> None:
-    """The way out: write what is still held in memory (search misses), then close the database."""
-    curation = services.extras.get("curation")
-    if curation is not None:
-        try:
-            await curation.close()
-        except Exception:
-            log.exception("could not write pending search misses at shutdown")
-    await services.db.dispose()
+    """The way out: write what is still only in memory (search misses, learned popularity), then close the
+    database."""
+    try:
+        curation = services.extras.get("curation")
+        if curation is not None:
+            try:
+                await curation.close()
+            except Exception:
+                log.exception("could not write pending search misses at shutdown")
+        learning = services.films.learning
+        if learning is not None:
+            try:
+                await learning.flush()
+            except Exception:
+                log.exception("could not write the last learned popularity")
+    finally:
+        await services.db.dispose()
 
 
 def configure_logging(level: str, settings: Settings | None = None) -> None:

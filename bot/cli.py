@@ -153,7 +153,7 @@ async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    from bot.app import build_services
+    from bot.app import build_services, close_services
     from bot.startup import StartupFailed
 
     services = await build_services(settings)
@@ -165,6 +165,8 @@ async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     tasks = [asyncio.create_task(services.catalog.keep_fresh(stop), name="catalog-refresh")]
+    if services.films.learning is not None:
+        tasks.append(asyncio.create_task(services.films.learning.keep_flushing(stop), name="learned-popularity"))
     if tg:
         from adapters.telegram.runner import run_telegram
 
@@ -189,6 +191,4 @@ async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     finally:
         stop.set()
-        from bot.app import close_services
-
         await close_services(services)

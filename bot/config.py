@@ -80,6 +80,15 @@ class ImportSettings(BaseModel):
         return ImportLimits(self.max_bytes, self.max_records, self.max_ratio, "IMPORT__MAX")
 
 
+class PopularitySettings(BaseModel):
+    """Learned popularity (bot.films.popularity): decay, when a picker's answer becomes a card, batching."""
+
+    half_life_days: float = Field(default=30.0, gt=0)
+    lift_choices: float = Field(default=3.0, ge=1)
+    lift_share: float = Field(default=0.8, gt=0.5, le=1)
+    flush_seconds: float = Field(default=5.0, gt=0)
+
+
 class Settings(BaseSettings):
     """Everything the bot can be told. Tokens are optional: with none, `filmbot chat` still works."""
 
@@ -102,6 +111,7 @@ class Settings(BaseSettings):
     movienight: MovieNightSettings = Field(default_factory=MovieNightSettings)
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
     imports: ImportSettings = Field(default_factory=ImportSettings, validation_alias="import")  # IMPORT__...
+    popularity: PopularitySettings = Field(default_factory=PopularitySettings)
 
     @field_validator("log_level")
     @classmethod

@@ -18,9 +18,11 @@ import discord
 
 from adapters.discord.context import where
 from adapters.discord.render import render
+from adapters.discord.text import unescape
 from bot.commands import Actor, CommandContext, CommandSpec
 from bot.curation.service import EXTRAS_KEY as CURATION_KEY
 from bot.curation.service import Curation
+from bot.films.service import picker_query
 from bot.replies import PollCard, Problem, Reply
 from bot.services import Services
 
@@ -85,6 +87,8 @@ class Handlers:
         if then:
             ctx = CommandContext(actor=actor_of(interaction, self.services), services=self.services)
             work = self.services.registry.run_with_film(then, ctx, film_id)
+        elif asked := picker_asked(interaction):  # learned popularity: this film answers what was asked
+            work = self.services.films.choose(asked, film_id)
         else:
             work = self.services.films.card(film_id)
         reply = await self.in_time(work, interaction.response.defer)
@@ -179,3 +183,12 @@ class Handlers:
         if not done:
             await defer()
         return await task
+
+
+def picker_asked(interaction: discord.Interaction[Any]) -> str | None:
+    """The `/film` query of the picker (its embed title) or miss list (its first line) a choice was made on."""
+    message = interaction.message
+    if message is None:
+        return None
+    heading = message.embeds[0].title if message.embeds else (message.content or "").split("\n", 1)[0]
+    return picker_query(unescape(heading or ""))

@@ -8,6 +8,15 @@ from bot.films.model import Film
 from bot.films.search import Match
 from bot.replies import CastMember, FilmCard, FilmChoice
 
+WIKIPEDIA_CREDIT = "Synopsis: Wikipedia, CC BY-SA 4.0"
+
+
+def synopsis_credit(film: Film) -> str | None:
+    """The starter catalog's synopses are Wikipedia leads (CC BY-SA 4.0): a card showing one credits it."""
+    if film.synopsis and film.source and film.source.lower().startswith("wikipedia"):
+        return WIKIPEDIA_CREDIT
+    return None
+
 
 def web_link(url: str | None) -> str | None:
     """`url` when it is an http(s) address with a host (and no spaces), else None: a card never shows
@@ -56,6 +65,7 @@ def film_card(
         writers=tuple(film.writers),
         cast=tuple(CastMember(c.name, c.character) for c in film.cast),
         synopsis=film.synopsis,
+        synopsis_credit=synopsis_credit(film),
         poster_url=web_link(film.poster_url),
         info_url=web_link(film.info_url),
         matched_title=matched,
