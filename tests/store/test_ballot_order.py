@@ -19,7 +19,7 @@ from bot.polls import movienight_service
 from bot.polls.models import BallotRow
 from bot.polls.service import ClosedPoll
 from bot.polls.store import SEQ_TRUSTED_FOR
-from bot.polls.voting import STALE, Voting, Where
+from bot.polls.voting import NOT_HERE, STALE, Voting, Where
 from bot.store.db import Database
 from tests.store.test_movienight_store import NOW, Factory, new_db, open_poll, start
 
@@ -57,6 +57,14 @@ async def test_an_older_event_is_ignored_and_a_retraction_is_ordered_too(new_db:
     assert (await mn.toggle_ballot_choice(card.night_id, "v", a, seq=19)).message == STALE
     assert (await mn.record_ballot(card.night_id, "v", [], seq=19)).message == STALE
     assert await mn.ballot_of(card.night_id, "v") == (b,)
+
+    # A ballot button works only in its own poll's platform and chat (crafted data from elsewhere).
+    for where in (Where("telegram", "-999"), Where("discord", "-100"), Where("telegram", None)):
+        forged = await mn.toggle_ballot_choice(card.night_id, "w", a, where=where, seq=30)
+        assert (forged.ok, forged.message) == (False, NOT_HERE)
+    assert await mn.ballot_of(card.night_id, "w") == ()
+    assert (await mn.toggle_ballot_choice(card.night_id, "w", c, where=Where("telegram", "-100"))).ok
+    assert (await mn.record_ballot(card.night_id, "w", [], where=Where("telegram", "-100"))).ok
 
     # Telegram restarts its update ids at random after a week without updates: a ballot untouched for
     # longer than that trusts a lower id.
