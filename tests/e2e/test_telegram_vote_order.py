@@ -111,6 +111,10 @@ async def test_a_crafted_ballot_button_from_another_chat_changes_nothing(tmp_pat
             for member in MEMBERS[:2]:
                 answer = await press_data(bot.api, elsewhere, data, user=member)
                 assert answer["text"] == NOT_HERE and answer["show_alert"] is True
+        # In the right chat, a film that is not on this poll's slate is refused too.
+        off_slate = next(f for f in range(1, 100) if f not in info.film_ids)
+        refused = await press_data(bot.api, ballot, f"mn:{info.id}:{off_slate}", user=MEMBERS[1])
+        assert refused["show_alert"] is True and "Vote recorded" not in refused["text"]
         ballots = movienight_service(bot.services)
         assert await ballots.ballot_of(info.id, str(MEMBERS[0])) == (film,)
         assert await ballots.ballot_of(info.id, str(MEMBERS[1])) == ()
