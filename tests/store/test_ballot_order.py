@@ -13,14 +13,17 @@ import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import inspect, select, text
+from sqlalchemy.engine import Connection
 
 from bot.polls import movienight_service
-from bot.polls.models import BallotRow
+from bot.polls.models import BallotRow, MovieNightRow
 from bot.polls.service import ClosedPoll
 from bot.polls.store import SEQ_TRUSTED_FOR
 from bot.polls.voting import NOT_HERE, STALE, Voting, Where
-from bot.store.db import Database
+from bot.store.db import MIGRATIONS_DIR, Database
 from tests.store.test_movienight_store import NOW, Factory, new_db, open_poll, start
 
 __all__ = ["new_db"]  # the fixture, shared with the movie-night store tests
@@ -111,3 +114,33 @@ async def test_shuffled_events_on_several_workers_end_at_the_newest(new_db: Fact
         for worker in workers:
             await worker.db.dispose()
         await services.db.dispose()
+
+
+async def test_migration_0004_downgrades_to_ballots_without_tombstones(db: Database) -> None:
+    """(`db`: migrated to head, SQLite and PostgreSQL.) Going back to 0003 drops `seq` and the retractions
+    kept as tombstones, which 0003's code would not know to skip; going forward again works."""
+    async with db.session() as session, session.begin():
+        session.add(
+            MovieNightRow(id=1, platform="telegram", chat_id="-1", mode="single", question="?", opened_by="1",
+                          opened_at=NOW, closes_at=NOW, native=False, voters=0)
+        )  # fmt: skip
+        await session.flush()
+        session.add_all([
+            BallotRow(night_id=1, voter_id="kept", choices=[5], updated_at=NOW, seq=3),
+            BallotRow(night_id=1, voter_id="retracted", choices=[], updated_at=NOW, seq=4),
+        ])  # fmt: skip
+
+    def down(sync: Connection) -> set[str]:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        cfg.attributes["connection"] = sync
+        command.downgrade(cfg, "0003_curation")
+        return {c["name"] for c in inspect(sync).get_columns("movie_night_ballots")}
+
+    async with db.engine.begin() as conn:
+        assert "seq" not in await conn.run_sync(down)
+        voters = (await conn.execute(text("SELECT voter_id FROM movie_night_ballots"))).scalars().all()
+    assert voters == ["kept"]
+    await db.upgrade()
+    async with db.session() as session:
+        assert (await session.execute(select(BallotRow.seq))).scalars().all() == [None]
