@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 NOT_HERE = "This button isn't for this chat."
 STALE = "A newer vote of yours is already counted."
+NATIVE_ONLY = "This poll is voted in the poll itself, not with buttons."
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +88,8 @@ class Voting:
                 raise _Refused("That poll doesn't exist.")
             if where is not None and not where.holds(poll):
                 raise _Refused(NOT_HERE)
+            if where is not None and poll.platform_poll_id is not None:
+                raise _Refused(NATIVE_ONLY)  # a crafted button on a native poll: its votes come from the platform
             current = await store.ballot(poll_id, voter_id)
             if not newer:  # a later event already set this ballot: leave it as it is
                 return VoteReceipt(True, STALE, poll_id, current)
