@@ -46,8 +46,10 @@ Opening. ``/movienight poll`` returns a `PollCard` (bot.replies):
     the button was pressed: a poll of another platform or chat refuses (``NOT_HERE``), so crafted button
     data can't vote elsewhere; ``seq`` orders one member's events (Telegram ``update_id``, Discord
     interaction id): one older than what the ballot holds is ignored (``ok``, ``STALE``, nothing changed).
+    A button naming a poll with a native poll attached refuses too (``NATIVE_ONLY``).
     ``await svc.ballot_here(poll_id, voter_id, where) -> (PollInfo, choices) | str`` shows a member their
-    ballot (``ballot_of`` for trusted callers); ``await svc.card_for(poll_id) -> PollCard | Problem`` re-posts a ballot.
+    ballot (``ballot_of`` for trusted callers); ``await svc.card_for(poll_id) -> PollCard | Problem``
+    re-posts a ballot.
 
 Votes on native polls (``voter_id`` = platform user id as str; indices 0-based):
   * Telegram ``poll_answer``: ``await svc.record_native_vote(platform: str, platform_poll_id: str,
