@@ -6,11 +6,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from adapters.telegram.fake_server import SentMessage
+from sqlalchemy import select
+
+from adapters.telegram.fake_server import FakeBotApi, SentMessage
 from bot.films.model import Film
 from bot.polls import movienight_service
+from bot.polls.models import BallotRow
 from bot.polls.voting import NOT_HERE
-from tests.adapters.telegram.harness import GROUP, BotHarness, bot_settings, eventually, new_api, running_bot
+from bot.services import Services
+from tests.adapters.telegram.harness import GROUP, bot_settings, eventually, new_api, running_bot
 from tests.e2e.test_telegram_movienight import ballot_message, nominate, open_poll, press_data, settle
 from tests.support.catalog import make_services, sample_films
 
@@ -20,12 +24,27 @@ MEMBERS = tuple(5000 + i for i in range(10))
 ROUNDS = 4
 
 
-def answer_twice(bot: BotHarness, poll: SentMessage) -> None:
+def answer_twice(api: FakeBotApi, poll: SentMessage) -> dict[int, int]:
     """Ten members answer twice, all in one batch (pushed with no await in between): eight move from
-    Interstellar to The Godfather, two take their vote back."""
+    Interstellar to The Godfather, two take their vote back. Returns each member's last update id."""
+    last: dict[int, int] = {}
     for n, member in enumerate(MEMBERS):
-        bot.api.vote(poll, [0], user_id=member, name=f"M{n}")
-        bot.api.vote(poll, [1] if n < 8 else [], user_id=member, name=f"M{n}")
+        api.vote(poll, [0], user_id=member, name=f"M{n}")
+        last[member] = api.vote(poll, [1] if n < 8 else [], user_id=member, name=f"M{n}")
+    return last
+
+
+async def handled(services: Services, poll_id: int, last: dict[int, int]) -> None:
+    """Wait until each member's ballot holds their last update (a retraction too, which looks like "no vote
+    yet" from outside): only then is a close sure to come after every answer."""
+
+    async def done() -> bool:
+        async with services.db.session() as session:
+            query = select(BallotRow.voter_id, BallotRow.seq).where(BallotRow.night_id == poll_id)
+            held = {voter: seq for voter, seq in (await session.execute(query)).all()}
+        return all(held.get(str(member)) == update_id for member, update_id in last.items())
+
+    await eventually(done, what="every member's last answer handled")
 
 
 async def test_a_batch_of_changed_answers_counts_each_members_last(tmp_path: Path) -> None:
@@ -37,7 +56,7 @@ async def test_a_batch_of_changed_answers_counts_each_members_last(tmp_path: Pat
             info = await movienight_service(bot.services).open_poll_for_chat("telegram", str(group))
             assert info is not None
             godfather = info.film_ids[1]
-            answer_twice(bot, bot.api.poll_message(group))
+            await handled(bot.services, info.id, answer_twice(bot.api, bot.api.poll_message(group)))
             await settle(bot, info.id, {m: (godfather,) if n < 8 else () for n, m in enumerate(MEMBERS)})
             said = await bot.say("/movienight close", chat_id=group, chat_type="supergroup")
             assert "8 members voted" in said.text, said.text
@@ -58,13 +77,12 @@ async def test_answers_queued_during_a_restart_count_in_order(tmp_path: Path) ->
             assert info is not None
         await services.db.dispose()
         # While the bot is down each member votes and changes the vote: both wait at Telegram.
-        for n, member in enumerate(MEMBERS):
-            api.vote(poll, [0], user_id=member, name=f"M{n}")
-            api.vote(poll, [1] if n < 8 else [], user_id=member, name=f"M{n}")
+        last = answer_twice(api, poll)
         later = await make_services(tmp_path, [], telegram=bot_settings(api))
         try:
             async with running_bot(tmp_path, api=api, services=later) as second:
                 godfather = info.film_ids[1]
+                await handled(later, info.id, last)
                 await settle(second, info.id, {m: (godfather,) if n < 8 else () for n, m in enumerate(MEMBERS)})
                 said = await second.say("/movienight close", chat_id=GROUP, chat_type="supergroup")
                 assert "🏆 The Godfather (1972) — 8 votes" in said.text and "Interstellar (2014) — 0 votes" in said.text
