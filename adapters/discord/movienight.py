@@ -25,10 +25,12 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from adapters.discord.ballot import BALLOT_CLOSED, ballot_embed, ballot_text, ballot_view, closed_ballot_embed
+from adapters.discord.handlers import actor_of
 from adapters.discord.render import card_embed, render, render_poll
 from adapters.discord.schedule import FAR_FUTURE, shared_scheduler
 from adapters.discord.text import md, plain
 from bot.polls import EXTRAS_KEY
+from bot.polls.voting import Where
 from bot.replies import FilmCard, PollCard
 
 if TYPE_CHECKING:
@@ -138,35 +140,38 @@ class MovieNights:
             await self._vote(message_id, voter, index, added)
 
     async def ballot_click(self, interaction: discord.Interaction[Any], poll_id: int, what: str) -> None:
-        """A ballot button: change the member's ballot, answer with the receipt and the ballot now."""
+        """A ballot button: change the member's ballot, answer with the receipt and the ballot now.
+
+        The custom_id names a poll: it counts only in that poll's own channel (a crafted id from elsewhere
+        changes nothing), and the interaction's snowflake orders the member's clicks (an older click that
+        arrives late is ignored)."""
         if self.service is None:
             await self.handlers.tell(interaction, "Movie nights are not enabled here.")
             return
+        where = Where(PLATFORM, actor_of(interaction, self.services).chat_id)
         text = await self.handlers.in_time(
-            self._ballot_change(poll_id, str(interaction.user.id), what),
+            self._ballot_change(poll_id, str(interaction.user.id), what, where, interaction.id),
             lambda: interaction.response.defer(ephemeral=True, thinking=True),
         )
         await self.handlers.tell(interaction, text)
 
-    async def _ballot_change(self, poll_id: int, voter: str, what: str) -> str:
+    async def _ballot_change(self, poll_id: int, voter: str, what: str, where: Where, seq: int) -> str:
         assert self.service is not None
         if what == "me":
-            message, ok = "Your ballot on this poll.", True
-        else:
-            receipt = await (
-                self.service.record_ballot(poll_id, voter, [])
-                if what == "clear"
-                else self.service.toggle_ballot_choice(poll_id, voter, int(what))
-            )
-            message, ok = receipt.message, receipt.ok
-        poll = await self.service.poll(poll_id)
-        if poll is None:
-            return "That poll doesn't exist any more."
-        if not ok:
-            return "⚠️ " + md(message, 300)
-        labels = {o.film_id: o.label for o in poll.options}
-        ballot = [labels.get(f, f"#{f}") for f in await self.service.ballot_of(poll_id, voter)]
-        return ballot_text(poll.mode, md(message, 300), ballot)
+            found = await self.service.ballot_here(poll_id, voter, where)
+            if isinstance(found, str):
+                return "⚠️ " + md(found, 300)
+            poll, choices = found
+            return _ballot_answer(poll, "Your ballot on this poll.", choices)
+        receipt = await (
+            self.service.record_ballot(poll_id, voter, [], where=where, seq=seq)
+            if what == "clear"
+            else self.service.toggle_ballot_choice(poll_id, voter, int(what), where=where, seq=seq)
+        )
+        info = await self.service.poll(poll_id) if receipt.ok else None
+        if info is None:
+            return "⚠️ " + md(receipt.message, 300)
+        return _ballot_answer(info, receipt.message, receipt.choices)
 
     # -- closing -------------------------------------------------------------------------------------
 
@@ -291,3 +296,8 @@ def trailer_links(cards: Sequence[FilmCard]) -> discord.ui.View | None:
     for card in cards:
         view.add_item(discord.ui.Button(label=plain(f"▶ {card.heading}", 80), url=card.trailer_url))
     return view
+
+
+def _ballot_answer(poll: PollInfo, message: str, choices: Sequence[int]) -> str:
+    labels = {o.film_id: o.label for o in poll.options}
+    return ballot_text(poll.mode, md(message, 300), [labels.get(f, f"#{f}") for f in choices])

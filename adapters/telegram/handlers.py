@@ -191,7 +191,7 @@ class TelegramHandlers:
             await query.answer(STALE_BUTTON, show_alert=True)
             return
         if data.kind in {"ballot", "my_ballot", "clear_ballot"}:
-            await self.nights.on_ballot(query, data)
+            await self.nights.on_ballot(query, data, seq=update.update_id)
             return
         films = self.services.films
         reply: Reply
