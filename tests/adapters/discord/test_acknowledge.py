@@ -28,9 +28,7 @@ async def test_a_lone_command_on_an_idle_bot_is_answered_directly(fake: FakeDisc
     assert done.message is not None and done.message["embeds"][0]["title"] == "Parasite (2019)"
 
 
-async def test_a_command_arriving_while_others_are_in_flight_is_deferred_at_once(
-    fake: FakeDiscord, bot: Any
-) -> None:
+async def test_a_command_arriving_while_others_are_in_flight_is_deferred_at_once(fake: FakeDiscord, bot: Any) -> None:
     before = asyncio.all_tasks()
     burst = [
         await fake.send(bot, fake.interaction(2, command_data(bot, "film", None, {"title": t})), settle=False)
