@@ -70,10 +70,16 @@ class Handlers:
         ephemeral: bool,
     ) -> None:
         ctx = CommandContext(actor=actor_of(interaction, self.services), services=self.services)
-        reply = await self.in_time(
-            self.services.registry.run(spec, ctx, raw_args),
-            lambda: interaction.response.defer(thinking=True, ephemeral=ephemeral),
-        )
+
+        async def defer() -> None:
+            if not interaction.response.is_done():
+                await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+
+        movienights = getattr(interaction.client, "movienights", None)
+        if movienights is not None and movienights.needs_catch_up(spec.full_name):
+            await defer()  # the votes missed while away are still being read: wait, within the 15 min token
+            await movienights.wait_caught_up()
+        reply = await self.in_time(self.services.registry.run(spec, ctx, raw_args), defer)
         await self.send(interaction, reply, ephemeral=ephemeral)
 
     async def open_film(
