@@ -205,7 +205,7 @@ class MovieNights:
         if poll_id in self._finished:
             return None
         try:
-            message = await self.client.http.end_poll(int(channel_id), int(message_id))
+            message: Any = await self.client.http.end_poll(int(channel_id), int(message_id))
         except (discord.HTTPException, ValueError) as exc:  # expired already, or the message was deleted
             if not (isinstance(exc, discord.HTTPException) and exc.code == POLL_EXPIRED):
                 log.warning("could not end the Discord poll of movie night %s: %s", poll_id, exc)
