@@ -68,6 +68,7 @@ class MovieNights:
         self._posting = 0
         # Votes on a poll message we are still attaching (a member can vote before attach commits).
         self._early: OrderedDict[str, list[tuple[str, int, bool]]] = OrderedDict()
+        self._attached: OrderedDict[str, None] = OrderedDict()  # poll messages this client attached, newest last
         self._finished: set[int] = set()  # polls whose native poll this client ended / ballot it disarmed
         self.caught_up = asyncio.Event()  # the votes missed while away are in (set at once without the service)
         self._catch_up: asyncio.Task[None] | None = None
@@ -102,6 +103,9 @@ class MovieNights:
             message_id = await self._say(interaction, poll=native)
             if self.service is not None:
                 await self.service.attach_native_poll(card.night_id, message_id, message_id)
+                self._attached[message_id] = None
+                while len(self._attached) > EARLY_VOTES_MAX:
+                    self._attached.popitem(last=False)
                 await self._replay_early_votes(message_id)
         finally:
             self._posting -= 1
@@ -137,6 +141,9 @@ class MovieNights:
             return
         message_id, voter, index = str(event.message_id), str(event.user_id), event.answer_id - 1
         receipt = await self._vote(message_id, voter, index, added)
+        if not receipt.ok and receipt.poll_id is None and message_id in self._attached:
+            # Looked up before the attach committed, back after the early votes were replayed: it counts now.
+            receipt = await self._vote(message_id, voter, index, added)
         if receipt.ok or receipt.poll_id is not None:
             log.debug("poll vote %s on %s by %s: %s", "+" if added else "-", message_id, voter, receipt.message)
         elif self._posting:

@@ -158,3 +158,40 @@ def close_data(bot: Any) -> dict[str, Any]:
     from adapters.discord.testing import command_data
 
     return command_data(bot, "movienight", "close", {})
+
+
+async def test_a_vote_looked_up_while_the_poll_was_being_attached_is_not_lost(
+    fake: FakeDiscord, bot: Any, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by the `filmbot run` test: a vote whose poll lookup ran before the attach committed, and came
+    back after the early votes were replayed, was dropped."""
+    ids = [film_id(services, "Jaws 2", 1978), film_id(services, "Toy Story 3", 2010)]
+    for fid in ids:
+        await fake.slash(bot, "movienight", sub="nominate", film=f"#{fid}")
+    svc = movienight_service(services)
+    attach, lookup, replay = svc.attach_native_poll, svc._native_poll_id, bot.movienights._replay_early_votes
+    looked_up, replayed = asyncio.Event(), asyncio.Event()
+
+    async def slow_lookup(platform: str, platform_poll_id: str) -> int | None:
+        found = await lookup(platform, platform_poll_id)  # before the attach: unknown
+        looked_up.set()
+        await replayed.wait()  # ...and back only after the early votes were replayed
+        return found
+
+    async def vote_during_attach(poll_id: int, platform_poll_id: str, message_id: str | None) -> bool:
+        event = {"user_id": str(BOB["id"]), "channel_id": str(CHANNEL_ID), "message_id": platform_poll_id,
+                 "answer_id": 2, "guild_id": str(fake.messages[platform_poll_id]["guild_id"])}  # fmt: skip
+        bot._connection.parsers["MESSAGE_POLL_VOTE_ADD"](event)
+        await looked_up.wait()
+        return await attach(poll_id, platform_poll_id, message_id)
+
+    async def replay_then_release(message_id: str) -> None:
+        await replay(message_id)
+        replayed.set()
+
+    monkeypatch.setattr(svc, "_native_poll_id", slow_lookup)
+    monkeypatch.setattr(svc, "attach_native_poll", vote_during_attach)
+    monkeypatch.setattr(bot.movienights, "_replay_early_votes", replay_then_release)
+    await fake.slash(bot, "movienight", sub="poll", who=ALICE)
+    info = await svc.open_poll_for_chat("discord", str(CHANNEL_ID))
+    assert info is not None and await svc.ballot_of(info.id, str(BOB["id"])) == (ids[1],)
