@@ -125,13 +125,16 @@ async def test_close_waits_for_the_catch_up_and_defers_meanwhile(
     await fake.vote(None, poll, BOB, 2)
     await fake.vote(None, poll, CAROL, 2)
     # Discord is slow to list the voters: hold every GET .../answers/{a} until the test lets it go.
-    gate = asyncio.Event()
+    gate, acknowledged = asyncio.Event(), asyncio.Event()
     handle = fake.handle
 
     async def slow_voters(seam: str, route: Any, body: Any, query: Any) -> Any:
         if "/answers/" in route.path:
             await gate.wait()
-        return await handle(seam, route, body, query)
+        answer = await handle(seam, route, body, query)
+        if route.path.endswith("/callback"):
+            acknowledged.set()
+        return answer
 
     monkeypatch.setattr(fake, "handle", slow_voters)
     again = await restarted(services)
@@ -139,10 +142,7 @@ async def test_close_waits_for_the_catch_up_and_defers_meanwhile(
         async with fake.running(again, wait_ready=False, guild_ready_timeout=30) as bot:
             before = asyncio.all_tasks()
             closed = await fake.send(bot, fake.interaction(2, close_data(bot), who=ALICE), settle=False)
-            for _ in range(200):
-                await asyncio.sleep(0.005)
-                if closed.callback is not None:
-                    break
+            await asyncio.wait_for(acknowledged.wait(), 10)
             assert callbacks(closed) == [5], "deferred while the catch-up runs"
             svc = movienight_service(again)
             assert await svc.open_poll_for_chat("discord", str(CHANNEL_ID)) is not None, "not closed yet"
