@@ -192,8 +192,10 @@ class Handlers:
             if not crowded:
                 return await self._answer_or_defer(work, defer)
             try:
-                await self._defer_waiting()
+                # Side by side: this ack does not wait for theirs, nor theirs for this one's round trip.
+                hurried = [asyncio.ensure_future(self._defer_for(w)) for w in self._claim_waiting()]
                 await defer()
+                await asyncio.gather(*hurried)
                 # Let the interactions queued behind this one send their acks before this work (CPU until
                 # its first real wait) runs: otherwise each ack waits for every earlier search.
                 await asyncio.sleep(0)
@@ -218,18 +220,23 @@ class Handlers:
             await defer()
         return await task
 
-    async def _defer_waiting(self) -> None:
-        """Defer, here and now, the interactions still waiting on their timer (they resume behind the queue)."""
-        for waiting in list(self._waiting):
-            if waiting.ack is not None:
-                continue
+    def _claim_waiting(self) -> list[_Waiting]:
+        """The interactions still on their timer, now marked as being deferred by the caller (synchronously,
+        so no two newcomers defer the same one); they resume behind the queue."""
+        claimed = [w for w in self._waiting if w.ack is None]
+        for waiting in claimed:
             waiting.ack = asyncio.get_running_loop().create_future()
-            try:
-                await waiting.defer()
-            except Exception as exc:  # that interaction's failure, raised in its own handler
-                waiting.ack.set_exception(exc)
-            else:
-                waiting.ack.set_result(None)
+        return claimed
+
+    @staticmethod
+    async def _defer_for(waiting: _Waiting) -> None:
+        assert waiting.ack is not None
+        try:
+            await waiting.defer()
+        except Exception as exc:  # that interaction's failure, raised in its own handler
+            waiting.ack.set_exception(exc)
+        else:
+            waiting.ack.set_result(None)
 
 
 @dataclass(eq=False)
