@@ -61,6 +61,7 @@ class Handlers:
         self.defer_after = defer_after
         self.in_flight = 0  # interactions inside `in_time` now
         self._waiting: set[_Waiting] = set()  # lone ones on their timer, to defer when a crowd forms
+        self._acks: set[asyncio.Future[None]] = set()  # defers sent for them, until done
 
     async def run_command(
         self,
@@ -193,7 +194,7 @@ class Handlers:
                 return await self._answer_or_defer(work, defer)
             try:
                 # Side by side: this ack does not wait for theirs, nor theirs for this one's round trip.
-                hurried = [asyncio.ensure_future(self._defer_for(w)) for w in self._claim_waiting()]
+                hurried = [self._keep(asyncio.ensure_future(self._defer_for(w))) for w in self._claim_waiting()]
                 await defer()
                 await asyncio.gather(*hurried)
                 # Let the interactions queued behind this one send their acks before this work (CPU until
@@ -233,10 +234,19 @@ class Handlers:
         assert waiting.ack is not None
         try:
             await waiting.defer()
+        except asyncio.CancelledError:
+            waiting.ack.cancel()
+            raise
         except Exception as exc:  # that interaction's failure, raised in its own handler
             waiting.ack.set_exception(exc)
         else:
             waiting.ack.set_result(None)
+
+    def _keep(self, task: asyncio.Future[None]) -> asyncio.Future[None]:
+        """Hold a task until it is done (the loop keeps only weak references), even if our caller fails."""
+        self._acks.add(task)
+        task.add_done_callback(self._acks.discard)
+        return task
 
 
 @dataclass(eq=False)
