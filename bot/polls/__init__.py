@@ -77,7 +77,11 @@ platform_poll_id, message_id, winner_film_id, announcement: FilmCard | Text, clo
 False, ``message_id`` set), edit that message so its buttons are gone and it says the vote is closed.
 ``/movienight close`` returns the announcement as its reply; to stop polls / disarm ballots on every close
 register ``svc.add_close_listener(async callback(ClosedPoll))`` (called after commit, for command and
-scheduled closes alike; the scheduler's ``on_due`` should do it too when the listener could not).
+scheduled closes alike; the scheduler's ``on_due`` should do it too when the listener could not). A platform
+whose native polls can miss votes (Discord does not replay them) registers
+``svc.set_reconciler(platform, async callback(PollInfo))``: awaited before every close of its native polls,
+after the permission check, to bring the ballots up to date (end the poll there, re-read its voters,
+``resync_native_votes``); if it fails, the poll closes on the votes recorded.
 
 Scheduling. ``scheduler.PollScheduler(svc, on_due: Callable[[ClosedPoll], Awaitable[None]],
 clock=None)``; ``await scheduler.start()`` (closes polls that became due while down, returns them after
