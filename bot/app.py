@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
 
 from bot.config import Settings
 from bot.curation.service import install as install_curation
@@ -19,10 +23,32 @@ log = logging.getLogger(__name__)
 
 
 async def open_database(settings: Settings) -> Database:
-    """Open the configured database, migrated to the latest schema and seeded on first use."""
-    db = Database(settings.resolved_database_url())
-    await ensure_ready(db, paths=None if settings.starter_catalog else [])
-    return db
+    """Open the configured database, migrated to the latest schema and seeded on first use.
+
+    The migration and the first run's starter import (tens of thousands of films) run in a worker thread on
+    their own event loop and connection, so this process's loop is never held by them. An in-memory SQLite
+    database exists only on its own connection, so it is prepared here."""
+    url = settings.resolved_database_url()
+    paths: list[Path] | None = None if settings.starter_catalog else []
+    if _in_memory(url):
+        db = Database(url)
+        await ensure_ready(db, paths=paths)
+        return db
+    await asyncio.to_thread(asyncio.run, _prepare(url, paths))
+    return Database(url)
+
+
+async def _prepare(url: str, paths: list[Path] | None) -> None:
+    db = Database(url)
+    try:
+        await ensure_ready(db, paths=paths)
+    finally:
+        await db.dispose()
+
+
+def _in_memory(url: str) -> bool:
+    u = make_url(url)
+    return u.get_backend_name() == "sqlite" and (u.database or ":memory:") in ("", ":memory:")
 
 
 async def build_services(settings: Settings, *, db: Database | None = None, seed: int | None = None) -> Services:
@@ -39,6 +65,15 @@ async def build_services(settings: Settings, *, db: Database | None = None, seed
     install_movienight(services)
     await install_curation(services)
     return services
+
+
+SLOW_CALLBACK_SECONDS = 0.05  # longer than this, and a burst of commands starts missing Discord's 3 s deadline
+
+
+def watch_event_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """asyncio debug mode: every callback holding the loop past 50 ms is logged by the `asyncio` logger."""
+    loop.set_debug(True)
+    loop.slow_callback_duration = SLOW_CALLBACK_SECONDS
 
 
 def configure_logging(level: str) -> None:

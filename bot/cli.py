@@ -133,8 +133,10 @@ async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    from bot.app import build_services
+    from bot.app import build_services, watch_event_loop
 
+    if settings.asyncio_debug:
+        watch_event_loop(asyncio.get_running_loop())
     services = await build_services(settings)
     # Movie-night polls close on time through one scheduler per process (bot.polls.announce); each adapter
     # registers its platform once connected and resynced, and unregisters on the way out.
@@ -143,7 +145,8 @@ async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    tasks = [asyncio.create_task(services.catalog.keep_fresh(stop), name="catalog-refresh")]
+    refresh = services.catalog.keep_fresh(stop, settings.catalog_refresh_seconds)
+    tasks = [asyncio.create_task(refresh, name="catalog-refresh")]
     if tg:
         from adapters.telegram.runner import run_telegram
 

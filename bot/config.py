@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     database_url: str | None = None
     log_level: str = "INFO"
     starter_catalog: bool = True
+    # How often `filmbot run` picks up catalog changes made by other processes on the same database.
+    catalog_refresh_seconds: float = Field(default=10.0, gt=0)
+    # For tests and diagnosis: run the event loop in asyncio debug mode and log every callback that holds it
+    # longer than 50 ms ("Executing <...> took 0.123 seconds" from the `asyncio` logger).
+    asyncio_debug: bool = False
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     movienight: MovieNightSettings = Field(default_factory=MovieNightSettings)

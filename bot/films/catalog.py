@@ -1,8 +1,9 @@
 """The catalog: the film store plus the in-memory indexes that mirror it, kept in step.
 
 Every add/edit/remove in this process goes through `film_changed`/`film_removed` after its commit; other
-processes' changes on the same database are picked up by `refresh_if_changed` (catalog version + rows updated
-since the last sync); `compact_if_needed` folds piled-up index edits into a fresh index off the event loop.
+processes' changes on the same database are picked up by `refresh_if_changed` (films changed under a catalog
+version later than the one the index holds); `compact_if_needed` folds piled-up index edits into a fresh index
+off the event loop. Every large build happens in a worker thread and is swapped in at once.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterable, Sequence
 
 from bot.films.model import Film
 from bot.films.search import SearchDoc, SearchIndex
@@ -22,8 +22,10 @@ from bot.store.films import FilmRepository
 
 log = logging.getLogger(__name__)
 
-SYNC_MARGIN = timedelta(minutes=2)
 REFRESH_SECONDS = 10.0
+# Up to this many changed films are applied to the live index one by one (~0.1 ms each, so a refresh tick
+# holds the loop for a few ms at most); more, and a new index is built in a worker thread and swapped in.
+INLINE_REFRESH = 200
 
 
 def doc_for(film: Film) -> SearchDoc:
@@ -40,6 +42,9 @@ def doc_for(film: Film) -> SearchDoc:
     )
 
 
+Edit = tuple[int, SearchDoc | None]  # (film id, its new doc) or (film id, None): removed
+
+
 class Catalog:
     """The store plus the index that mirrors it; the one place that keeps the two in step."""
 
@@ -47,24 +52,51 @@ class Catalog:
         self.db = db
         self.index = index or SearchIndex.build([])
         self.words = WordIndex.build(self.index.all_docs())
-        self._version: int | None = None
-        self._synced_at: datetime | None = None
+        self._version: int | None = None  # the catalog version the index holds every change of
         self._refresh_lock = asyncio.Lock()
         self._edits = 0  # bumped on every index change, so a background compaction knows it is stale
+        self._replay: list[Edit] | None = None  # edits made while a new index is built in a thread
+
+    @property
+    def version(self) -> int | None:
+        return self._version
 
     async def load(self) -> None:
-        started = datetime.now(UTC)
+        """Build the index from the store, off the event loop. The version is read first: a change committed
+        while the films are read is then read again by the next refresh, never missed."""
+        docs: list[SearchDoc] = []
         async with self.db.session() as session:
             repo = FilmRepository(session)
-            docs = await repo.search_docs()
             version = await repo.catalog_version()
-        self.index = await asyncio.to_thread(SearchIndex.build, docs)
-        self.words = await asyncio.to_thread(WordIndex.build, docs)
-        self._version, self._synced_at = version, started
+            async for page in repo.iter_search_docs():
+                docs.extend(page)
+        async with self._refresh_lock:
+            await self._swap_in(lambda: docs)
+            self._version = version
+        log.info("search index ready: %d films (catalog version %s)", len(self.index), version)
+
+    async def _swap_in(self, docs_of: Callable[[], Iterable[SearchDoc]]) -> None:
+        """Build a new index (and word index) from `docs_of()` in a worker thread, then swap it in at once;
+        edits made on the loop meanwhile are replayed onto it, so none is lost."""
+        self._replay = []
+        try:
+            docs = await asyncio.to_thread(lambda: list(docs_of()))
+            index, words = await asyncio.to_thread(_build_both, docs)
+            replay = self._replay
+        finally:
+            self._replay = None
+        for film_id, doc in replay:
+            if doc is None:
+                index.remove(film_id)
+                words.remove(film_id)
+            else:
+                index.upsert(doc)
+                words.upsert(doc)
+        self.index, self.words = index, words
+        self._edits += 1
         # The index is long-lived: keep the collector from rescanning its millions of objects on every
         # full collection (pauses of ~200 ms at 152k films otherwise).
         gc.freeze()
-        log.info("search index ready: %d films (catalog version %s)", len(self.index), version)
 
     async def compact_if_needed(self) -> bool:
         """Fold accumulated edits into a fresh index, built in a worker thread and swapped in whole.
@@ -85,27 +117,33 @@ class Catalog:
         return True
 
     async def refresh_if_changed(self) -> bool:
-        """Apply other processes' changes when the catalog version moved past ours.
+        """Apply the changes committed since the catalog version this index holds (by any process).
 
-        Only films updated since the last sync are read and upserted (or dropped, if removed), so a change
-        costs a query and a few index updates, never a rebuild pause. A margin covers clock skew between
-        processes; re-applying an unchanged film is harmless.
+        Only films changed under a later version are read (a page at a time), so an edit costs a query and a
+        few index updates. Many changes (another process's import) are merged into a new index built in a
+        worker thread and swapped in, so the event loop is never held for long.
         """
         async with self._refresh_lock:
-            started = datetime.now(UTC)
+            if self._version is None:
+                return False
             async with self.db.session() as session:
                 repo = FilmRepository(session)
                 version = await repo.catalog_version()
-                if version == self._version or self._synced_at is None:
+                if version == self._version:
                     return False
-                since = self._synced_at - SYNC_MARGIN
-                docs = await repo.search_docs(changed_since=since)
-                removed = await repo.removed_since(since)
-            for film_id in removed:
-                self.film_removed(film_id)
-            for doc in docs:
-                self._upsert(doc)
-            self._version, self._synced_at = version, started
+                docs: list[SearchDoc] = []
+                async for page in repo.iter_search_docs(changed_after=self._version):
+                    docs.extend(page)
+                removed = await repo.removed_after(self._version)
+            if len(docs) + len(removed) <= INLINE_REFRESH:
+                for film_id in removed:
+                    self.film_removed(film_id)
+                for doc in docs:
+                    self._upsert(doc)
+            else:
+                current = self.index.all_docs()
+                await self._swap_in(lambda: _merged(current, docs, removed))
+            self._version = version
             log.info("catalog version %s: %d films refreshed, %d removed", version, len(docs), len(removed))
             return True
 
@@ -134,11 +172,15 @@ class Catalog:
         self._edits += 1
         self.index.upsert(doc)
         self.words.upsert(doc)
+        if self._replay is not None:
+            self._replay.append((doc.film_id, doc))
 
     def film_removed(self, film_id: int) -> None:
         self._edits += 1
         self.index.remove(film_id)
         self.words.remove(film_id)
+        if self._replay is not None:
+            self._replay.append((film_id, None))
 
     async def film(self, film_id: int, include_removed: bool = False) -> Film | None:
         async with self.db.session() as session:
@@ -147,3 +189,16 @@ class Catalog:
     async def films(self, film_ids: Sequence[int]) -> dict[int, Film]:
         async with self.db.session() as session:
             return await FilmRepository(session).get_many(list(film_ids))
+
+
+def _build_both(docs: list[SearchDoc]) -> tuple[SearchIndex, WordIndex]:
+    return SearchIndex.build(docs), WordIndex.build(docs)
+
+
+def _merged(current: list[SearchDoc], changed: list[SearchDoc], removed: list[int]) -> list[SearchDoc]:
+    """The index's docs with `changed` put in (replacing their older version) and `removed` left out."""
+    gone = set(removed)
+    by_id = {d.film_id: d for d in current if d.film_id not in gone}
+    for doc in changed:
+        by_id[doc.film_id] = doc
+    return list(by_id.values())

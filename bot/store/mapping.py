@@ -59,12 +59,13 @@ def content_hash(film: Film) -> str:
     return hashlib.blake2b(repr(doc).encode(), digest_size=20).hexdigest()
 
 
-def film_values(film: Film, now: datetime, *, created: bool) -> dict[str, Any]:
-    """The `films` row for a film (without id)."""
+def film_values(film: Film, now: datetime, *, created: bool, version: int) -> dict[str, Any]:
+    """The `films` row for a film (without id), changed under catalog `version`."""
     values: dict[str, Any] = {f: getattr(film, f) for f in SCALAR_FIELDS}
     values["title_folded"] = film.title.casefold()
     values["content_hash"] = content_hash(film)
     values["updated_at"] = now
+    values["changed_version"] = version
     if created:
         values["created_at"] = now
         values["removed"] = film.removed
