@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib
 import logging
 import os
 import signal
@@ -121,6 +122,15 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     return await handler(args, settings)
 
 
+def _import_for_run(telegram: bool, discord: bool) -> None:
+    """Import what `run` needs (one-off start-up work, run in a worker thread)."""
+    modules = ["bot.films.importers.apply", "sqlalchemy.dialects.sqlite.aiosqlite"]
+    modules += ["adapters.telegram.runner"] if telegram else []
+    modules += ["adapters.discord.runner"] if discord else []
+    for name in modules:
+        importlib.import_module(name)
+
+
 async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
     """Start every adapter whose token is set, in one process, until Ctrl+C or SIGTERM."""
     tg = settings.telegram.token is not None
@@ -137,6 +147,8 @@ async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
 
     if settings.asyncio_debug:
         watch_event_loop(asyncio.get_running_loop())
+    # Importing discord.py / python-telegram-bot and the store takes a few hundred ms: do it off the loop.
+    await asyncio.to_thread(_import_for_run, tg, dc)
     services = await build_services(settings)
     # Movie-night polls close on time through one scheduler per process (bot.polls.announce); each adapter
     # registers its platform once connected and resynced, and unregisters on the way out.

@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 async def run_telegram(services: Services, stop: asyncio.Event, *, app: Application | None = None) -> None:  # type: ignore[type-arg]
     """Start, serve until `stop` is set, then shut down cleanly (acknowledging the updates handled)."""
     settings = services.settings.telegram
-    app = app or build_application(services)
+    # Building the HTTP clients loads the CA certificates (~100 ms): off the event loop.
+    app = app or await asyncio.to_thread(build_application, services)
     nights = TelegramMovieNights.of(services)
     async with app:  # initialize (getMe, command menu) ... shutdown
         updater = app.updater

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from bot.films.model import Film
 from bot.films.search import SearchDoc, SearchIndex
@@ -65,14 +65,15 @@ class Catalog:
         """Build the index from the store, off the event loop. The version is read first: a change committed
         while the films are read is then read again by the next refresh, never missed."""
         docs: list[SearchDoc] = []
-        async with self.db.session() as session:
-            repo = FilmRepository(session)
-            version = await repo.catalog_version()
-            async for page in repo.iter_search_docs():
-                docs.extend(page)
-        async with self._refresh_lock:
-            await self._swap_in(lambda: docs)
-            self._version = version
+        with _collector_paused():
+            async with self.db.session() as session:
+                repo = FilmRepository(session)
+                version = await repo.catalog_version()
+                async for page in repo.iter_search_docs():
+                    docs.extend(page)
+            async with self._refresh_lock:
+                await self._swap_in(lambda: docs)
+                self._version = version
         log.info("search index ready: %d films (catalog version %s)", len(self.index), version)
 
     async def _swap_in(self, docs_of: Callable[[], Iterable[SearchDoc]]) -> None:
@@ -202,3 +203,18 @@ def _merged(current: list[SearchDoc], changed: list[SearchDoc], removed: list[in
     for doc in changed:
         by_id[doc.film_id] = doc
     return list(by_id.values())
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Hold the cyclic garbage collector while the index is read and built: its full collections would walk
+    every object made so far (pauses of 100-300 ms on the loop at 36k films). What was built is then
+    frozen (long-lived, never rescanned) and the collector resumes."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
