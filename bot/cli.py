@@ -125,7 +125,7 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
 def _import_for_run(telegram: bool, discord: bool) -> None:
     """Import what `run` needs (one-off start-up work, run in a worker thread)."""
     modules = ["bot.films.importers.apply", "sqlalchemy.dialects.sqlite.aiosqlite"]
-    modules += ["adapters.telegram.runner"] if telegram else []
+    modules += ["adapters.telegram.runner", "anyio._backends._asyncio"] if telegram else []  # httpx's first request
     modules += ["adapters.discord.runner"] if discord else []
     for name in modules:
         importlib.import_module(name)
