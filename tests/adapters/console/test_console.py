@@ -79,3 +79,14 @@ async def test_the_console_shows_the_ids_admin_commands_take(tmp_path: Path) -> 
         assert f"Parasite (2019) · 기생충 #{film_id}" in listing
     finally:
         await services.db.dispose()
+
+
+async def test_a_poll_duration_that_is_not_whole_hours_is_explained(tmp_path: Path) -> None:
+    services = await make_services(tmp_path)
+    chat = ConsoleChat(services)
+    try:
+        answer = await chat.handle("/movienight poll 0.01")
+        assert "hours: a whole number from 1 to 768" in answer, answer
+        assert "mode" not in answer
+    finally:
+        await services.db.dispose()
