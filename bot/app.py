@@ -67,15 +67,6 @@ async def build_services(settings: Settings, *, db: Database | None = None, seed
     return services
 
 
-SLOW_CALLBACK_SECONDS = 0.05  # longer than this, and a burst of commands starts missing Discord's 3 s deadline
-
-
-def watch_event_loop(loop: asyncio.AbstractEventLoop) -> None:
-    """asyncio debug mode: every callback holding the loop past 50 ms is logged by the `asyncio` logger."""
-    loop.set_debug(True)
-    loop.slow_callback_duration = SLOW_CALLBACK_SECONDS
-
-
 def configure_logging(level: str) -> None:
     logging.basicConfig(
         level=getattr(logging, level.upper(), logging.INFO),

@@ -143,7 +143,8 @@ async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    from bot.app import build_services, watch_event_loop
+    from bot.app import build_services
+    from bot.loopwatch import watch_event_loop
 
     if settings.asyncio_debug:
         watch_event_loop(asyncio.get_running_loop())

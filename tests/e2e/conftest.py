@@ -1,6 +1,8 @@
 """Every end-to-end test runs its event loop in asyncio debug mode with a 50 ms slow-callback limit, and fails
-when any callback held the loop longer (the "Executing <...> took 0.123 seconds" record of the `asyncio`
-logger). Child processes get the same through ASYNCIO_DEBUG (see tests/support/process.py)."""
+when a callback held the loop longer (the "Executing <...> took 0.123 seconds" record of the `asyncio`
+logger) while computing for at least 50 ms of the loop thread's CPU time: a callback that only waited for a
+busy machine or for the GIL is reported in the log but does not fail (bot/loopwatch.py). Child processes
+get the same through ASYNCIO_DEBUG (see tests/support/process.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.app import watch_event_loop
+from bot.loopwatch import SLOW_MESSAGE, blocked_the_loop, watch_event_loop
 
 
 class _SlowCallbacks(logging.Handler):
@@ -19,7 +21,7 @@ class _SlowCallbacks(logging.Handler):
         self.records: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.msg == "Executing %s took %.3f seconds":
+        if isinstance(record.msg, str) and record.msg.startswith(SLOW_MESSAGE):
             self.records.append(record.getMessage())
 
 
@@ -34,7 +36,8 @@ def loop_never_blocks(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
     finally:
         asyncio_log.removeHandler(handler)
-    assert not handler.records, "the event loop was blocked:\n" + "\n".join(handler.records)
+    blocked = [r for r in handler.records if blocked_the_loop(r)]
+    assert not blocked, "the event loop was blocked:\n" + "\n".join(blocked)
 
 
 @pytest.fixture
