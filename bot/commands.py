@@ -79,6 +79,7 @@ class CommandSpec:
     admin_only: bool = False
     group: str | None = None
     examples: tuple[str, ...] = field(default=())
+    slow: bool = False  # takes seconds (an export): adapters acknowledge before running it
 
     def __post_init__(self) -> None:
         for part in (self.name, self.group or "x"):

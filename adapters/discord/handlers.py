@@ -21,7 +21,7 @@ from adapters.discord.render import render
 from bot.commands import Actor, CommandContext, CommandSpec
 from bot.curation.service import EXTRAS_KEY as CURATION_KEY
 from bot.curation.service import Curation
-from bot.replies import PollCard, Problem, Reply
+from bot.replies import FileReply, PollCard, Problem, Reply
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -64,10 +64,10 @@ class Handlers:
         ephemeral: bool,
     ) -> None:
         ctx = CommandContext(actor=actor_of(interaction, self.services), services=self.services)
-        reply = await self.in_time(
-            self.services.registry.run(spec, ctx, raw_args),
-            lambda: interaction.response.defer(thinking=True, ephemeral=ephemeral),
-        )
+        defer = lambda: interaction.response.defer(thinking=True, ephemeral=ephemeral)  # noqa: E731
+        if spec.slow and (ctx.actor.is_admin or not spec.admin_only):  # takes seconds: acknowledge first
+            await defer()
+        reply = await self.in_time(self.services.registry.run(spec, ctx, raw_args), defer)
         await self.send(interaction, reply, ephemeral=ephemeral)
 
     async def open_film(
@@ -124,14 +124,18 @@ class Handlers:
         if isinstance(reply, PollCard) and movienights is not None:
             await movienights.post(interaction, reply)  # several messages: cards, then the poll
             return
-        out = render(reply, owner=interaction.user.id, now=self.services.clock())
-        ephemeral = ephemeral or out.ephemeral
-        if not interaction.response.is_done():
-            await interaction.response.send_message(**out.send_kwargs(), ephemeral=ephemeral)
-        elif out.needs_new_message:
-            await interaction.followup.send(**out.send_kwargs(), ephemeral=ephemeral)
-        else:
-            await interaction.edit_original_response(**out.edit_kwargs())
+        try:
+            out = render(reply, owner=interaction.user.id, now=self.services.clock())
+            ephemeral = ephemeral or out.ephemeral
+            if not interaction.response.is_done():
+                await interaction.response.send_message(**out.send_kwargs(), ephemeral=ephemeral)
+            elif out.needs_new_message:
+                await interaction.followup.send(**out.send_kwargs(), ephemeral=ephemeral)
+            else:
+                await interaction.edit_original_response(**out.edit_kwargs())
+        finally:
+            if isinstance(reply, FileReply) and reply.path is not None:
+                reply.path.unlink(missing_ok=True)  # an export's temporary file
 
     async def replace(self, interaction: discord.Interaction[Any], reply: Reply, owner: int) -> None:
         """Edit the component's message into `reply`; a Problem goes to the clicker alone, and what cannot be

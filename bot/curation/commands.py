@@ -72,7 +72,9 @@ async def resolve_report(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
 FILM = Param("film", "The film: pick from the list, or #id", kind="film")
 
 
-def _spec(name: str, summary: str, handler: Any, *params: Param, examples: tuple[str, ...] = ()) -> CommandSpec:
+def _spec(
+    name: str, summary: str, handler: Any, *params: Param, examples: tuple[str, ...] = (), slow: bool = False
+) -> CommandSpec:
     return CommandSpec(
         name=name,
         group=GROUP,
@@ -81,6 +83,7 @@ def _spec(name: str, summary: str, handler: Any, *params: Param, examples: tuple
         params=params,
         admin_only=True,
         examples=examples,
+        slow=slow,
     )
 
 
@@ -141,7 +144,7 @@ SPECS = (
         import_file,
         Param("path", "Console only: a file on this machine", required=False, max_length=1000),
     ),
-    _spec("export", "Export the whole catalog as a JSON Lines file", export),
+    _spec("export", "Export the whole catalog as a JSON Lines file", export, slow=True),
     _spec(
         "log",
         "Who changed what and when: the whole catalog, or one film",
