@@ -109,11 +109,11 @@ class Catalog:
         if not self.index.needs_compaction:
             return False
         edits = self._edits
-        fresh = await asyncio.to_thread(SearchIndex.build, self.index.all_docs())
+        with _collector_paused():
+            fresh = await asyncio.to_thread(SearchIndex.build, self.index.all_docs())
         if edits != self._edits:
             return False
         self.index = fresh
-        gc.freeze()
         log.info("search index compacted: %d films", len(fresh))
         return True
 
@@ -132,18 +132,22 @@ class Catalog:
                 version = await repo.catalog_version()
                 if version == self._version:
                     return False
-                docs: list[SearchDoc] = []
-                async for page in repo.iter_search_docs(changed_after=self._version):
-                    docs.extend(page)
-                removed = await repo.removed_after(self._version)
-            if len(docs) + len(removed) <= INLINE_REFRESH:
+                large = await repo.count_changed_after(self._version) > INLINE_REFRESH
+                # Many changes: the collector waits while they are read and built (a full collection over
+                # tens of thousands of new objects would hold the loop, or the GIL, for 100-700 ms).
+                with _collector_paused() if large else contextlib.nullcontext():
+                    docs: list[SearchDoc] = []
+                    async for page in repo.iter_search_docs(changed_after=self._version):
+                        docs.extend(page)
+                    removed = await repo.removed_after(self._version)
+                    if large:
+                        current = self.index.all_docs()
+                        await self._swap_in(lambda: _merged(current, docs, removed))
+            if not large:
                 for film_id in removed:
                     self.film_removed(film_id)
                 for doc in docs:
                     self._upsert(doc)
-            else:
-                current = self.index.all_docs()
-                await self._swap_in(lambda: _merged(current, docs, removed))
             self._version = version
             log.info("catalog version %s: %d films refreshed, %d removed", version, len(docs), len(removed))
             return True

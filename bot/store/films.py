@@ -213,6 +213,11 @@ class FilmRepository:
             )
         return docs
 
+    async def count_changed_after(self, version: int) -> int:
+        """How many films (live or removed) changed under a catalog version later than `version`."""
+        q = select(func.count()).select_from(films_t).where(films_t.c.changed_version > version)
+        return int(await self.session.scalar(q) or 0)
+
     async def removed_after(self, version: int) -> list[int]:
         """Ids of films removed (soft-deleted) under a catalog version later than `version`."""
         f = films_t.c
