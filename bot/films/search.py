@@ -25,13 +25,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz.distance import OSA
 
-from bot.films.normalize import gram_form, normalize_title, strip_control, without_article
+from bot.films.normalize import gram_form, normalize_title, sequel_numbers, strip_control, without_article
 from bot.films.search_base import BaseTable, DeltaTable
 
 __all__ = ["Match", "ParsedQuery", "SearchDoc", "SearchIndex", "parse_query"]
@@ -45,24 +45,30 @@ YEAR_BONUS = 30.0  # the film of the year written in the query comes first among
 YEAR_MISS = 3.0  # a stripped year that matches no film: the literal reading ("Death Race 2000") wins
 MIN_SCORE = 45.0
 ALIAS_PENALTY = 2.0  # "matrix" is filed under "The Matrix" too, but a film really titled so wins a tie
-ALIAS = 1 << 14  # title-index flag of such article-less aliases
+ARTICLE_ADDED_PENALTY = 2.0  # "the shining" also tries "shining" (a user may add an article, too)
+# "X: Y", "X - Y", "X - Episode V - Y": the main part X alone is a strong prefix, the subtitle Y alone a name
+# of the film below every whole title (exact or article-less) but above loose fuzzy matches.
+MAIN_SCORE = 96.0
+MAIN_PENALTY = 6.0  # a near miss on the main part only: under the same near miss on the whole title
+SUBTITLE_PENALTY = 5.0
+# A sequel number the query has and the title lacks ("back to the future 2" vs "Back to the Future"):
+# that title is another film of the series, never the answer's equal.
+NUMBER_MISS = 25.0
+# An exact title (or its article-less alias) outranks every prefix match, however popular: a film with no
+# or unknown votes titled exactly so is what was asked for ("léon", "m", "tri").
+EXACT_BONUS = 45.0
+ALIAS = 1 << 14  # title-index flags: an article-less alias of a title, its main part, its subtitle
+MAIN = 1 << 13
+SUBTITLE = 1 << 12
+TIDX_MASK = SUBTITLE - 1
 # An admin alias typed exactly is a pin ("the query X means this film"): it outranks popularity
-# (at most ~40) and a year bonus (30), so it comes first in /search lists and autocomplete too.
-PIN_BONUS = 100.0
-# Among titles that start with the query (the exact one included) popularity counts, so "Nick" offers
-# "Nick of Time" (5,000 votes) before an unrated "Nick": 6 points per tenfold votes, so a 50x more voted
-# prefix match outranks an exact one. Typo matches get no popularity: it would drown the typo's distance.
+# (at most ~40), an exact title and a year bonus (30), so it comes first in /search lists and autocomplete.
+PIN_BONUS = 150.0
+# Among titles that start with the query popularity counts, so "Nick" offers "Nick of Time" (5,000 votes)
+# before an unrated "Nick Carter": 6 points per tenfold votes. Typo matches get no popularity: it would
+# drown the typo's distance.
 POPULARITY_WEIGHT = 6.0
-
-# Autocomplete: a query that is the first whole word(s) of a popular film's display title ("Wonder" ->
-# "Wonder Woman") ranks that film as if it were only a little short of an exact title, so a film titled
-# exactly so ("Wonder") keeps first place only while it has at least half as many votes (unknown counts as
-# none). Only for films of at least PREFIX_YIELD_VOTES votes (a "popular" film: the top ~15% of rated
-# ones), only on the display title (not foreign or article-less alternatives, where an exact alternative
-# title is the stronger signal), and never with a year in the query. Match.score stays PREFIX_WORD_SCORE.
-PREFIX_YIELD_FACTOR = 2.0
-PREFIX_YIELD_VOTES = 1000
-PREFIX_YIELD_RANK = 100.0 - POPULARITY_WEIGHT * math.log10(PREFIX_YIELD_FACTOR)
+_TITLE_PARTS = re.compile(r"\s*[:：]\s+|\s+[-–—]\s+|\s*[–—]\s*")
 FUZZY_TOP = 40
 FUZZY_BUDGET = 20_000
 EXACT_SKIPS_FUZZY = False
@@ -156,6 +162,9 @@ class SearchIndex:
         self._base = BaseTable({}, {})
         self._delta = DeltaTable()
         self._dead = 0
+        # Learned popularity per film id (0 or absent: unknown). It breaks ties after votes; whoever learns
+        # it (bot/films learning) replaces or updates this mapping; the index never writes to it.
+        self.popularity: Mapping[int, float] = {}
 
     @classmethod
     def build(cls, docs: Iterable[SearchDoc]) -> SearchIndex:
@@ -189,22 +198,34 @@ class SearchIndex:
         return slot
 
     def _keys_of(self, slot: int, cache: dict[str, str] | None = None) -> list[tuple[int, str]]:
-        """(title index, key) for each distinct non-empty key of a slot's titles, aliases flagged."""
+        """(title index | flags, key) for each distinct key of a slot's titles.
+
+        Each title is filed under its normalised form; then, for keys not already taken by a stronger form,
+        its article-less alias (ALIAS), and for "X: Y"-like titles the main part X (MAIN) and the subtitle
+        Y (SUBTITLE, with their article-less forms too).
+        """
         found: dict[str, int] = {}
-        aliases: list[tuple[str, int]] = []
+        extra: list[tuple[str, int]] = []
         for tidx, title in enumerate(self._titles[slot]):
+            if tidx >= TIDX_MASK:
+                break
+            title = title[: MAX_QUERY_CHARS * 2]
             key = cache.get(title) if cache is not None else None
             if key is None:
-                key = normalize_title(title[: MAX_QUERY_CHARS * 2])
+                key = normalize_title(title)
                 if cache is not None:
                     cache[title] = key
-            if key and key not in found:
-                found[key] = tidx
-                alias = without_article(key)
-                if alias:
-                    aliases.append((alias, tidx | ALIAS))
-        for alias, tidx in aliases:
-            found.setdefault(alias, tidx)
+            if not key or key in found:
+                continue
+            found[key] = tidx
+            alias = without_article(key)
+            if alias:
+                extra.append((alias, tidx | ALIAS))
+            parts = _TITLE_PARTS.split(title) if (":" in title or " -" in title or "–" in title or "—" in title) else ()
+            if len(parts) > 1:
+                extra.extend(_part_keys(parts, tidx))
+        for key, tidx in extra:
+            found.setdefault(key, tidx)
         return [(tidx, key) for key, tidx in found.items()]
 
     def _kill(self, slot: int) -> None:
@@ -275,36 +296,56 @@ class SearchIndex:
         return base + extra if extra else base
 
     def search(self, query: str, *, limit: int = 10, year: int | None = None) -> list[Match]:
-        """Best matches first; [] for an empty or unsearchable query. Never raises on odd input."""
+        """Best matches first; [] for an empty or unsearchable query. Never raises on odd input.
+
+        Equal ranks come out by votes, then `popularity` (a per-film number, 0 when unknown), then the more
+        recent film, then the film id: never by hash or insertion order.
+        """
         if limit <= 0 or not query:
             return []
         query = query[: MAX_QUERY_CHARS * 4]
         parsed = parse_query(query)
-        variants: list[tuple[str, int | None, bool]] = []
+        # (text, wanted year, year stripped from the text, penalty)
+        variants: list[tuple[str, int | None, bool, float]] = []
         full = normalize_title(query)[:MAX_QUERY_CHARS]
         if full:
-            variants.append((full, year, False))
+            variants.append((full, year, False, 0.0))
         if parsed.year is not None:
             stripped = normalize_title(parsed.text)[:MAX_QUERY_CHARS]
-            variants.append((stripped, year if year is not None else parsed.year, True))
+            variants.append((stripped, year if year is not None else parsed.year, True, 0.0))
+        for text, want_year, strict, _ in list(variants):
+            bare = without_article(text)
+            if bare:
+                variants.append((bare, want_year, strict, ARTICLE_ADDED_PENALTY))
         hits: dict[int, _Hit] = {}
-        for text, want_year, strict in variants:
-            for key in self._candidates(text):
+        for text, want_year, strict, penalty in variants:
+            numbers = sequel_numbers(text)
+            for key in sorted(self._candidates(text)):
                 score, starts = _similarity(text, key)
                 if score < MIN_SCORE:
                     continue
-                # a whole-word prefix of the key, ranked by popularity (no year): may outrank an exact title
-                word_prefix = starts and want_year is None and key != text and key[len(text)] == " "
+                exact = key == text
+                if numbers and not numbers <= sequel_numbers(key):
+                    score -= NUMBER_MISS
+                score -= penalty
                 for slot, tidx in self._holders(key):
                     doc = self._docs[slot]
                     if doc is None:
                         continue
-                    rank = score
-                    if word_prefix and tidx == 0 and (doc.votes or 0) >= PREFIX_YIELD_VOTES:
-                        rank = max(score, PREFIX_YIELD_RANK)
+                    if tidx & MAIN:
+                        shown = MAIN_SCORE if exact else score - MAIN_PENALTY
+                    elif tidx & SUBTITLE:
+                        shown = score - SUBTITLE_PENALTY
+                    else:
+                        shown = score
                     if tidx & ALIAS:
-                        rank -= ALIAS_PENALTY
-                    elif doc.aliases and not strict and key == text and key in _pin_keys(doc.aliases):
+                        shown -= ALIAS_PENALTY
+                    if shown < MIN_SCORE:
+                        continue
+                    rank = shown
+                    if exact and not tidx & (MAIN | SUBTITLE) and (want_year is None or doc.year == want_year):
+                        rank += EXACT_BONUS
+                    if doc.aliases and not strict and exact and key in _pin_keys(doc.aliases):
                         rank += PIN_BONUS
                     if starts and doc.votes and want_year is None:
                         rank += POPULARITY_WEIGHT * math.log10(1 + doc.votes)
@@ -315,23 +356,44 @@ class SearchIndex:
                             rank -= YEAR_MISS
                     hit = hits.get(slot)
                     if hit is None or rank > hit.rank:
-                        hits[slot] = _Hit(rank, score, tidx)
+                        hits[slot] = _Hit(rank, shown, tidx)
+        popularity = self.popularity
         ordered = sorted(
             hits.items(),
             key=lambda item: (
                 -item[1].rank,
                 -(_doc(self._docs[item[0]]).votes or 0),
+                -popularity.get(_doc(self._docs[item[0]]).film_id, 0.0),
                 -(_doc(self._docs[item[0]]).year or 0),
+                _doc(self._docs[item[0]]).film_id,
             ),
         )
         return [
             Match(
                 doc=_doc(self._docs[slot]),
-                score=min(100.0, hit.score),
-                matched_title=self._titles[slot][hit.tidx & ~ALIAS],
+                score=max(0.0, min(100.0, hit.score)),
+                matched_title=self._titles[slot][hit.tidx & TIDX_MASK],
             )
             for slot, hit in ordered[:limit]
         ]
+
+
+def _part_keys(parts: list[str], tidx: int) -> list[tuple[str, int]]:
+    """Keys of a title's main part (before the first separator) and of its subtitle(s) after it."""
+    out: list[tuple[str, int]] = []
+    main = normalize_title(parts[0])
+    if main:
+        out.append((main, tidx | MAIN))
+    subtitles = {normalize_title(" ".join(parts[1:])), normalize_title(parts[-1])}
+    for sub in sorted(subtitles):
+        # a bare number ("Kill Bill: Vol. 1" -> "1") or a word fragment names nothing on its own
+        if len(sub) < 3 or sub.replace(" ", "").isdigit():
+            continue
+        out.append((sub, tidx | SUBTITLE))
+        alias = without_article(sub)
+        if alias and len(alias) >= 3:
+            out.append((alias, tidx | SUBTITLE | ALIAS))
+    return out
 
 
 @lru_cache(maxsize=4096)

@@ -10,18 +10,21 @@ import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from bot.commands import MAX_ARG_CHARS, clean_text
 from bot.films.cards import choice_from_match, film_card
 from bot.films.catalog import Catalog
 from bot.films.model import Film
 from bot.films.search import Match, SearchIndex, parse_query
+from bot.films.words import WordIndex
 from bot.replies import FilmCard, FilmChoice, FilmList, Problem, Reply
 from bot.store.films import FilmRepository
 
 log = logging.getLogger(__name__)
 
 CLEAR_SCORE = 90.0
+EXACT_SCORE = 100.0
 CLOSE_GAP = 6.0
 MISS_SCORE = 62.0
 PICKER_SIZE = 8
@@ -80,9 +83,10 @@ class Resolution:
 def resolve(matches: Sequence[Match], year: int | None = None) -> Resolution:
     """One clear film, a short picker, or a miss — the three answers of every lookup.
 
-    Clear: a strong top match with no other film within a few points, or near-ties where the top film is far
-    more popular than every rival (the 2013 film among its remakes). A year the user wrote rules out rivals
-    of other years. Otherwise the near-ties form a picker.
+    Clear: an exact title no other film shares (near titles - article-less, subtitles, typos - do not count
+    as rivals), a strong top match with no other film within a few points, or near-ties where the top film
+    is far more popular than every rival (the 2013 film among its remakes). A year the user wrote rules out
+    rivals of other years. Otherwise the near-ties form a picker.
     """
     if not matches or matches[0].score < MISS_SCORE:
         return Resolution(None, tuple(matches[:PICKER_SIZE]), clear=False)
@@ -94,6 +98,9 @@ def resolve(matches: Sequence[Match], year: int | None = None) -> Resolution:
         if not rivals:
             return Resolution(top, (top, *others)[:PICKER_SIZE], clear=True)
     close = (top, *rivals)[:PICKER_SIZE]
+    if top.score >= EXACT_SCORE and all(m.score < EXACT_SCORE for m in rivals):
+        # an exact title wins over near titles (articles, subtitles, typos); only a namesake makes a picker
+        return Resolution(top, close, clear=True)
     if top.score < CLEAR_SCORE:
         return Resolution(top, close, clear=False)
     if not rivals:
@@ -106,6 +113,33 @@ def resolve(matches: Sequence[Match], year: int | None = None) -> Resolution:
 
 MissHook = Callable[[str], Awaitable[None]]
 PinHook = Callable[[str], Match | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What `/film <text>` answers, before any database read: a card, a picker, or a miss.
+
+    `matches`: for a card, the film first and the near others after it; for a picker, its lines in order;
+    for a miss, the close titles to offer. `note` is a sentence to say above the answer (e.g. a year that
+    matched no film).
+    """
+
+    kind: Literal["card", "picker", "miss"]
+    matches: tuple[Match, ...]
+    note: str | None = None
+
+
+def decide(index: SearchIndex, words: WordIndex | None, text: str, pin: Match | None = None) -> Decision:
+    """The /film decision on a checked query text (also what `filmbot bench answers` judges)."""
+    if pin is not None:
+        return Decision("card", (pin,))
+    matches = index.search(text, limit=PICKER_SIZE * 2)
+    found = resolve(matches, parse_query(text).year)
+    if found.best is None:
+        return Decision("miss", found.close)
+    if found.clear:
+        return Decision("card", found.close)
+    return Decision("picker", found.close)
 
 
 class FilmService:
@@ -141,19 +175,21 @@ class FilmService:
         film_id = parse_film_ref(text)
         if film_id is not None:
             return await self.card(film_id)
-        pin = self.pinned(text) if self.pinned is not None else None
-        if pin is not None:
-            return await self.card(pin.film_id, match=pin)
-        matches = self.index.search(text, limit=PICKER_SIZE * 2)
-        found = resolve(matches, parse_query(text).year)
-        if found.best is None:
+        decision = self.decide(text)
+        if decision.kind == "miss":
             if self.on_miss is not None:
                 await self.on_miss(text)
-            return self._miss(text, found.close)
-        if found.clear:
-            others = tuple(choice_from_match(m) for m in found.close[1:])
-            return await self.card(found.best.film_id, match=found.best, others=others)
-        return did_you_mean(text, found.close)
+            return self._miss(text, decision.matches)
+        if decision.kind == "card":
+            best, *rest = decision.matches
+            others = tuple(choice_from_match(m) for m in rest)
+            return await self.card(best.film_id, match=best, others=others)
+        return did_you_mean(text, decision.matches)
+
+    def decide(self, text: str) -> Decision:
+        """The /film decision for a checked query (admin pins first), without reading the store."""
+        pin = self.pinned(text) if self.pinned is not None else None
+        return decide(self.index, self.catalog.words, text, pin)
 
     def _miss(self, text: str, near: Sequence[Match]) -> Reply:
         items = tuple(choice_from_match(m) for m in near[:5])
@@ -245,17 +281,12 @@ class FilmService:
         checked = check_query(text)
         if isinstance(checked, Problem):
             return checked
-        pin = self.pinned(checked) if self.pinned is not None else None
-        if pin is not None:
-            pinned_film = await self.catalog.film(pin.film_id)
-            if pinned_film is not None:
-                return pinned_film
-        found = resolve(self.index.search(checked, limit=PICKER_SIZE * 2), parse_query(checked).year)
-        if found.best is None:
-            return self._miss(checked, found.close)
-        if not found.clear:
-            return did_you_mean(checked, found.close)
-        film = await self.catalog.film(found.best.film_id)
+        decision = self.decide(checked)
+        if decision.kind == "miss":
+            return self._miss(checked, decision.matches)
+        if decision.kind == "picker":
+            return did_you_mean(checked, decision.matches)
+        film = await self.catalog.film(decision.matches[0].film_id)
         if film is None:
             return Problem("That film is no longer in the catalog.", kind="not_found")
         return film
