@@ -8,9 +8,11 @@ only has to be consistent, not linguistically perfect. The steps, in order:
   Korean stays Korean; kana lose their dakuten, which is also what users typing without an IME do.
 - "&" -> "and", "#7" -> "no 7"; apostrophes vanish ("Schindler's" -> "schindlers"); any other
   punctuation or symbol becomes a space; runs of spaces collapse.
-- Tokens: "number"/"nr"/"num" -> "no"; roman numerals II..XX and number words one..twenty -> arabic
-  ("Rocky IV" == "Rocky 4" == "Rocky Four"); a sequel word before a number goes ("Part II", "Chapter 2",
-  "Episode V", "Vol. 2" -> "2"), so every way of writing a sequel number meets in one key.
+- Tokens: "number"/"nr"/"num" -> "no"; roman numerals II..XX -> arabic, and so are number words
+  one..twenty where a sequel number stands (last word, or after "part"): "Rocky IV" == "Rocky 4" ==
+  "Rocky Four", while "The Two Towers" keeps its words (a typo in them stays a typo). A sequel word
+  before a number goes ("Part II", "Chapter 2", "Episode V", "Vol. 2" -> "2"), so every way of writing a
+  sequel number meets in one key.
 - Leading articles are kept (they tell "The Spin Cycle" from "Spin Cycle"); `without_article` gives
   the variant the index also files a title under, so "matrix" still finds "The Matrix" (and "avventura"
   "L'Avventura": an elided "l'" is split off as its own article).
@@ -81,7 +83,7 @@ _NUMBER_WORDS = {
         start=1,
     )
 }
-_TOKEN_MAP = {**_ROMAN, **_NUMBER_WORDS, "number": "no", "nr": "no", "num": "no", "nº": "no", "&": "and"}
+_TOKEN_MAP = {**_ROMAN, "number": "no", "nr": "no", "num": "no", "nº": "no", "&": "and"}
 # Words that only announce a sequel number ("Part II", "Chapter 2", "Episode V", "Vol. 1"): dropped before one.
 _SEQUEL_WORDS = frozenset({"part", "pt", "chapter", "chap", "episode", "ep", "vol", "volume"})
 # Leading articles a user may drop or add (English, French, German, Spanish, Italian; "l" is "L'" split off).
@@ -140,6 +142,8 @@ def normalize_title(text: str) -> str:
     if not tokens:
         return ""
     tokens = [_TOKEN_MAP.get(tok, tok) for tok in tokens]
+    if len(tokens) > 1 and tokens[-1] in _NUMBER_WORDS:
+        tokens[-1] = _NUMBER_WORDS[tokens[-1]]
     if _SEQUEL_WORDS.isdisjoint(tokens):
         return " ".join(tokens)
     return " ".join(_drop_sequel_words(tokens))
@@ -151,8 +155,8 @@ def _drop_sequel_words(tokens: list[str]) -> list[str]:
     for i, tok in enumerate(tokens):
         if tok in _SEQUEL_WORDS and i + 1 < len(tokens) and i > 0:
             nxt = tokens[i + 1]
-            if nxt == "i":
-                tokens[i + 1] = "1"
+            if nxt == "i" or nxt in _NUMBER_WORDS:
+                tokens[i + 1] = _NUMBER_WORDS.get(nxt, "1")
                 continue
             if nxt.isdigit() and len(nxt) <= 2:
                 continue

@@ -51,12 +51,26 @@ ARTICLE_ADDED_PENALTY = 2.0  # "the shining" also tries "shining" (a user may ad
 MAIN_SCORE = 96.0
 MAIN_PENALTY = 6.0  # a near miss on the main part only: under the same near miss on the whole title
 SUBTITLE_PENALTY = 5.0
+# Among titles that start with the query popularity counts, so "Nick" offers "Nick of Time" (5,000 votes)
+# before an unrated "Nick Carter": 6 points per tenfold votes. Typo matches get no popularity: it would
+# drown the typo's distance.
+POPULARITY_WEIGHT = 6.0
 # A sequel number the query has and the title lacks ("back to the future 2" vs "Back to the Future"):
 # that title is another film of the series, never the answer's equal.
-NUMBER_MISS = 25.0
-# An exact title (or its article-less alias) outranks every prefix match, however popular: a film with no
-# or unknown votes titled exactly so is what was asked for ("léon", "m", "tri").
+NUMBER_MISS = 10.0
+# An exact alternative or original title outranks every prefix match, however popular: a film with no or
+# unknown votes known by exactly that name is what was asked for ("léon" is *Léon: The Professional*, not
+# *Leon the Pig Farmer*). An exact display title only yields to a popular film's first words (below).
 EXACT_BONUS = 45.0
+
+# Autocomplete: a query that is the first whole word(s) of a popular film's display title ("Wonder" ->
+# "Wonder Woman") ranks that film as if it were only a little short of an exact title, so a film titled
+# exactly so ("Wonder") keeps first place only while it has at least half as many votes (unknown counts as
+# none). Only for films of at least PREFIX_YIELD_VOTES votes (a "popular" film: the top ~15% of rated
+# ones), only on the display title, and never with a year in the query. Match.score stays PREFIX_WORD_SCORE.
+PREFIX_YIELD_FACTOR = 2.0
+PREFIX_YIELD_VOTES = 1000
+PREFIX_YIELD_RANK = 100.0 - POPULARITY_WEIGHT * math.log10(PREFIX_YIELD_FACTOR)
 ALIAS = 1 << 14  # title-index flags: an article-less alias of a title, its main part, its subtitle
 MAIN = 1 << 13
 SUBTITLE = 1 << 12
@@ -64,10 +78,6 @@ TIDX_MASK = SUBTITLE - 1
 # An admin alias typed exactly is a pin ("the query X means this film"): it outranks popularity
 # (at most ~40), an exact title and a year bonus (30), so it comes first in /search lists and autocomplete.
 PIN_BONUS = 150.0
-# Among titles that start with the query popularity counts, so "Nick" offers "Nick of Time" (5,000 votes)
-# before an unrated "Nick Carter": 6 points per tenfold votes. Typo matches get no popularity: it would
-# drown the typo's distance.
-POPULARITY_WEIGHT = 6.0
 _TITLE_PARTS = re.compile(r"\s*[:：]\s+|\s+[-–—]\s+|\s*[–—]\s*")
 FUZZY_TOP = 40
 FUZZY_BUDGET = 20_000
@@ -325,6 +335,8 @@ class SearchIndex:
                 if score < MIN_SCORE:
                     continue
                 exact = key == text
+                # a whole-word prefix of the key, ranked by popularity (no year): may outrank an exact title
+                word_prefix = starts and want_year is None and not exact and key[len(text)] == " "
                 if numbers and not numbers <= sequel_numbers(key):
                     score -= NUMBER_MISS
                 score -= penalty
@@ -343,7 +355,9 @@ class SearchIndex:
                     if shown < MIN_SCORE:
                         continue
                     rank = shown
-                    if exact and not tidx & (MAIN | SUBTITLE) and (want_year is None or doc.year == want_year):
+                    if word_prefix and tidx == 0 and (doc.votes or 0) >= PREFIX_YIELD_VOTES:
+                        rank = max(shown, PREFIX_YIELD_RANK)
+                    elif exact and tidx & TIDX_MASK and not tidx & (MAIN | SUBTITLE) and want_year in (None, doc.year):
                         rank += EXACT_BONUS
                     if doc.aliases and not strict and exact and key in _pin_keys(doc.aliases):
                         rank += PIN_BONUS

@@ -9,13 +9,14 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from bot.commands import MAX_ARG_CHARS, clean_text
 from bot.films.cards import choice_from_match, film_card
 from bot.films.catalog import Catalog
 from bot.films.model import Film
+from bot.films.normalize import normalize_title
 from bot.films.search import Match, SearchIndex, parse_query
 from bot.films.words import WordIndex
 from bot.replies import FilmCard, FilmChoice, FilmList, Problem, Reply
@@ -130,16 +131,45 @@ class Decision:
 
 
 def decide(index: SearchIndex, words: WordIndex | None, text: str, pin: Match | None = None) -> Decision:
-    """The /film decision on a checked query text (also what `filmbot bench answers` judges)."""
+    """The /film decision on a checked query text (also what `filmbot bench answers` judges).
+
+    The fuzzy title index answers first. When its best is weak (a miss, or an unsure picker under
+    CLEAR_SCORE), the word index is asked too: a distinctive word of a title ("totoro", "chihiro") names
+    the film when only one film has it, else its films lead the picker. A year written in the query that no
+    matching film has is said, not silently dropped.
+    """
     if pin is not None:
         return Decision("card", (pin,))
+    parsed = parse_query(text)
     matches = index.search(text, limit=PICKER_SIZE * 2)
-    found = resolve(matches, parse_query(text).year)
+    found = resolve(matches, parsed.year)
+    note = _year_note(parsed.text, parsed.year, matches)
+    weak = found.best is None or (not found.clear and found.best.score < CLEAR_SCORE)
+    if weak and words is not None:
+        worded = words.search(parsed.text, limit=PICKER_SIZE)
+        if len(worded) == 1:
+            return Decision("card", (worded[0],), note)
+        if worded:
+            seen = {m.film_id for m in worded}
+            close = [*worded, *(m for m in found.close if m.film_id not in seen)]
+            return Decision("picker", tuple(close[:PICKER_SIZE]), note)
     if found.best is None:
-        return Decision("miss", found.close)
-    if found.clear:
-        return Decision("card", found.close)
-    return Decision("picker", found.close)
+        return Decision("miss", found.close, note)
+    return Decision("card" if found.clear else "picker", found.close, note)
+
+
+def _year_note(text: str, year: int | None, matches: Sequence[Match]) -> str | None:
+    """ "No “Parasite” from 2019 in the catalog; closest: 1982." when the title matched but not the year."""
+    if year is None or not matches or matches[0].score < CLEAR_SCORE:
+        return None
+    top = matches[0]
+    if str(year) in normalize_title(top.matched_title).split():
+        return None  # the number is part of the title ("Death Race 2000"), not a year
+    if any(m.doc.year == year for m in matches[:PICKER_SIZE]):
+        return None
+    title = top.doc.title if len(top.doc.title) <= 80 else text[:80]
+    closest = f"; closest: {top.doc.year}" if top.doc.year else ""
+    return f"No “{title}” from {year} in the catalog{closest}."
 
 
 class FilmService:
@@ -179,36 +209,44 @@ class FilmService:
         if decision.kind == "miss":
             if self.on_miss is not None:
                 await self.on_miss(text)
-            return self._miss(text, decision.matches)
+            return self._miss(text, decision.matches, decision.note)
         if decision.kind == "card":
             best, *rest = decision.matches
             others = tuple(choice_from_match(m) for m in rest)
-            return await self.card(best.film_id, match=best, others=others)
-        return did_you_mean(text, decision.matches)
+            return await self.card(best.film_id, match=best, others=others, notice=decision.note)
+        picker = did_you_mean(text, decision.matches)
+        if decision.note:
+            picker = replace(picker, heading=f"{decision.note} {picker.heading}")
+        return picker
 
     def decide(self, text: str) -> Decision:
         """The /film decision for a checked query (admin pins first), without reading the store."""
         pin = self.pinned(text) if self.pinned is not None else None
         return decide(self.index, self.catalog.words, text, pin)
 
-    def _miss(self, text: str, near: Sequence[Match]) -> Reply:
+    def _miss(self, text: str, near: Sequence[Match], note: str | None = None) -> Reply:
         items = tuple(choice_from_match(m) for m in near[:5])
         return FilmList(
             kind="miss",
             query=text,
             items=items,
-            heading=f"No film called “{text}”." + (" Did you mean one of these?" if items else ""),
+            heading=(note or f"No film called “{text}”.") + (" Did you mean one of these?" if items else ""),
             total=len(items),
             hint="An admin can add it with /film add.",
         )
 
     async def card(
-        self, film_id: int, *, match: Match | None = None, others: tuple[FilmChoice, ...] = ()
+        self,
+        film_id: int,
+        *,
+        match: Match | None = None,
+        others: tuple[FilmChoice, ...] = (),
+        notice: str | None = None,
     ) -> FilmCard | Problem:
         film = await self.catalog.film(film_id)
         if film is None:
             return Problem("That film is no longer in the catalog.", kind="not_found")
-        return film_card(film, match=match, others=others)
+        return film_card(film, match=match, others=others, notice=notice)
 
     async def search(self, query: str | None, page: int = 0, page_size: int = PAGE_SIZE) -> Reply:
         """`/search <words>`: a paged list of the best matches."""

@@ -197,9 +197,20 @@ def test_an_exact_title_gets_its_card(answer: Answer, query: str, expected: str)
 
 
 def test_an_exact_title_with_unknown_votes_beats_a_voted_prefix_match() -> None:
-    docs = [SearchDoc(1, "Léon", (), year=1994, votes=None), SearchDoc(2, "Leon the Pig Farmer", (), 1992, 1_197)]
-    index = SearchIndex.build(docs)
-    assert card(decide(index, WordIndex.build(docs), "léon")) == "Léon (1994)"
+    docs = [
+        SearchDoc(1, "Léon: The Professional", ("Léon",), year=1994, votes=None),
+        SearchDoc(2, "Leon the Pig Farmer", (), year=1992, votes=1_197),
+        SearchDoc(3, "Immortel", ("ad vitam", "Immortal"), year=2004, votes=None),
+        SearchDoc(4, "Immortal Beloved", (), year=1994, votes=3_932),
+        SearchDoc(5, "Under", (), year=2013, votes=None),
+        SearchDoc(6, "Under the Skin", (), year=2013, votes=9_413),
+    ]
+    index, words = SearchIndex.build(docs), WordIndex.build(docs)
+    assert card(decide(index, words, "léon")) == "Léon: The Professional (1994)"
+    assert card(decide(index, words, "leon")) == "Léon: The Professional (1994)"
+    assert card(decide(index, words, "immortal")) == "Immortel (2004)"
+    # a display title typed as the first words of a far more voted film's title offers that film first
+    assert shown(decide(index, words, "under"))[0] == "Under the Skin (2013)"
 
 
 def test_two_films_with_the_very_same_title_make_a_picker(answer: Answer) -> None:
