@@ -136,7 +136,7 @@ def normalize_title(text: str) -> str:
     text = _fold(strip_control(text))
     text = _HASH_NUMBER.sub(" no ", text)
     plain = text.isascii() and text.replace(" ", "").isalnum()
-    if not plain:
+    if not plain and ("l'" in text or "l’" in text):
         text = _ELIDED_ARTICLE.sub("l ", text)
     tokens = (text if plain else "".join([_char_class(ch) for ch in text])).split()
     if not tokens:

@@ -32,6 +32,7 @@ from functools import lru_cache
 from rapidfuzz.distance import OSA
 
 from bot.films.normalize import gram_form, normalize_title, sequel_numbers, strip_control, without_article
+from bot.films.romanize import has_native_script, roman_form, romanizations
 from bot.films.search_base import BaseTable, DeltaTable
 
 __all__ = ["Match", "ParsedQuery", "SearchDoc", "SearchIndex", "parse_query"]
@@ -49,7 +50,6 @@ ARTICLE_ADDED_PENALTY = 2.0  # "the shining" also tries "shining" (a user may ad
 # "X: Y", "X - Y", "X - Episode V - Y": the main part X alone is a strong prefix, the subtitle Y alone a name
 # of the film below every whole title (exact or article-less) but above loose fuzzy matches.
 MAIN_SCORE = 96.0
-MAIN_PENALTY = 6.0  # a near miss on the main part only: under the same near miss on the whole title
 SUBTITLE_PENALTY = 5.0
 # Among titles that start with the query popularity counts, so "Nick" offers "Nick of Time" (5,000 votes)
 # before an unrated "Nick Carter": 6 points per tenfold votes. Typo matches get no popularity: it would
@@ -71,10 +71,13 @@ EXACT_BONUS = 45.0
 PREFIX_YIELD_FACTOR = 2.0
 PREFIX_YIELD_VOTES = 1000
 PREFIX_YIELD_RANK = 100.0 - POPULARITY_WEIGHT * math.log10(PREFIX_YIELD_FACTOR)
-ALIAS = 1 << 14  # title-index flags: an article-less alias of a title, its main part, its subtitle
-MAIN = 1 << 13
-SUBTITLE = 1 << 12
-TIDX_MASK = SUBTITLE - 1
+ALIAS = 1 << 14  # title-index flags: an article-less alias of a title, its subtitle, its romanization
+SUBTITLE = 1 << 13
+ROMAN = 1 << 12
+TIDX_MASK = ROMAN - 1
+# A native title typed in Latin letters ("kimi no na wa"): only tried when nothing matched well, and a
+# little under the same match on a real title.
+ROMAN_PENALTY = 2.0
 # An admin alias typed exactly is a pin ("the query X means this film"): it outranks popularity
 # (at most ~40), an exact title and a year bonus (30), so it comes first in /search lists and autocomplete.
 PIN_BONUS = 150.0
@@ -211,8 +214,8 @@ class SearchIndex:
         """(title index | flags, key) for each distinct key of a slot's titles.
 
         Each title is filed under its normalised form; then, for keys not already taken by a stronger form,
-        its article-less alias (ALIAS), and for "X: Y"-like titles the main part X (MAIN) and the subtitle
-        Y (SUBTITLE, with their article-less forms too).
+        its article-less alias (ALIAS), and for "X: Y"-like titles the subtitle Y (SUBTITLE, article-less
+        too). The main part X needs no key of its own: it is a prefix of the title's key (see `main_key`).
         """
         found: dict[str, int] = {}
         extra: list[tuple[str, int]] = []
@@ -231,9 +234,10 @@ class SearchIndex:
             alias = without_article(key)
             if alias:
                 extra.append((alias, tidx | ALIAS))
-            parts = _TITLE_PARTS.split(title) if (":" in title or " -" in title or "–" in title or "—" in title) else ()
-            if len(parts) > 1:
-                extra.extend(_part_keys(parts, tidx))
+            if _has_parts(title):
+                extra.extend(_subtitle_keys(title, tidx, cache))
+            if not key.isascii() and has_native_script(title):
+                extra.extend((form, tidx | ROMAN) for form in romanizations(title))
         for key, tidx in extra:
             found.setdefault(key, tidx)
         return [(tidx, key) for key, tidx in found.items()]
@@ -305,6 +309,58 @@ class SearchIndex:
         extra = self._delta.holders(key)
         return base + extra if extra else base
 
+    def _score(
+        self, text: str, want_year: int | None, strict: bool, penalty: float, hits: dict[int, _Hit], roman: bool = False
+    ) -> None:
+        """Score one reading of the query against its candidate keys into `hits` (best rank per film).
+
+        `roman`: the query's roman form, which only counts against romanized native titles.
+        """
+        numbers = sequel_numbers(text)
+        for key in sorted(self._candidates(text)):
+            score, starts = _similarity(text, key)
+            if score < MIN_SCORE:
+                continue
+            exact = key == text
+            # a whole-word prefix of the key, ranked by popularity (no year): may outrank an exact title
+            word_prefix = starts and want_year is None and not exact and key[len(text)] == " "
+            if numbers and not numbers <= sequel_numbers(key):
+                score -= NUMBER_MISS
+            score -= penalty
+            for slot, tidx in self._holders(key):
+                doc = self._docs[slot]
+                if doc is None or (roman and not tidx & ROMAN):
+                    continue
+                if word_prefix and main_key(self._titles[slot][tidx & TIDX_MASK]) == text:
+                    shown = MAIN_SCORE - (ALIAS_PENALTY if tidx & ALIAS else 0.0)
+                elif tidx & SUBTITLE:
+                    shown = score - SUBTITLE_PENALTY
+                elif tidx & ROMAN:
+                    shown = score - ROMAN_PENALTY
+                else:
+                    shown = score
+                if tidx & ALIAS and shown != MAIN_SCORE:
+                    shown -= ALIAS_PENALTY
+                if shown < MIN_SCORE:
+                    continue
+                rank = shown
+                if word_prefix and tidx == 0 and (doc.votes or 0) >= PREFIX_YIELD_VOTES:
+                    rank = max(shown, PREFIX_YIELD_RANK)
+                elif exact and tidx & TIDX_MASK and not tidx & SUBTITLE and want_year in (None, doc.year):
+                    rank += EXACT_BONUS
+                if doc.aliases and not strict and exact and key in _pin_keys(doc.aliases):
+                    rank += PIN_BONUS
+                if starts and doc.votes and want_year is None:
+                    rank += POPULARITY_WEIGHT * math.log10(1 + doc.votes)
+                if want_year is not None:
+                    if doc.year == want_year:
+                        rank += YEAR_BONUS
+                    elif strict:
+                        rank -= YEAR_MISS
+                hit = hits.get(slot)
+                if hit is None or rank > hit.rank:
+                    hits[slot] = _Hit(rank, shown, tidx)
+
     def search(self, query: str, *, limit: int = 10, year: int | None = None) -> list[Match]:
         """Best matches first; [] for an empty or unsearchable query. Never raises on odd input.
 
@@ -329,48 +385,12 @@ class SearchIndex:
                 variants.append((bare, want_year, strict, ARTICLE_ADDED_PENALTY))
         hits: dict[int, _Hit] = {}
         for text, want_year, strict, penalty in variants:
-            numbers = sequel_numbers(text)
-            for key in sorted(self._candidates(text)):
-                score, starts = _similarity(text, key)
-                if score < MIN_SCORE:
-                    continue
-                exact = key == text
-                # a whole-word prefix of the key, ranked by popularity (no year): may outrank an exact title
-                word_prefix = starts and want_year is None and not exact and key[len(text)] == " "
-                if numbers and not numbers <= sequel_numbers(key):
-                    score -= NUMBER_MISS
-                score -= penalty
-                for slot, tidx in self._holders(key):
-                    doc = self._docs[slot]
-                    if doc is None:
-                        continue
-                    if tidx & MAIN:
-                        shown = MAIN_SCORE if exact else score - MAIN_PENALTY
-                    elif tidx & SUBTITLE:
-                        shown = score - SUBTITLE_PENALTY
-                    else:
-                        shown = score
-                    if tidx & ALIAS:
-                        shown -= ALIAS_PENALTY
-                    if shown < MIN_SCORE:
-                        continue
-                    rank = shown
-                    if word_prefix and tidx == 0 and (doc.votes or 0) >= PREFIX_YIELD_VOTES:
-                        rank = max(shown, PREFIX_YIELD_RANK)
-                    elif exact and tidx & TIDX_MASK and not tidx & (MAIN | SUBTITLE) and want_year in (None, doc.year):
-                        rank += EXACT_BONUS
-                    if doc.aliases and not strict and exact and key in _pin_keys(doc.aliases):
-                        rank += PIN_BONUS
-                    if starts and doc.votes and want_year is None:
-                        rank += POPULARITY_WEIGHT * math.log10(1 + doc.votes)
-                    if want_year is not None:
-                        if doc.year == want_year:
-                            rank += YEAR_BONUS
-                        elif strict:
-                            rank -= YEAR_MISS
-                    hit = hits.get(slot)
-                    if hit is None or rank > hit.rank:
-                        hits[slot] = _Hit(rank, shown, tidx)
+            self._score(text, want_year, strict, penalty, hits)
+        if not any(hit.score >= MAIN_SCORE for hit in hits.values()):
+            # nothing close in any script: maybe a native title typed in Latin letters ("kimi no na wa")
+            roman = roman_form(query[: MAX_QUERY_CHARS * 2])[:MAX_QUERY_CHARS]
+            if roman and roman != full:
+                self._score(roman, year, False, 0.0, hits, roman=True)
         popularity = self.popularity
         ordered = sorted(
             hits.items(),
@@ -392,14 +412,23 @@ class SearchIndex:
         ]
 
 
-def _part_keys(parts: list[str], tidx: int) -> list[tuple[str, int]]:
-    """Keys of a title's main part (before the first separator) and of its subtitle(s) after it."""
+def _has_parts(title: str) -> bool:
+    return ":" in title or " -" in title or "–" in title or "—" in title or "：" in title
+
+
+def _subtitle_keys(title: str, tidx: int, cache: dict[str, str] | None) -> list[tuple[str, int]]:
+    """Keys of the subtitle(s) of an "X: Y"-like title: all after the main part, and the last part alone."""
+    parts = _TITLE_PARTS.split(title)
+    if len(parts) < 2:
+        return []
     out: list[tuple[str, int]] = []
-    main = normalize_title(parts[0])
-    if main:
-        out.append((main, tidx | MAIN))
-    subtitles = {normalize_title(" ".join(parts[1:])), normalize_title(parts[-1])}
-    for sub in sorted(subtitles):
+    rest = " ".join(parts[1:])
+    for sub_title in (rest, parts[-1]) if len(parts) > 2 else (rest,):
+        sub = cache.get(sub_title) if cache is not None else None
+        if sub is None:
+            sub = normalize_title(sub_title)
+            if cache is not None:
+                cache[sub_title] = sub
         # a bare number ("Kill Bill: Vol. 1" -> "1") or a word fragment names nothing on its own
         if len(sub) < 3 or sub.replace(" ", "").isdigit():
             continue
@@ -408,6 +437,15 @@ def _part_keys(parts: list[str], tidx: int) -> list[tuple[str, int]]:
         if alias and len(alias) >= 3:
             out.append((alias, tidx | SUBTITLE | ALIAS))
     return out
+
+
+@lru_cache(maxsize=8192)
+def main_key(title: str) -> str | None:
+    """The normalised main part X of an "X: Y"-like title (None for a title without one)."""
+    if not _has_parts(title):
+        return None
+    parts = _TITLE_PARTS.split(title, maxsplit=1)
+    return normalize_title(parts[0]) or None if len(parts) > 1 else None
 
 
 @lru_cache(maxsize=4096)
