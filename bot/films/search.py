@@ -11,7 +11,14 @@ How a query is answered (never a full scan): the query is normalised like the ti
 keys come from three cheap sources - the exact key (dict), keys starting with the query (sorted list,
 most popular first) and keys sharing the rarest trigrams (numpy posting lists) - and only those few
 dozen are scored with rapidfuzz. Prefix matches get a fixed score so popularity decides among them
-(autocomplete); exact ties break by votes, then the more recent year.
+(autocomplete); exact ties break by votes, then `popularity` (learned, per film id), then the more recent
+year, then the film id (never hash order).
+
+How people type: every title is also filed under its article-less form (several languages) and, for
+"X: Y" / "X - Y" titles, its subtitle Y (ranked under whole titles); the main part X typed alone scores
+MAIN_SCORE. Sequel numbers are normalised to one form (`normalize.py`) and a query's sequel number missing
+from a title costs NUMBER_MISS, so "back to the future 2" never prefers Part I. A native title (kana, Han,
+Hangul) is also filed under its romanization (`romanize.py`), tried when nothing matched well.
 
 Edits: the bulk lives in an immutable `BaseTable`; upserts go to an indexed `DeltaTable` (its own
 exact dict, sorted prefix list and trigram postings) and removals are tombstones, all visible to the
@@ -58,9 +65,9 @@ POPULARITY_WEIGHT = 6.0
 # A sequel number the query has and the title lacks ("back to the future 2" vs "Back to the Future"):
 # that title is another film of the series, never the answer's equal.
 NUMBER_MISS = 10.0
-# An exact alternative or original title outranks every prefix match, however popular: a film with no or
-# unknown votes known by exactly that name is what was asked for ("léon" is *Léon: The Professional*, not
-# *Leon the Pig Farmer*). An exact display title only yields to a popular film's first words (below).
+# An exact alternative or original title of a film whose votes are unknown outranks every prefix match,
+# however popular: unknown is not zero ("léon" is *Léon: The Professional*, not *Leon the Pig Farmer*).
+# With known votes, or on a display title, popularity decides as below (a popular film's first words).
 EXACT_BONUS = 45.0
 
 # Autocomplete: a query that is the first whole word(s) of a popular film's display title ("Wonder" ->
@@ -317,7 +324,9 @@ class SearchIndex:
         `roman`: the query's roman form, which only counts against romanized native titles.
         """
         numbers = sequel_numbers(text)
-        for key in sorted(self._candidates(text)):
+        # the article-less reading of a query ("the shining" -> "shining") only counts as an exact title
+        keys = [text] if penalty else sorted(self._candidates(text))
+        for key in keys:
             score, starts = _similarity(text, key)
             if score < MIN_SCORE:
                 continue
@@ -346,7 +355,13 @@ class SearchIndex:
                 rank = shown
                 if word_prefix and tidx == 0 and (doc.votes or 0) >= PREFIX_YIELD_VOTES:
                     rank = max(shown, PREFIX_YIELD_RANK)
-                elif exact and tidx & TIDX_MASK and not tidx & SUBTITLE and want_year in (None, doc.year):
+                elif (
+                    exact
+                    and doc.votes is None
+                    and tidx & TIDX_MASK
+                    and not tidx & (SUBTITLE | ALIAS)
+                    and want_year in (None, doc.year)
+                ):
                     rank += EXACT_BONUS
                 if doc.aliases and not strict and exact and key in _pin_keys(doc.aliases):
                     rank += PIN_BONUS
