@@ -9,8 +9,8 @@ only has to be consistent, not linguistically perfect. The steps, in order:
 - "&" -> "and", "#7" -> "no 7"; apostrophes vanish ("Schindler's" -> "schindlers"); any other
   punctuation or symbol becomes a space; runs of spaces collapse.
 - Tokens: "number"/"nr"/"num" -> "no"; roman numerals II..XX -> arabic, and so are number words
-  one..twenty where a sequel number stands (last word, or after "part"): "Rocky IV" == "Rocky 4" ==
-  "Rocky Four", while "The Two Towers" keeps its words (a typo in them stays a typo). A sequel word
+  one..twenty after a sequel word ("Part Two" -> "2"); elsewhere words stay words ("One, Two, Three" must
+  stay a prefix of itself), and the search tries "rocky three" as "rocky 3" too (`sequel_digit`). A sequel word
   before a number goes ("Part II", "Chapter 2", "Episode V", "Vol. 2" -> "2"), so every way of writing a
   sequel number meets in one key.
 - Leading articles are kept (they tell "The Spin Cycle" from "Spin Cycle"); `without_article` gives
@@ -30,7 +30,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["gram_form", "normalize_title", "sequel_numbers", "strip_control", "without_article"]
+__all__ = ["gram_form", "normalize_title", "sequel_digit", "sequel_numbers", "strip_control", "without_article"]
 
 _APOSTROPHES = "'’‘`´ʼʹ′"
 _ROMAN = {
@@ -142,8 +142,6 @@ def normalize_title(text: str) -> str:
     if not tokens:
         return ""
     tokens = [_TOKEN_MAP.get(tok, tok) for tok in tokens]
-    if len(tokens) > 1 and tokens[-1] in _NUMBER_WORDS:
-        tokens[-1] = _NUMBER_WORDS[tokens[-1]]
     if _SEQUEL_WORDS.isdisjoint(tokens):
         return " ".join(tokens)
     return " ".join(_drop_sequel_words(tokens))
@@ -162,6 +160,13 @@ def _drop_sequel_words(tokens: list[str]) -> list[str]:
                 continue
         out.append(tok)
     return out
+
+
+def sequel_digit(key: str) -> str | None:
+    """ "rocky three" -> "rocky 3": a trailing number word read as a sequel number (None when there is none)."""
+    head, _, last = key.rpartition(" ")
+    digit = _NUMBER_WORDS.get(last)
+    return f"{head} {digit}" if head and digit else None
 
 
 def sequel_numbers(key: str) -> frozenset[str]:

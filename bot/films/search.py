@@ -38,7 +38,7 @@ from functools import lru_cache
 
 from rapidfuzz.distance import OSA
 
-from bot.films.normalize import gram_form, normalize_title, sequel_numbers, strip_control, without_article
+from bot.films.normalize import gram_form, normalize_title, sequel_digit, sequel_numbers, strip_control, without_article
 from bot.films.romanize import has_native_script, roman_form, romanizations
 from bot.films.search_base import BaseTable, DeltaTable
 
@@ -401,6 +401,9 @@ class SearchIndex:
         hits: dict[int, _Hit] = {}
         for text, want_year, strict, penalty in variants:
             self._score(text, want_year, strict, penalty, hits)
+        digits = sequel_digit(full) if full else None
+        if digits and not any(hit.score >= MAIN_SCORE for hit in hits.values()):
+            self._score(digits, year, False, 0.0, hits)  # "terminator two" is "terminator 2"
         if not any(hit.score >= MAIN_SCORE for hit in hits.values()):
             # nothing close in any script: maybe a native title typed in Latin letters ("kimi no na wa")
             roman = roman_form(query[: MAX_QUERY_CHARS * 2])[:MAX_QUERY_CHARS]

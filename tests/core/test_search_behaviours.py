@@ -251,3 +251,10 @@ def test_equal_scores_come_out_in_the_same_order_whatever_the_hash_seed() -> Non
         outputs.add(done.stdout)
     assert len(outputs) == 1, outputs
     assert "[100, 101, 102, 103, 104]" in outputs.pop()
+
+
+def test_number_words_inside_a_title_stay_words_so_prefixes_still_work() -> None:
+    docs = [SearchDoc(1, "One, Two, Three", (), year=1961, votes=15_000), SearchDoc(2, "One 2", (), year=2001)]
+    index = SearchIndex.build(docs)
+    assert index.search("One, Two,", limit=1)[0].doc.title == "One, Two, Three"
+    assert index.search("one two three", limit=1)[0].doc.title == "One, Two, Three"
