@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     dbsub.add_parser("upgrade", help="create or upgrade the schema to the latest version")
 
     p = sub.add_parser("bench", help="benchmarks (figures, not pass/fail)")
-    p.add_argument("bench_name", choices=["search"])
+    p.add_argument("bench_name", choices=["search", "answers"])
     p.add_argument("bench_args", nargs=argparse.REMAINDER)
 
     p = sub.add_parser("discord", help="Discord maintenance")
@@ -87,6 +87,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "bench":
+        if args.bench_name == "answers":
+            from bench.answers_bench import main as answers_main
+
+            return answers_main(list(args.bench_args))
         from bench.search_bench import main as bench_main
 
         return bench_main(list(args.bench_args))

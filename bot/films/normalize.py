@@ -8,9 +8,14 @@ only has to be consistent, not linguistically perfect. The steps, in order:
   Korean stays Korean; kana lose their dakuten, which is also what users typing without an IME do.
 - "&" -> "and", "#7" -> "no 7"; apostrophes vanish ("Schindler's" -> "schindlers"); any other
   punctuation or symbol becomes a space; runs of spaces collapse.
-- Tokens: "number"/"nr"/"num" -> "no"; roman numerals II..XX -> arabic ("Rocky IV" == "Rocky 4").
+- Tokens: "number"/"nr"/"num" -> "no"; roman numerals II..XX -> arabic, and so are number words
+  one..twenty after a sequel word ("Part Two" -> "2"); elsewhere words stay words ("One, Two, Three" must
+  stay a prefix of itself), and the search tries "rocky three" as "rocky 3" too (`sequel_digit`). A sequel word
+  before a number goes ("Part II", "Chapter 2", "Episode V", "Vol. 2" -> "2"), so every way of writing a
+  sequel number meets in one key.
 - Leading articles are kept (they tell "The Spin Cycle" from "Spin Cycle"); `without_article` gives
-  the variant the index also files a title under, so "matrix" still finds "The Matrix".
+  the variant the index also files a title under, so "matrix" still finds "The Matrix" (and "avventura"
+  "L'Avventura": an elided "l'" is split off as its own article).
 
 Han, kana and Hangul are kept as they are (they carry the meaning); the search index works on
 character n-grams, which need no word boundaries. For those n-grams and the edit similarity only,
@@ -25,7 +30,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["gram_form", "normalize_title", "strip_control", "without_article"]
+__all__ = ["gram_form", "normalize_title", "sequel_digit", "sequel_numbers", "strip_control", "without_article"]
 
 _APOSTROPHES = "'’‘`´ʼʹ′"
 _ROMAN = {
@@ -49,8 +54,43 @@ _ROMAN = {
     "xix": "19",
     "xx": "20",
 }
+# Sequel numbers are one concept: "Part II", "Part 2", "2", "two" all become "2" (up to twenty).
+_NUMBER_WORDS = {
+    word: str(n)
+    for n, word in enumerate(
+        [
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ],
+        start=1,
+    )
+}
 _TOKEN_MAP = {**_ROMAN, "number": "no", "nr": "no", "num": "no", "nº": "no", "&": "and"}
-_ARTICLES = frozenset({"the", "a", "an"})
+# Words that only announce a sequel number ("Part II", "Chapter 2", "Episode V", "Vol. 1"): dropped before one.
+_SEQUEL_WORDS = frozenset({"part", "pt", "chapter", "chap", "episode", "ep", "vol", "volume"})
+# Leading articles a user may drop or add (English, French, German, Spanish, Italian; "l" is "L'" split off).
+_ARTICLES = frozenset(
+    {"the", "a", "an", "le", "la", "les", "l", "der", "die", "das", "el", "il", "los", "las", "lo", "gli", "un", "une"}
+)
+_ELIDED_ARTICLE = re.compile(r"(?<![^\W\d_])l['’‘`´](?=\w)")
 
 _HANGUL_SYLLABLE = re.compile("[\uac00-\ud7a3]")
 _HASH_NUMBER = re.compile(r"#\s*(?=\d)")
@@ -96,14 +136,46 @@ def normalize_title(text: str) -> str:
     text = _fold(strip_control(text))
     text = _HASH_NUMBER.sub(" no ", text)
     plain = text.isascii() and text.replace(" ", "").isalnum()
+    if not plain and ("l'" in text or "l’" in text):
+        text = _ELIDED_ARTICLE.sub("l ", text)
     tokens = (text if plain else "".join([_char_class(ch) for ch in text])).split()
     if not tokens:
         return ""
-    return " ".join([_TOKEN_MAP.get(tok, tok) for tok in tokens])
+    tokens = [_TOKEN_MAP.get(tok, tok) for tok in tokens]
+    if _SEQUEL_WORDS.isdisjoint(tokens):
+        return " ".join(tokens)
+    return " ".join(_drop_sequel_words(tokens))
+
+
+def _drop_sequel_words(tokens: list[str]) -> list[str]:
+    """ "part 2" -> "2", "part i" -> "1": the word only announces the number (kept when no number follows)."""
+    out: list[str] = []
+    for i, tok in enumerate(tokens):
+        if tok in _SEQUEL_WORDS and i + 1 < len(tokens) and i > 0:
+            nxt = tokens[i + 1]
+            if nxt == "i" or nxt in _NUMBER_WORDS:
+                tokens[i + 1] = _NUMBER_WORDS.get(nxt, "1")
+                continue
+            if nxt.isdigit() and len(nxt) <= 2:
+                continue
+        out.append(tok)
+    return out
+
+
+def sequel_digit(key: str) -> str | None:
+    """ "rocky three" -> "rocky 3": a trailing number word read as a sequel number (None when there is none)."""
+    head, _, last = key.rpartition(" ")
+    digit = _NUMBER_WORDS.get(last)
+    return f"{head} {digit}" if head and digit else None
+
+
+def sequel_numbers(key: str) -> frozenset[str]:
+    """The small numbers (1-99) of a normalised key: a query's sequel number must be among the title's."""
+    return frozenset(tok for tok in key.split() if tok.isdigit() and len(tok) <= 2)
 
 
 def without_article(key: str) -> str | None:
-    """A normalised key minus its leading English article, or None when it has none to drop."""
+    """A normalised key minus its leading article (in one of several languages), or None when it has none."""
     head, _, rest = key.partition(" ")
     return rest if rest and head in _ARTICLES else None
 

@@ -11,7 +11,14 @@ How a query is answered (never a full scan): the query is normalised like the ti
 keys come from three cheap sources - the exact key (dict), keys starting with the query (sorted list,
 most popular first) and keys sharing the rarest trigrams (numpy posting lists) - and only those few
 dozen are scored with rapidfuzz. Prefix matches get a fixed score so popularity decides among them
-(autocomplete); exact ties break by votes, then the more recent year.
+(autocomplete); exact ties break by votes, then `learned` popularity (per film id), then the more recent
+year, then the film id (never hash order).
+
+How people type: every title is also filed under its article-less form (several languages) and, for
+"X: Y" / "X - Y" titles, its subtitle Y (ranked under whole titles); the main part X typed alone scores
+MAIN_SCORE. Sequel numbers are normalised to one form (`normalize.py`) and a query's sequel number missing
+from a title costs NUMBER_MISS, so "back to the future 2" never prefers Part I. A native title (kana, Han,
+Hangul) is also filed under its romanization (`romanize.py`), tried when nothing matched well.
 
 Edits: the bulk lives in an immutable `BaseTable`; upserts go to an indexed `DeltaTable` (its own
 exact dict, sorted prefix list and trigram postings) and removals are tombstones, all visible to the
@@ -31,7 +38,8 @@ from functools import lru_cache
 
 from rapidfuzz.distance import OSA
 
-from bot.films.normalize import gram_form, normalize_title, strip_control, without_article
+from bot.films.normalize import gram_form, normalize_title, sequel_digit, sequel_numbers, strip_control, without_article
+from bot.films.romanize import has_native_script, roman_form, romanizations
 from bot.films.search_base import BaseTable, DeltaTable
 
 __all__ = ["Match", "ParsedQuery", "SearchDoc", "SearchIndex", "parse_query"]
@@ -45,24 +53,42 @@ YEAR_BONUS = 30.0  # the film of the year written in the query comes first among
 YEAR_MISS = 3.0  # a stripped year that matches no film: the literal reading ("Death Race 2000") wins
 MIN_SCORE = 45.0
 ALIAS_PENALTY = 2.0  # "matrix" is filed under "The Matrix" too, but a film really titled so wins a tie
-ALIAS = 1 << 14  # title-index flag of such article-less aliases
-# An admin alias typed exactly is a pin ("the query X means this film"): it outranks popularity
-# (at most ~40) and a year bonus (30), so it comes first in /search lists and autocomplete too.
-PIN_BONUS = 100.0
-# Among titles that start with the query (the exact one included) popularity counts, so "Nick" offers
-# "Nick of Time" (5,000 votes) before an unrated "Nick": 6 points per tenfold votes, so a 50x more voted
-# prefix match outranks an exact one. Typo matches get no popularity: it would drown the typo's distance.
+ARTICLE_ADDED_PENALTY = 2.0  # "the shining" also tries "shining" (a user may add an article, too)
+# "X: Y", "X - Y", "X - Episode V - Y": the main part X alone is a strong prefix, the subtitle Y alone a name
+# of the film below every whole title (exact or article-less) but above loose fuzzy matches.
+MAIN_SCORE = 96.0
+SUBTITLE_PENALTY = 5.0
+# Among titles that start with the query popularity counts, so "Nick" offers "Nick of Time" (5,000 votes)
+# before an unrated "Nick Carter": 6 points per tenfold votes. Typo matches get no popularity: it would
+# drown the typo's distance.
 POPULARITY_WEIGHT = 6.0
+# A sequel number the query has and the title lacks ("back to the future 2" vs "Back to the Future"):
+# that title is another film of the series, never the answer's equal.
+NUMBER_MISS = 10.0
+# An exact alternative or original title of a film whose votes are unknown outranks every prefix match,
+# however popular: unknown is not zero ("léon" is *Léon: The Professional*, not *Leon the Pig Farmer*).
+# With known votes, or on a display title, popularity decides as below (a popular film's first words).
+EXACT_BONUS = 45.0
 
 # Autocomplete: a query that is the first whole word(s) of a popular film's display title ("Wonder" ->
 # "Wonder Woman") ranks that film as if it were only a little short of an exact title, so a film titled
 # exactly so ("Wonder") keeps first place only while it has at least half as many votes (unknown counts as
 # none). Only for films of at least PREFIX_YIELD_VOTES votes (a "popular" film: the top ~15% of rated
-# ones), only on the display title (not foreign or article-less alternatives, where an exact alternative
-# title is the stronger signal), and never with a year in the query. Match.score stays PREFIX_WORD_SCORE.
+# ones), only on the display title, and never with a year in the query. Match.score stays PREFIX_WORD_SCORE.
 PREFIX_YIELD_FACTOR = 2.0
 PREFIX_YIELD_VOTES = 1000
 PREFIX_YIELD_RANK = 100.0 - POPULARITY_WEIGHT * math.log10(PREFIX_YIELD_FACTOR)
+ALIAS = 1 << 14  # title-index flags: an article-less alias of a title, its subtitle, its romanization
+SUBTITLE = 1 << 13
+ROMAN = 1 << 12
+TIDX_MASK = ROMAN - 1
+# A native title typed in Latin letters ("kimi no na wa"): only tried when nothing matched well, and a
+# little under the same match on a real title.
+ROMAN_PENALTY = 2.0
+# An admin alias typed exactly is a pin ("the query X means this film"): it outranks popularity
+# (at most ~40), an exact title and a year bonus (30), so it comes first in /search lists and autocomplete.
+PIN_BONUS = 150.0
+_TITLE_PARTS = re.compile(r"\s*[:：]\s+|\s+[-–—]\s+|\s*[–—]\s*")
 FUZZY_TOP = 40
 FUZZY_BUDGET = 20_000
 EXACT_SKIPS_FUZZY = False
@@ -156,7 +182,8 @@ class SearchIndex:
         self._base = BaseTable({}, {})
         self._delta = DeltaTable()
         self._dead = 0
-        # Learned popularity (bot.films.learning): film id -> score, read live; orders ties after votes.
+        # Learned popularity per film id (bot.films.learning; 0 or absent: unknown), read live: it breaks ties
+        # after votes. The catalog hands the same mapping to every index it builds; the index never writes it.
         self.learned: Mapping[int, float] = {}
 
     @classmethod
@@ -191,22 +218,35 @@ class SearchIndex:
         return slot
 
     def _keys_of(self, slot: int, cache: dict[str, str] | None = None) -> list[tuple[int, str]]:
-        """(title index, key) for each distinct non-empty key of a slot's titles, aliases flagged."""
+        """(title index | flags, key) for each distinct key of a slot's titles.
+
+        Each title is filed under its normalised form; then, for keys not already taken by a stronger form,
+        its article-less alias (ALIAS), and for "X: Y"-like titles the subtitle Y (SUBTITLE, article-less
+        too). The main part X needs no key of its own: it is a prefix of the title's key (see `main_key`).
+        """
         found: dict[str, int] = {}
-        aliases: list[tuple[str, int]] = []
+        extra: list[tuple[str, int]] = []
         for tidx, title in enumerate(self._titles[slot]):
+            if tidx >= TIDX_MASK:
+                break
+            title = title[: MAX_QUERY_CHARS * 2]
             key = cache.get(title) if cache is not None else None
             if key is None:
-                key = normalize_title(title[: MAX_QUERY_CHARS * 2])
+                key = normalize_title(title)
                 if cache is not None:
                     cache[title] = key
-            if key and key not in found:
-                found[key] = tidx
-                alias = without_article(key)
-                if alias:
-                    aliases.append((alias, tidx | ALIAS))
-        for alias, tidx in aliases:
-            found.setdefault(alias, tidx)
+            if not key or key in found:
+                continue
+            found[key] = tidx
+            alias = without_article(key)
+            if alias:
+                extra.append((alias, tidx | ALIAS))
+            if _has_parts(title):
+                extra.extend(_subtitle_keys(title, tidx, cache))
+            if not key.isascii() and has_native_script(title):
+                extra.extend((form, tidx | ROMAN) for form in romanizations(title))
+        for key, tidx in extra:
+            found.setdefault(key, tidx)
         return [(tidx, key) for key, tidx in found.items()]
 
     def _kill(self, slot: int) -> None:
@@ -276,65 +316,154 @@ class SearchIndex:
         extra = self._delta.holders(key)
         return base + extra if extra else base
 
+    def _score(
+        self, text: str, want_year: int | None, strict: bool, penalty: float, hits: dict[int, _Hit], roman: bool = False
+    ) -> None:
+        """Score one reading of the query against its candidate keys into `hits` (best rank per film).
+
+        `roman`: the query's roman form, which only counts against romanized native titles.
+        """
+        numbers = sequel_numbers(text)
+        # the article-less reading of a query ("the shining" -> "shining") only counts as an exact title
+        keys = [text] if penalty else sorted(self._candidates(text))
+        for key in keys:
+            score, starts = _similarity(text, key)
+            if score < MIN_SCORE:
+                continue
+            exact = key == text
+            # a whole-word prefix of the key, ranked by popularity (no year): may outrank an exact title
+            word_prefix = starts and want_year is None and not exact and key[len(text)] == " "
+            if numbers and not numbers <= sequel_numbers(key):
+                score -= NUMBER_MISS
+            score -= penalty
+            for slot, tidx in self._holders(key):
+                doc = self._docs[slot]
+                if doc is None or (roman and not tidx & ROMAN):
+                    continue
+                if word_prefix and main_key(self._titles[slot][tidx & TIDX_MASK]) == text:
+                    shown = MAIN_SCORE - (ALIAS_PENALTY if tidx & ALIAS else 0.0)
+                elif tidx & SUBTITLE:
+                    shown = score - SUBTITLE_PENALTY
+                elif tidx & ROMAN:
+                    shown = score - ROMAN_PENALTY
+                else:
+                    shown = score
+                if tidx & ALIAS and shown != MAIN_SCORE:
+                    shown -= ALIAS_PENALTY
+                if shown < MIN_SCORE:
+                    continue
+                rank = shown
+                if word_prefix and tidx == 0 and (doc.votes or 0) >= PREFIX_YIELD_VOTES:
+                    rank = max(shown, PREFIX_YIELD_RANK)
+                elif (
+                    exact
+                    and doc.votes is None
+                    and tidx & TIDX_MASK
+                    and not tidx & (SUBTITLE | ALIAS)
+                    and want_year in (None, doc.year)
+                ):
+                    rank += EXACT_BONUS
+                if doc.aliases and not strict and exact and key in _pin_keys(doc.aliases):
+                    rank += PIN_BONUS
+                if starts and doc.votes and want_year is None:
+                    rank += POPULARITY_WEIGHT * math.log10(1 + doc.votes)
+                if want_year is not None:
+                    if doc.year == want_year:
+                        rank += YEAR_BONUS
+                    elif strict:
+                        rank -= YEAR_MISS
+                hit = hits.get(slot)
+                if hit is None or rank > hit.rank:
+                    hits[slot] = _Hit(rank, shown, tidx)
+
     def search(self, query: str, *, limit: int = 10, year: int | None = None) -> list[Match]:
-        """Best matches first; [] for an empty or unsearchable query. Never raises on odd input."""
+        """Best matches first; [] for an empty or unsearchable query. Never raises on odd input.
+
+        Equal ranks come out by votes, then `popularity` (a per-film number, 0 when unknown), then the more
+        recent film, then the film id: never by hash or insertion order.
+        """
         if limit <= 0 or not query:
             return []
         query = query[: MAX_QUERY_CHARS * 4]
         parsed = parse_query(query)
-        variants: list[tuple[str, int | None, bool]] = []
+        # (text, wanted year, year stripped from the text, penalty)
+        variants: list[tuple[str, int | None, bool, float]] = []
         full = normalize_title(query)[:MAX_QUERY_CHARS]
         if full:
-            variants.append((full, year, False))
+            variants.append((full, year, False, 0.0))
         if parsed.year is not None:
             stripped = normalize_title(parsed.text)[:MAX_QUERY_CHARS]
-            variants.append((stripped, year if year is not None else parsed.year, True))
+            variants.append((stripped, year if year is not None else parsed.year, True, 0.0))
+        for text, want_year, strict, _ in list(variants):
+            bare = without_article(text)
+            if bare:
+                variants.append((bare, want_year, strict, ARTICLE_ADDED_PENALTY))
         hits: dict[int, _Hit] = {}
-        for text, want_year, strict in variants:
-            for key in self._candidates(text):
-                score, starts = _similarity(text, key)
-                if score < MIN_SCORE:
-                    continue
-                # a whole-word prefix of the key, ranked by popularity (no year): may outrank an exact title
-                word_prefix = starts and want_year is None and key != text and key[len(text)] == " "
-                for slot, tidx in self._holders(key):
-                    doc = self._docs[slot]
-                    if doc is None:
-                        continue
-                    rank = score
-                    if word_prefix and tidx == 0 and (doc.votes or 0) >= PREFIX_YIELD_VOTES:
-                        rank = max(score, PREFIX_YIELD_RANK)
-                    if tidx & ALIAS:
-                        rank -= ALIAS_PENALTY
-                    elif doc.aliases and not strict and key == text and key in _pin_keys(doc.aliases):
-                        rank += PIN_BONUS
-                    if starts and doc.votes and want_year is None:
-                        rank += POPULARITY_WEIGHT * math.log10(1 + doc.votes)
-                    if want_year is not None:
-                        if doc.year == want_year:
-                            rank += YEAR_BONUS
-                        elif strict:
-                            rank -= YEAR_MISS
-                    hit = hits.get(slot)
-                    if hit is None or rank > hit.rank:
-                        hits[slot] = _Hit(rank, score, tidx)
+        for text, want_year, strict, penalty in variants:
+            self._score(text, want_year, strict, penalty, hits)
+        digits = sequel_digit(full) if full else None
+        if digits and not any(hit.score >= MAIN_SCORE for hit in hits.values()):
+            self._score(digits, year, False, 0.0, hits)  # "terminator two" is "terminator 2"
+        if not any(hit.score >= MAIN_SCORE for hit in hits.values()):
+            # nothing close in any script: maybe a native title typed in Latin letters ("kimi no na wa")
+            roman = roman_form(query[: MAX_QUERY_CHARS * 2])[:MAX_QUERY_CHARS]
+            if roman and roman != full:
+                self._score(roman, year, False, 0.0, hits, roman=True)
+        learned = self.learned
         ordered = sorted(
             hits.items(),
             key=lambda item: (
                 -item[1].rank,
                 -(_doc(self._docs[item[0]]).votes or 0),
-                -self.learned.get(_doc(self._docs[item[0]]).film_id, 0.0),
+                -learned.get(_doc(self._docs[item[0]]).film_id, 0.0),
                 -(_doc(self._docs[item[0]]).year or 0),
+                _doc(self._docs[item[0]]).film_id,
             ),
         )
         return [
             Match(
                 doc=_doc(self._docs[slot]),
-                score=min(100.0, hit.score),
-                matched_title=self._titles[slot][hit.tidx & ~ALIAS],
+                score=max(0.0, min(100.0, hit.score)),
+                matched_title=self._titles[slot][hit.tidx & TIDX_MASK],
             )
             for slot, hit in ordered[:limit]
         ]
+
+
+def _has_parts(title: str) -> bool:
+    return ":" in title or " -" in title or "–" in title or "—" in title or "：" in title
+
+
+def _subtitle_keys(title: str, tidx: int, cache: dict[str, str] | None) -> list[tuple[str, int]]:
+    """Keys of the subtitle(s) of an "X: Y"-like title: all after the main part, and the last part alone."""
+    parts = _TITLE_PARTS.split(title)
+    if len(parts) < 2:
+        return []
+    out: list[tuple[str, int]] = []
+    rest = " ".join(parts[1:])
+    for sub_title in (rest, parts[-1]) if len(parts) > 2 else (rest,):
+        sub = cache.get(sub_title) if cache is not None else None
+        if sub is None:
+            sub = normalize_title(sub_title)
+            if cache is not None:
+                cache[sub_title] = sub
+        # a bare number ("Kill Bill: Vol. 1" -> "1") or a word fragment names nothing on its own
+        if len(sub) < 3 or sub.replace(" ", "").isdigit():
+            continue
+        out.append((sub, tidx | SUBTITLE))
+        alias = without_article(sub)
+        if alias and len(alias) >= 3:
+            out.append((alias, tidx | SUBTITLE | ALIAS))
+    return out
+
+
+@lru_cache(maxsize=8192)
+def main_key(title: str) -> str | None:
+    """The normalised main part X of an "X: Y"-like title (None for a title without one)."""
+    if not _has_parts(title):
+        return None
+    parts = _TITLE_PARTS.split(title, maxsplit=1)
+    return normalize_title(parts[0]) or None if len(parts) > 1 else None
 
 
 @lru_cache(maxsize=4096)

@@ -10,20 +10,24 @@ import logging
 import random
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Literal
 
 from bot.commands import MAX_ARG_CHARS, clean_text
 from bot.films.cards import choice_from_match, film_card
 from bot.films.catalog import Catalog
 from bot.films.learning import Learning
 from bot.films.model import Film
+from bot.films.normalize import normalize_title
 from bot.films.search import Match, SearchIndex, parse_query
+from bot.films.words import WordIndex
 from bot.replies import FilmCard, FilmChoice, FilmList, Problem, Reply
 from bot.store.films import FilmRepository
 
 log = logging.getLogger(__name__)
 
 CLEAR_SCORE = 90.0
+EXACT_SCORE = 100.0
 CLOSE_GAP = 6.0
 MISS_SCORE = 62.0
 PICKER_SIZE = 8
@@ -98,9 +102,10 @@ class Resolution:
 def resolve(matches: Sequence[Match], year: int | None = None) -> Resolution:
     """One clear film, a short picker, or a miss — the three answers of every lookup.
 
-    Clear: a strong top match with no other film within a few points, or near-ties where the top film is far
-    more popular than every rival (the 2013 film among its remakes). A year the user wrote rules out rivals
-    of other years. Otherwise the near-ties form a picker.
+    Clear: an exact title no other film shares (near titles - article-less, subtitles, typos - do not count
+    as rivals), a strong top match with no other film within a few points, or near-ties where the top film
+    is far more popular than every rival (the 2013 film among its remakes). A year the user wrote rules out
+    rivals of other years. Otherwise the near-ties form a picker.
     """
     if not matches or matches[0].score < MISS_SCORE:
         return Resolution(None, tuple(matches[:PICKER_SIZE]), clear=False)
@@ -112,6 +117,9 @@ def resolve(matches: Sequence[Match], year: int | None = None) -> Resolution:
         if not rivals:
             return Resolution(top, (top, *others)[:PICKER_SIZE], clear=True)
     close = (top, *rivals)[:PICKER_SIZE]
+    if top.score >= EXACT_SCORE and all(m.score < EXACT_SCORE for m in rivals):
+        # an exact title wins over near titles (articles, subtitles, typos); only a namesake makes a picker
+        return Resolution(top, close, clear=True)
     if top.score < CLEAR_SCORE:
         return Resolution(top, close, clear=False)
     if not rivals:
@@ -125,6 +133,62 @@ def resolve(matches: Sequence[Match], year: int | None = None) -> Resolution:
 Origin = tuple[str, str]  # (platform, chat id) a query came from, for the curation hook
 MissHook = Callable[[str, Origin | None], Awaitable[None]]
 PinHook = Callable[[str], Match | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What `/film <text>` answers, before any database read: a card, a picker, or a miss.
+
+    `matches`: for a card, the film first and the near others after it; for a picker, its lines in order;
+    for a miss, the close titles to offer. `note` is a sentence to say above the answer (e.g. a year that
+    matched no film).
+    """
+
+    kind: Literal["card", "picker", "miss"]
+    matches: tuple[Match, ...]
+    note: str | None = None
+
+
+def decide(index: SearchIndex, words: WordIndex | None, text: str, pin: Match | None = None) -> Decision:
+    """The /film decision on a checked query text (also what `filmbot bench answers` judges).
+
+    The fuzzy title index answers first. When its best is weak (a miss, or an unsure picker under
+    CLEAR_SCORE), the word index is asked too: a distinctive word of a title ("totoro", "chihiro") names
+    the film when only one film has it, else its films lead the picker. A year written in the query that no
+    matching film has is said, not silently dropped.
+    """
+    if pin is not None:
+        return Decision("card", (pin,))
+    parsed = parse_query(text)
+    matches = index.search(text, limit=PICKER_SIZE * 2)
+    found = resolve(matches, parsed.year)
+    note = _year_note(parsed.text, parsed.year, matches)
+    weak = found.best is None or (not found.clear and found.best.score < CLEAR_SCORE)
+    if weak and words is not None:
+        worded = words.search(parsed.text, limit=PICKER_SIZE)
+        if len(worded) == 1:
+            return Decision("card", (worded[0],), note)
+        if worded:
+            seen = {m.film_id for m in worded}
+            close = [*worded, *(m for m in found.close if m.film_id not in seen)]
+            return Decision("picker", tuple(close[:PICKER_SIZE]), note)
+    if found.best is None:
+        return Decision("miss", found.close, note)
+    return Decision("card" if found.clear else "picker", found.close, note)
+
+
+def _year_note(text: str, year: int | None, matches: Sequence[Match]) -> str | None:
+    """ "No “Parasite” from 2019 in the catalog; closest: 1982." when the title matched but not the year."""
+    if year is None or not matches or matches[0].score < CLEAR_SCORE:
+        return None
+    top = matches[0]
+    if str(year) in normalize_title(top.matched_title).split():
+        return None  # the number is part of the title ("Death Race 2000"), not a year
+    if any(m.doc.year == year for m in matches[:PICKER_SIZE]):
+        return None
+    title = top.doc.title if len(top.doc.title) <= 80 else text[:80]
+    closest = f"; closest: {top.doc.year}" if top.doc.year else ""
+    return f"No “{title}” from {year} in the catalog{closest}."
 
 
 class FilmService:
@@ -163,22 +227,28 @@ class FilmService:
         if film_id is not None:
             return await self.card(film_id)
         pin = self.pinned(text) if self.pinned is not None else None
-        if pin is not None:
-            return await self.card(pin.film_id, match=pin)
-        matches = self.index.search(text, limit=PICKER_SIZE * 2)
-        found = resolve(matches, parse_query(text).year)
-        learned = self._learned_answer(text, matches)
+        decision = decide(self.index, self.catalog.words, text, pin)
+        learned = None if pin is not None or decision.kind == "miss" else self._learned_answer(text, decision.matches)
         if learned is not None:
-            others = tuple(choice_from_match(m) for m in found.close if m.film_id != learned.film_id)
-            return await self.card(learned.film_id, match=learned, others=others)
-        if found.best is None:
+            others = tuple(choice_from_match(m) for m in decision.matches if m.film_id != learned.film_id)
+            return await self.card(learned.film_id, match=learned, others=others, notice=decision.note)
+        if decision.kind == "miss":
             if self.on_miss is not None:
                 await self.on_miss(text, origin)
-            return self._miss(text, found.close)
-        if found.clear:
-            others = tuple(choice_from_match(m) for m in found.close[1:])
-            return await self.card(found.best.film_id, match=found.best, others=others)
-        return did_you_mean(text, found.close)
+            return self._miss(text, decision.matches, decision.note)
+        if decision.kind == "card":
+            best, *rest = decision.matches
+            others = tuple(choice_from_match(m) for m in rest)
+            return await self.card(best.film_id, match=best, others=others, notice=decision.note)
+        picker = did_you_mean(text, decision.matches)
+        if decision.note:
+            picker = replace(picker, heading=f"{decision.note} {picker.heading}")
+        return picker
+
+    def decide(self, text: str) -> Decision:
+        """The /film decision for a checked query (admin pins first), without reading the store."""
+        pin = self.pinned(text) if self.pinned is not None else None
+        return decide(self.index, self.catalog.words, text, pin)
 
     def _learned_answer(self, text: str, matches: Sequence[Match]) -> Match | None:
         """The match people chose for this very query often and consistently enough (bot.films.popularity),
@@ -199,26 +269,31 @@ class FilmService:
                 self.learning.chosen(text, film_id)
         return card
 
-    def _miss(self, text: str, near: Sequence[Match]) -> Reply:
+    def _miss(self, text: str, near: Sequence[Match], note: str | None = None) -> Reply:
         items = tuple(choice_from_match(m) for m in near[:5])
         return FilmList(
             kind="miss",
             query=text,
             items=items,
-            heading=f"No film called “{text}”." + (" Did you mean one of these?" if items else ""),
+            heading=(note or f"No film called “{text}”.") + (" Did you mean one of these?" if items else ""),
             total=len(items),
             hint="An admin can add it with /film add.",
         )
 
     async def card(
-        self, film_id: int, *, match: Match | None = None, others: tuple[FilmChoice, ...] = ()
+        self,
+        film_id: int,
+        *,
+        match: Match | None = None,
+        others: tuple[FilmChoice, ...] = (),
+        notice: str | None = None,
     ) -> FilmCard | Problem:
         film = await self.catalog.film(film_id)
         if film is None:
             return Problem("That film is no longer in the catalog.", kind="not_found")
         if self.learning is not None:
             self.learning.card_shown(film_id)
-        return film_card(film, match=match, others=others)
+        return film_card(film, match=match, others=others, notice=notice)
 
     async def search(
         self, query: str | None, page: int = 0, page_size: int = PAGE_SIZE, *, origin: Origin | None = None
@@ -293,17 +368,12 @@ class FilmService:
         checked = check_query(text)
         if isinstance(checked, Problem):
             return checked
-        pin = self.pinned(checked) if self.pinned is not None else None
-        if pin is not None:
-            pinned_film = await self.catalog.film(pin.film_id)
-            if pinned_film is not None:
-                return pinned_film
-        found = resolve(self.index.search(checked, limit=PICKER_SIZE * 2), parse_query(checked).year)
-        if found.best is None:
-            return self._miss(checked, found.close)
-        if not found.clear:
-            return did_you_mean(checked, found.close)
-        film = await self.catalog.film(found.best.film_id)
+        decision = self.decide(checked)
+        if decision.kind == "miss":
+            return self._miss(checked, decision.matches)
+        if decision.kind == "picker":
+            return did_you_mean(checked, decision.matches)
+        film = await self.catalog.film(decision.matches[0].film_id)
         if film is None:
             return Problem("That film is no longer in the catalog.", kind="not_found")
         return film

@@ -21,7 +21,7 @@ from bot.films.normalize import gram_form, normalize_title, strip_control, witho
         ("Rocky 4", "rocky 4"),
         ("Tom & Jerry", "tom and jerry"),
         ("Schindler's List", "schindlers list"),
-        ("Star Wars: Episode IV - A New Hope", "star wars episode 4 a new hope"),
+        ("Star Wars: Episode IV - A New Hope", "star wars 4 a new hope"),
         ("2001: A Space Odyssey", "2001 a space odyssey"),
         ("1917", "1917"),
         ("The Matrix", "the matrix"),

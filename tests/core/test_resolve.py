@@ -31,7 +31,14 @@ def test_a_far_more_popular_film_among_near_ties_is_clear_and_keeps_its_rivals()
 
 
 def test_popularity_does_not_decide_between_two_popular_films() -> None:
-    assert not resolve([match(1, 100, votes=50_000), match(2, 99, votes=45_000)]).clear
+    assert not resolve([match(1, 100, votes=50_000), match(2, 100, votes=45_000)]).clear
+    assert not resolve([match(1, 98, votes=50_000), match(2, 97, votes=45_000)]).clear
+
+
+def test_an_exact_title_wins_over_near_titles_unless_another_film_has_it_too() -> None:
+    found = resolve([match(1, 100), match(2, 98, votes=90_000), match(3, 95)])
+    assert found.clear and found.best is not None and found.best.film_id == 1
+    assert not resolve([match(1, 100), match(2, 100), match(3, 95)]).clear
 
 
 def test_weak_matches_are_a_miss_with_the_nearest_titles() -> None:

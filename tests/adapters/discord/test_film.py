@@ -139,7 +139,7 @@ async def test_choosing_a_removed_film_says_so(fake: FakeDiscord, bot: Any, serv
 
 
 async def test_miss_offers_the_nearest_titles_as_buttons(fake: FakeDiscord, bot: Any) -> None:
-    result = await fake.slash(bot, "film", title="bold stars under code")
+    result = await fake.slash(bot, "film", title="bold stars under codex")  # all words of a title: its card
     message = result.message
     assert message is not None
     assert message["content"].startswith("No film called")
