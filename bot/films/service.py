@@ -252,13 +252,14 @@ class FilmService:
 
     def _learned_answer(self, text: str, matches: Sequence[Match]) -> Match | None:
         """The match people chose for this very query often and consistently enough (bot.films.popularity),
-        if the search still offers it among its close answers; never a film the search did not find."""
-        if self.learning is None or not matches or matches[0].score < MISS_SCORE:
+        if the /film decision still offers it (its card or its picker, never a miss list); never a film the
+        search did not find."""
+        if self.learning is None or not matches:
             return None
         film_id = self.learning.lifted(text)
         if film_id is None:
             return None
-        return next((m for m in matches[:PICKER_SIZE] if m.film_id == film_id and m.score >= MISS_SCORE), None)
+        return next((m for m in matches[:PICKER_SIZE] if m.film_id == film_id), None)
 
     async def choose(self, query: str, film_id: int) -> FilmCard | Problem:
         """A "did you mean" picker for `query` was answered with this film: learn it, show its card."""

@@ -359,23 +359,23 @@ async def test_edit_each_field_is_stored_audited_and_indexed(
 
 
 async def test_cast_and_alt_titles_are_added_and_removed_one_by_one(services: Services) -> None:
-    await run(services, ADMIN, "/film edit #6 add_alt Gisaengchung")
+    await run(services, ADMIN, "/film edit #6 add_alt Basement Family")
     await run(services, ADMIN, "/film edit #6 add_cast Song Kang-ho as Ki-taek")
     await run(services, ADMIN, "/film edit #6 add_cast Cho Yeo-jeong")
-    assert top_id(await services.films.lookup("gisaengchung")) == 6
+    assert top_id(await services.films.lookup("basement family")) == 6
     await run(services, ADMIN, "/film edit #6 remove_cast song kang-ho")
-    reply = await run(services, ADMIN, "/film edit #6 remove_alt Gisaengchung")
+    reply = await run(services, ADMIN, "/film edit #6 remove_alt Basement Family")
     assert isinstance(reply, FilmCard)
     assert reply.alt_titles == () and [c.name for c in reply.cast] == ["Cho Yeo-jeong"]
-    gone = await services.films.lookup("gisaengchung")
+    gone = await services.films.lookup("basement family")
     assert not (isinstance(gone, FilmCard) and gone.film_id == 6)
     rows = await audit(services, 6)
     assert [(r.field, r.old_value, r.new_value) for r in reversed(rows)] == [
-        ("alt_titles", None, "Gisaengchung"),
+        ("alt_titles", None, "Basement Family"),
         ("cast", None, "Song Kang-ho as Ki-taek"),
         ("cast", None, "Cho Yeo-jeong"),
         ("cast", "Song Kang-ho as Ki-taek", None),
-        ("alt_titles", "Gisaengchung", None),
+        ("alt_titles", "Basement Family", None),
     ]
 
 
