@@ -65,7 +65,7 @@ class TelegramHandlers:
     def __init__(self, services: Services, admin: AdminCheck) -> None:
         self.services = services
         self.admin = admin
-        self.nights = TelegramMovieNights.of(services)
+        self.nights = TelegramMovieNights(services)
 
     # -- who is asking -------------------------------------------------------------------------
     async def actor(self, context: Context, user: User, chat: Chat, *, check_admin: bool) -> Actor:
@@ -245,7 +245,7 @@ class TelegramHandlers:
 
     async def run_action(self, context: Context, query: CallbackQuery, data: callbacks.Callback) -> Reply:
         """A reply's action button (Undo, Wrong film?), handled by the curation service when present."""
-        curation = self.services.extras.get("curation")
+        curation = self.services.curation
         if curation is None:
             return Problem("That button is not available here.", kind="not_found")
         actor = await self.presser(context, query)

@@ -40,7 +40,7 @@ async def run_telegram(services: Services, stop: asyncio.Event, *, app: Applicat
     """Start, serve until `stop` is set, then shut down cleanly (acknowledging the updates handled)."""
     settings = services.settings.telegram
     app = app or build_application(services)
-    nights = TelegramMovieNights.of(services)
+    nights = TelegramMovieNights(services)  # the platform's transport while this app runs
     if not await _initialize(app, stop):
         log.info("telegram bot stopped before it could start")
         return

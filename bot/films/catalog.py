@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from bot.films.model import Film
@@ -86,8 +85,17 @@ def doc_for(film: Film) -> SearchDoc:
 class Catalog:
     """The store plus the index that mirrors it; the one place that keeps the two in step."""
 
-    def __init__(self, db: Database, index: SearchIndex | None = None, *, cache_size: int = FILM_CACHE_SIZE) -> None:
+    def __init__(
+        self,
+        db: Database,
+        index: SearchIndex | None = None,
+        *,
+        cache_size: int = FILM_CACHE_SIZE,
+        on_index_built: Callable[[], None] | None = None,
+    ) -> None:
         self.db = db
+        # Called after every whole index (re)build: the composition root freezes the collector there.
+        self.on_index_built = on_index_built
         self.cache = FilmCache(cache_size)
         self.learned: Mapping[int, float] = {}  # learned popularity, handed to every index built here
         self.index = index or SearchIndex.build([])
@@ -108,10 +116,12 @@ class Catalog:
         self.words = await asyncio.to_thread(WordIndex.build, docs)
         self.cache.clear()
         self._version, self._synced_at = version, started
-        # The index is long-lived: keep the collector from rescanning its millions of objects on every
-        # full collection (pauses of ~200 ms at 152k films otherwise).
-        gc.freeze()
+        self._built()
         log.info("search index ready: %d films (catalog version %s)", len(self.index), version)
+
+    def _built(self) -> None:
+        if self.on_index_built is not None:
+            self.on_index_built()
 
     async def compact_if_needed(self) -> bool:
         """Fold accumulated edits into a fresh index, built in a worker thread and swapped in whole.
@@ -128,7 +138,7 @@ class Catalog:
             return False
         fresh.learned = self.learned
         self.index = fresh
-        gc.freeze()
+        self._built()
         log.info("search index compacted: %d films", len(fresh))
         return True
 

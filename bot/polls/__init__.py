@@ -99,22 +99,7 @@ if TYPE_CHECKING:
     from bot.polls.service import MovieNightService
     from bot.services import Services
 
-EXTRAS_KEY = "movienight"
-
-
-def install(services: Services) -> MovieNightService:
-    """Build the service on `services` and hang it at ``services.extras["movienight"]``."""
-    from bot.polls.service import MovieNightService
-
-    service = MovieNightService(services.db, services.films, services.settings.movienight, lambda: services.clock())
-    services.extras[EXTRAS_KEY] = service
-    return service
-
 
 def movienight_service(services: Services) -> MovieNightService:
-    """The wired service (adapters: use this rather than reaching into `extras`)."""
-    from bot.polls.service import MovieNightService
-
-    service = services.extras[EXTRAS_KEY]
-    assert isinstance(service, MovieNightService)
-    return service
+    """The process's service (built in `bot.app.build_services`)."""
+    return services.movienights

@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from bot.commands import CommandContext, CommandSpec, Param, Permission
-from bot.polls import EXTRAS_KEY
 from bot.polls.rules import MODES, Mode
 from bot.polls.service import MAX_HOURS, MIN_HOURS, MovieNightService
 from bot.polls.slate import SETTING_KEYS
@@ -14,8 +13,7 @@ from bot.replies import Problem, Reply
 
 
 def movienight(ctx: CommandContext) -> MovieNightService:
-    """The service wired by `bot.app.build_services` into ``services.extras["movienight"]``."""
-    return cast(MovieNightService, ctx.services.extras[EXTRAS_KEY])
+    return ctx.services.movienights
 
 
 async def nominate(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.commands import Actor, CommandContext
-from bot.polls.announce import announcements
 from bot.polls.scheduler import ManualClock
 from bot.polls.service import ClosedPoll
 from bot.replies import PollCard
@@ -33,8 +32,8 @@ async def test_only_registered_platforms_polls_close_and_each_goes_to_its_adapte
     services = await make_services(tmp_path)
     clock = ManualClock(NOW)
     services.clock = clock.now
-    shared = announcements(services, clock)
-    assert announcements(services) is shared
+    shared = services.scheduler
+    shared.use_clock(clock)
     seen: list[tuple[str, str]] = []
 
     async def telegram(closed: ClosedPoll) -> None:
