@@ -47,8 +47,6 @@ WELCOME = (
 )
 
 Context = ContextTypes.DEFAULT_TYPE
-# Not admin-only, but an admin may do more: closing someone else's vote, unnominating someone's film.
-ADMIN_AWARE = {("movienight", "close"), ("movienight", "remove")}
 
 
 def _is_group(chat: Chat) -> bool:
@@ -169,7 +167,7 @@ class TelegramHandlers:
                 await self.send(context, chat.id, resolved, reply_to=message)
             return
         spec, args = resolved
-        check_admin = spec.admin_only or (spec.group, spec.name) in ADMIN_AWARE
+        check_admin = spec.asks_admin
         actor = await self.actor(context, user, chat, check_admin=check_admin)
         document = uploads.attached_document(message)
         reply: Reply
@@ -238,7 +236,7 @@ class TelegramHandlers:
         presser; the registry checks the permission again."""
         registry = self.services.registry
         spec = registry.by_code(data.command)
-        check_admin = spec is not None and (spec.admin_only or (spec.group, spec.name) in ADMIN_AWARE)
+        check_admin = spec is not None and spec.asks_admin
         actor = await self.presser(context, query, check_admin=check_admin)
         ctx = CommandContext(actor=actor, services=self.services)
         return await registry.run_with_film(data.command, ctx, data.film_id)

@@ -71,7 +71,7 @@ SPECS = (
                 handler=list_slate),
     CommandSpec(
         group=G, name="remove", summary="Take a film off the slate (its nominator or an admin)",
-        handler=remove, params=(Param("film", _FILM, kind="film"),),
+        handler=remove, params=(Param("film", _FILM, kind="film"),), admin_aware=True,
     ),
     CommandSpec(
         group=G, name="poll", summary="Open a vote on the nominated films", handler=poll,
@@ -84,7 +84,7 @@ SPECS = (
         examples=("/movienight poll", "/movienight poll 48 ranked"),
     ),
     CommandSpec(group=G, name="close", summary="Close the open vote now and announce the film (opener or admin)",
-                handler=close),
+                handler=close, admin_aware=True),
     CommandSpec(group=G, name="watched", summary="Mark the last winning film as watched", handler=watched),
     CommandSpec(group=G, name="history", summary="List past movie nights with winners and counts",
                 handler=history),

@@ -238,3 +238,15 @@ def test_pickers_carry_a_short_command_code_for_buttons() -> None:
     assert isinstance(coded, FilmList) and coded.then == spec.code
     assert registry.with_command_code(dataclasses.replace(picker, then="film")).then == "film"  # type: ignore[union-attr]
     assert registry.with_command_code(dataclasses.replace(picker, then="gone away")).then is None  # type: ignore[union-attr]
+
+
+def test_the_spec_says_which_member_commands_depend_on_being_an_admin() -> None:
+    """Closing someone else's vote and unnominating someone's film are for members, but an admin may do more:
+    the spec says so (Telegram fetches admin status only for such commands), not a list in an adapter."""
+    registry = build_registry()
+    aware = {spec.full_name for spec in registry if spec.admin_aware}
+    assert aware == {"movienight close", "movienight remove"}
+    assert all(spec.asks_admin for spec in registry if spec.admin_only or spec.admin_aware)
+    assert not any(spec.asks_admin for spec in registry if not spec.admin_only and not spec.admin_aware)
+    close = registry.get("close", group="movienight")
+    assert close is not None and close.asks_admin and not close.admin_only
