@@ -140,6 +140,9 @@ class CommandSpec:
     group: str | None = None
     examples: tuple[str, ...] = field(default=())
     slow: bool = False  # takes seconds (an export): adapters acknowledge before running it
+    # Open to every member, but an admin may do more (close someone else's vote, unnominate someone's film):
+    # adapters for which admin status costs a request (Telegram's getChatMember) fetch it for these too.
+    admin_aware: bool = False
 
     def __post_init__(self) -> None:
         for part in (self.name, self.group or "x"):
@@ -152,6 +155,11 @@ class CommandSpec:
     def admin_only(self) -> bool:
         """Not for every member (adapters hide such commands from members' menus; the core still checks)."""
         return self.permission is not Permission.MEMBER
+
+    @property
+    def asks_admin(self) -> bool:
+        """Whether the answer can depend on the actor being an admin: the adapter must say if they are."""
+        return self.admin_only or self.admin_aware
 
     @property
     def full_name(self) -> str:

@@ -1,19 +1,22 @@
-"""The services container handed to every use-case: built once in the composition root."""
+"""The services container handed to every use-case: every service a field, built once in `bot.app.build_services`."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
-
-from bot.config import Settings
-from bot.films.catalog import Catalog
-from bot.films.service import FilmService
-from bot.store.db import Database
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bot.commands import CommandRegistry
+    from bot.config import Settings
+    from bot.curation.service import Curation
+    from bot.films.catalog import Catalog
+    from bot.films.learning import Learning
+    from bot.films.service import FilmService
+    from bot.polls.announce import SharedScheduler
+    from bot.polls.service import MovieNightService
+    from bot.store.db import Database
 
 
 def utc_now() -> datetime:
@@ -25,8 +28,10 @@ class Services:
     settings: Settings
     db: Database
     catalog: Catalog
+    learning: Learning
     films: FilmService
     registry: CommandRegistry
+    curation: Curation
+    movienights: MovieNightService
+    scheduler: SharedScheduler  # the process's one movie-night scheduler (adapters register their platform)
     clock: Callable[[], datetime] = utc_now
-    # Feature areas hang their services here (movie nights, curation) without the core knowing them.
-    extras: dict[str, Any] = field(default_factory=dict)

@@ -105,16 +105,6 @@ def ballot_view(card: PollCard) -> discord.ui.View:
     return view
 
 
-def ballot_text(mode: str, message: str, ballot: list[str]) -> str:
-    """The ephemeral answer to a click: what happened, then the member's ballot now."""
-    if not ballot:
-        return f"{message}\nYou have no vote on this poll."
-    if mode == "ranked":
-        lines = "\n".join(f"{n}. {md(label, 120)}" for n, label in enumerate(ballot, start=1))
-        return f"{message}\nYour ranking:\n{lines}"
-    return f"{message}\nYour vote: " + ", ".join(md(label, 120) for label in ballot)
-
-
 def _timestamp(iso: str) -> str | None:
     """A Discord timestamp shows the close in each member's own time zone."""
     try:

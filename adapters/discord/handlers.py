@@ -24,7 +24,6 @@ from adapters.discord.context import where
 from adapters.discord.render import render
 from adapters.discord.text import unescape
 from bot.commands import Actor, CommandContext, CommandSpec
-from bot.curation.service import EXTRAS_KEY as CURATION_KEY
 from bot.curation.service import Curation
 from bot.films.service import picker_query
 from bot.replies import FileReply, PollCard, Problem, Reply
@@ -123,7 +122,7 @@ class Handlers:
 
         Undo edits the notice in place (its button goes); a wrong-film report is acknowledged to the clicker.
         """
-        curation = self.services.extras.get(CURATION_KEY)
+        curation = self.services.curation
         actor = actor_of(interaction, self.services)
         call: Awaitable[Reply] | None = None
         if isinstance(curation, Curation) and kind == "undo_remove":

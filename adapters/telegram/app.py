@@ -82,7 +82,7 @@ def build_application(
         .request(request or HTTPXRequest(connection_pool_size=CONCURRENT_UPDATES + 8))
         .get_updates_request(get_updates_request or HTTPXRequest(read_timeout=settings.poll_timeout + 10.0))
     )
-    nights = TelegramMovieNights.of(services)
+    nights = TelegramMovieNights(services)
 
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
         """`run_polling` callers get the announcer too (`run_telegram` connects it itself)."""

@@ -47,8 +47,6 @@ WELCOME = (
 )
 
 Context = ContextTypes.DEFAULT_TYPE
-# Not admin-only, but an admin may do more: closing someone else's vote, unnominating someone's film.
-ADMIN_AWARE = {("movienight", "close"), ("movienight", "remove")}
 
 
 def _is_group(chat: Chat) -> bool:
@@ -65,7 +63,7 @@ class TelegramHandlers:
     def __init__(self, services: Services, admin: AdminCheck) -> None:
         self.services = services
         self.admin = admin
-        self.nights = TelegramMovieNights.of(services)
+        self.nights = TelegramMovieNights(services)
 
     # -- who is asking -------------------------------------------------------------------------
     async def actor(self, context: Context, user: User, chat: Chat, *, check_admin: bool) -> Actor:
@@ -169,7 +167,7 @@ class TelegramHandlers:
                 await self.send(context, chat.id, resolved, reply_to=message)
             return
         spec, args = resolved
-        check_admin = spec.admin_only or (spec.group, spec.name) in ADMIN_AWARE
+        check_admin = spec.asks_admin
         actor = await self.actor(context, user, chat, check_admin=check_admin)
         document = uploads.attached_document(message)
         reply: Reply
@@ -238,14 +236,14 @@ class TelegramHandlers:
         presser; the registry checks the permission again."""
         registry = self.services.registry
         spec = registry.by_code(data.command)
-        check_admin = spec is not None and (spec.admin_only or (spec.group, spec.name) in ADMIN_AWARE)
+        check_admin = spec is not None and spec.asks_admin
         actor = await self.presser(context, query, check_admin=check_admin)
         ctx = CommandContext(actor=actor, services=self.services)
         return await registry.run_with_film(data.command, ctx, data.film_id)
 
     async def run_action(self, context: Context, query: CallbackQuery, data: callbacks.Callback) -> Reply:
         """A reply's action button (Undo, Wrong film?), handled by the curation service when present."""
-        curation = self.services.extras.get("curation")
+        curation = self.services.curation
         if curation is None:
             return Problem("That button is not available here.", kind="not_found")
         actor = await self.presser(context, query)

@@ -12,15 +12,14 @@ The core owns the rules and the timetable (`bot.polls`); this module only speaks
   `announce` through the process-wide router (`bot.polls.announce`), which holds them while Telegram is
   not connected and hands them over when `connect` registers.
 
-One instance per `Services` (see `TelegramMovieNights.of`), so the close listener is registered once even
-when Applications come and go (tests, restarts in one process); it always uses the bot connected now.
+What to finish once, which early votes to hold and how a ballot press is answered is the core's
+(`MovieNightService.finish`, `native_vote`, `click`); the instance connected last is the platform's transport
+(`connect`), and it always uses the bot connected now.
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-import inspect
 import logging
 
 from telegram import Bot, CallbackQuery, Message, Update
@@ -32,10 +31,9 @@ from adapters.telegram import callbacks
 from adapters.telegram.html import one_line, trim
 from adapters.telegram.render import BALLOT_CLOSED, poll_args, render, render_card, render_closed_ballot
 from adapters.telegram.sending import reply_parameters, send_outgoing, send_reply
-from bot.polls import movienight_service
-from bot.polls.announce import announcements
+from bot.polls.ballots import Press
+from bot.polls.delivery import NativeVote
 from bot.polls.service import ClosedPoll, MovieNightService
-from bot.polls.store import PollInfo
 from bot.polls.voting import Where
 from bot.replies import FilmChoice, FilmList, PollCard, Text
 from bot.services import Services
@@ -43,45 +41,33 @@ from bot.services import Services
 log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
-EXTRAS_KEY = "telegram_movienights"
 # Above this many nominees, one list message (buttons open each card) instead of a message per card:
 # Telegram lets a bot post only 20 messages a minute in a group.
 CARD_MESSAGES = 12
 ANSWER_CHARS = 200  # answerCallbackQuery text
+LABEL_CHARS = 40  # a film's label in that answer
 
 
 class TelegramMovieNights:
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.svc: MovieNightService = movienight_service(services)
+        self.svc: MovieNightService = services.movienights
         self.bot: Bot | None = None
-        self._stopped: set[int] = set()  # native polls stopped / ballots disarmed by this process
-        self._attaching: set[asyncio.Future[None]] = set()  # native polls being sent and attached
-        self._attached = 0  # native polls sent (and attached) so far
-        self.svc.add_close_listener(self.on_close)
-
-    @classmethod
-    def of(cls, services: Services) -> TelegramMovieNights:
-        """The one instance for these services (created, and its close listener registered, on first use)."""
-        found = services.extras.get(EXTRAS_KEY)
-        if not isinstance(found, TelegramMovieNights):
-            found = services.extras[EXTRAS_KEY] = cls(services)
-        return found
 
     # -- connection ------------------------------------------------------------------------------
     async def connect(self, bot: Bot) -> None:
-        """Announce with this bot from now on, including polls that came due while Telegram was away
-        (the process's one scheduler closes a platform's polls only while its adapter is registered)."""
+        """Finish and announce with this bot from now on, including polls that came due while Telegram was
+        away (the process's one scheduler closes a platform's polls only while its adapter is registered)."""
         self.bot = bot
-        await announcements(self.services).register(PLATFORM, self.announce)
+        self.svc.connect_platform(PLATFORM, self)
+        await self.services.scheduler.register(PLATFORM, self.announce)
 
     async def disconnect(self, bot: Bot) -> None:
         """Stop announcing with `bot`; polls that close meanwhile wait for the next `connect`."""
         if self.bot is bot:
             self.bot = None
-            left = announcements(self.services).unregister(PLATFORM)
-            if inspect.isawaitable(left):  # the router's unregister became async (it stops the scheduler)
-                await left
+            self.svc.disconnect_platform(PLATFORM, self)
+            await self.services.scheduler.unregister(PLATFORM)
 
     # -- opening ---------------------------------------------------------------------------------
     async def post(self, bot: Bot, chat_id: int, card: PollCard, *, reply_to: Message | None = None) -> Message:
@@ -101,14 +87,8 @@ class TelegramMovieNights:
         reply_to = next_quote()
         if not card.native:
             return await self._send_ballot(bot, chat_id, card, reply_to)
-        attaching = asyncio.get_running_loop().create_future()
-        self._attaching.add(attaching)
-        try:
+        with self.svc.posting(PLATFORM):  # a vote that beats the attach is held, then replayed
             return await self._send_native(bot, chat_id, card, reply_to)
-        finally:
-            self._attached += 1
-            self._attaching.discard(attaching)
-            attaching.set_result(None)
 
     async def _send_native(self, bot: Bot, chat_id: int, card: PollCard, reply_to: Message | None) -> Message:
         try:
@@ -126,12 +106,7 @@ class TelegramMovieNights:
     async def _send_ballot(self, bot: Bot, chat_id: int, card: PollCard, reply_to: Message | None) -> Message:
         """A button ballot, its message stored with the poll so whoever closes it can take the buttons off."""
         message = await send_reply(bot, chat_id, card, reply_to=reply_to)
-        if not await self.svc.attach_ballot_message(card.night_id, str(message.message_id)):
-            log.error("could not attach the ballot message of movie night %s", card.night_id)
-            return message
-        poll = await self.svc.poll(card.night_id)
-        if poll is not None and not poll.is_open:  # closed while we were sending: nobody else saw the message
-            await self._disarm_ballot(bot, poll.id, chat_id, message.message_id)
+        await self.svc.ballot_posted(card.night_id, str(message.message_id))
         return message
 
     # -- votes -----------------------------------------------------------------------------------
@@ -141,71 +116,42 @@ class TelegramMovieNights:
         answer = update.poll_answer
         if answer is None or answer.user is None:
             return  # anonymous (voter_chat) answers can't be ours: our polls are never anonymous
-        vote = (PLATFORM, answer.poll_id, str(answer.user.id), list(answer.option_ids))
-        attached_before = self._attached
-        receipt = await self.svc.record_native_vote(*vote, seq=update.update_id)
-        if not receipt.ok and receipt.poll_id is None and (self._attaching or self._attached != attached_before):
-            # A vote can beat us to attaching the poll we just sent (updates run concurrently): wait, retry.
-            await asyncio.gather(*self._attaching)
-            receipt = await self.svc.record_native_vote(*vote, seq=update.update_id)
+        vote = NativeVote(PLATFORM, answer.poll_id, str(answer.user.id), "set", tuple(answer.option_ids),
+                          seq=update.update_id)  # fmt: skip
+        receipt = await self.svc.native_vote(vote)
         if not receipt.ok:
             log.info("poll answer %s from %s not recorded: %s", answer.poll_id, answer.user.id, receipt.message)
 
     async def on_ballot(self, query: CallbackQuery, data: callbacks.Callback, *, seq: int | None = None) -> None:
         """A button-ballot press (`seq`: its update id); answered with what the presser's ballot now is.
         The poll named in the button must be this chat's: crafted data from another chat changes nothing."""
-        voter = str(query.from_user.id)
         where = Where(PLATFORM, str(query.message.chat.id) if query.message is not None else None)
-        if data.kind == "my_ballot":  # an alert, so a long ranking can be read
-            found = await self.svc.ballot_here(data.poll_id, voter, where)
-            if isinstance(found, str):
-                await query.answer(trim(found, ANSWER_CHARS), show_alert=True)
-                return
-            poll, choices = found
-            closed = "" if poll.is_open else "This poll is closed. "
-            await query.answer(trim(closed + _summary(poll, choices), ANSWER_CHARS), show_alert=True)
-            return
-        if data.kind == "ballot":
-            receipt = await self.svc.toggle_ballot_choice(data.poll_id, voter, data.film_id, where=where, seq=seq)
-        else:  # clear_ballot
-            receipt = await self.svc.record_ballot(data.poll_id, voter, [], where=where, seq=seq)
-        info = await self.svc.poll(data.poll_id) if receipt.ok else None
-        if info is None:
-            await query.answer(trim(receipt.message, ANSWER_CHARS), show_alert=True)
-            return
-        await query.answer(trim(f"{receipt.message} {_summary(info, receipt.choices)}", ANSWER_CHARS))
+        press: Press = "me" if data.kind == "my_ballot" else "clear" if data.kind == "clear_ballot" else data.film_id
+        answer = await self.svc.click(data.poll_id, str(query.from_user.id), press, where=where, seq=seq)
+        text = trim(answer.text(lambda label: trim(one_line(label), LABEL_CHARS)), ANSWER_CHARS)
+        # A refusal, and "my ballot" (a long ranking must be readable), as an alert.
+        await query.answer(text, show_alert=press == "me" or not answer.ok)
 
-    # -- closing ---------------------------------------------------------------------------------
-    async def on_close(self, closed: ClosedPoll) -> None:
-        """Close listener (after commit, for every close): stop the native poll, or take the buttons off the
-        ballot, so nobody votes in vain."""
-        if closed.platform == PLATFORM and self.bot is not None:
-            await self._finish(self.bot, closed)
-
+    # -- closing (the core's `PollMessages` transport) -------------------------------------------
     async def announce(self, closed: ClosedPoll) -> None:
-        """A scheduled close: stop the poll / disarm the ballot if the listener could not (we were down),
+        """A scheduled close: stop the poll / disarm the ballot if that was not done yet (we were down),
         then the winner."""
         bot = self.bot
         if bot is None:
             raise RuntimeError("telegram is not connected")  # the router only calls us when registered
-        await self._finish(bot, closed)
+        await self.svc.finish(closed)
         await send_reply(bot, int(closed.chat_id), closed.announcement)
 
-    async def _finish(self, bot: Bot, closed: ClosedPoll) -> None:
-        if closed.native:
-            await self._stop(bot, closed)
-        elif closed.message_id is not None and closed.message_id.isdigit():
-            await self._disarm_ballot(bot, closed.poll_id, int(closed.chat_id), int(closed.message_id))
-
-    async def _disarm_ballot(self, bot: Bot, poll_id: int, chat_id: int, message_id: int) -> None:
+    async def disarm_ballot(self, poll_id: int, chat_id: str, message_id: str, card: PollCard | None) -> bool:
         """Edit the ballot: no buttons (an edit without a keyboard removes it), and it says voting closed."""
-        if poll_id in self._stopped:
-            return
-        card = await self.svc.card_for(poll_id)
-        out = render_closed_ballot(card) if isinstance(card, PollCard) else render(Text(BALLOT_CLOSED))
+        if self.bot is None:
+            return False
+        if not (chat_id.lstrip("-").isdigit() and message_id.isdigit()):
+            return True  # not a Telegram message: nothing to edit
+        out = render_closed_ballot(card) if card is not None else render(Text(BALLOT_CLOSED))
         try:
-            await bot.edit_message_text(
-                out.text, chat_id=chat_id, message_id=message_id, parse_mode=ParseMode.HTML,
+            await self.bot.edit_message_text(
+                out.text, chat_id=int(chat_id), message_id=int(message_id), parse_mode=ParseMode.HTML,
                 link_preview_options=out.preview,
             )  # fmt: skip
         except BadRequest as exc:
@@ -213,38 +159,24 @@ class TelegramMovieNights:
             if "not modified" not in reason:  # "not modified": another process edited it already
                 log.warning("could not close the ballot message of movie night %s: %s", poll_id, exc)
                 if "not found" not in reason and "can't be edited" not in reason:
-                    return  # worth another try (the announcer's)
+                    return False  # worth another try (the announcer's)
         except TelegramError as exc:
             log.warning("could not close the ballot message of movie night %s: %s", poll_id, exc)
-            return
-        self._stopped.add(poll_id)
+            return False
+        return True
 
-    async def _stop(self, bot: Bot, closed: ClosedPoll) -> None:
-        if closed.poll_id in self._stopped or closed.message_id is None:
-            return
+    async def end_native_poll(self, poll_id: int, chat_id: str, message_id: str) -> bool:
+        if self.bot is None:
+            return False
         try:
-            await bot.stop_poll(int(closed.chat_id), int(closed.message_id))
+            await self.bot.stop_poll(int(chat_id), int(message_id))
         except BadRequest as exc:
             if "already been closed" not in exc.message.lower():
-                log.warning("could not stop the poll of movie night %s: %s", closed.poll_id, exc)
+                log.warning("could not stop the poll of movie night %s: %s", poll_id, exc)
         except TelegramError as exc:
-            log.warning("could not stop the poll of movie night %s: %s", closed.poll_id, exc)
-            return
-        self._stopped.add(closed.poll_id)
-
-
-def _summary(poll: PollInfo, choices: tuple[int, ...]) -> str:
-    labels = {o.film_id: o.label for o in poll.options}
-    return ballot_text(poll.mode, [labels.get(c, f"#{c}") for c in choices])
-
-
-def ballot_text(mode: str, labels: list[str]) -> str:
-    if not labels:
-        return "Your ballot is empty."
-    short = [trim(one_line(label), 40) for label in labels]
-    if mode == "ranked":
-        return "Your ranking: " + " · ".join(f"{n}. {label}" for n, label in enumerate(short, 1))
-    return ("Your pick: " if len(short) == 1 else "Your picks: ") + ", ".join(short)
+            log.warning("could not stop the poll of movie night %s: %s", poll_id, exc)
+            return False
+        return True
 
 
 def nominee_list(card: PollCard) -> FilmList:

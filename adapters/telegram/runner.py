@@ -41,7 +41,7 @@ async def run_telegram(services: Services, stop: asyncio.Event, *, app: Applicat
     settings = services.settings.telegram
     # Building the HTTP clients loads the CA certificates (~100 ms): off the event loop.
     app = app or await asyncio.to_thread(build_application, services)
-    nights = TelegramMovieNights.of(services)
+    nights = TelegramMovieNights(services)  # the platform's transport while this app runs
     if not await _initialize(app, stop):
         log.info("telegram bot stopped before it could start")
         return

@@ -46,7 +46,7 @@ methods that change the catalog return ``Problem(kind="forbidden")`` for anyone 
     await cur.report_wrong_film(actor, film_id: int, query: str | None = None, note: str | None = None)
         -> Text | Problem
         # The "Wrong film?" button on any card: ANY user; one report per user and film per 12 hours.
-    cur.pinned_match(query: str) -> Match | None      # used by FilmService (alias pins)
+    cur.pinned_match(query: str) -> Match | None      # alias pins (FilmService asks `cur.pins.match`)
 
 For the CLI importer (``filmbot import``): ``bot.curation.transfer.audit_import(session, cli_actor(), names,
 records, counts)`` writes the import's one audit row; call it in the import's transaction, before commit.
@@ -56,5 +56,5 @@ Button payloads: put ``Action.kind`` and ``film_id`` in callback data / custom_i
 
 Every change: audit row in the same transaction as the change, commit, then the search index
 (``Catalog.film_changed`` / ``film_removed``), then the reply. Searches that miss are counted through
-``FilmService.on_miss``; alias pins answer first through ``FilmService.pinned`` (both set by ``install``).
+``FilmService.on_miss``; alias pins answer first through ``FilmService.pinned`` (both wired in ``bot.app``).
 """

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from bot.curation.models import QUERY_KEY_CHARS
 from bot.curation.store import CurationRepository, MissCount, Origin
 from bot.films.normalize import normalize_title
-from bot.films.search import SearchIndex
+from bot.films.search import Match, SearchIndex
 from bot.store.db import Database
 from bot.store.mapping import films_t, titles_t
 
@@ -88,6 +88,16 @@ class AliasPins:
         if doc is None or not any(query_key(t) == key for t in doc.all_titles()):
             return None
         return film_id
+
+    def match(self, query: str) -> Match | None:
+        """The pinned film as a clear match (FilmService's `pinned` hook), naming the title that matched."""
+        film_id = self(query)
+        doc = self._index().get(film_id) if film_id is not None else None
+        if doc is None:
+            return None
+        key = query_key(query)
+        title = next((t for t in doc.all_titles() if query_key(t) == key), doc.title)
+        return Match(doc=doc, score=100.0, matched_title=title)
 
     def __len__(self) -> int:
         return len(self._pins)

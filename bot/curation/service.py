@@ -25,7 +25,7 @@ from bot.curation import feedback, lifecycle, transfer
 from bot.curation.common import GROUP, Refused, actor_name, film_label
 from bot.curation.edits import Change, apply_edit
 from bot.curation.fields import FieldError, check_film, film_from_fields, parse_key_values
-from bot.curation.search_hooks import AliasPins, MissLog, query_key
+from bot.curation.search_hooks import AliasPins, MissLog
 from bot.curation.store import CurationRepository, Origin, who_label
 from bot.films.cards import choice_from_match, film_card
 from bot.films.catalog import Catalog
@@ -38,59 +38,66 @@ from bot.store.films import ExternalIdConflict, FilmExists, FilmRepository
 from bot.store.mapping import films_t
 
 if TYPE_CHECKING:
+    from bot.commands import CommandRegistry
+    from bot.config import Settings
+    from bot.films.service import FilmService
     from bot.services import Services
+    from bot.store.db import Database
 
 log = logging.getLogger(__name__)
-
-EXTRAS_KEY = "curation"
-
 
 # A change names its film by #id, a pinned alias, or a title that matches (almost) exactly and alone.
 ADMIN_TARGET_SCORE = 97.0
 
 
 class Curation:
-    """Admin curation of the catalog. Built once per process by `install(services)`."""
+    """Admin curation of the catalog. Built once per process in the composition root (`bot.app.build_services`)."""
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
-        self.db = services.db
-        self.catalog: Catalog = services.catalog
-        self.pins = AliasPins(lambda: self.catalog.index)
-        self.misses = MissLog(services.db, self.clock)
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        db: Database,
+        catalog: Catalog,
+        films: FilmService,
+        registry: CommandRegistry,
+        clock: Callable[[], datetime],
+        pins: AliasPins,
+        misses: MissLog,
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.catalog = catalog
+        self.films = films
+        self.registry = registry
+        self._clock = clock
+        self.pins = pins  # the film service asks them first (`pins.match`), wired in bot.app
+        self.misses = misses  # the film service's `on_miss`
 
     def clock(self) -> datetime:
-        return self.services.clock()
+        return self._clock()
 
     async def start(self) -> None:
-        """Load alias pins and hook into film search (pins first, misses recorded)."""
+        """Load the alias pins."""
         await self.pins.load(self.db)
-        self.services.films.pinned = self.pinned_match
-        self.services.films.on_miss = self.misses.record
 
     def pinned_match(self, query: str) -> Match | None:
-        film_id = self.pins(query)
-        doc = self.catalog.index.get(film_id) if film_id is not None else None
-        if doc is None:
-            return None
-        key = query_key(query)
-        title = next((t for t in doc.all_titles() if query_key(t) == key), doc.title)
-        return Match(doc=doc, score=100.0, matched_title=title)
+        return self.pins.match(query)
 
     # --- permission -----------------------------------------------------------------------------
 
     def allowed(self, actor: Actor, command: str) -> Problem | None:
         """None when `actor` may run `/film <command>`, judged from its spec (owners only if no spec is known)."""
-        spec = self.services.registry.get(command, group=GROUP)
+        spec = self.registry.get(command, group=GROUP)
         level = spec.permission if spec is not None else Permission.CATALOG_OWNER
-        if not self.services.registry.allows(actor, level):
+        if not self.registry.allows(actor, level):
             log.info("refused %s %s for %s:%s in %s", GROUP, command, actor.platform, actor.user_id, actor.chat_id)
             return refusal(f"{GROUP} {command}", level)
         return None
 
     def scope(self, actor: Actor) -> Origin | None:
         """Whose misses, reports and changes `actor` may read: None (every chat's) or their own chat's."""
-        return None if sees_everything(actor, self.services.registry.catalog_editors) else actor.origin
+        return None if sees_everything(actor, self.registry.catalog_editors) else actor.origin
 
     async def close(self) -> None:
         """At shutdown: write the search misses still counted in memory."""
@@ -317,18 +324,7 @@ class Curation:
 
 def curation_of(services: Services) -> Curation:
     """The process's Curation (adapters: `curation_of(services).add_film(actor, fields)`)."""
-    found = services.extras.get(EXTRAS_KEY)
-    if not isinstance(found, Curation):
-        raise RuntimeError("curation is not installed; call bot.curation.service.install(services)")
-    return found
-
-
-async def install(services: Services) -> Curation:
-    """Composition root: build Curation, load alias pins, hook into film search, register in extras."""
-    curation = Curation(services)
-    await curation.start()
-    services.extras[EXTRAS_KEY] = curation
-    return curation
+    return services.curation
 
 
 ADD_HELP = (

@@ -82,7 +82,7 @@ async def import_upload(cur: Curation, actor: Actor, filename: str, data: bytes)
         return Problem(f"{name} is empty.")
     if len(data) > MAX_UPLOAD_BYTES:
         return Problem(f"{name} is too large ({len(data) >> 20} MB; at most {MAX_UPLOAD_BYTES >> 20} MB).")
-    limits = cur.services.settings.imports.limits(chat=actor.platform not in LOCAL_PLATFORMS)
+    limits = cur.settings.imports.limits(chat=actor.platform not in LOCAL_PLATFORMS)
     return await _import(cur, actor, name, lambda: parse_bytes(data, name, limits=limits))
 
 
@@ -209,5 +209,5 @@ async def import_local(cur: Curation, actor: Actor, path_text: str) -> Reply:
     path = await asyncio.to_thread(lambda: Path(path_text).expanduser())
     if not await asyncio.to_thread(path.is_file):
         return Problem(f"I can't read {path_text}: there is no such file.")
-    limits = cur.services.settings.imports.limits(chat=False)
+    limits = cur.settings.imports.limits(chat=False)
     return await _import(cur, actor, path.name, lambda: parse_file(path, limits=limits))

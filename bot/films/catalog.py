@@ -93,8 +93,17 @@ Edit = tuple[int, SearchDoc | None]  # (film id, its new doc) or (film id, None)
 class Catalog:
     """The store plus the index that mirrors it; the one place that keeps the two in step."""
 
-    def __init__(self, db: Database, index: SearchIndex | None = None, *, cache_size: int = FILM_CACHE_SIZE) -> None:
+    def __init__(
+        self,
+        db: Database,
+        index: SearchIndex | None = None,
+        *,
+        cache_size: int = FILM_CACHE_SIZE,
+        on_index_built: Callable[[], None] | None = None,
+    ) -> None:
         self.db = db
+        # Called after every whole index (re)build: the composition root freezes the collector there.
+        self.on_index_built = on_index_built
         self.cache = FilmCache(cache_size)
         self.learned: Mapping[int, float] = {}  # learned popularity, handed to every index built here
         self.index = index or SearchIndex.build([])
@@ -144,9 +153,11 @@ class Catalog:
         self.index, self.words = index, words
         self.cache.clear()  # a rebuilt index may hold changes the cached films predate
         self._edits += 1
-        # The index is long-lived: keep the collector from rescanning its millions of objects on every
-        # full collection (pauses of ~200 ms at 152k films otherwise).
-        gc.freeze()
+        self._built()
+
+    def _built(self) -> None:
+        if self.on_index_built is not None:
+            self.on_index_built()
 
     async def compact_if_needed(self) -> bool:
         """Fold accumulated edits into a fresh index, built in a worker thread and swapped in whole.
@@ -164,6 +175,7 @@ class Catalog:
             return False
         fresh.learned = self.learned
         self.index = fresh
+        self._built()
         log.info("search index compacted: %d films", len(fresh))
         return True
 
@@ -295,13 +307,12 @@ def _merged(current: list[SearchDoc], changed: list[SearchDoc], removed: list[in
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
     """Hold the cyclic garbage collector while the index is read and built: its full collections would walk
-    every object made so far (pauses of 100-300 ms on the loop at 36k films). What was built is then
-    frozen (long-lived, never rescanned) and the collector resumes."""
+    every object made so far (pauses of 100-300 ms on the loop at 36k films). The composition root's
+    `on_index_built` hook freezes what was built (long-lived, never rescanned) before the collector resumes."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.freeze()
         if enabled:
             gc.enable()

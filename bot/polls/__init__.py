@@ -18,8 +18,11 @@ the old, an empty one retracts). Ties are broken by a draw seeded from the poll 
 
 Adapter contract
 ================
-Get the service with ``movienight_service(services)`` (a `service.MovieNightService`). No ORM object is
-ever returned; every vote method commits before it returns, so acknowledge the platform event after.
+The service is ``services.movienights`` (a `service.MovieNightService`, built in ``bot.app``). No ORM object
+is ever returned; every vote method commits before it returns, so acknowledge the platform event after.
+The adapter is transport only: it registers ``svc.connect_platform(platform, transport)`` (a
+``delivery.PollMessages``: ``end_native_poll`` / ``disarm_ballot``, each True when done for good) and the core
+decides when to call it, once per poll (``svc.finish(closed)``, also from the scheduler's announcer).
 
 Opening. ``/movienight poll`` returns a `PollCard` (bot.replies):
   ``night_id`` (= poll id), ``question`` (<= 300), ``options`` (``PollOption(film_id, label)``; option i is
@@ -30,14 +33,18 @@ Opening. ``/movienight poll`` returns a `PollCard` (bot.replies):
   * ``native=True``: send a native poll (Telegram: ``is_anonymous=False`` or no poll_answer updates
     arrive; ``allows_multiple_answers=multiple``; no ``shuffle_options``/``allow_adding_options``, which
     would break the index mapping; close it yourself: ``open_period`` is far too short. Discord:
-    ``duration=duration_hours``, ``allow_multiselect=multiple``). Then call
+    ``duration=duration_hours``, ``allow_multiselect=multiple``). Send and attach inside
+    ``with svc.posting(platform):`` (a vote that beats the attach is held, then replayed), calling
         ``await svc.attach_native_poll(poll_id: int, platform_poll_id: str, message_id: str | None) -> bool``
     with Telegram's ``poll.id`` (votes name it) / Discord's message id (vote events name it).
   * ``native=False`` (ranked, > 10/12 films, or no native polls): a button ballot, one button per option
     with the ids in custom_id/callback_data (e.g. ``mn:<poll_id>:<film_id>``); once sent, store its message
-        ``await svc.attach_ballot_message(poll_id: int, message_id: str) -> bool``
+        ``await svc.ballot_posted(poll_id: int, message_id: str) -> bool``
     (kept in the database, so a close in another process or after a restart finds it; also marks a poll
-    whose native poll was refused as a ballot), then per click
+    whose native poll was refused as a ballot; a poll that closed meanwhile is disarmed at once). A press is
+        ``await svc.click(poll_id, voter_id, press: int | "me" | "clear", *, where, seq) -> BallotAnswer``
+    (``ballots.BallotAnswer``: ``ok``, ``message``, the ballot's ``labels``; ``text(fit)`` is the answer in
+    the core's words, ``fit`` trimming each label for the platform). Underneath, per click
         ``await svc.toggle_ballot_choice(poll_id: int, voter_id: str, film_id: int, *, where: Where,
         seq: int | None) -> VoteReceipt``
     (single: pick/unpick; multiple: toggle; ranked: appends the next rank, or un-ranks), or set a whole
@@ -51,7 +58,9 @@ Opening. ``/movienight poll`` returns a `PollCard` (bot.replies):
     ballot (``ballot_of`` for trusted callers); ``await svc.card_for(poll_id) -> PollCard | Problem``
     re-posts a ballot.
 
-Votes on native polls (``voter_id`` = platform user id as str; indices 0-based):
+Votes on native polls (``voter_id`` = platform user id as str; indices 0-based): adapters call
+``await svc.native_vote(delivery.NativeVote(platform, platform_poll_id, voter_id, change, indices, seq))``
+(``change`` "set" / "add" / "remove"), which holds early votes; it maps to:
   * Telegram ``poll_answer``: ``await svc.record_native_vote(platform: str, platform_poll_id: str,
     voter_id: str, option_indices: list[int], *, seq=update.update_id) -> VoteReceipt`` — replaces the
     voter's ballot unless it holds a newer answer; ``[]`` (Telegram's retraction) empties it (the row stays
@@ -75,16 +84,18 @@ platform_poll_id, message_id, winner_film_id, announcement: FilmCard | Text, clo
 ``announcement`` (the winner's card, ``notice`` = full counts and any tie-break) and stop the native poll
 (Telegram ``stopPoll(chat_id, message_id)``; Discord ``end_poll``), or, for a button ballot (``native``
 False, ``message_id`` set), edit that message so its buttons are gone and it says the vote is closed.
-``/movienight close`` returns the announcement as its reply; to stop polls / disarm ballots on every close
-register ``svc.add_close_listener(async callback(ClosedPoll))`` (called after commit, for command and
-scheduled closes alike; the scheduler's ``on_due`` should do it too when the listener could not). A platform
+``/movienight close`` returns the announcement as its reply; the core stops polls / disarms ballots on every
+close through the connected transport (after commit; the announcer's ``svc.finish(closed)`` retries what
+failed). ``svc.add_close_listener(async callback(ClosedPoll))`` hears every close too. A platform
 whose native polls can miss votes (Discord does not replay them) registers
 ``svc.set_reconciler(platform, async callback(PollInfo))``: awaited before every close of its native polls,
 after the permission check, to bring the ballots up to date (end the poll there, re-read its voters,
 ``resync_native_votes``); if it fails, the poll closes on the votes recorded.
 
-Scheduling. ``scheduler.PollScheduler(svc, on_due: Callable[[ClosedPoll], Awaitable[None]],
-clock=None)``; ``await scheduler.start()`` (closes polls that became due while down, returns them after
+Scheduling. The process's one scheduler is ``services.scheduler`` (``announce.SharedScheduler``: adapters
+``register(platform, announce)``); underneath,
+``scheduler.PollScheduler(svc, on_due: Callable[[ClosedPoll], Awaitable[None]], clock=None)``;
+``await scheduler.start()`` (closes polls that became due while down, returns them after
 handing each to ``on_due``, then runs a task), ``await scheduler.stop()``; ``run_due(now)`` closes what
 is due now (tests). ``on_due`` posts the announcement in ``closed.platform``/``chat_id``. Also:
 ``await svc.due_polls(now) -> list[PollInfo]``, ``await svc.next_close_at() -> datetime | None``,
@@ -99,22 +110,7 @@ if TYPE_CHECKING:
     from bot.polls.service import MovieNightService
     from bot.services import Services
 
-EXTRAS_KEY = "movienight"
-
-
-def install(services: Services) -> MovieNightService:
-    """Build the service on `services` and hang it at ``services.extras["movienight"]``."""
-    from bot.polls.service import MovieNightService
-
-    service = MovieNightService(services.db, services.films, services.settings.movienight, lambda: services.clock())
-    services.extras[EXTRAS_KEY] = service
-    return service
-
 
 def movienight_service(services: Services) -> MovieNightService:
-    """The wired service (adapters: use this rather than reaching into `extras`)."""
-    from bot.polls.service import MovieNightService
-
-    service = services.extras[EXTRAS_KEY]
-    assert isinstance(service, MovieNightService)
-    return service
+    """The process's service (built in `bot.app.build_services`)."""
+    return services.movienights

@@ -3,11 +3,12 @@
 Why one, and why filtered: `PollScheduler.run_due` closes every due poll it is shown. Two schedulers in one
 process (Discord and Telegram) would each close the other's polls; a Discord-only process sharing a database
 with a Telegram-only one would close Telegram polls that no one then announces; and a poll must not close
-before its adapter has re-read the votes cast while the bot was down. So the one scheduler lives in
-`services.extras`; each adapter, once connected and resynced, registers its platform with the announcer that
-posts the result in that platform's chats, and the scheduler then sees that platform's polls.
+before its adapter has re-read the votes cast while the bot was down. So the one scheduler is
+`services.scheduler` (built in `bot.app.build_services`); each adapter, once connected and resynced, registers
+its platform with the announcer that posts the result in that platform's chats, and the scheduler then sees
+that platform's polls.
 
-    closed_while_down = await announcements(services).register("telegram", announce)
+    closed_while_down = await services.scheduler.register("telegram", announce)
 """
 
 from __future__ import annotations
@@ -21,11 +22,9 @@ from bot.polls.scheduler import Clock, PollScheduler
 
 if TYPE_CHECKING:
     from bot.polls.service import ClosedPoll, MovieNightService
-    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
-EXTRAS_KEY = "movienight.scheduler"
 Announce = Callable[["ClosedPoll"], Awaitable[None]]
 
 
@@ -40,6 +39,10 @@ class SharedScheduler:
     def platforms(self) -> set[str]:
         assert self.scheduler.platforms is not None
         return self.scheduler.platforms
+
+    def use_clock(self, clock: Clock) -> None:
+        """Another clock (tests: a ManualClock); before the first `register`."""
+        self.scheduler.clock = clock
 
     async def register(self, platform: str, announce: Announce) -> list[ClosedPoll]:
         """Start closing `platform`'s polls on time; returns (and announces) those that came due while down."""
@@ -71,18 +74,3 @@ class SharedScheduler:
             log.warning("movie night %s closed but no %s adapter is running", closed.poll_id, closed.platform)
             return
         await announce(closed)
-
-
-def announcements(services: Services, clock: Clock | None = None) -> SharedScheduler:
-    """The process's scheduler (built on first use; `clock` only matters then — tests pass a ManualClock)."""
-    from bot.polls import movienight_service
-
-    found = services.extras.get(EXTRAS_KEY)
-    if isinstance(found, SharedScheduler):
-        return found
-    built = SharedScheduler(movienight_service(services), clock)
-    services.extras[EXTRAS_KEY] = built
-    return built
-
-
-shared_scheduler = announcements

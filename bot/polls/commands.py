@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from bot.commands import CommandContext, CommandSpec, Param, Permission
-from bot.polls import EXTRAS_KEY
 from bot.polls.rules import MODES, Mode
 from bot.polls.service import MAX_HOURS, MIN_HOURS, MovieNightService
 from bot.polls.slate import SETTING_KEYS
@@ -14,8 +13,7 @@ from bot.replies import Problem, Reply
 
 
 def movienight(ctx: CommandContext) -> MovieNightService:
-    """The service wired by `bot.app.build_services` into ``services.extras["movienight"]``."""
-    return cast(MovieNightService, ctx.services.extras[EXTRAS_KEY])
+    return ctx.services.movienights
 
 
 async def nominate(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
@@ -73,7 +71,7 @@ SPECS = (
                 handler=list_slate),
     CommandSpec(
         group=G, name="remove", summary="Take a film off the slate (its nominator or an admin)",
-        handler=remove, params=(Param("film", _FILM, kind="film"),),
+        handler=remove, params=(Param("film", _FILM, kind="film"),), admin_aware=True,
     ),
     CommandSpec(
         group=G, name="poll", summary="Open a vote on the nominated films", handler=poll,
@@ -86,7 +84,7 @@ SPECS = (
         examples=("/movienight poll", "/movienight poll 48 ranked"),
     ),
     CommandSpec(group=G, name="close", summary="Close the open vote now and announce the film (opener or admin)",
-                handler=close),
+                handler=close, admin_aware=True),
     CommandSpec(group=G, name="watched", summary="Mark the last winning film as watched", handler=watched),
     CommandSpec(group=G, name="history", summary="List past movie nights with winners and counts",
                 handler=history),

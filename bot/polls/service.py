@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Collection, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -18,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.films.cards import film_card
 from bot.films.model import Film
+from bot.polls.ballots import CLOSED_NOTE, BallotAnswer, Press, answer_for
+from bot.polls.delivery import EarlyVotes, Finished, NativeVote, PollMessages
 from bot.polls.rules import (
     MAX_BALLOT_OPTIONS,
     MIN_OPTIONS,
@@ -35,7 +38,7 @@ from bot.polls.rules import (
 from bot.polls.slate import Slate, heading
 from bot.polls.store import MovieNightStore, PollInfo, as_utc, in_transaction
 from bot.polls.voting import VoteReceipt as VoteReceipt  # re-exported: adapters import it from here
-from bot.polls.voting import Voting
+from bot.polls.voting import Voting, Where
 from bot.replies import FilmCard, PollCard, PollOption, Problem, Text
 from bot.store.films import FilmRepository
 
@@ -88,6 +91,9 @@ class MovieNightService(Voting):
         self._open_listeners: list[Callable[[], None]] = []
         self._close_listeners: list[Listener] = []
         self._reconcilers: dict[str, Reconciler] = {}
+        self._platforms: dict[str, PollMessages] = {}
+        self.finished = Finished()  # polls whose native poll / ballot this process has finished
+        self.early_votes = EarlyVotes()
 
     # -- listeners -----------------------------------------------------------------------------------
     def add_open_listener(self, callback: Callable[[], None]) -> None:
@@ -104,6 +110,15 @@ class MovieNightService(Voting):
         `resync_native_votes`), so votes the bot missed while it was away are counted. One per platform: the
         newest replaces the older (a restarted client). If it fails, the poll closes on the votes recorded."""
         self._reconcilers[platform] = callback
+
+    def connect_platform(self, platform: str, messages: PollMessages) -> None:
+        """The transport that ends `platform`'s native polls and disarms its ballots from now on (the newest
+        replaces the older: a reconnected client)."""
+        self._platforms[platform] = messages
+
+    def disconnect_platform(self, platform: str, messages: PollMessages) -> None:
+        if self._platforms.get(platform) is messages:
+            del self._platforms[platform]
 
     # -- opening -------------------------------------------------------------------------------------
     async def open_poll(
@@ -189,7 +204,29 @@ class MovieNightService(Voting):
         async def work(session: AsyncSession) -> bool:
             return await MovieNightStore(session).attach_native(poll_id, str(platform_poll_id), message_id)
 
-        return await in_transaction(self.db, work)
+        if not await in_transaction(self.db, work):
+            return False
+        poll = await self.poll(poll_id)
+        if poll is not None:
+            for vote in self.early_votes.attached(poll.platform, str(platform_poll_id)):
+                await self._apply_native(vote)
+        return True
+
+    def posting(self, platform: str) -> AbstractContextManager[None]:
+        """Wrap the sending and attaching of a native poll: a vote on it that arrives first is held, then
+        replayed by `attach_native_poll`."""
+        return self.early_votes.posting(platform)
+
+    async def ballot_posted(self, poll_id: int, message_id: str) -> bool:
+        """A button ballot was sent: store its message with the poll (`attach_ballot_message`); if the poll
+        closed meanwhile, no close saw the message, so disarm it now. False when it could not be attached."""
+        if not await self.attach_ballot_message(poll_id, message_id):
+            log.error("could not attach the ballot message of movie night %s", poll_id)
+            return False
+        poll = await self.poll(poll_id)
+        if poll is not None and not poll.is_open:
+            await self._disarm(poll.id, poll.platform, poll.chat_id, message_id)
+        return True
 
     async def attach_ballot_message(self, poll_id: int, message_id: str) -> bool:
         """Remember the message holding a button ballot, so any later close (another process, after a
@@ -201,6 +238,44 @@ class MovieNightService(Voting):
             return await MovieNightStore(session).attach_ballot(poll_id, str(message_id))
 
         return await in_transaction(self.db, work)
+
+    # -- votes from the platform ---------------------------------------------------------------------
+    async def native_vote(self, vote: NativeVote) -> VoteReceipt:
+        """A vote event on a native poll. One naming a poll not attached yet is held while its platform is
+        posting one (`posting`) and replayed at attach; one that lost the race with the attach's commit is
+        retried. An unknown poll is refused (`ok` False, `poll_id` None), not raised."""
+        receipt = await self._apply_native(vote)
+        if receipt.ok or receipt.poll_id is not None:
+            return receipt
+        if self.early_votes.attached_recently(vote):  # attached while we looked it up: it counts now
+            return await self._apply_native(vote)
+        self.early_votes.hold(vote)
+        return receipt
+
+    async def _apply_native(self, vote: NativeVote) -> VoteReceipt:
+        where = (vote.platform, vote.platform_poll_id, vote.voter_id)
+        if vote.change == "set":
+            return await self.record_native_vote(*where, vote.indices, seq=vote.seq)
+        call = self.add_native_answer if vote.change == "add" else self.remove_native_answer
+        return await call(*where, vote.indices[0], seq=vote.seq)
+
+    async def click(self, poll_id: int, voter_id: str, press: Press, *, where: Where, seq: int | None) -> BallotAnswer:
+        """A button-ballot press (`where` it was pressed, `seq` the event's order): change the presser's
+        ballot (a film: toggle it; "clear": retract) or just show it ("me"); the answer holds the ballot now."""
+        if press == "me":
+            found = await self.ballot_here(poll_id, voter_id, where)
+            if isinstance(found, str):
+                return BallotAnswer(False, found)
+            poll, choices = found
+            return answer_for(poll, "" if poll.is_open else CLOSED_NOTE, choices)
+        if press == "clear":
+            receipt = await self.record_ballot(poll_id, voter_id, [], where=where, seq=seq)
+        else:
+            receipt = await self.toggle_ballot_choice(poll_id, voter_id, press, where=where, seq=seq)
+        info = await self.poll(poll_id) if receipt.ok else None
+        if info is None:
+            return BallotAnswer(False, receipt.message)
+        return answer_for(info, receipt.message, receipt.choices)
 
     # -- reading -------------------------------------------------------------------------------------
     async def poll(self, poll_id: int) -> PollInfo | None:
@@ -279,12 +354,45 @@ class MovieNightService(Voting):
         if closed is None:
             return Problem("This poll was already closed.", kind="conflict")
         log.info("movie night %s closed (winner %s)", closed.poll_id, closed.winner_film_id)
+        try:
+            await self.finish(closed)
+        except Exception:
+            log.exception("could not stop the poll / disarm the ballot of movie night %s", closed.poll_id)
         for callback in self._close_listeners:
             try:
                 await callback(closed)
             except Exception:
                 log.exception("close listener failed for movie night %s", closed.poll_id)
         return closed
+
+    async def finish(self, closed: ClosedPoll) -> None:
+        """Stop the closed poll's native poll, or take the buttons off its ballot, through its platform's
+        transport: once per process (the close does it; the scheduler's announcer calls it again in case the
+        platform was away or the step failed)."""
+        if not closed.message_id:
+            return
+        if closed.native:
+            await self.end_native_poll(closed.poll_id, closed.platform, closed.chat_id, closed.message_id)
+        else:
+            await self._disarm(closed.poll_id, closed.platform, closed.chat_id, closed.message_id)
+
+    async def end_native_poll(self, poll_id: int, platform: str, chat_id: str, message_id: str) -> bool:
+        """End the native poll on its platform unless this process did already; True if it did it now."""
+        port = self._platforms.get(platform)
+        if port is None:
+            return False
+        return await self.finished.once(poll_id, lambda: port.end_native_poll(poll_id, chat_id, message_id))
+
+    async def _disarm(self, poll_id: int, platform: str, chat_id: str, message_id: str) -> None:
+        port = self._platforms.get(platform)
+        if port is None:
+            return
+
+        async def step() -> bool:
+            card = await self.card_for(poll_id)
+            return await port.disarm_ballot(poll_id, chat_id, message_id, card if isinstance(card, PollCard) else None)
+
+        await self.finished.once(poll_id, step)
 
     async def _reconcile(self, poll: PollInfo) -> None:
         reconcile = self._reconcilers.get(poll.platform)

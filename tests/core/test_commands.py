@@ -254,3 +254,15 @@ async def test_a_bad_number_says_what_the_number_must_be(registry: CommandRegist
     for typed in ("0.01", "0", "769", "soon"):
         reply = await registry.run(poll, ctx(USER), {"hours": typed})
         assert isinstance(reply, Problem) and "hours: a whole number from 1 to 768" in reply.message, reply
+
+
+def test_the_spec_says_which_member_commands_depend_on_being_an_admin() -> None:
+    """Closing someone else's vote and unnominating someone's film are for members, but an admin may do more:
+    the spec says so (Telegram fetches admin status only for such commands), not a list in an adapter."""
+    registry = build_registry()
+    aware = {spec.full_name for spec in registry if spec.admin_aware}
+    assert aware == {"movienight close", "movienight remove"}
+    assert all(spec.asks_admin for spec in registry if spec.admin_only or spec.admin_aware)
+    assert not any(spec.asks_admin for spec in registry if not spec.admin_only and not spec.admin_aware)
+    close = registry.get("close", group="movienight")
+    assert close is not None and close.asks_admin and not close.admin_only

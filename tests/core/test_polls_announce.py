@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from bot.commands import Actor, CommandContext
-from bot.polls.announce import announcements
 from bot.polls.scheduler import ManualClock
 from bot.polls.service import ClosedPoll
 from bot.replies import PollCard
@@ -35,8 +34,8 @@ async def test_only_registered_platforms_polls_close_and_each_goes_to_its_adapte
     services = await make_services(tmp_path)
     clock = ManualClock(NOW)
     services.clock = clock.now
-    shared = announcements(services, clock)
-    assert announcements(services) is shared
+    shared = services.scheduler
+    shared.use_clock(clock)
     seen: list[tuple[str, str]] = []
 
     async def telegram(closed: ClosedPoll) -> None:
@@ -67,7 +66,8 @@ async def test_a_registration_catch_up_and_the_running_task_never_close_at_once(
     services = await make_services(tmp_path)
     clock = ManualClock(NOW)
     services.clock = clock.now
-    shared = announcements(services, clock)
+    shared = services.scheduler
+    shared.use_clock(clock)
     service = shared.scheduler.service
     real_close = service.close
     inside: list[str] = []

@@ -16,7 +16,6 @@ from adapters.telegram.fake_server import FakeBotApi, SentMessage
 from bot.commands import Actor
 from bot.films.model import Film
 from bot.polls import movienight_service
-from bot.polls.announce import announcements
 from bot.polls.scheduler import ManualClock
 from bot.services import Services
 from tests.adapters.telegram.harness import GROUP, USER, BotHarness, bot_settings, eventually, new_api, running_bot
@@ -199,7 +198,7 @@ async def test_scheduled_close_is_announced_in_its_own_chat(bot: BotHarness) -> 
     await settle(bot, info.id, {BEN: (info.film_ids[1],)})
 
     mark = len(bot.api.calls)
-    closed = await announcements(bot.services).run_due(bot.services.clock() + timedelta(hours=25))
+    closed = await bot.services.scheduler.run_due(bot.services.clock() + timedelta(hours=25))
     assert [c.chat_id for c in closed] == [str(GROUP)]  # the 48-hour poll stays open
     sent = await bot.api.wait_for("sendMessage", lambda c: c.params["chat_id"] == GROUP, since=mark)
     assert str(sent.params["text"]).startswith("<b>Spirited Away (2001)</b>")
@@ -258,7 +257,7 @@ async def test_a_poll_due_while_down_is_announced_when_telegram_connects(tmp_pat
 
         later = await make_services(tmp_path, [], telegram=bot_settings(api))
         # The restarted process's scheduler wakes a day later: the poll came due while we were down.
-        announcements(later, ManualClock(later.clock() + timedelta(hours=30)))
+        later.scheduler.use_clock(ManualClock(later.clock() + timedelta(hours=30)))
         mark = len(api.calls)
         try:
             async with running_bot(tmp_path, api=api, services=later) as second:
@@ -349,7 +348,7 @@ async def test_a_scheduled_close_takes_the_buttons_off_the_ballot(tmp_path: Path
     services = await make_services(tmp_path, sample_films(), telegram=bot_settings(api))
     clock = ManualClock(services.clock())
     services.clock = clock.now
-    announcements(services, clock)
+    services.scheduler.use_clock(clock)
     try:
         async with running_bot(tmp_path, api=api, services=services) as bot:
             await nominate(services, NOMINEES)
@@ -374,7 +373,7 @@ async def test_the_announcer_closes_the_ballot_when_the_listener_could_not(bot: 
     ballot = await ballot_message(bot, call)
     bot.api.fail("editMessageText", 500, "Internal Server Error")  # the close listener's edit fails once
     mark = len(bot.api.calls)
-    closed = await announcements(bot.services).run_due(bot.services.clock() + timedelta(hours=25))
+    closed = await bot.services.scheduler.run_due(bot.services.clock() + timedelta(hours=25))
     assert len(closed) == 1 and not closed[0].native
     await bot.api.wait_for("sendMessage", lambda c: "No votes" in str(c.params), since=mark)
     assert len(bot.calls("editMessageText")) == 2  # the listener's (failed), then the announcer's

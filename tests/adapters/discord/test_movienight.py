@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from adapters.discord.schedule import shared_scheduler
 from adapters.discord.testing import ALICE, BOB, CHANNEL_ID, FakeDiscord, message_text, user
 from bot.polls import movienight_service
 from bot.polls.scheduler import ManualClock
@@ -142,7 +141,7 @@ async def test_close_ends_the_poll_and_announces_the_winner_with_counts(
 async def test_the_scheduler_closes_on_time_and_announces_in_the_channel(fake: FakeDiscord, services: Services) -> None:
     clock = ManualClock(datetime(2030, 5, 1, 18, 0, tzinfo=UTC))
     services.clock = clock.now
-    shared_scheduler(services, clock)
+    services.scheduler.use_clock(clock)
     async with fake.running(services) as bot:
         await nominate(fake, bot, services, SLATE)
         await fake.slash(bot, "movienight", sub="poll", hours=2, who=ALICE)
@@ -169,7 +168,7 @@ async def test_a_restart_keeps_votes_catches_up_and_closes_a_poll_due_while_down
     start = datetime(2030, 5, 1, 18, 0, tzinfo=UTC)
     clock = ManualClock(start)
     services.clock = clock.now
-    shared_scheduler(services, clock)
+    services.scheduler.use_clock(clock)
     async with fake.running(services) as bot:
         ids = await nominate(fake, bot, services, SLATE)
         await fake.slash(bot, "movienight", sub="poll", hours=3, who=ALICE)
@@ -183,7 +182,7 @@ async def test_a_restart_keeps_votes_catches_up_and_closes_a_poll_due_while_down
     again = await build_services(services.settings, db=Database(str(services.settings.database_url)))
     try:
         again.clock = clock.now
-        shared_scheduler(again, clock)
+        again.scheduler.use_clock(clock)
         svc = movienight_service(again)
         async with fake.running(again):
             info = await svc.open_poll_for_chat("discord", str(CHANNEL_ID))
@@ -226,7 +225,7 @@ async def test_ranked_polls_use_button_ballots(fake: FakeDiscord, bot: Any, serv
     unranked = await fake.click(bot, ballot, spirited, who=BOB)
     assert "1. Parasite" in unranked.text and "Spirited" not in unranked.text.split("ranking")[-1]
     mine = await fake.click(bot, ballot, buttons["My ballot"], who=ALICE)
-    assert "no vote" in mine.text
+    assert "Your ballot is empty." in mine.text
     cleared = await fake.click(bot, ballot, buttons["Clear my vote"], who=BOB)
     assert "retracted" in cleared.text and await svc.ballot_of(info.id, str(BOB["id"])) == ()
     stale = copy.deepcopy(ballot)  # what a member's client still shows until it gets the edit
@@ -249,7 +248,7 @@ async def test_a_slate_too_big_for_a_native_poll_gets_a_ballot(fake: FakeDiscord
     cards = [e for m in opened.visible[:-1] for e in m["embeds"]]
     assert len(cards) == 11 and all(len(m["embeds"]) <= 10 for m in opened.visible)
     pick = await fake.click(bot, ballot, ballot["components"][0]["components"][0]["custom_id"], who=BOB)
-    assert "Vote recorded" in pick.text and "Your vote: Star Story 1" in pick.text
+    assert "Vote recorded" in pick.text and "Your pick: Star Story 1" in pick.text
 
 
 async def test_a_vote_before_the_poll_is_attached_is_not_lost(
@@ -273,7 +272,7 @@ async def test_a_vote_before_the_poll_is_attached_is_not_lost(
 async def test_the_scheduler_takes_the_buttons_off_a_ballot(fake: FakeDiscord, services: Services) -> None:
     clock = ManualClock(datetime(2030, 5, 1, 18, 0, tzinfo=UTC))
     services.clock = clock.now
-    shared_scheduler(services, clock)
+    services.scheduler.use_clock(clock)
     async with fake.running(services) as bot:
         ballot = await open_ranked(fake, bot, services, hours=2)
         button = next(c for row in ballot["components"] for c in row["components"] if "Parasite" in c["label"])
@@ -295,7 +294,7 @@ async def test_after_a_restart_a_close_still_takes_the_buttons_off_the_old_ballo
 
     clock = ManualClock(datetime(2030, 5, 1, 18, 0, tzinfo=UTC))
     services.clock = clock.now
-    shared_scheduler(services, clock)
+    services.scheduler.use_clock(clock)
     async with fake.running(services) as bot:
         ballot = await open_ranked(fake, bot, services, hours=3)
     assert not ballot_edits(fake, ballot["id"])
@@ -303,7 +302,7 @@ async def test_after_a_restart_a_close_still_takes_the_buttons_off_the_old_ballo
     again = await build_services(services.settings, db=Database(str(services.settings.database_url)))
     try:
         again.clock = clock.now
-        shared_scheduler(again, clock)
+        again.scheduler.use_clock(clock)
         async with fake.running(again) as bot:
             closed = await fake.slash(bot, "movienight", sub="close", who=ALICE)
             assert not closed.ephemeral and "No votes were cast" in closed.text
@@ -320,7 +319,7 @@ async def test_a_ballot_due_while_down_is_disarmed_when_the_bot_comes_back(
 
     clock = ManualClock(datetime(2030, 5, 1, 18, 0, tzinfo=UTC))
     services.clock = clock.now
-    shared_scheduler(services, clock)
+    services.scheduler.use_clock(clock)
     async with fake.running(services) as bot:
         ballot = await open_ranked(fake, bot, services, hours=3)
     clock.advance(timedelta(hours=4))
@@ -328,7 +327,7 @@ async def test_a_ballot_due_while_down_is_disarmed_when_the_bot_comes_back(
     again = await build_services(services.settings, db=Database(str(services.settings.database_url)))
     try:
         again.clock = clock.now
-        shared_scheduler(again, clock)
+        again.scheduler.use_clock(clock)
         async with fake.running(again):
             assert len(channel_posts(fake)) == 1
             assert_ballot_closed(fake, ballot["id"])

@@ -169,7 +169,7 @@ async def test_a_vote_looked_up_while_the_poll_was_being_attached_is_not_lost(
     for fid in ids:
         await fake.slash(bot, "movienight", sub="nominate", film=f"#{fid}")
     svc = movienight_service(services)
-    attach, lookup, replay = svc.attach_native_poll, svc._native_poll_id, bot.movienights._replay_early_votes
+    attach, lookup = svc.attach_native_poll, svc._native_poll_id
     looked_up, replayed = asyncio.Event(), asyncio.Event()
 
     async def slow_lookup(platform: str, platform_poll_id: str) -> int | None:
@@ -183,15 +183,13 @@ async def test_a_vote_looked_up_while_the_poll_was_being_attached_is_not_lost(
                  "answer_id": 2, "guild_id": str(fake.messages[platform_poll_id]["guild_id"])}  # fmt: skip
         bot._connection.parsers["MESSAGE_POLL_VOTE_ADD"](event)
         await looked_up.wait()
-        return await attach(poll_id, platform_poll_id, message_id)
-
-    async def replay_then_release(message_id: str) -> None:
-        await replay(message_id)
-        replayed.set()
+        try:
+            return await attach(poll_id, platform_poll_id, message_id)  # attaches, then replays the early votes
+        finally:
+            replayed.set()
 
     monkeypatch.setattr(svc, "_native_poll_id", slow_lookup)
     monkeypatch.setattr(svc, "attach_native_poll", vote_during_attach)
-    monkeypatch.setattr(bot.movienights, "_replay_early_votes", replay_then_release)
     await fake.slash(bot, "movienight", sub="poll", who=ALICE)
     info = await svc.open_poll_for_chat("discord", str(CHANNEL_ID))
     assert info is not None and await svc.ballot_of(info.id, str(BOB["id"])) == (ids[1],)

@@ -10,7 +10,6 @@ from telegram import Message, Poll, PollAnswer
 
 from adapters.telegram import callbacks
 from adapters.telegram.fake_server import FakeBotApi
-from adapters.telegram.movienight import ballot_text
 from adapters.telegram.render import poll_args, render, render_card
 from bot.replies import FilmCard, PollCard, PollOption
 from tests.specs.telegram_spec import TelegramSpec, parse_html
@@ -60,12 +59,6 @@ def test_winner_notice_keeps_one_line_per_count() -> None:
     card = FilmCard(1, "Parasite", 2019, "https://t", notice="Tonight's film!\n2 members voted.\n🏆 Parasite — 2 votes")
     text, _ = parse_html(render_card(card).text)
     assert text.endswith("Tonight's film!\n2 members voted.\n🏆 Parasite — 2 votes")
-
-
-def test_ballot_text() -> None:
-    assert ballot_text("ranked", ["A", "B"]) == "Your ranking: 1. A · 2. B"
-    assert ballot_text("multiple", ["A", "B"]) == "Your picks: A, B"
-    assert ballot_text("single", []) == "Your ballot is empty."
 
 
 async def test_fake_poll_and_file_answers_match_the_spec(tg_spec: TelegramSpec) -> None:
