@@ -4,7 +4,7 @@
 
 The bot is what `filmbot run` starts (`build_client`, the registry-built command tree, persistent components)
 on a first-run database with the shipped starter catalog (falls back to the small test catalog, and says so,
-when no starter catalog is found). Only the network is replaced, by `adapters.discord.testing.FakeDiscord`.
+when no starter catalog is found). Only the network is replaced, by `tests.fakes.discord.harness.FakeDiscord`.
 
 The mix: 40% autocomplete (the first letters of a title), 40% `/film` (a title with a typo) and 20% picker
 selects on messages the bot sent earlier. Three passes:
@@ -33,10 +33,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from adapters.discord.testing import ALICE, FakeDiscord, Interaction, command_data, iter_components
 from bench.typing_model import typo
 from bot.config import Settings
 from bot.services import Services
+from tests.fakes.discord.harness import ALICE, FakeDiscord, Interaction, command_data, iter_components
 
 
 async def open_services(tmp: Path, db: str | None) -> tuple[Services, str]:

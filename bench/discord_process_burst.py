@@ -3,7 +3,7 @@
     python -m bench.discord_process_burst [--commands 200] [--runs 2] [--db PATH] [--json]
 
 `bench.discord_load` measures the bot in-process (acks cost nothing there); this one runs the program as a user
-would, against `adapters.discord.fake_gateway.FakeDiscordServer` (real websocket gateway, real HTTP), on a
+would, against `tests.fakes.discord.gateway.FakeDiscordServer` (real websocket gateway, real HTTP), on a
 first-run database with the starter catalog (`--db` reuses one, skipping the import). All the commands' frames are
 written to the gateway at once; latency is from that moment to each interaction callback (a reply, type 4, or
 a defer, type 5) reaching the fake. Prints numbers; never fails on a threshold.
@@ -23,9 +23,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from adapters.discord.fake_gateway import FakeDiscordServer, SentInteraction
-from adapters.discord.fake_payloads import ALICE, command_data, interaction_payload
 from bench.discord_load import DEADLINE_MS, percentile
+from tests.fakes.discord.gateway import FakeDiscordServer, SentInteraction
+from tests.fakes.discord.payloads import ALICE, command_data, interaction_payload
 from tests.support.process import BotProcess, bot_env
 
 TITLES = ["parasite", "spirited away", "amelie", "the godfather", "jaws", "toy story", "alien", "heat", "up", "her"]

@@ -37,13 +37,13 @@ from typing import Any
 from pydantic import SecretStr
 
 from adapters.telegram.app import build_application
-from adapters.telegram.fake_server import Call, FakeBotApi, SentMessage
 from adapters.telegram.runner import run_telegram
 from bench.typing_model import typo
 from bot.app import build_services
 from bot.config import Settings, TelegramSettings
 from bot.services import Services
 from bot.store.films import FilmRepository
+from tests.fakes.telegram.server import Call, FakeBotApi, SentMessage
 
 TOKEN = "123456:BENCH-TOKEN"
 

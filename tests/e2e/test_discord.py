@@ -1,7 +1,7 @@
 """`filmbot discord sync` and `run_discord` as a user runs them; only Discord's network is replaced.
 
 The sync runs the real CLI in a real process; a two-line prelude installs the offline Discord of
-`adapters.discord.testing` (the same seams the adapter tests use) and writes what was uploaded to a file.
+`tests.fakes.discord.harness` (the same seams the adapter tests use) and writes what was uploaded to a file.
 """
 
 from __future__ import annotations
@@ -19,14 +19,14 @@ import pytest
 from pydantic import SecretStr
 
 from adapters.discord.runner import run_discord
-from adapters.discord.testing import FakeDiscord
+from tests.fakes.discord.harness import FakeDiscord
 from tests.specs.discord_spec import SPEC_PATH, DiscordSpec
 from tests.support.catalog import make_services
 
 REPO = Path(__file__).resolve().parents[2]
 PRELUDE = """
 import json, sys
-from adapters.discord.testing import FakeDiscord
+from tests.fakes.discord.harness import FakeDiscord
 from bot.cli import main
 fake = FakeDiscord()
 with fake.installed():
@@ -129,10 +129,10 @@ async def test_run_discord_closes_a_movie_night_due_while_down_and_stops_its_sch
     """`filmbot run` as a user runs it: on connect the overdue poll is closed and announced; stop leaves no task."""
     from datetime import UTC, datetime, timedelta
 
-    from adapters.discord.testing import CHANNEL_ID
     from bot.commands import Actor
     from bot.polls import movienight_service
     from bot.replies import PollCard
+    from tests.fakes.discord.harness import CHANNEL_ID
 
     services = await make_services(tmp_path)
     services.settings.discord.token = SecretStr("fake-token")

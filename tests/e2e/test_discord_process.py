@@ -16,9 +16,9 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from adapters.discord.client import build_client, use_gateway_of_api
-from adapters.discord.fake_gateway import FakeDiscordServer
-from adapters.discord.fake_payloads import ALICE, BOB, user
 from bot.config import DiscordSettings
+from tests.fakes.discord.gateway import FakeDiscordServer
+from tests.fakes.discord.payloads import ALICE, BOB, user
 from tests.specs.discord_spec import SPEC_PATH, DiscordSpec
 from tests.support.catalog import make_services, sample_films
 from tests.support.process import BotProcess, sample_catalog_env

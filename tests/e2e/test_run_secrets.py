@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from adapters.discord.fake_gateway import FakeDiscordServer
-from adapters.telegram.fake_server import FakeBotApi
 from tests.adapters.telegram.harness import TOKEN, new_api
+from tests.fakes.discord.gateway import FakeDiscordServer
+from tests.fakes.telegram.server import FakeBotApi
 from tests.support.process import BotProcess, sample_catalog_env
 
 WRONG_TELEGRAM_TOKEN = "987654321:AAHwrongwrongwrongwrongwrongwrong12"

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from adapters.telegram.fake_server import SentMessage, UserFile
 from adapters.telegram.uploads import MAX_IMPORT_BYTES
 from tests.adapters.telegram.harness import GROUP, USER, BotHarness, running_bot
+from tests.fakes.telegram.server import SentMessage, UserFile
 
 STRANGER = 4242
 SEED_PAGE = """Title: The Host

@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
-from adapters.telegram.fake_server import FakeBotApi, SentMessage
 from bot.commands import Actor
 from bot.films.model import Film
 from bot.polls import movienight_service
 from bot.polls.scheduler import ManualClock
 from bot.services import Services
 from tests.adapters.telegram.harness import GROUP, USER, BotHarness, bot_settings, eventually, new_api, running_bot
+from tests.fakes.telegram.server import FakeBotApi, SentMessage
 from tests.support.catalog import make_services, sample_films
 
 ANN, BEN, CAT = USER, 2002, 3003

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from adapters.telegram import callbacks
-from adapters.telegram.fake_server import SentMessage
 from bot.commands import Actor
 from bot.polls import movienight_service
 from tests.adapters.telegram.harness import GROUP, USER, BotHarness, running_bot
+from tests.fakes.telegram.server import SentMessage
 
 ANN, BEN, STRANGER = USER, 2002, 4242
 AMBIGUOUS = "miracle cell 7"  # the 2013 film and its 2019 and 2022 remakes

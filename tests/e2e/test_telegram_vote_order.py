@@ -8,7 +8,6 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from adapters.telegram.fake_server import FakeBotApi, SentMessage
 from bot.films.model import Film
 from bot.polls import movienight_service
 from bot.polls.models import BallotRow
@@ -16,6 +15,7 @@ from bot.polls.voting import NOT_HERE
 from bot.services import Services
 from tests.adapters.telegram.harness import GROUP, bot_settings, eventually, new_api, running_bot
 from tests.e2e.test_telegram_movienight import ballot_message, nominate, open_poll, press_data, settle
+from tests.fakes.telegram.server import FakeBotApi, SentMessage
 from tests.support.catalog import make_services, sample_films
 
 FILMS = [*sample_films(), Film(title="Interstellar", year=2014), Film(title="The Godfather", year=1972)]

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from adapters.telegram.fake_server import FakeBotApi, SentMessage
 from bot.polls.store import MovieNightStore
 from bot.store.db import Database
 from tests.adapters.telegram.harness import GROUP, TOKEN, eventually, new_api
+from tests.fakes.telegram.server import FakeBotApi, SentMessage
 from tests.support.process import BotProcess, sample_catalog_env
 
 ANN = 1001

@@ -12,8 +12,8 @@ from typing import Any
 
 import httpx
 
-from adapters.telegram.fake_server import FakeBotApi
 from tests.adapters.telegram.harness import TOKEN, USER, new_api
+from tests.fakes.telegram.server import FakeBotApi
 from tests.support.process import BotProcess, sample_catalog_env
 
 HEADER = "X-Telegram-Bot-Api-Secret-Token"

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from adapters.discord.testing import FakeDiscord
 from bot.films.model import Film
 from bot.services import Services
+from tests.fakes.discord.harness import FakeDiscord
 from tests.specs.discord_spec import SPEC_PATH, DiscordSpec
 from tests.support.catalog import make_services, sample_films
 

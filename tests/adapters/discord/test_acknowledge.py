@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from adapters.discord.testing import FakeDiscord, Interaction, command_data
+from tests.fakes.discord.harness import FakeDiscord, Interaction, command_data
 
 TITLES = ["parasite", "spirited away", "amelie", "miracle in cell no. 7"]
 

@@ -15,10 +15,10 @@ from pydantic import SecretStr
 
 from adapters.discord import admin as admin_module
 from adapters.discord.sync import sync_commands
-from adapters.discord.testing import ALICE, BOB, FakeDiscord, iter_components
 from bot.curation.store import CurationRepository
 from bot.services import Services
 from bot.store.films import FilmRepository
+from tests.fakes.discord.harness import ALICE, BOB, FakeDiscord, iter_components
 
 MANAGE = 1 << 5
 ADMIN: dict[str, Any] = {"who": ALICE, "permissions": MANAGE}

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.discord.testing import ALICE, BOB, CHANNEL_ID, FakeDiscord
 from bot.polls import movienight_service
 from bot.polls.voting import NOT_HERE
 from bot.services import Services
 from tests.adapters.discord.test_movienight import SLATE, nominate
+from tests.fakes.discord.harness import ALICE, BOB, CHANNEL_ID, FakeDiscord
 
 
 async def open_ballot(fake: FakeDiscord, bot: Any, services: Services) -> tuple[dict[str, Any], int, list[int]]:

@@ -10,11 +10,11 @@ from pydantic import SecretStr
 
 from adapters.discord.slash import discord_group_name
 from adapters.discord.sync import sync_commands
-from adapters.discord.testing import ADMIN_ROLE_ID, ALICE, BOB, FakeDiscord, iter_components
 from bot.commands import CommandContext, CommandRegistry, CommandSpec, Param, Permission
 from bot.films.commands import SPECS as FILM_SPECS
 from bot.replies import PollCard, PollOption, Reply, Text
 from bot.services import Services
+from tests.fakes.discord.harness import ADMIN_ROLE_ID, ALICE, BOB, FakeDiscord, iter_components
 
 
 def buttons(message: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.discord.testing import ALICE, BOB, FakeDiscord, iter_components
 from bot.films.service import film_ref
 from bot.services import Services
+from tests.fakes.discord.harness import ALICE, BOB, FakeDiscord, iter_components
 
 SEED_TRAILER = "https://www.youtube.com/watch?v=wTkeln0kc8I"
 MARKUP_TITLE = "<b>Bold</b> & *Stars* _under_ `code` ~x~ |y| > @everyone"

@@ -1,6 +1,6 @@
 """Movie nights on the real discord.py client: native polls, vote events, closing, the scheduler, restarts.
 
-Only the network is fake (adapters/discord/testing.py); every request is checked against Discord's OpenAPI
+Only the network is fake (tests/fakes/discord/harness.py); every request is checked against Discord's OpenAPI
 spec. What is asserted is what members see: the messages in the channel, the poll, the announcement.
 """
 
@@ -11,10 +11,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from adapters.discord.testing import ALICE, BOB, CHANNEL_ID, FakeDiscord, message_text, user
 from bot.polls import movienight_service
 from bot.polls.scheduler import ManualClock
 from bot.services import Services
+from tests.fakes.discord.harness import ALICE, BOB, CHANNEL_ID, FakeDiscord, message_text, user
 
 CAROL = user(100000000000000003, "carol")
 SLATE = [("parasite", 2019), ("spirited away", 2001), ("miracle in cell no. 7", 2013)]

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from adapters.discord.testing import ALICE, BOB, CHANNEL_ID, FakeDiscord, Interaction, user
 from bot.films.model import Film
 from bot.polls import movienight_service
 from bot.services import Services
+from tests.fakes.discord.harness import ALICE, BOB, CHANNEL_ID, FakeDiscord, Interaction, user
 from tests.support.catalog import make_services, sample_films
 
 CAROL = user(100000000000000003, "carol")
@@ -155,7 +155,7 @@ async def test_close_waits_for_the_catch_up_and_defers_meanwhile(
 
 
 def close_data(bot: Any) -> dict[str, Any]:
-    from adapters.discord.testing import command_data
+    from tests.fakes.discord.harness import command_data
 
     return command_data(bot, "movienight", "close", {})
 

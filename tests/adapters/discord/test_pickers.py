@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from adapters.discord.testing import ALICE, BOB, CHANNEL_ID, FakeDiscord, iter_components
 from bot.commands import Actor
 from bot.polls import movienight_service
 from bot.services import Services
+from tests.fakes.discord.harness import ALICE, BOB, CHANNEL_ID, FakeDiscord, iter_components
 from tests.support.catalog import make_services
 
 MANAGE = 1 << 5  # Manage Server: an admin

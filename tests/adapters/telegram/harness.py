@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from adapters.telegram.fake_server import Call, FakeBotApi, SentMessage
 from adapters.telegram.runner import run_telegram
 from bot.films.model import Film
 from bot.services import Services
+from tests.fakes.telegram.server import Call, FakeBotApi, SentMessage
 from tests.specs.telegram_spec import MISSING_REASON, SPEC_PATH, TelegramSpec
 from tests.support.catalog import make_services
 

@@ -9,9 +9,9 @@ import json
 from telegram import Message, Poll, PollAnswer
 
 from adapters.telegram import callbacks
-from adapters.telegram.fake_server import FakeBotApi
 from adapters.telegram.render import poll_args, render, render_card
 from bot.replies import FilmCard, PollCard, PollOption
+from tests.fakes.telegram.server import FakeBotApi
 from tests.specs.telegram_spec import TelegramSpec, parse_html
 
 HANGUL = "7번방의 선물 " * 20

@@ -13,7 +13,7 @@ import itertools
 import time
 from dataclasses import dataclass, field
 
-from adapters.telegram.fake_methods import JSON, ApiError, BotApiState, SentMessage
+from tests.fakes.telegram.methods import JSON, ApiError, BotApiState, SentMessage
 
 DOWNLOAD_CAP = 20 << 20
 

@@ -34,8 +34,8 @@ from typing import Any
 
 import discord
 
-from adapters.discord.fake_channels import ChannelsAndPolls
-from adapters.discord.fake_payloads import (
+from tests.fakes.discord.channels import ChannelsAndPolls
+from tests.fakes.discord.payloads import (
     ADMIN_ROLE_ID,
     ALICE,
     APP_ID,
@@ -54,8 +54,8 @@ from adapters.discord.fake_payloads import (
     ready_payload,
     user,
 )
-from adapters.discord.fake_records import Interaction, Request, Validator, http_error
-from adapters.discord.fake_rest import FakeRest
+from tests.fakes.discord.records import Interaction, Request, Validator, http_error
+from tests.fakes.discord.rest import FakeRest
 
 __all__ = [
     "ADMIN_ROLE_ID",

@@ -22,9 +22,9 @@ from typing import Any, ClassVar, Self
 from discord.http import HTTPClient, Route
 from discord.webhook.async_ import AsyncWebhookAdapter
 
-from adapters.discord.fake_channels import NOT_MINE
-from adapters.discord.fake_payloads import APP_ID, EPHEMERAL, LOADING, application_payload, bot_message, bot_user
-from adapters.discord.fake_records import Interaction, Request, Validator, http_error
+from tests.fakes.discord.channels import NOT_MINE
+from tests.fakes.discord.payloads import APP_ID, EPHEMERAL, LOADING, application_payload, bot_message, bot_user
+from tests.fakes.discord.records import Interaction, Request, Validator, http_error
 
 
 class FakeRest:

@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from adapters.discord.fake_payloads import EPHEMERAL, bot_message, bot_user
-from adapters.discord.fake_records import http_error
+from tests.fakes.discord.payloads import EPHEMERAL, bot_message, bot_user
+from tests.fakes.discord.records import http_error
 
 if TYPE_CHECKING:
     from discord.http import Route
 
-    from adapters.discord.fake_records import Interaction
+    from tests.fakes.discord.records import Interaction
 
 NOT_MINE: Any = object()
 POLL_EXPIRED = 520001

@@ -32,7 +32,7 @@ from typing import Any, cast
 import discord
 from aiohttp import WSMsgType, web
 
-from adapters.discord.fake_payloads import (
+from tests.fakes.discord.payloads import (
     ALICE,
     APP_ID,
     EPHEMERAL,
@@ -45,7 +45,7 @@ from adapters.discord.fake_payloads import (
     interaction_payload,
     ready_payload,
 )
-from adapters.discord.fake_records import Request, Validator
+from tests.fakes.discord.records import Request, Validator
 
 API_PREFIX = "/api/v10"
 HEARTBEAT_INTERVAL_MS = 41_250

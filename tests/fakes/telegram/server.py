@@ -23,8 +23,8 @@ from typing import Any
 
 from aiohttp import web
 
-from adapters.telegram.fake_media import MediaState, UserFile
-from adapters.telegram.fake_methods import JSON, ApiError, SentMessage, decode_params
+from tests.fakes.telegram.media import MediaState, UserFile
+from tests.fakes.telegram.methods import JSON, ApiError, SentMessage, decode_params
 
 __all__ = ["ApiError", "Call", "FakeBotApi", "SentMessage", "UserFile"]
 

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from adapters.discord.fake_payloads import EPHEMERAL, message_text
+from tests.fakes.discord.payloads import EPHEMERAL, message_text
 
 if TYPE_CHECKING:
-    from adapters.discord.testing import FakeDiscord
+    from tests.fakes.discord.harness import FakeDiscord
 
 Validator = Callable[[str, str, Any, Mapping[str, Any] | None], list[str]]
 
