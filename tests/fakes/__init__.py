@@ -1,1 +1,1 @@
-"""Test doubles: fake Discord and Telegram servers and harnesses (only tests and source-checkout benchmarks use them)."""
+"""Test doubles: fake Discord and Telegram servers and harnesses (used by tests and source-checkout benches)."""
