@@ -65,7 +65,7 @@ async def main(db_path: Path) -> None:
     took, longest = await ticker.measure(start)
     print(f"start-up (seed {'+ ' if took > 5 else ''}load): {took:.2f} s, longest loop stall {longest * 1000:.1f} ms")
     catalog = services.catalog
-    admin = Actor("telegram", "1", "1", is_admin=True)
+    admin = Actor("telegram", "1", "1", is_owner=True)
 
     async def add_and_refresh() -> None:
         async with services.db.session() as session, session.begin():

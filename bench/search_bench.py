@@ -157,7 +157,7 @@ def run_baseline(docs: list[SearchDoc], queries: list[Query]) -> tuple[list[floa
         start = time.perf_counter_ns()
         parsed = parse_query(q.text)
         best: dict[int, float] = {}
-        readings = [(normalize_title(q.text), None)]
+        readings: list[tuple[str, int | None]] = [(normalize_title(q.text), None)]
         if parsed.year is not None:
             readings.append((normalize_title(parsed.text), parsed.year))
         for text, year in readings:

@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     memory_mb = tracemalloc.get_traced_memory()[0] / 1e6
     tracemalloc.stop()
     rng = random.Random(1)
-    queries = []
+    queries: list[str] = []
     while len(queries) < args.queries:
         words = rng.choice(docs).title.split()
         if len(words) >= 2:

@@ -40,7 +40,8 @@ async def run_telegram(services: Services, stop: asyncio.Event, *, app: Applicat
     """Start, serve until `stop` is set, then shut down cleanly (acknowledging the updates handled)."""
     settings = services.settings.telegram
     # Building the HTTP clients loads the CA certificates (~100 ms): off the event loop.
-    app = app or await asyncio.to_thread(build_application, services)
+    if app is None:
+        app = await asyncio.to_thread(build_application, services)
     nights = TelegramMovieNights(services)  # the platform's transport while this app runs
     if not await _initialize(app, stop):
         log.info("telegram bot stopped before it could start")

@@ -32,7 +32,7 @@ def write_jsonl(path: Path, rows: list[dict[str, object]]) -> Path:
 
 
 def test_counts_each_answer_per_kind_as_fractions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    catalog = write_jsonl(tmp_path / "films.jsonl", CATALOG)  # type: ignore[arg-type]
+    catalog = write_jsonl(tmp_path / "films.jsonl", CATALOG)
     queries = write_jsonl(tmp_path / "queries.jsonl", QUERIES)  # type: ignore[arg-type]
     assert main(["bench", "answers", "--queries", str(queries), "--catalog", str(catalog), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
@@ -53,7 +53,7 @@ def test_without_a_catalog_it_answers_on_a_fresh_install(tmp_path: Path, capsys:
     rows = [
         {"query": "miracle in cell no 7", "kind": "k", "expected_title": "Miracle in Cell No. 7", "expected_year": 2013}
     ]
-    queries = write_jsonl(tmp_path / "queries.jsonl", rows)  # type: ignore[arg-type]
+    queries = write_jsonl(tmp_path / "queries.jsonl", rows)
     assert main(["bench", "answers", "--queries", str(queries), "--wrong"]) == 0
     text = capsys.readouterr().out
     assert "starter (fresh install)" in text

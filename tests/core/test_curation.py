@@ -676,6 +676,7 @@ async def test_a_group_admin_sees_only_their_own_groups_misses_reports_and_log(t
     finally:
         await owner_view.db.dispose()
 
+
 async def test_a_large_export_is_gzipped_on_disk(services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
     from bot.curation import transfer
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from pathlib import Path
 
 import pytest
@@ -31,9 +33,9 @@ FILMS = [
 
 
 @pytest.fixture
-async def services(tmp_path: Path) -> Services:
+async def services(tmp_path: Path) -> AsyncIterator[Services]:
     svc = await make_services(tmp_path, FILMS)
-    yield svc  # type: ignore[misc]
+    yield svc
     await svc.db.dispose()
 
 

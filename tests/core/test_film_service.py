@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from pathlib import Path
 
 import pytest
@@ -13,9 +15,9 @@ from tests.support.catalog import make_services
 
 
 @pytest.fixture
-async def services(tmp_path: Path) -> Services:
+async def services(tmp_path: Path) -> AsyncIterator[Services]:
     svc = await make_services(tmp_path)
-    yield svc  # type: ignore[misc]
+    yield svc
     await svc.db.dispose()
 
 

@@ -60,9 +60,7 @@ def test_tally_is_independent_of_ballot_order(mode: str, events: list[Ballot], r
 def test_borda_total_is_the_sum_over_ballots(events: list[Ballot]) -> None:
     depth = ranked_depth(len(OPTIONS))
     result = tally("ranked", OPTIONS, events)
-    expected = sum(
-        sum(depth - r for r in range(min(len(b.choices), depth))) for b in latest_ballots(events).values()
-    )
+    expected = sum(sum(depth - r for r in range(min(len(b.choices), depth))) for b in latest_ballots(events).values())
     assert result.total == expected
 
 

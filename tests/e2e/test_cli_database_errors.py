@@ -63,9 +63,12 @@ def test_read_only_database_is_one_line(tmp_path: Path) -> None:
 def test_full_disk_is_one_line(tmp_path: Path) -> None:
     disk = tmp_path / "disk"
     disk.mkdir()
-    if shutil.which("mount") is None or subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", str(disk)], capture_output=True
-    ).returncode:
+    if (
+        shutil.which("mount") is None
+        or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", str(disk)], capture_output=True
+        ).returncode
+    ):
         pytest.skip("cannot mount a small tmpfs here (needs root)")
     try:
         db = disk / "club.sqlite3"
@@ -90,7 +93,11 @@ def test_two_sqlite_imports_at_once_both_finish_without_duplicates(tmp_path: Pat
     procs = [
         subprocess.Popen(
             [sys.executable, "-m", "bot", "import", "--quiet", str(path)],
-            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for _ in range(2)
     ]

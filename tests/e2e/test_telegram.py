@@ -224,7 +224,7 @@ async def test_admin_only_commands_ask_telegram_once(bot: BotHarness) -> None:
     async def secret(ctx: object, args: object) -> Text:
         return Text("the secret")
 
-    spec = CommandSpec(name="secret", summary="Admins only", handler=secret, permission=Permission.GROUP_ADMIN)  # type: ignore[arg-type]
+    spec = CommandSpec(name="secret", summary="Admins only", handler=secret, permission=Permission.GROUP_ADMIN)
     bot.services.registry = CommandRegistry([*bot.services.registry, spec])
     refused = await bot.say("/secret", chat_id=GROUP, chat_type="supergroup", user_id=7)
     assert refused.text == "Only this chat's admins can use /secret."

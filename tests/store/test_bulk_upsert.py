@@ -51,6 +51,7 @@ async def test_update_by_external_id_keeps_aliases_ids_and_removed_flag(db: Data
         )
     assert (counts.added, counts.updated, counts.changed_ids) == (0, 1, [film.id])
     async with db.session() as s:
+        assert film.id is not None
         got = await FilmRepository(s).get(film.id, include_removed=True)
     assert got is not None
     assert got.votes == 5 and got.aliases == ["Cell 7"] and got.removed

@@ -142,8 +142,14 @@ async def test_overlapping_imports_of_one_file_in_two_processes_add_no_duplicate
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     procs = [
         await asyncio.create_subprocess_exec(
-            sys.executable, "-c", IMPORT_SCRIPT, POSTGRES_URL, schema, str(path),
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            sys.executable,
+            "-c",
+            IMPORT_SCRIPT,
+            POSTGRES_URL,
+            schema,
+            str(path),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
         for _ in range(2)
     ]

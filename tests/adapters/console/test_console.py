@@ -145,6 +145,7 @@ async def test_a_console_export_is_a_new_private_file(tmp_path: Path) -> None:
         for p in paths:
             p.unlink(missing_ok=True)
 
+
 async def test_a_poll_duration_that_is_not_whole_hours_is_explained(tmp_path: Path) -> None:
     services = await make_services(tmp_path)
     chat = ConsoleChat(services)

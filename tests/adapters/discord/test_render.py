@@ -76,7 +76,7 @@ def test_any_card_fits(text: str) -> None:
 def test_any_list_and_text_fit(text: str) -> None:
     items = tuple(FilmChoice(n, text[:500] or "t", 1990 + n, text[:200], text[:300], text[:300]) for n in range(10))
     for kind in ("did_you_mean", "results", "miss"):
-        check_limits(body_of(FilmList(kind, text[:500], items, heading=text[:1000] or "h", page=1, pages=3)))  # type: ignore[arg-type]
+        check_limits(body_of(FilmList(kind, text[:500], items, heading=text[:1000] or "h", page=1, pages=3)))
     check_limits(body_of(Text(body=text or "x", title=text[:1000] or None)))
 
 
@@ -91,10 +91,10 @@ def test_trim_cuts_at_a_word_and_never_leaves_a_dangling_escape() -> None:
 def test_a_picker_that_re_runs_a_command_carries_its_code_in_the_custom_id() -> None:
     items = tuple(FilmChoice(10**19 - 1 - n, "t", 2000) for n in range(3))
     for kind in ("did_you_mean", "miss"):
-        out = render(FilmList(kind, "q", items, heading="h", then="0a1b2c"), owner=10**20 - 1)  # type: ignore[arg-type]
+        out = render(FilmList(kind, "q", items, heading="h", then="0a1b2c"), owner=10**20 - 1)
         assert out.view is not None
         ids = [c["custom_id"] for row in out.view.to_components() for c in row["components"]]
         assert ids and all(i.startswith("fb:") and i.endswith(":0a1b2c") and len(i) <= 100 for i in ids)
-        check_limits(body_of(FilmList(kind, "q", items, heading="h", then="0a1b2c")))  # type: ignore[arg-type]
+        check_limits(body_of(FilmList(kind, "q", items, heading="h", then="0a1b2c")))
     plain = render(FilmList("did_you_mean", "q", items, heading="h", then="film"), owner=1)
     assert plain.view is not None and plain.view.to_components()[0]["components"][0]["custom_id"] == "fb:pick:1"

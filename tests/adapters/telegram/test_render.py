@@ -43,7 +43,7 @@ def card(**changes: object) -> FilmCard:
         synopsis="A father and his daughter.",
         matched_title="12월 23일",
     )
-    return FilmCard(**{**{f: getattr(base, f) for f in base.__dataclass_fields__}, **changes})  # type: ignore[arg-type]
+    return FilmCard(**{**{f: getattr(base, f) for f in base.__dataclass_fields__}, **changes})
 
 
 def sent(out: Outgoing) -> dict[str, str]:
@@ -143,7 +143,7 @@ def test_other_replies(tg_spec: TelegramSpec) -> None:
 def test_poll_args_within_limits(tg_spec: TelegramSpec) -> None:
     poll = PollCard(1, "q" * 400, tuple(PollOption(i, "o" * 150) for i in range(15)))
     args = poll_args(poll)
-    options = [{"text": o} for o in args["options"]]  # type: ignore[attr-defined]
+    options = [{"text": o} for o in args["options"]]
     wire = {"chat_id": "-5", "question": str(args["question"]), "options": json.dumps(options), "is_anonymous": "false"}
     assert tg_spec.check_call("sendPoll", wire) == []
 

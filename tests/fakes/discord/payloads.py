@@ -210,7 +210,7 @@ def message_text(message: Mapping[str, Any]) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def iter_components(components: Sequence[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
+def iter_components(components: Sequence[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     for component in components:
         yield component
         yield from iter_components(component.get("components") or [])

@@ -44,7 +44,7 @@ class _Response:
 
 def http_error(status: int, code: int, message: str) -> discord.HTTPException:
     cls = discord.NotFound if status == 404 else discord.HTTPException
-    return cls(_Response(status, message), {"code": code, "message": message})  # type: ignore[arg-type]
+    return cls(_Response(status, message), {"code": code, "message": message})
 
 
 @dataclass
