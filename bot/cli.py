@@ -170,6 +170,7 @@ async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import build_services, close_services
     from bot.loopwatch import watch_event_loop
     from bot.startup import StartupFailed
+    from bot.store.errors import DatabaseFileGone
 
     if settings.asyncio_debug:
         watch_event_loop(asyncio.get_running_loop())
@@ -184,7 +185,10 @@ async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     refresh = services.catalog.keep_fresh(stop, settings.catalog_refresh_seconds)
-    tasks = [asyncio.create_task(refresh, name="catalog-refresh")]
+    tasks = [
+        asyncio.create_task(refresh, name="catalog-refresh"),
+        asyncio.create_task(services.db.watch_file(stop), name="database-file"),
+    ]
     if services.films.learning is not None:
         tasks.append(asyncio.create_task(services.films.learning.keep_flushing(stop), name="learned-popularity"))
     if tg:
@@ -198,7 +202,7 @@ async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
         for task in done:
-            if isinstance(task.exception(), StartupFailed):
+            if isinstance(task.exception(), StartupFailed | DatabaseFileGone):
                 log.error("%s", task.exception())
                 stop.set()
                 await asyncio.gather(*tasks, return_exceptions=True)

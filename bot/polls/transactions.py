@@ -47,7 +47,9 @@ async def in_transaction(db: Database, work: Callable[[AsyncSession], Awaitable[
     for attempt in range(RETRIES):
         try:
             async with db.session() as session, session.begin():
-                return await work(session)
+                result = await work(session)
+                db.check_file()  # never commit (and then acknowledge) into a deleted SQLite file
+                return result
         except DBAPIError as exc:
             if attempt == RETRIES - 1 or not _retryable(exc):
                 raise

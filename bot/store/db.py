@@ -13,6 +13,8 @@ such a commit would be acknowledged and then lost.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -147,6 +149,18 @@ class Database:
                 f"The database file {self.file} {what} while filmbot was running; nothing more is saved. "
                 "Restore the file (or start filmbot again to use the new one)."
             )
+
+    async def watch_file(self, stop: asyncio.Event, interval: float = 1.0) -> None:
+        """Until `stop` is set, check every `interval` seconds that the SQLite file is still the one opened;
+        raise `DatabaseFileGone` when it is not, so a running bot stops with that one clear reason instead of
+        acknowledging votes and edits that nothing will keep. Returns at once for other databases."""
+        if self.file is None:
+            return
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval)
+            if self._file_id is not None:
+                self.check_file()
 
     def _check_file_on_connect(self, _dbapi_connection: Any, _record: Any) -> None:
         """Every new connection opens the path again: it must still be the file we started with."""
