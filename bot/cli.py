@@ -21,6 +21,7 @@ EPILOG = """examples:
   filmbot chat                        talk to the bot in this terminal (no tokens needed)
   filmbot run                         start the Discord and/or Telegram bots from your settings
   filmbot import films.jsonl page.txt add or update films (JSON Lines, JSON, CSV, film pages; .gz ok)
+  filmbot import --format imdb ~/imdb  import IMDb's datasets (downloaded by you; personal, non-commercial use)
 """
 
 
@@ -46,8 +47,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="run the Discord and Telegram bots whose tokens are configured")
 
     p = sub.add_parser("import", help="import films from files (transactional, idempotent)")
-    p.add_argument("files", nargs="+", type=Path)
+    p.add_argument("files", nargs="+", type=Path, help="files; with --format imdb, the folder of IMDb's datasets")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--format", choices=["auto", "imdb"], default="auto", help="imdb: IMDb's TSV datasets (title.basics, …)"
+    )
+    p.add_argument(
+        "--title-types",
+        default="movie",
+        help="with --format imdb: IMDb titleType values, comma-separated (default: movie; e.g. movie,tvMovie)",
+    )
     p = sub.add_parser("export", help="write every film as JSON Lines")
     p.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
     p.add_argument("--include-removed", action="store_true")
