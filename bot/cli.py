@@ -57,6 +57,15 @@ def build_parser() -> argparse.ArgumentParser:
         default="movie",
         help="with --format imdb: IMDb titleType values, comma-separated (default: movie; e.g. movie,tvMovie)",
     )
+    p = sub.add_parser("enrich", help="fill missing fields of stored films from TMDB or Wikidata")
+    p.add_argument("--source", choices=["tmdb", "wikidata"], help="default: TMDB when configured, else Wikidata")
+    p.add_argument(
+        "--fields",
+        default="trailer,poster,directors,runtime,synopsis,votes,titles",
+        help="comma-separated: trailer, poster, directors, runtime, synopsis, votes, titles (default: all)",
+    )
+    p.add_argument("--limit", type=int, help="at most this many films (default: every film missing a field)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p = sub.add_parser("export", help="write every film as JSON Lines")
     p.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
     p.add_argument("--include-removed", action="store_true")
@@ -134,7 +143,7 @@ def database_error(exc: BaseException, settings: Settings) -> str | None:
 
 
 async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
-    from bot import cli_commands
+    from bot import cli_commands, cli_sources
 
     handler = {
         "film": cli_commands.film,
@@ -144,6 +153,7 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         "run": run_bots,
         "import": cli_commands.import_files,
         "export": cli_commands.export_films,
+        "enrich": cli_sources.enrich_films,
         "db": cli_commands.db_upgrade,
         "discord": cli_commands.discord_sync,
     }[args.command]

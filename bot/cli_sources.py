@@ -77,3 +77,65 @@ async def import_imdb_dir(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         bar.close()
         await db.dispose()
+
+
+async def enrich_films(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import open_database
+    from bot.sources import SourceError, Sources
+    from bot.sources.enrich import FIELDS, enrich
+
+    fields = [f.strip() for f in args.fields.split(",") if f.strip()]
+    unknown = [f for f in fields if f not in FIELDS]
+    if unknown or not fields:
+        print(
+            f"Unknown field(s): {', '.join(unknown) or '(none given)'}; choose from {', '.join(FIELDS)}.",
+            file=sys.stderr,
+        )
+        return 2
+    if args.limit is not None and args.limit < 1:
+        print("--limit must be at least 1.", file=sys.stderr)
+        return 2
+    sources = Sources.from_settings(settings)
+    name = args.source or ("tmdb" if sources.tmdb is not None else "wikidata")
+    client = sources.tmdb if name == "tmdb" else sources.wikidata
+    if client is None:
+        await sources.close()
+        hint = "TMDB__READ_TOKEN or TMDB__API_KEY" if name == "tmdb" else "WIKIDATA__CONTACT"
+        print(f"{name} is not configured: set {hint} (see .env.example).", file=sys.stderr)
+        return 2
+    from bot.curation.transfer import cli_actor
+
+    db = await open_database(settings)
+    bar = _FilmBar(disable=True if args.quiet else None)
+    try:
+        summary = await enrich(
+            db, client, cli_actor(), fields=fields, limit=args.limit,
+            per_second=settings.sources.enrich_per_second, progress=bar,
+        )  # fmt: skip
+    except SourceError as exc:
+        print(f"filmbot: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        bar.close()
+        await sources.close()
+        await db.dispose()
+    print(summary.text())
+    return 0
+
+
+class _FilmBar:
+    def __init__(self, *, disable: bool | None) -> None:
+        self._disable = disable
+        self._bar: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        if self._bar is None:
+            self._bar = tqdm(total=total, unit="films", file=sys.stderr, disable=self._disable)
+        self._bar.n = done
+        self._bar.refresh()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()

@@ -10,6 +10,7 @@ request log line is filtered for the key too.
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import logging
 import time
@@ -143,6 +144,8 @@ class HttpSource:
             trust_env=False,  # an HTTP(S)_PROXY meant for something else must not see our key
         )
         self._auth_logged = False
+        self.pace = 0.0  # minimum seconds between two requests (enrichment sets it; chat lookups don't)
+        self._next_at = 0.0
 
     async def close(self) -> None:
         await self._client.aclose()
@@ -150,6 +153,8 @@ class HttpSource:
     async def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any | None:
         """The decoded JSON answer; None for 404. Raises SourceError (and opens the breaker) on failure."""
         self.breaker.check()
+        if self.pace:
+            await self._wait_turn()
         try:
             response = await self._client.get(path, params={k: v for k, v in (params or {}).items() if v is not None})
         except httpx.TimeoutException:
@@ -178,6 +183,13 @@ class HttpSource:
             raise self._failed("answered with malformed JSON") from None
         self.breaker.success()
         return data
+
+    async def _wait_turn(self) -> None:
+        now = time.monotonic()
+        wait = self._next_at - now
+        self._next_at = max(now, self._next_at) + self.pace
+        if wait > 0:
+            await asyncio.sleep(wait)
 
     def _failed(self, what: str) -> SourceError:
         wait = self.breaker.failure()
