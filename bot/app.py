@@ -13,6 +13,7 @@ from bot.polls import install as install_movienight
 from bot.ratelimit import RateLimiter
 from bot.registry import build_registry
 from bot.services import Services
+from bot.sources.add import install as install_sources
 from bot.store.bootstrap import ensure_ready
 from bot.store.db import Database
 
@@ -43,12 +44,16 @@ async def build_services(settings: Settings, *, db: Database | None = None, seed
         registry=build_registry(settings.catalog_editors, rate_limiter(settings)),
     )
     install_movienight(services)
+    install_sources(services)
     await install_curation(services)
     return services
 
 
 async def close_services(services: Services) -> None:
     """The way out: write what is still held in memory (search misses), then close the database."""
+    sources = services.extras.get("sources")
+    if sources is not None:
+        await sources.close()
     curation = services.extras.get("curation")
     if curation is not None:
         try:

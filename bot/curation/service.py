@@ -34,6 +34,7 @@ from bot.films.model import Film
 from bot.films.search import Match
 from bot.films.service import PICKER_SIZE, check_query, parse_film_ref, resolve
 from bot.replies import FilmList, Problem, Reply, Text
+from bot.sources.add import add_by_ref, split_ref
 from bot.store.films import ExternalIdConflict, FilmExists, FilmRepository
 from bot.store.mapping import films_t
 
@@ -166,6 +167,8 @@ class Curation:
         text = (details or "").strip()
         if not text:
             return Problem(ADD_HELP)
+        if (by_ref := split_ref(text)) is not None:  # an IMDb/TMDB/Wikidata id or link: fetch, confirm, add
+            return await add_by_ref(self, actor, by_ref[0], confirmed=by_ref[1])
         warnings: list[str] = []
         try:
             if "\n" in text:
