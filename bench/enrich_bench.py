@@ -53,9 +53,8 @@ async def run(films: int) -> None:
                 seconds = time.perf_counter() - t
                 await client.close()
                 await db.dispose()
-                print(
-                    f"enrich {label}: {summary.enriched}/{films} films in {seconds:.2f} s = {films / seconds:.0f} films/s"
-                )
+                rate = films / seconds
+                print(f"enrich {label}: {summary.enriched}/{films} films in {seconds:.2f} s = {rate:.0f} films/s")
             client = TmdbClient(read_token=server.token, base_url=server.url, timeout=0.2)
             up = []
             for _ in range(200):
