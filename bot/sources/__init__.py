@@ -29,6 +29,15 @@ __all__ = [
 ]
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("filmbot")
+    except PackageNotFoundError:
+        return "0"
+
+
 @dataclass(slots=True)
 class Sources:
     tmdb: TmdbClient | None = None
@@ -52,7 +61,7 @@ class Sources:
         if w.enabled and w.contact:
             wikidata = WikidataClient(
                 contact=w.contact, base_url=w.base_url, language=w.language, timeout=w.timeout, backoff=backoff,
-                transport=transport,
+                transport=transport, version=_version(),
             )  # fmt: skip
         return cls(tmdb, wikidata)
 

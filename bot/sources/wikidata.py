@@ -43,7 +43,7 @@ class WikidataClient(HttpSource):
         transport: httpx.AsyncBaseTransport | None = None,
         version: str = "0",
     ) -> None:
-        agent = f"filmbot/{version} (https://github.com/filmbot/filmbot; {contact}) httpx/{httpx.__version__}"
+        agent = f"filmbot/{version} ({contact}) httpx/{httpx.__version__}"  # Wikimedia's User-Agent policy
         super().__init__(
             base_url, timeout=timeout, headers={"User-Agent": agent, "Accept": "application/json"},
             backoff=backoff, clock=clock, transport=transport,
