@@ -11,7 +11,7 @@ from bench.imdb_data import write_dataset
 from bot.films.importers import ImportFailed
 from bot.films.importers.imdb import ImdbOptions
 from bot.films.importers.imdb_apply import import_imdb
-from bot.films.model import Credit
+from bot.films.model import Credit, Film
 from bot.store.db import Database
 from bot.store.films import FilmRepository
 
@@ -177,3 +177,20 @@ async def test_a_failure_late_in_the_stream_rolls_back_every_batch(
     monkeypatch.setattr(apply_mod.StreamingUpsert, "write", original)
     report = await import_imdb(db, d)
     assert report.added == 50
+
+
+async def test_a_stored_film_of_the_same_title_year_and_director_is_enriched_not_duplicated(
+    db: Database, tmp_path: Path
+) -> None:
+    async with db.write() as session:
+        repo = FilmRepository(session)
+        ours = await repo.add(Film("Parasite", year=2019, credits=[Credit("Bong Joon Ho", "director")], aliases=[]))
+        other = await repo.add(Film("Parasite", year=1982, credits=[Credit("Charles Band", "director")]))
+    make_set(tmp_path / "imdb")
+    report = await import_imdb(db, tmp_path / "imdb")
+    assert (report.added, report.updated) == (1, 1)
+    films = await films_by_imdb(db)
+    assert films["tt6751668"].id == ours.id  # type: ignore[attr-defined]
+    async with db.session() as s:
+        kept = await FilmRepository(s).get(other.id or 0)
+    assert kept is not None and "imdb" not in kept.external_ids
