@@ -31,6 +31,10 @@ class SourceError(Exception):
     """A source could not answer. The message is safe to show and log (no key, no full URL)."""
 
 
+class SourceRefused(SourceError):
+    """The source refused our credentials (401/403): nothing will work until the settings change."""
+
+
 class SourceUnavailable(SourceError):
     """The source's circuit is open: it failed recently and is skipped until `retry_at`."""
 
@@ -174,7 +178,7 @@ class HttpSource:
             if not self._auth_logged:
                 self._auth_logged = True
                 log.error("%s refused our credentials (%d): check the key in the settings", self.name, status)
-            raise SourceError(f"{self.name} refused the configured credentials ({status})")
+            raise SourceRefused(f"{self.name} refused the configured credentials ({status})")
         if status >= 400:
             raise self._failed(f"answered HTTP {status}")
         try:

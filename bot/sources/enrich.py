@@ -22,7 +22,7 @@ from sqlalchemy import and_, select
 from bot.commands import Actor
 from bot.curation.store import CurationRepository, audit_t
 from bot.films.model import Credit, Film
-from bot.sources.base import HttpSource, SourceError, SourceUnavailable
+from bot.sources.base import HttpSource, SourceError, SourceRefused, SourceUnavailable
 from bot.sources.tmdb import TmdbClient
 from bot.sources.wikidata import WikidataClient
 from bot.store.bulk import people_agree, people_of
@@ -215,11 +215,11 @@ async def enrich(
         summary.examined += 1
         try:
             outcome, found = await _match_patiently(matcher, film)
+        except SourceRefused:
+            raise  # a wrong key: every further request would fail the same way
         except SourceError as exc:
             summary.failed += 1
             log.warning("film #%s: %s", film_id, exc)
-            if "credentials" in str(exc):
-                raise
             continue
         if outcome == "ambiguous":
             summary.ambiguous += 1
@@ -238,6 +238,8 @@ async def _match_patiently(matcher: Matcher, film: Film) -> tuple[str, Film | No
     for _attempt in range(3):
         try:
             return await matcher.match(film)
+        except SourceRefused:
+            raise
         except SourceUnavailable as exc:
             if exc.retry_in > MAX_WAIT:
                 raise
@@ -245,14 +247,9 @@ async def _match_patiently(matcher: Matcher, film: Film) -> tuple[str, Film | No
         except SourceError:
             if not matcher.client.breaker.is_open:
                 raise
-            await asyncio.sleep(min(MAX_WAIT, max(0.0, matcher.client.breaker.open_until - _now_mono())))
+            breaker = matcher.client.breaker
+            await asyncio.sleep(min(MAX_WAIT, max(0.0, breaker.open_until - breaker.clock())))
     return await matcher.match(film)
-
-
-def _now_mono() -> float:
-    import time
-
-    return time.monotonic()
 
 
 async def _films_missing(db: Database, wanted: list[str], limit: int | None) -> list[int]:

@@ -12,6 +12,7 @@ from bot.commands import Actor
 from bot.curation.store import CurationRepository
 from bot.films.model import Credit, Film
 from bot.sources import TmdbClient, WikidataClient
+from bot.sources.base import SourceRefused
 from bot.sources.enrich import enrich
 from bot.sources.fakes import FakeTmdb, FakeWikidata, parasite_fixtures, tmdb_movie
 from bot.store.db import Database
@@ -139,3 +140,22 @@ async def test_enrich_from_wikidata_by_imdb_id_fills_native_titles(db: Database)
     film = await get(db, film_id)
     assert "기생충" in film.alt_titles and film.directors == ["Bong Joon-ho"]
     assert film.external_ids["wikidata"] == "Q61448040"
+
+
+async def test_a_429_is_waited_out_and_a_wrong_key_stops_the_run(db: Database, tmdb: FakeTmdb) -> None:
+    (busan,) = await store(db, Film("Train to Busan", year=2016, external_ids={"tmdb": "396535"}))
+    wrong = TmdbClient(read_token="not-the-token", base_url=tmdb.url)
+    try:
+        with pytest.raises(SourceRefused):
+            await enrich(db, wrong, RUNNER, per_second=1000)
+    finally:
+        await wrong.close()
+    assert (await get(db, busan)).trailer_url is None
+    tmdb.fail(429, headers={"Retry-After": "1"})
+    client = TmdbClient(read_token="test-read-token", base_url=tmdb.url)
+    try:
+        summary = await enrich(db, client, RUNNER, per_second=1000)
+    finally:
+        await client.close()
+    assert (summary.enriched, summary.failed) == (1, 0)
+    assert (await get(db, busan)).trailer_url == "https://www.youtube.com/watch?v=pyWuHv2-Abk"
