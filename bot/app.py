@@ -23,6 +23,7 @@ from bot.polls.service import MovieNightService
 from bot.ratelimit import RateLimiter
 from bot.registry import build_registry
 from bot.services import Services
+from bot.sources import Sources
 from bot.store.bootstrap import ensure_ready
 from bot.store.db import Database
 
@@ -79,8 +80,17 @@ async def build_services(settings: Settings, *, db: Database | None = None, seed
     misses = MissLog(db, now)
     films = FilmService(catalog, rng=random.Random(seed), learning=learning, pinned=pins.match, on_miss=misses.record)
     registry = build_registry(settings.catalog_editors, rate_limiter(settings))
+    sources = Sources.from_settings(settings)  # none without keys: the bot works offline
     curation = Curation(
-        settings=settings, db=db, catalog=catalog, films=films, registry=registry, clock=now, pins=pins, misses=misses
+        settings=settings,
+        db=db,
+        catalog=catalog,
+        films=films,
+        registry=registry,
+        clock=now,
+        pins=pins,
+        misses=misses,
+        sources=sources,
     )
     await curation.start()
     movienights = MovieNightService(db, films, settings.movienight, now)
@@ -94,6 +104,7 @@ async def build_services(settings: Settings, *, db: Database | None = None, seed
         curation=curation,
         movienights=movienights,
         scheduler=SharedScheduler(movienights),
+        sources=sources,
     )
     return services
 
@@ -112,9 +123,13 @@ def build_learning(settings: Settings, db: Database) -> Learning:
 
 
 async def close_services(services: Services) -> None:
-    """The way out: write what is still only in memory (search misses, learned popularity), then close the
-    database."""
+    """The way out: close the sources' HTTP clients, write what is still only in memory (search misses,
+    learned popularity), then close the database."""
     try:
+        try:
+            await services.sources.close()
+        except Exception:
+            log.exception("could not close the film sources' connections")
         try:
             await services.curation.close()
         except Exception:

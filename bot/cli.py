@@ -22,6 +22,7 @@ EPILOG = """examples:
   filmbot chat                        talk to the bot in this terminal (no tokens needed)
   filmbot run                         start the Discord and/or Telegram bots from your settings
   filmbot import films.jsonl page.txt add or update films (JSON Lines, JSON, CSV, film pages; .gz ok)
+  filmbot import --format imdb ~/imdb  import IMDb's datasets (downloaded by you; personal, non-commercial use)
 """
 
 
@@ -47,7 +48,24 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="run the Discord and Telegram bots whose tokens are configured")
 
     p = sub.add_parser("import", help="import films from files (transactional, idempotent)")
-    p.add_argument("files", nargs="+", type=Path)
+    p.add_argument("files", nargs="+", type=Path, help="files; with --format imdb, the folder of IMDb's datasets")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--format", choices=["auto", "imdb"], default="auto", help="imdb: IMDb's TSV datasets (title.basics, …)"
+    )
+    p.add_argument(
+        "--title-types",
+        default="movie",
+        help="with --format imdb: IMDb titleType values, comma-separated (default: movie; e.g. movie,tvMovie)",
+    )
+    p = sub.add_parser("enrich", help="fill missing fields of stored films from TMDB or Wikidata")
+    p.add_argument("--source", choices=["tmdb", "wikidata"], help="default: TMDB when configured, else Wikidata")
+    p.add_argument(
+        "--fields",
+        default="trailer,poster,directors,runtime,synopsis,votes,titles",
+        help="comma-separated: trailer, poster, directors, runtime, synopsis, votes, titles (default: all)",
+    )
+    p.add_argument("--limit", type=int, help="at most this many films (default: every film missing a field)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p = sub.add_parser("export", help="write every film as JSON Lines")
     p.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
@@ -130,7 +148,7 @@ def database_error(exc: BaseException, settings: Settings) -> str | None:
 
 
 async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
-    from bot import cli_commands
+    from bot import cli_commands, cli_sources
 
     handler = {
         "film": cli_commands.film,
@@ -140,6 +158,7 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         "run": run_bots,
         "import": cli_commands.import_files,
         "export": cli_commands.export_films,
+        "enrich": cli_sources.enrich_films,
         "db": cli_commands.db_upgrade,
         "discord": cli_commands.discord_sync,
     }[args.command]

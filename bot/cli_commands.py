@@ -71,6 +71,10 @@ async def chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def import_files(args: argparse.Namespace, settings: Settings) -> int:
+    if getattr(args, "format", "auto") == "imdb":
+        from bot.cli_sources import import_imdb_dir
+
+        return await import_imdb_dir(args, settings)
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from bot.app import open_database

@@ -89,6 +89,37 @@ class PopularitySettings(BaseModel):
     flush_seconds: float = Field(default=5.0, gt=0)
 
 
+class TmdbSettings(BaseModel):
+    """TMDB (https://www.themoviedb.org/settings/api). Enabled when a key or a read token is set."""
+
+    model_config = ConfigDict(hide_input_in_errors=True)
+    api_key: SecretStr | None = None  # v3 API key (sent as a query parameter; masked in logs)
+    read_token: SecretStr | None = None  # v4 read-access token (sent as a Bearer header; preferred)
+    base_url: str = "https://api.themoviedb.org"  # a proxy or a test server
+    language: str = "en-US"
+    region: str = "US"  # whose certification (content rating) to keep
+    timeout: float = Field(default=5.0, gt=0, le=60)
+
+    @property
+    def enabled(self) -> bool:
+        return self.api_key is not None or self.read_token is not None
+
+
+class WikidataSettings(BaseModel):
+    """Wikidata (CC0, no key). Wikimedia asks for a User-Agent with a way to reach you: set CONTACT."""
+
+    enabled: bool = True
+    base_url: str = "https://www.wikidata.org"
+    contact: str | None = None  # an e-mail address or URL for the User-Agent; Wikidata is off without it
+    language: str = "en"
+    timeout: float = Field(default=5.0, gt=0, le=60)
+
+
+class SourcesSettings(BaseModel):
+    backoff_seconds: float = Field(default=30.0, gt=0)  # first pause after a source fails (doubles, max 10 min)
+    enrich_per_second: float = Field(default=4.0, gt=0)  # `filmbot enrich` requests per second per source
+
+
 class Settings(BaseSettings):
     """Everything the bot can be told. Tokens are optional: with none, `filmbot chat` still works."""
 
@@ -118,6 +149,9 @@ class Settings(BaseSettings):
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
     imports: ImportSettings = Field(default_factory=ImportSettings, validation_alias="import")  # IMPORT__...
     popularity: PopularitySettings = Field(default_factory=PopularitySettings)
+    tmdb: TmdbSettings = Field(default_factory=TmdbSettings)
+    wikidata: WikidataSettings = Field(default_factory=WikidataSettings)
+    sources: SourcesSettings = Field(default_factory=SourcesSettings)
 
     @field_validator("log_level")
     @classmethod

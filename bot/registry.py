@@ -10,8 +10,9 @@ def all_specs() -> list[CommandSpec]:
     from bot.curation.commands import SPECS as curation_specs
     from bot.films.commands import SPECS as film_specs
     from bot.polls.commands import SPECS as movienight_specs
+    from bot.sources.commands import SPECS as source_specs
 
-    specs: list[CommandSpec] = [*film_specs, *movienight_specs, *curation_specs]
+    specs: list[CommandSpec] = [*film_specs, *movienight_specs, *curation_specs, *source_specs]
     return specs
 
 

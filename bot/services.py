@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from bot.films.service import FilmService
     from bot.polls.announce import SharedScheduler
     from bot.polls.service import MovieNightService
+    from bot.sources import Sources
     from bot.store.db import Database
 
 
@@ -34,4 +35,5 @@ class Services:
     curation: Curation
     movienights: MovieNightService
     scheduler: SharedScheduler  # the process's one movie-night scheduler (adapters register their platform)
+    sources: Sources  # online film sources (TMDB, Wikidata): empty when none is configured
     clock: Callable[[], datetime] = utc_now

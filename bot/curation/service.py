@@ -34,6 +34,8 @@ from bot.films.model import Film
 from bot.films.search import Match
 from bot.films.service import PICKER_SIZE, check_query, parse_film_ref, resolve
 from bot.replies import FilmList, Problem, Reply, Text
+from bot.sources import Sources
+from bot.sources.add import add_by_ref, split_ref
 from bot.store.films import ExternalIdConflict, FilmExists, FilmRepository
 from bot.store.mapping import films_t
 
@@ -64,6 +66,7 @@ class Curation:
         clock: Callable[[], datetime],
         pins: AliasPins,
         misses: MissLog,
+        sources: Sources | None = None,
     ) -> None:
         self.settings = settings
         self.db = db
@@ -73,6 +76,7 @@ class Curation:
         self._clock = clock
         self.pins = pins  # the film service asks them first (`pins.match`), wired in bot.app
         self.misses = misses  # the film service's `on_miss`
+        self.sources = sources if sources is not None else Sources()  # for adds by id or link
 
     def clock(self) -> datetime:
         return self._clock()
@@ -173,6 +177,8 @@ class Curation:
         text = (details or "").strip()
         if not text:
             return Problem(ADD_HELP)
+        if (by_ref := split_ref(text)) is not None:  # an IMDb/TMDB/Wikidata id or link: fetch, confirm, add
+            return await add_by_ref(self, actor, by_ref[0], confirmed=by_ref[1])
         warnings: list[str] = []
         try:
             if "\n" in text:

@@ -1,0 +1,37 @@
+"""/about: what the bot is, where the catalog's data comes from, under which licences (and TMDB's notice)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot.commands import CommandContext, CommandSpec
+from bot.replies import Reply, Text
+from bot.sources.tmdb import ATTRIBUTION as TMDB_NOTICE
+
+
+def about_text(enabled: list[str]) -> Text:
+    """The /about reply. `enabled`: the online sources this bot is configured to use."""
+    lines = [
+        "A film-club bot: look films up in any language, vote on movie nights. Open source (MIT).",
+        "",
+        "Where the catalog's data comes from:",
+        "• Starter catalog: Wikipedia's film lists (CC BY-SA 4.0, Wikipedia contributors) and bangumi-data "
+        "(CC BY 4.0).",
+        "• Films added or edited by this bot's admins.",
+        "• IMDb datasets, when an admin imported them: courtesy of IMDb (https://www.imdb.com), "
+        "for personal and non-commercial use.",
+        "• Wikidata (CC0), when enabled." + (" Enabled." if "Wikidata" in enabled else ""),
+        "• TMDB, when enabled." + (" Enabled." if "TMDB" in enabled else ""),
+        "",
+        TMDB_NOTICE,
+        "Each film card says in its footer which source its data came from.",
+    ]
+    return Text("\n".join(lines), title="About this bot")
+
+
+async def about(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    return about_text(ctx.services.sources.enabled)
+
+
+SPECS = [CommandSpec("about", "Where the film data comes from, and its licences", about)]
