@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from bot.ratelimit import RateLimiter
 from bot.replies import FilmList, Problem, Reply
+from bot.text import clean_multiline, clean_text
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -29,7 +30,6 @@ log = logging.getLogger(__name__)
 
 NAME_PATTERN = re.compile(r"^[a-z0-9_]{1,32}$")
 MAX_ARG_CHARS = 500
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 
 Platform = Literal["discord", "telegram", "console", "cli"]
 LOCAL_PLATFORMS = frozenset({"console", "cli"})  # the machine's own user: never rate limited
@@ -174,21 +174,6 @@ class CommandSpec:
         for p in self.params:
             parts.append(f"<{p.name}>" if p.required else f"[{p.name}]")
         return " ".join(parts)
-
-
-def clean_text(value: str) -> str:
-    """Drop control and invisible formatting characters and squeeze whitespace."""
-    return " ".join(CONTROL_CHARS.sub(" ", value).split())
-
-
-def clean_multiline(value: str) -> str:
-    """Like clean_text, line by line, keeping line breaks (and at most one blank line in a row)."""
-    lines = [clean_text(line) for line in value.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    out: list[str] = []
-    for line in lines:
-        if line or (out and out[-1]):
-            out.append(line)
-    return "\n".join(out).strip()
 
 
 class ArgumentError(ValueError):

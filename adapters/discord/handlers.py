@@ -24,8 +24,7 @@ from adapters.discord.context import where
 from adapters.discord.render import render
 from adapters.discord.text import unescape
 from bot.commands import Actor, CommandContext, CommandSpec
-from bot.curation.service import EXTRAS_KEY as CURATION_KEY
-from bot.curation.service import Curation
+from bot.curation.actions import run_action
 from bot.films.service import picker_query
 from bot.replies import PollCard, Problem, Reply
 from bot.services import Services
@@ -117,21 +116,13 @@ class Handlers:
         await self.replace(interaction, reply, owner)
 
     async def run_action(self, interaction: discord.Interaction[Any], kind: str, film_id: int) -> None:
-        """A reply's action button, handled by the curation service when that feature is installed.
+        """A reply's action button (the core's `run_action`).
 
         Undo edits the notice in place (its button goes); a wrong-film report is acknowledged to the clicker.
         """
-        curation = self.services.extras.get(CURATION_KEY)
         actor = actor_of(interaction, self.services)
-        call: Awaitable[Reply] | None = None
-        if isinstance(curation, Curation) and kind == "undo_remove":
-            call = curation.undo_remove(actor, film_id)
-        elif isinstance(curation, Curation) and kind == "wrong_film":
-            # From a card the query that found the film is unknown; the report names the film.
-            call = curation.report_wrong_film(actor, film_id, None, None)
-        if call is None:
-            await self.tell(interaction, "That button is not available here.")
-            return
+        # From a card the query that found the film is unknown; the report names the film.
+        call = run_action(self.services, actor, kind, film_id)
         reply = await self.in_time(call, lambda: interaction.response.defer(ephemeral=True, thinking=True))
         if kind == "undo_remove" and not interaction.response.is_done():
             await self.replace(interaction, reply, owner=interaction.user.id)

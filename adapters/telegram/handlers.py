@@ -28,6 +28,7 @@ from adapters.telegram.movienight import TelegramMovieNights
 from adapters.telegram.render import Outgoing, render
 from adapters.telegram.sending import send_reply
 from bot.commands import Actor, CommandContext, CommandSpec
+from bot.curation.actions import run_action as run_core_action
 from bot.films.service import picker_query
 from bot.replies import FileReply, FilmCard, PollCard, Problem, Reply, Text
 from bot.services import Services
@@ -244,16 +245,10 @@ class TelegramHandlers:
         return await registry.run_with_film(data.command, ctx, data.film_id)
 
     async def run_action(self, context: Context, query: CallbackQuery, data: callbacks.Callback) -> Reply:
-        """A reply's action button (Undo, Wrong film?), handled by the curation service when present."""
-        curation = self.services.extras.get("curation")
-        if curation is None:
-            return Problem("That button is not available here.", kind="not_found")
+        """A reply's action button (Undo, Wrong film?): the core's `run_action`, as the presser."""
         actor = await self.presser(context, query)
-        if data.action == "undo_remove":
-            result: Reply = await curation.undo_remove(actor, data.film_id)
-        else:
-            result = await curation.report_wrong_film(actor, data.film_id, self.asked_for(query), None)
-        return result
+        asked = self.asked_for(query) if data.action == "wrong_film" else None
+        return await run_core_action(self.services, actor, data.action, data.film_id, asked)
 
     def asked_for(self, query: CallbackQuery) -> str | None:
         """What the user typed to get this card: the message the card answers (cards are sent as replies).

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.commands import clean_text
 from bot.curation import fields as f
 from bot.films.model import Credit, CreditRole, Film
 from bot.films.normalize import normalize_title
+from bot.text import clean_text
 
 SCALAR_FIELDS = (
     "title",

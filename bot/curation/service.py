@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import Actor, Permission, clean_text, refusal, sees_everything
+from bot.commands import Actor, Permission, refusal, sees_everything
 from bot.curation import feedback, lifecycle, transfer
 from bot.curation.common import GROUP, Refused, actor_name, film_label
 from bot.curation.edits import Change, apply_edit
@@ -36,6 +36,7 @@ from bot.films.service import PICKER_SIZE, check_query, parse_film_ref, resolve
 from bot.replies import FilmList, Problem, Reply, Text
 from bot.store.films import ExternalIdConflict, FilmExists, FilmRepository
 from bot.store.mapping import films_t
+from bot.text import clean_text
 
 if TYPE_CHECKING:
     from bot.services import Services

@@ -12,7 +12,7 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from bot.commands import MAX_ARG_CHARS, clean_text
+from bot.commands import MAX_ARG_CHARS
 from bot.films.cards import choice_from_match, film_card
 from bot.films.catalog import Catalog
 from bot.films.learning import Learning
@@ -20,6 +20,7 @@ from bot.films.model import Film
 from bot.films.search import Match, SearchIndex, parse_query
 from bot.replies import FilmCard, FilmChoice, FilmList, Problem, Reply
 from bot.store.films import FilmRepository
+from bot.text import clean_text
 
 log = logging.getLogger(__name__)
 

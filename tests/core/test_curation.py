@@ -673,3 +673,25 @@ async def test_a_group_admin_sees_only_their_own_groups_misses_reports_and_log(t
         assert isinstance(group_view, Text) and group_view.body.startswith("1× “zzyzx road”")
     finally:
         await owner_view.db.dispose()
+
+
+async def test_reply_actions_run_through_one_core_call(services: Services) -> None:
+    """Undo and "Wrong film?" buttons: every adapter calls `run_action`; unknown kinds change nothing."""
+    from bot.curation.actions import NOT_AVAILABLE, run_action
+
+    removed = await run(services, ADMIN, "/film remove #6")
+    assert isinstance(removed, Text)
+    [action] = removed.actions
+    refused = await run_action(services, USER, action.kind, action.film_id)
+    assert isinstance(refused, Problem) and refused.kind == "forbidden"
+    back = await run_action(services, ADMIN, action.kind, action.film_id)
+    assert isinstance(back, FilmCard) and back.notice == "Restored by Ada."
+    report = await run_action(services, USER, "wrong_film", 1, "miracle in cell")
+    assert isinstance(report, Text) and "Report #1" in report.body
+    before = await snapshot(services)
+    unknown = await run_action(services, USER, "delete_everything", 1)
+    assert isinstance(unknown, Problem) and unknown.message == NOT_AVAILABLE
+    assert await snapshot(services) == before
+    del services.extras["curation"]
+    absent = await run_action(services, ADMIN, "undo_remove", 6)
+    assert isinstance(absent, Problem) and absent.message == NOT_AVAILABLE
