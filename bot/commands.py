@@ -103,12 +103,13 @@ def refusal(spec_name: str, level: Permission) -> Problem:
     return Problem(f"Only this chat's admins can use /{spec_name}.", kind="forbidden")
 
 
-ParamKind = Literal["text", "int", "bool", "film", "genre", "choice"]
+ParamKind = Literal["text", "int", "bool", "film", "genre", "choice", "file"]
 
 
 @dataclass(frozen=True, slots=True)
 class Param:
-    """A typed parameter. `film` params accept a film id (from autocomplete/pickers) or a fuzzy title."""
+    """A typed parameter. `film` params accept a film id (from autocomplete/pickers) or a fuzzy title; `file`
+    params an attached `Upload` (never typed text) of at most `max_bytes`."""
 
     name: str
     summary: str
@@ -119,6 +120,55 @@ class Param:
     max_value: int | None = None
     max_length: int = 200
     multiline: bool = False  # keep line breaks (a pasted film page), still dropping control characters
+    max_bytes: int = 0  # `file` params: the largest upload taken
+
+    def __post_init__(self) -> None:
+        if self.kind == "file" and (self.required or self.max_bytes <= 0):
+            raise ValueError(f"file param {self.name!r} must be optional and declare max_bytes")
+
+
+class UploadTooLarge(Exception):
+    """Raised by an adapter's download when the platform says the file is bigger than the limit it was given."""
+
+    def __init__(self, size: int | None = None) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A file attached to a command, not downloaded yet: the adapter gives its name, the size the platform
+    declares (None when unknown) and `fetch(limit)`, a download of at most `limit` bytes. The core binds the
+    param's `max_bytes` as `limit` after the permission check, so nobody else makes the bot download, and a
+    handler reads the bytes only if it needs them (`await upload.read()`)."""
+
+    name: str
+    size: int | None
+    fetch: Callable[[int], Awaitable[bytes]]
+    limit: int = 0
+
+    async def read(self) -> bytes:
+        """The bytes, or ArgumentError (a friendly refusal) when the file is bigger than the limit."""
+        try:
+            data = await self.fetch(self.limit)
+        except UploadTooLarge as exc:
+            raise too_large(self.name, exc.size if exc.size is not None else self.limit + 1, self.limit) from None
+        if len(data) > self.limit:
+            raise too_large(self.name, len(data), self.limit)
+        return data
+
+
+def _size_text(size: int) -> str:
+    if size >= 1 << 20:
+        return f"{size >> 20} MB" if size % (1 << 20) == 0 else f"{size / 1048576:.1f} MB"
+    return f"{size >> 10} KB" if size >= 1 << 10 else f"{size} bytes"
+
+
+def too_large(name: str, size: int, limit: int) -> ArgumentError:
+    return ArgumentError(
+        f"{name[:100]} is too large ({_size_text(size)}); I take files up to {_size_text(limit)} here.",
+        hint="Split it into smaller files, gzip it (.jsonl.gz), or import it with `filmbot import` on the server.",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +198,11 @@ class CommandSpec:
             raise ValueError(f"summary of {self.name!r} must be 1-100 characters")
 
     @property
+    def typed_params(self) -> tuple[Param, ...]:
+        """The params a text command line fills (files are attached, not typed)."""
+        return tuple(p for p in self.params if p.kind != "file")
+
+    @property
     def admin_only(self) -> bool:
         """Not for every member (adapters hide such commands from members' menus; the core still checks)."""
         return self.permission is not Permission.MEMBER
@@ -169,15 +224,24 @@ class CommandSpec:
         return hashlib.sha1(self.full_name.encode()).hexdigest()[:6]
 
     @property
+    def file_param(self) -> Param | None:
+        """Where an attached file goes, when the command takes one."""
+        return next((p for p in self.params if p.kind == "file"), None)
+
+    @property
     def usage(self) -> str:
         parts = [f"/{self.full_name}"]
-        for p in self.params:
+        for p in self.typed_params:
             parts.append(f"<{p.name}>" if p.required else f"[{p.name}]")
         return " ".join(parts)
 
 
 class ArgumentError(ValueError):
-    """Arguments a user typed that do not fit the command; the message is shown to them."""
+    """Arguments a user typed that do not fit the command; the message (and hint) is shown to them."""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
 
 
 def coerce_args(spec: CommandSpec, raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -193,7 +257,13 @@ def coerce_args(spec: CommandSpec, raw: Mapping[str, Any]) -> dict[str, Any]:
             if p.required:
                 raise ArgumentError(f"Please give {p.name} — usage: {spec.usage}")
             continue
-        if p.kind == "int":
+        if p.kind == "file":
+            if not isinstance(value, Upload):
+                raise ArgumentError(f"Attach the file for {p.name} to your message.")
+            if value.size is not None and value.size > p.max_bytes:
+                raise too_large(value.name, value.size, p.max_bytes)
+            out[p.name] = dataclasses.replace(value, limit=p.max_bytes)
+        elif p.kind == "int":
             try:
                 number = int(value)
             except (TypeError, ValueError):
@@ -351,12 +421,9 @@ class CommandRegistry:
             return refusal(spec.full_name, spec.permission)
         try:
             args = coerce_args(spec, raw_args)
-        except ArgumentError as exc:
-            return Problem(str(exc))
-        try:
             reply = await spec.handler(ctx, args)
         except ArgumentError as exc:
-            return Problem(str(exc))
+            return Problem(str(exc), hint=exc.hint)
         except Exception:
             log.exception(
                 "command %s failed (platform=%s chat=%s user=%s)",
@@ -385,7 +452,7 @@ def _first_word(text: str) -> tuple[str, str]:
 
 def split_args(spec: CommandSpec, rest: str) -> dict[str, str]:
     """Split the text after a command into its params; the last param takes whatever is left."""
-    params = list(spec.params)
+    params = list(spec.typed_params)
     if not params or not rest:
         return {}
     if len(params) == 1:

@@ -1,4 +1,5 @@
-"""Admin curation on Discord: `/film-admin add` as a two-step modal and `/film-admin import` with an attachment.
+"""Admin curation on Discord: `/film-admin add` as a two-step modal (an attached file is the spec's file param,
+see `handlers.upload_of`).
 
 Why two modals: Discord allows 5 text inputs per modal and a film has more fields than that.
 - Step 1 (`/film-admin add` with no `details`): title, year, native title, genres, runtime. Submitting it
@@ -43,7 +44,6 @@ from bot.replies import FilmCard, Problem, Reply
 
 log = logging.getLogger(__name__)
 
-IMPORT_MAX_BYTES = 5 * 1024 * 1024
 DRAFTS_MAX = 200
 ADD_ID = "fa:add"
 MORE_PREFIX = "fa:more:"
@@ -182,35 +182,6 @@ class Admin:
         while len(self._drafts) > DRAFTS_MAX:
             self._drafts.popitem(last=False)
 
-    # -- import ------------------------------------------------------------------------------------
-
-    async def import_file(
-        self, interaction: discord.Interaction[Any], file: discord.Attachment, ephemeral: bool
-    ) -> None:
-        """`/film-admin import file:` - size-capped download, then the core's all-or-nothing import."""
-        if await self._refused(interaction, "import"):
-            return
-        if file.size > IMPORT_MAX_BYTES:
-            mb = IMPORT_MAX_BYTES // (1024 * 1024)
-            await self.handlers.tell(
-                interaction,
-                f"⚠️ {md(file.filename, 100)} is {file.size:,} bytes; I import files up to {mb} MB. "
-                "Split it, or gzip it (.jsonl.gz), or use `filmbot import` on the server.",
-            )
-            return
-        cur = self.curation()
-        assert cur is not None
-        actor = actor_of(interaction, self.services)
-
-        async def work() -> Reply:
-            data = await file.read()
-            return await cur.import_upload(actor, file.filename, data)
-
-        reply = await self.handlers.in_time(
-            work(), lambda: interaction.response.defer(ephemeral=ephemeral, thinking=True)
-        )
-        await self.handlers.send(interaction, reply, ephemeral=ephemeral)
-
 
 class AdminButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fa:(?P<what>add|more:(?P<film>\d{1,19}))"):
     """ "More details" (step 2 for a film) and "Try again" (reopen a modal); admins only."""
@@ -312,27 +283,20 @@ def _replace_alts(film: Film, wanted: list[str]) -> Film:
 
 
 async def _add_form(interaction: discord.Interaction[Any], args: dict[str, Any], ephemeral: bool) -> bool:
-    """`/film-admin add` with no details opens the modal; with details it is the registry command."""
-    if args.get("details"):
+    """`/film-admin add` with no details opens the modal; with details (or a page file) it is the registry
+    command."""
+    if args.get("details") or args.get("page"):
         return False
     admin: Admin = interaction.client.admin
     await admin.open_add(interaction)
     return True
 
 
-async def _import_form(interaction: discord.Interaction[Any], args: dict[str, Any], ephemeral: bool) -> bool:
-    file = args.get("file")
-    if not isinstance(file, discord.Attachment):
-        return False
-    admin: Admin = interaction.client.admin
-    await admin.import_file(interaction, file, ephemeral)
-    return True
+async def _registry(interaction: discord.Interaction[Any], args: dict[str, Any], ephemeral: bool) -> bool:
+    return False  # the registry command as usual (its attachment is the spec's file param)
 
 
-IMPORT_HELP = "The file: JSON Lines, JSON, CSV or film pages (.txt), optionally .gz; up to 5 MB"
 FORMS: dict[str, DiscordForm] = {
     "film add": DiscordForm(run=_add_form, optional=frozenset({"details"})),
-    "film import": DiscordForm(
-        run=_import_form, hidden=frozenset({"path"}), extra=(("file", discord.Attachment, IMPORT_HELP, True),)
-    ),
+    "film import": DiscordForm(run=_registry, hidden=frozenset({"path"}), required=frozenset({"file"})),
 }

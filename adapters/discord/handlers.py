@@ -23,7 +23,7 @@ import discord
 from adapters.discord.context import where
 from adapters.discord.render import render
 from adapters.discord.text import unescape
-from bot.commands import Actor, CommandContext, CommandSpec
+from bot.commands import Actor, CommandContext, CommandSpec, Upload, UploadTooLarge
 from bot.curation.actions import run_action
 from bot.films.service import picker_query
 from bot.replies import PollCard, Problem, Reply
@@ -57,6 +57,18 @@ def actor_of(interaction: discord.Interaction[Any], services: Services) -> Actor
     )
 
 
+def upload_of(attachment: discord.Attachment) -> Upload:
+    """An attachment as a command's file param; Discord states its size, so the core refuses a file too
+    large before anything is downloaded from the CDN."""
+
+    async def fetch(limit: int) -> bytes:
+        if attachment.size > limit:
+            raise UploadTooLarge(attachment.size)
+        return await attachment.read()
+
+    return Upload(attachment.filename, attachment.size, fetch)
+
+
 class Handlers:
     """The adapter's behaviour, shared by the command tree and the persistent components."""
 
@@ -75,6 +87,7 @@ class Handlers:
         ephemeral: bool,
     ) -> None:
         ctx = CommandContext(actor=actor_of(interaction, self.services), services=self.services)
+        raw_args = {k: upload_of(v) if isinstance(v, discord.Attachment) else v for k, v in raw_args.items()}
 
         async def defer() -> None:
             if not interaction.response.is_done():

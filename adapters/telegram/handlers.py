@@ -172,12 +172,10 @@ class TelegramHandlers:
         spec, args = resolved
         check_admin = spec.admin_only or (spec.group, spec.name) in ADMIN_AWARE
         actor = await self.actor(context, user, chat, check_admin=check_admin)
-        document = uploads.attached_document(message)
-        reply: Reply
-        if document is not None and uploads.takes_document(spec, args):
-            reply = await uploads.run_with_document(context.bot, self.services, spec, actor, document)
-        else:
-            reply = await registry.run(spec, CommandContext(actor=actor, services=self.services), args)
+        raw: dict[str, Any] = dict(args)
+        if (file_param := spec.file_param) is not None and (document := uploads.attached_document(message)):
+            raw[file_param.name] = uploads.upload_of(context.bot, document)
+        reply = await registry.run(spec, CommandContext(actor=actor, services=self.services), raw)
         if isinstance(reply, Problem) and reply.silent:  # rate limited and already told so
             return
         await self.send(context, chat.id, reply, reply_to=message)

@@ -15,6 +15,8 @@ from bot.commands import (
     CommandSpec,
     Param,
     Permission,
+    Upload,
+    UploadTooLarge,
     clean_text,
     permitted,
 )
@@ -238,3 +240,56 @@ def test_pickers_carry_a_short_command_code_for_buttons() -> None:
     assert isinstance(coded, FilmList) and coded.then == spec.code
     assert registry.with_command_code(dataclasses.replace(picker, then="film")).then == "film"  # type: ignore[union-attr]
     assert registry.with_command_code(dataclasses.replace(picker, then="gone away")).then is None  # type: ignore[union-attr]
+
+
+async def read_upload(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    upload = args.get("file")
+    return Text(f"{upload.name}: {len(await upload.read())} bytes" if upload else "no file")
+
+
+FILE_SPEC = CommandSpec(
+    name="upload",
+    summary="Take a file",
+    handler=read_upload,
+    params=(Param("note", "n", required=False), Param("file", "f", kind="file", required=False, max_bytes=10)),
+    permission=Permission.CATALOG_OWNER,
+)
+
+
+class Fetches:
+    """An adapter's download: records the limits it was asked to keep."""
+
+    def __init__(self, data: bytes, *, says_too_big: bool = False) -> None:
+        self.data = data
+        self.says_too_big = says_too_big
+        self.limits: list[int] = []
+
+    async def __call__(self, limit: int) -> bytes:
+        self.limits.append(limit)
+        if self.says_too_big:
+            raise UploadTooLarge(None)
+        return self.data
+
+
+async def test_file_params_are_checked_once_in_the_core_before_any_download() -> None:
+    registry = CommandRegistry([FILE_SPEC])
+    owner = CommandContext(Actor("telegram", "1", "c", is_owner=True), None)  # type: ignore[arg-type]
+    member = CommandContext(Actor("telegram", "2", "c"), None)  # type: ignore[arg-type]
+    ok = Fetches(b"12345")
+    assert await registry.run(FILE_SPEC, owner, {"file": Upload("a.txt", 5, ok)}) == Text("a.txt: 5 bytes")
+    assert ok.limits == [10]  # the adapter downloads within the declared cap
+    refused = Fetches(b"12345")
+    reply = await registry.run(FILE_SPEC, member, {"file": Upload("a.txt", 5, refused)})
+    assert isinstance(reply, Problem) and reply.kind == "forbidden" and refused.limits == []
+    declared = Fetches(b"x" * 11)
+    reply = await registry.run(FILE_SPEC, owner, {"file": Upload("big.txt", 2 << 20, declared)})
+    assert isinstance(reply, Problem) and declared.limits == []
+    assert reply.message == "big.txt is too large (2 MB); I take files up to 10 bytes here." and reply.hint
+    for liar in (Fetches(b"x" * 11), Fetches(b"", says_too_big=True)):  # size unknown or wrong
+        reply = await registry.run(FILE_SPEC, owner, {"file": Upload("big.txt", None, liar)})
+        assert isinstance(reply, Problem) and "too large" in reply.message and liar.limits == [10]
+    typed = await registry.run(FILE_SPEC, owner, {"file": "a path"})
+    assert isinstance(typed, Problem) and "Attach the file" in typed.message
+    assert FILE_SPEC.usage == "/upload [note]" and registry.resolve_text("/upload hello")[1] == {"note": "hello"}  # type: ignore[index]
+    with pytest.raises(ValueError):
+        Param("file", "f", kind="file", required=False)  # no cap declared
