@@ -5,7 +5,7 @@ Why two modals: Discord allows 5 text inputs per modal and a film has more field
 - Step 1 (`/film-admin add` with no `details`): title, year, native title, genres, runtime. Submitting it
   creates the film right away through `Curation.add_film`, so the film exists even if the admin stops there.
 - Step 2 ("More details" under the new card): alternative titles, synopsis, trailer URL, country, director,
-  pre-filled with the film's current values. It edits the film through `Curation.change` with the same
+  pre-filled with the film's current values. It edits the film through `Curation.edit_details` with the same
   `apply_edit` rules as `/film-admin edit`, all fields in one transaction with one audit row: a bad value
   changes nothing. Its custom_id carries only the film id (`fa:more:<id>`); keeping step-1 values in a
   custom_id instead would not fit 100 characters once a Hangul title is in it.
@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import discord
@@ -35,12 +35,9 @@ from adapters.discord.handlers import APOLOGY, Handlers, actor_of
 from adapters.discord.render import render
 from adapters.discord.slash import DiscordForm
 from adapters.discord.text import md
-from bot.curation.edits import Change, apply_edit
-from bot.curation.fields import FieldError, split_list
+from bot.curation.edits import current_details
 from bot.curation.service import Curation, curation_of
-from bot.films.cards import film_card
-from bot.films.model import Film
-from bot.replies import FilmCard, Problem, Reply
+from bot.replies import FilmCard, Problem
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +137,7 @@ class Admin:
         work = (
             cur.add_film(actor, {k: v for k, v in values.items() if v.strip()})
             if command == "add"
-            else self._more(cur, actor, film_id, values)
+            else cur.edit_details(actor, film_id, values)
         )
         reply = await self.handlers.in_time(work, lambda: interaction.response.defer(ephemeral=True, thinking=True))
         key = (interaction.user.id, custom_id)
@@ -156,17 +153,6 @@ class Admin:
         if isinstance(reply, FilmCard):
             view.add_item(AdminButton(f"more:{reply.film_id}", MORE))
         await self._answer(interaction, content=out.content, embeds=out.embeds, view=view)
-
-    async def _more(self, cur: Curation, actor: Any, film_id: int, values: Mapping[str, str]) -> Reply:
-        """Step 2: every changed field through `apply_edit`, in one transaction (one audit row)."""
-        try:
-            change = await cur.change(actor, film_id, "edit", lambda film: detail_changes(film, values))
-        except FieldError as exc:
-            return Problem(str(exc))
-        if isinstance(change, Problem):
-            return change
-        notice = f"Updated: {change.new}." if change.changed else "Nothing to change."
-        return film_card(change.film, notice=notice)
 
     async def _answer(self, interaction: discord.Interaction[Any], **kwargs: Any) -> None:
         kwargs = {k: v for k, v in kwargs.items() if v is not None}
@@ -239,47 +225,6 @@ def _walk(components: Sequence[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]
             yield from _walk([c["component"]])
         else:
             yield c
-
-
-def current_details(film: Film) -> dict[str, str]:
-    """The step-2 fields as the film has them now (what the modal shows pre-filled)."""
-    return {
-        "alt_titles": ", ".join(film.alt_titles),
-        "synopsis": film.synopsis or "",
-        "trailer_url": film.trailer_url or "",
-        "country": film.country or "",
-        "director": ", ".join(c.name for c in film.credits if c.role == "director"),
-    }
-
-
-def detail_changes(film: Film, values: Mapping[str, str]) -> Change:
-    """Apply every step-2 field that differs from the film: empty keeps, "-" clears, else replaces.
-
-    Alternative titles are a list: the typed list replaces the old one through remove_alt / add_alt, so
-    each title passes the same checks as `/film-admin edit`. Raises FieldError (nothing is stored then).
-    """
-    now = current_details(film)
-    fields: list[str] = []
-    for key in ("alt_titles", "synopsis", "trailer_url", "country", "director"):
-        raw = (values.get(key) or "").strip()
-        if not raw or raw == now[key]:
-            continue
-        if key == "alt_titles":
-            film = _replace_alts(film, [] if raw in ("-", "none") else split_list(raw))
-        else:
-            film = apply_edit(film, key, raw).film
-        fields.append(key)
-    summary = ", ".join(fields)
-    return Change(film, summary[:40] or "details", None, summary or None)
-
-
-def _replace_alts(film: Film, wanted: list[str]) -> Film:
-    keep: Callable[[str], str] = str.casefold
-    for old in [t for t in film.alt_titles if keep(t) not in {keep(w) for w in wanted}]:
-        film = apply_edit(film, "remove_alt", old).film
-    for new in [w for w in wanted if keep(w) not in {keep(t) for t in film.alt_titles}]:
-        film = apply_edit(film, "add_alt", new).film
-    return film
 
 
 async def _add_form(interaction: discord.Interaction[Any], args: dict[str, Any], ephemeral: bool) -> bool:

@@ -695,3 +695,26 @@ async def test_reply_actions_run_through_one_core_call(services: Services) -> No
     del services.extras["curation"]
     absent = await run_action(services, ADMIN, "undo_remove", 6)
     assert isinstance(absent, Problem) and absent.message == NOT_AVAILABLE
+
+
+async def test_edit_details_from_a_form_changes_what_differs_in_one_audited_step(services: Services) -> None:
+    """A details form (Discord's "More details" modal): empty keeps, "-" clears, the alt list replaces."""
+    from bot.curation.edits import current_details
+
+    c = cur(services)
+    film = await c.catalog.film(6)
+    assert film is not None
+    form = current_details(film) | {"alt_titles": "Gisaengchung, Parasite (2019)", "synopsis": "", "country": "-"}
+    refused = await c.edit_details(USER, 6, form)
+    assert isinstance(refused, Problem) and refused.kind == "forbidden"
+    card = await c.edit_details(ADMIN, 6, form)
+    assert isinstance(card, FilmCard) and card.notice == "Updated: alt_titles, country."
+    assert card.alt_titles == ("Gisaengchung", "Parasite (2019)") and card.country is None
+    assert card.synopsis == film.synopsis
+    [row] = await audit(services, 6)
+    assert (row.action, row.new_value) == ("edit", "alt_titles, country")
+    same = await c.edit_details(ADMIN, 6, {})
+    assert isinstance(same, FilmCard) and same.notice == "Nothing to change."
+    before = await snapshot(services)
+    bad = await c.edit_details(ADMIN, 6, {"trailer_url": "javascript:alert(1)", "country": "Korea"})
+    assert isinstance(bad, Problem) and await snapshot(services) == before
