@@ -10,7 +10,7 @@ import logging
 import random
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.commands import MAX_ARG_CHARS
 from bot.films.cards import choice_from_match, film_card
@@ -220,6 +220,17 @@ class FilmService:
         if self.learning is not None:
             self.learning.card_shown(film_id)
         return film_card(film, match=match, others=others)
+
+    async def cards(self, choices: Sequence[FilmChoice]) -> list[FilmCard]:
+        """Cards for a page of choices (inline results), read in one query, in the choices' order; films
+        removed meanwhile are skipped. Each card says which title matched, as its choice did."""
+        films = await self.catalog.films([c.film_id for c in choices])
+        out = []
+        for choice in choices:
+            if (film := films.get(choice.film_id)) is not None:
+                card = film_card(film)
+                out.append(replace(card, matched_title=choice.matched_title) if choice.matched_title else card)
+        return out
 
     async def search(
         self, query: str | None, page: int = 0, page_size: int = PAGE_SIZE, *, origin: Origin | None = None
