@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from bot.ratelimit import RateLimiter
-from bot.replies import FilmList, Problem, Reply
+from bot.replies import FilmList, Problem, Reply, Rerun
 from bot.text import clean_multiline, clean_text
 
 if TYPE_CHECKING:
@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 NAME_PATTERN = re.compile(r"^[a-z0-9_]{1,32}$")
 MAX_ARG_CHARS = 500
+LOOKUP = "film"  # the command plain text means: a film lookup
 
 Platform = Literal["discord", "telegram", "console", "cli"]
 LOCAL_PLATFORMS = frozenset({"console", "cli"})  # the machine's own user: never rate limited
@@ -327,18 +328,9 @@ class CommandRegistry:
     def by_code(self, code: str) -> CommandSpec | None:
         return next((spec for spec in self._specs.values() if spec.code == code), None)
 
-    def with_command_code(self, reply: Reply) -> Reply:
-        """A picker for buttons: its `then` becomes the command's short code (button data is small), or None
-        for plain `/film` pickers and commands no longer known, whose choices just open the film's card."""
-        if not isinstance(reply, FilmList) or reply.then in (None, "film"):
-            return reply
-        spec = self.by_full_name(reply.then) or self.by_code(reply.then)
-        code = spec.code if spec is not None and spec.film_param is not None else None
-        return dataclasses.replace(reply, then=code)
-
-    async def run_with_film(self, full_name: str, ctx: CommandContext, film_id: int) -> Reply:
-        """Re-run the command a picker came from, now with the film the user chose."""
-        spec = self.by_full_name(full_name) or self.by_code(full_name)
+    async def run_with_film(self, command: str, ctx: CommandContext, film_id: int) -> Reply:
+        """Re-run the command a picker came from (its `Rerun` code or full name), now with the chosen film."""
+        spec = self.by_code(command) or self.by_full_name(command)
         if spec is None or spec.film_param is None:
             return Problem("That button belongs to a command I no longer have. Please run it again.")
         return await self.run(spec, ctx, {spec.film_param.name: f"#{film_id}"})
@@ -433,9 +425,48 @@ class CommandRegistry:
                 ctx.actor.user_id,
             )
             return Problem("Sorry, something went wrong on my side. Please try again in a moment.", kind="error")
-        if isinstance(reply, FilmList) and reply.kind == "did_you_mean" and reply.then is None and spec.film_param:
-            reply = dataclasses.replace(reply, then=spec.full_name)
+        if isinstance(reply, FilmList) and reply.kind == "did_you_mean" and reply.rerun is None and _reruns(spec):
+            reply = dataclasses.replace(reply, rerun=Rerun(spec.full_name, spec.code))
         return reply
+
+    async def handle(
+        self,
+        line: str,
+        services: Services,
+        actor: Actor | Callable[[CommandSpec], Awaitable[Actor]],
+        *,
+        upload: Upload | None = None,
+        quiet: bool = False,
+    ) -> Reply:
+        """One typed request, start to end; the reply is final (ready to render).
+
+        A line starting with `/` is a command (`resolve_text`); any other text is a film lookup (so a title
+        such as "Import Two" is never taken for `/film import`). `actor` may be a callback given the command,
+        so an adapter asks its platform for the sender's admin rights only when the command needs them.
+        `upload`, a file sent with the line, goes to the command's file param. `quiet` (a group shared with
+        other bots): a line naming no command of ours gets a silent Problem, not an answer.
+        """
+        resolved = self._resolve(line)
+        if isinstance(resolved, Problem):
+            return dataclasses.replace(resolved, silent=True) if quiet else resolved
+        spec, raw = resolved
+        args: dict[str, Any] = dict(raw)
+        if upload is not None and (param := spec.file_param) is not None:
+            args[param.name] = upload
+        who = actor if isinstance(actor, Actor) else await actor(spec)
+        return await self.run(spec, CommandContext(actor=who, services=services), args)
+
+    def _resolve(self, line: str) -> tuple[CommandSpec, dict[str, str]] | Problem:
+        text = line.strip()
+        lookup = self.by_full_name(LOOKUP)
+        if text.startswith("/") or lookup is None or not lookup.typed_params:
+            return self.resolve_text(text if text.startswith("/") else f"/{LOOKUP} {text}")
+        return lookup, {lookup.typed_params[0].name: text}
+
+
+def _reruns(spec: CommandSpec) -> bool:
+    """A picker from this command re-runs it with the choice (a `/film` picker just opens the card)."""
+    return spec.film_param is not None and spec.full_name != LOOKUP
 
 
 def _unlimited(actor: Actor) -> bool:

@@ -159,6 +159,16 @@ FilmListKind = Literal["did_you_mean", "results", "miss"]
 
 
 @dataclass(frozen=True, slots=True)
+class Rerun:
+    """Choosing a film from a picker re-runs the command it came from with that film, as the chooser
+    (`CommandRegistry.run_with_film(code, ...)`): `command` is its full name, `code` its 6-hex button code
+    (`CommandSpec.code`; button data is small)."""
+
+    command: str
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
 class FilmList:
     """A list of films: search results (paged), a "did you mean" picker, or the close misses of a miss.
 
@@ -174,8 +184,8 @@ class FilmList:
     total: int = 0
     hint: str | None = None
     # A "did you mean" picker raised by a command about one film (`/movienight nominate <film>`): choosing a
-    # film should re-run that command with it (`CommandRegistry.run_with_film(then, ...)`), not open its card.
-    then: str | None = None
+    # film re-runs that command with it instead of opening its card. Set by the registry; None: open the card.
+    rerun: Rerun | None = None
 
 
 @dataclass(frozen=True, slots=True)

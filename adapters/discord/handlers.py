@@ -143,7 +143,6 @@ class Handlers:
             await self.send(interaction, reply, ephemeral=True)
 
     async def send(self, interaction: discord.Interaction[Any], reply: Reply, *, ephemeral: bool) -> None:
-        reply = self.services.registry.with_command_code(reply)
         movienights = getattr(interaction.client, "movienights", None)
         if isinstance(reply, PollCard) and movienights is not None:
             await movienights.post(interaction, reply)  # several messages: cards, then the poll
@@ -160,7 +159,6 @@ class Handlers:
     async def replace(self, interaction: discord.Interaction[Any], reply: Reply, owner: int) -> None:
         """Edit the component's message into `reply`; a Problem goes to the clicker alone, and what cannot be
         edited in (a poll, a file) goes out as a new message."""
-        reply = self.services.registry.with_command_code(reply)
         out = render(reply, owner=owner, now=self.services.clock())
         if isinstance(reply, Problem):
             await self.tell(interaction, out.content or APOLOGY)

@@ -16,7 +16,6 @@ from typing import Any
 import discord
 
 from adapters.discord.components import (
-    CODE,
     ActionButton,
     FilmButton,
     PageButton,
@@ -175,8 +174,8 @@ def list_lines(items: tuple[FilmChoice, ...], budget: int = DESCRIPTION_MAX) -> 
 
 
 def render_list(films: FilmList, owner: int) -> Outgoing:
-    """A picker from a one-film command re-runs it with the choice: `then` is its code here (handlers.coded)."""
-    then = films.then if films.then and CODE.fullmatch(films.then) else None
+    """A picker from a one-film command re-runs it with the choice: its code travels in the custom_id."""
+    then = films.rerun.code if films.rerun else None
     heading = md(films.heading, TITLE_MAX)
     hint = md(films.hint, 300) if films.hint else None
     if films.kind == "miss":

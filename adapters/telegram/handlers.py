@@ -89,7 +89,6 @@ class TelegramHandlers:
 
     # -- sending -------------------------------------------------------------------------------
     async def send(self, context: Context, chat_id: int, reply: Reply, *, reply_to: Message | None = None) -> Message:
-        reply = self.services.registry.with_command_code(reply)
         if isinstance(reply, PollCard):  # a movie night: nominees, then the native poll or a ballot
             return await self.nights.post(context.bot, chat_id, reply, reply_to=reply_to)
         return await send_reply(context.bot, chat_id, reply, reply_to=reply_to)
@@ -139,44 +138,25 @@ class TelegramHandlers:
         await self.run_line(update, context, text, quiet=_is_group(chat) and not addressed)
 
     async def on_private_text(self, update: Update, context: Context) -> None:
-        """In a private chat, plain text is a film lookup: no slash needed."""
+        """In a private chat, plain text is a film lookup: no slash needed (the core's `handle` knows)."""
         message = update.effective_message
         if message is None or not message.text:
             return
-        lookup = self.services.registry.get("film")
-        if lookup is None or not lookup.params:
-            await self.run_line(update, context, f"/film {message.text}", quiet=False)
-            return
-        # Straight to the lookup: a title such as "Import Two" or "Remove" is not a `/film` subcommand.
-        await self.run_line(
-            update, context, message.text, quiet=False, resolved=(lookup, {lookup.params[0].name: message.text})
-        )
+        await self.run_line(update, context, message.text, quiet=False)
 
-    async def run_line(
-        self,
-        update: Update,
-        context: Context,
-        text: str,
-        *,
-        quiet: bool,
-        resolved: tuple[CommandSpec, dict[str, str]] | Problem | None = None,
-    ) -> None:
+    async def run_line(self, update: Update, context: Context, text: str, *, quiet: bool) -> None:
+        """One core call for the whole request (`CommandRegistry.handle`), then one send."""
         message, chat, user = update.effective_message, update.effective_chat, update.effective_user
         assert message is not None and chat is not None and user is not None
-        registry = self.services.registry
-        resolved = resolved or registry.resolve_text(text)
-        if isinstance(resolved, Problem):
-            if not quiet:  # in groups, stay out of other bots' and people's commands
-                await self.send(context, chat.id, resolved, reply_to=message)
-            return
-        spec, args = resolved
-        check_admin = spec.admin_only or (spec.group, spec.name) in ADMIN_AWARE
-        actor = await self.actor(context, user, chat, check_admin=check_admin)
-        raw: dict[str, Any] = dict(args)
-        if (file_param := spec.file_param) is not None and (document := uploads.attached_document(message)):
-            raw[file_param.name] = uploads.upload_of(context.bot, document)
-        reply = await registry.run(spec, CommandContext(actor=actor, services=self.services), raw)
-        if isinstance(reply, Problem) and reply.silent:  # rate limited and already told so
+
+        async def actor_for(spec: CommandSpec) -> Actor:
+            check_admin = spec.admin_only or (spec.group, spec.name) in ADMIN_AWARE
+            return await self.actor(context, user, chat, check_admin=check_admin)
+
+        document = uploads.attached_document(message)
+        upload = uploads.upload_of(context.bot, document) if document is not None else None
+        reply = await self.services.registry.handle(text, self.services, actor_for, upload=upload, quiet=quiet)
+        if isinstance(reply, Problem) and reply.silent:  # rate limited and already told so, or not ours
             return
         await self.send(context, chat.id, reply, reply_to=message)
 
@@ -200,7 +180,7 @@ class TelegramHandlers:
         elif data.kind == "action":
             reply = await self.run_action(context, query, data)
         elif data.kind == "rerun":
-            reply = self.services.registry.with_command_code(await self.rerun(context, query, data))
+            reply = await self.rerun(context, query, data)
         else:
             asked = self.film_query(query) if data.kind == "open" else None
             reply = await films.choose(asked, data.film_id) if asked else await films.card(data.film_id)

@@ -129,8 +129,8 @@ def render_list(films: FilmList) -> Outgoing:
         lines.append(line(Span(trim(one_line(films.hint), FIELD_CHARS), "i")))
     rows: list[list[InlineKeyboardButton]] = []
     new_message = films.kind == "results"
-    # A picker from a one-film command re-runs it with the choice; `then` is its code here (handlers.coded).
-    rerun = films.then if callbacks.is_code(films.then) else None
+    # A picker from a one-film command re-runs it with the choice: its code travels in the callback data.
+    rerun = films.rerun.code if films.rerun else None
     for n, item in enumerate(films.items, start=start):
         label = button_label(f"{n}. {item.label}" if new_message else item.label)
         if rerun is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,7 +20,7 @@ from bot.commands import (
     permitted,
 )
 from bot.registry import build_registry
-from bot.replies import Problem, Reply, Text
+from bot.replies import Problem, Reply, Rerun, Text
 
 
 async def echo(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
@@ -221,25 +220,55 @@ async def test_a_picker_from_a_one_film_command_re_runs_it_with_the_choice() -> 
                        params=(Param("film", "f", kind="film"),))  # fmt: skip
     registry = CommandRegistry([spec])
     picker = await registry.run(spec, ctx(USER), {"film": "parasit"})
-    assert isinstance(picker, FilmList) and picker.then == "movienight nominate"
+    assert isinstance(picker, FilmList) and picker.rerun == Rerun("movienight nominate", spec.code)
     assert registry.by_code(spec.code) is spec and len(spec.code) == 6
-    done = await registry.run_with_film(picker.then, ctx(USER), 7)
+    done = await registry.run_with_film(picker.rerun.code, ctx(USER), 7)
+    assert done == await registry.run_with_film(picker.rerun.command, ctx(USER), 7)
     assert isinstance(done, Text) and done.body == "nominated #7"
     gone = await registry.run_with_film("movienight vanished", ctx(USER), 7)
     assert isinstance(gone, Problem)
 
 
-def test_pickers_carry_a_short_command_code_for_buttons() -> None:
+async def test_pickers_carry_a_short_command_code_for_buttons() -> None:
+    """The registry's reply is final: a one-film command's picker already names its button code; a `/film`
+    picker (and any other list) opens cards."""
     from bot.replies import FilmChoice, FilmList
 
-    spec = CommandSpec(name="nominate", group="movienight", summary="Nominate", handler=echo,
-                       params=(Param("film", "f", kind="film"),))  # fmt: skip
-    registry = CommandRegistry([spec, SPECS[0]])
     picker = FilmList(kind="did_you_mean", query="x", items=(FilmChoice(1, "X"),), heading="?")
-    coded = registry.with_command_code(dataclasses.replace(picker, then="movienight nominate"))
-    assert isinstance(coded, FilmList) and coded.then == spec.code
-    assert registry.with_command_code(dataclasses.replace(picker, then="film")).then == "film"  # type: ignore[union-attr]
-    assert registry.with_command_code(dataclasses.replace(picker, then="gone away")).then is None  # type: ignore[union-attr]
+
+    async def pick(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+        return picker
+
+    spec = CommandSpec(name="nominate", group="movienight", summary="Nominate", handler=pick,
+                       params=(Param("film", "f", kind="film"),))  # fmt: skip
+    lookup = CommandSpec(name="film", summary="Show a film", handler=pick, params=(Param("title", "t", kind="film"),))
+    registry = CommandRegistry([spec, lookup])
+    coded = await registry.run(spec, ctx(USER), {"film": "x"})
+    assert isinstance(coded, FilmList) and coded.rerun == Rerun("movienight nominate", spec.code)
+    assert len(spec.code) == 6 and all(c in "0123456789abcdef" for c in spec.code)
+    assert (await registry.run(lookup, ctx(USER), {"title": "x"})).rerun is None  # type: ignore[union-attr]
+    gone = await registry.run_with_film("gone away", ctx(USER), 1)
+    assert isinstance(gone, Problem) and "no longer have" in gone.message
+
+
+async def test_handle_is_the_one_entry_point_for_a_typed_request() -> None:
+    """Slash lines run their command; plain text is a lookup (never a subcommand); the actor is asked for
+    with the command known; a group's stray command gets a silent Problem."""
+    registry = CommandRegistry(SPECS)
+    asked: list[str] = []
+
+    async def actor_for(spec: CommandSpec) -> Actor:
+        asked.append(spec.full_name)
+        return ADMIN
+
+    film = await registry.handle("/film@filmclub_bot miracle", None, actor_for)  # type: ignore[arg-type]
+    assert film == Text("{'title': 'miracle'}") and asked == ["film"]
+    plain = await registry.handle("add a film", None, USER)  # type: ignore[arg-type]
+    assert plain == Text("{'title': 'add a film'}")
+    loud = await registry.handle("/frobnicate", None, USER)  # type: ignore[arg-type]
+    assert isinstance(loud, Problem) and not loud.silent
+    quiet = await registry.handle("/frobnicate", None, USER, quiet=True)  # type: ignore[arg-type]
+    assert isinstance(quiet, Problem) and quiet.silent and quiet.message == loud.message
 
 
 async def read_upload(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
