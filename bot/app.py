@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
 
 from bot.config import Settings
 from bot.curation.service import install as install_curation
@@ -23,10 +27,32 @@ log = logging.getLogger(__name__)
 
 
 async def open_database(settings: Settings) -> Database:
-    """Open the configured database, migrated to the latest schema and seeded on first use."""
-    db = Database(settings.resolved_database_url())
-    await ensure_ready(db, paths=None if settings.starter_catalog else [])
-    return db
+    """Open the configured database, migrated to the latest schema and seeded on first use.
+
+    The migration and the first run's starter import (tens of thousands of films) run in a worker thread on
+    their own event loop and connection, so this process's loop is never held by them. An in-memory SQLite
+    database exists only on its own connection, so it is prepared here."""
+    url = settings.resolved_database_url()
+    paths: list[Path] | None = None if settings.starter_catalog else []
+    if _in_memory(url):
+        db = Database(url)
+        await ensure_ready(db, paths=paths)
+        return db
+    await asyncio.to_thread(asyncio.run, _prepare(url, paths))
+    return Database(url)
+
+
+async def _prepare(url: str, paths: list[Path] | None) -> None:
+    db = Database(url)
+    try:
+        await ensure_ready(db, paths=paths)
+    finally:
+        await db.dispose()
+
+
+def _in_memory(url: str) -> bool:
+    u = make_url(url)
+    return u.get_backend_name() == "sqlite" and (u.database or ":memory:") in ("", ":memory:")
 
 
 def rate_limiter(settings: Settings) -> RateLimiter:

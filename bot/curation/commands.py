@@ -98,6 +98,7 @@ def _spec(
     *params: Param,
     examples: tuple[str, ...] = (),
     permission: Permission = Permission.CATALOG_OWNER,
+    slow: bool = False,
 ) -> CommandSpec:
     return CommandSpec(
         name=name,
@@ -107,6 +108,7 @@ def _spec(
         params=params,
         permission=permission,
         examples=examples,
+        slow=slow,
     )
 
 
@@ -181,7 +183,7 @@ SPECS = (
             max_bytes=IMPORT_MAX_BYTES,
         ),
     ),
-    _spec("export", "Export the whole catalog as a JSON Lines file", export),
+    _spec("export", "Export the whole catalog as a JSON Lines file", export, slow=True),
     _spec(
         "log",
         "Who changed what and when: the whole catalog, or one film",
