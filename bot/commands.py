@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from bot.ratelimit import RateLimiter
-from bot.replies import FilmList, Problem, Reply
+from bot.replies import FilmList, Problem, Reply, Rerun
+from bot.text import clean_multiline, clean_text
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 
 NAME_PATTERN = re.compile(r"^[a-z0-9_]{1,32}$")
 MAX_ARG_CHARS = 500
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+LOOKUP = "film"  # the command plain text means: a film lookup
 
 Platform = Literal["discord", "telegram", "console", "cli"]
 LOCAL_PLATFORMS = frozenset({"console", "cli"})  # the machine's own user: never rate limited
@@ -103,12 +104,13 @@ def refusal(spec_name: str, level: Permission) -> Problem:
     return Problem(f"Only this chat's admins can use /{spec_name}.", kind="forbidden")
 
 
-ParamKind = Literal["text", "int", "bool", "film", "genre", "choice"]
+ParamKind = Literal["text", "int", "bool", "film", "genre", "choice", "file"]
 
 
 @dataclass(frozen=True, slots=True)
 class Param:
-    """A typed parameter. `film` params accept a film id (from autocomplete/pickers) or a fuzzy title."""
+    """A typed parameter. `film` params accept a film id (from autocomplete/pickers) or a fuzzy title; `file`
+    params an attached `Upload` (never typed text) of at most `max_bytes`."""
 
     name: str
     summary: str
@@ -119,6 +121,55 @@ class Param:
     max_value: int | None = None
     max_length: int = 200
     multiline: bool = False  # keep line breaks (a pasted film page), still dropping control characters
+    max_bytes: int = 0  # `file` params: the largest upload taken
+
+    def __post_init__(self) -> None:
+        if self.kind == "file" and (self.required or self.max_bytes <= 0):
+            raise ValueError(f"file param {self.name!r} must be optional and declare max_bytes")
+
+
+class UploadTooLarge(Exception):
+    """Raised by an adapter's download when the platform says the file is bigger than the limit it was given."""
+
+    def __init__(self, size: int | None = None) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A file attached to a command, not downloaded yet: the adapter gives its name, the size the platform
+    declares (None when unknown) and `fetch(limit)`, a download of at most `limit` bytes. The core binds the
+    param's `max_bytes` as `limit` after the permission check, so nobody else makes the bot download, and a
+    handler reads the bytes only if it needs them (`await upload.read()`)."""
+
+    name: str
+    size: int | None
+    fetch: Callable[[int], Awaitable[bytes]]
+    limit: int = 0
+
+    async def read(self) -> bytes:
+        """The bytes, or ArgumentError (a friendly refusal) when the file is bigger than the limit."""
+        try:
+            data = await self.fetch(self.limit)
+        except UploadTooLarge as exc:
+            raise too_large(self.name, exc.size if exc.size is not None else self.limit + 1, self.limit) from None
+        if len(data) > self.limit:
+            raise too_large(self.name, len(data), self.limit)
+        return data
+
+
+def _size_text(size: int) -> str:
+    if size >= 1 << 20:
+        return f"{size >> 20} MB" if size % (1 << 20) == 0 else f"{size / 1048576:.1f} MB"
+    return f"{size >> 10} KB" if size >= 1 << 10 else f"{size} bytes"
+
+
+def too_large(name: str, size: int, limit: int) -> ArgumentError:
+    return ArgumentError(
+        f"{name[:100]} is too large ({_size_text(size)}); I take files up to {_size_text(limit)} here.",
+        hint="Split it into smaller files, gzip it (.jsonl.gz), or import it with `filmbot import` on the server.",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +203,11 @@ class CommandSpec:
             raise ValueError(f"summary of {self.name!r} must be 1-100 characters")
 
     @property
+    def typed_params(self) -> tuple[Param, ...]:
+        """The params a text command line fills (files are attached, not typed)."""
+        return tuple(p for p in self.params if p.kind != "file")
+
+    @property
     def admin_only(self) -> bool:
         """Not for every member (adapters hide such commands from members' menus; the core still checks)."""
         return self.permission is not Permission.MEMBER
@@ -178,30 +234,24 @@ class CommandSpec:
         return hashlib.sha1(self.full_name.encode()).hexdigest()[:6]
 
     @property
+    def file_param(self) -> Param | None:
+        """Where an attached file goes, when the command takes one."""
+        return next((p for p in self.params if p.kind == "file"), None)
+
+    @property
     def usage(self) -> str:
         parts = [f"/{self.full_name}"]
-        for p in self.params:
+        for p in self.typed_params:
             parts.append(f"<{p.name}>" if p.required else f"[{p.name}]")
         return " ".join(parts)
 
 
-def clean_text(value: str) -> str:
-    """Drop control and invisible formatting characters and squeeze whitespace."""
-    return " ".join(CONTROL_CHARS.sub(" ", value).split())
-
-
-def clean_multiline(value: str) -> str:
-    """Like clean_text, line by line, keeping line breaks (and at most one blank line in a row)."""
-    lines = [clean_text(line) for line in value.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    out: list[str] = []
-    for line in lines:
-        if line or (out and out[-1]):
-            out.append(line)
-    return "\n".join(out).strip()
-
-
 class ArgumentError(ValueError):
-    """Arguments a user typed that do not fit the command; the message is shown to them."""
+    """Arguments a user typed that do not fit the command; the message (and hint) is shown to them."""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
 
 
 def coerce_args(spec: CommandSpec, raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -217,7 +267,13 @@ def coerce_args(spec: CommandSpec, raw: Mapping[str, Any]) -> dict[str, Any]:
             if p.required:
                 raise ArgumentError(f"Please give {p.name} — usage: {spec.usage}")
             continue
-        if p.kind == "int":
+        if p.kind == "file":
+            if not isinstance(value, Upload):
+                raise ArgumentError(f"Attach the file for {p.name} to your message.")
+            if value.size is not None and value.size > p.max_bytes:
+                raise too_large(value.name, value.size, p.max_bytes)
+            out[p.name] = dataclasses.replace(value, limit=p.max_bytes)
+        elif p.kind == "int":
             out[p.name] = _whole_number(p, value)
         elif p.kind == "bool":
             if isinstance(value, bool):
@@ -293,18 +349,9 @@ class CommandRegistry:
     def by_code(self, code: str) -> CommandSpec | None:
         return next((spec for spec in self._specs.values() if spec.code == code), None)
 
-    def with_command_code(self, reply: Reply) -> Reply:
-        """A picker for buttons: its `then` becomes the command's short code (button data is small), or None
-        for plain `/film` pickers and commands no longer known, whose choices just open the film's card."""
-        if not isinstance(reply, FilmList) or reply.then in (None, "film"):
-            return reply
-        spec = self.by_full_name(reply.then) or self.by_code(reply.then)
-        code = spec.code if spec is not None and spec.film_param is not None else None
-        return dataclasses.replace(reply, then=code)
-
-    async def run_with_film(self, full_name: str, ctx: CommandContext, film_id: int) -> Reply:
-        """Re-run the command a picker came from, now with the film the user chose."""
-        spec = self.by_full_name(full_name) or self.by_code(full_name)
+    async def run_with_film(self, command: str, ctx: CommandContext, film_id: int) -> Reply:
+        """Re-run the command a picker came from (its `Rerun` code or full name), now with the chosen film."""
+        spec = self.by_code(command) or self.by_full_name(command)
         if spec is None or spec.film_param is None:
             return Problem("That button belongs to a command I no longer have. Please run it again.")
         return await self.run(spec, ctx, {spec.film_param.name: f"#{film_id}"})
@@ -387,12 +434,9 @@ class CommandRegistry:
             return refusal(spec.full_name, spec.permission)
         try:
             args = coerce_args(spec, raw_args)
-        except ArgumentError as exc:
-            return Problem(str(exc))
-        try:
             reply = await spec.handler(ctx, args)
         except ArgumentError as exc:
-            return Problem(str(exc))
+            return Problem(str(exc), hint=exc.hint)
         except Exception:
             log.exception(
                 "command %s failed (platform=%s chat=%s user=%s)",
@@ -402,9 +446,48 @@ class CommandRegistry:
                 ctx.actor.user_id,
             )
             return Problem("Sorry, something went wrong on my side. Please try again in a moment.", kind="error")
-        if isinstance(reply, FilmList) and reply.kind == "did_you_mean" and reply.then is None and spec.film_param:
-            reply = dataclasses.replace(reply, then=spec.full_name)
+        if isinstance(reply, FilmList) and reply.kind == "did_you_mean" and reply.rerun is None and _reruns(spec):
+            reply = dataclasses.replace(reply, rerun=Rerun(spec.full_name, spec.code))
         return reply
+
+    async def handle(
+        self,
+        line: str,
+        services: Services,
+        actor: Actor | Callable[[CommandSpec], Awaitable[Actor]],
+        *,
+        upload: Upload | None = None,
+        quiet: bool = False,
+    ) -> Reply:
+        """One typed request, start to end; the reply is final (ready to render).
+
+        A line starting with `/` is a command (`resolve_text`); any other text is a film lookup (so a title
+        such as "Import Two" is never taken for `/film import`). `actor` may be a callback given the command,
+        so an adapter asks its platform for the sender's admin rights only when the command needs them.
+        `upload`, a file sent with the line, goes to the command's file param. `quiet` (a group shared with
+        other bots): a line naming no command of ours gets a silent Problem, not an answer.
+        """
+        resolved = self._resolve(line)
+        if isinstance(resolved, Problem):
+            return dataclasses.replace(resolved, silent=True) if quiet else resolved
+        spec, raw = resolved
+        args: dict[str, Any] = dict(raw)
+        if upload is not None and (param := spec.file_param) is not None:
+            args[param.name] = upload
+        who = actor if isinstance(actor, Actor) else await actor(spec)
+        return await self.run(spec, CommandContext(actor=who, services=services), args)
+
+    def _resolve(self, line: str) -> tuple[CommandSpec, dict[str, str]] | Problem:
+        text = line.strip()
+        lookup = self.by_full_name(LOOKUP)
+        if text.startswith("/") or lookup is None or not lookup.typed_params:
+            return self.resolve_text(text if text.startswith("/") else f"/{LOOKUP} {text}")
+        return lookup, {lookup.typed_params[0].name: text}
+
+
+def _reruns(spec: CommandSpec) -> bool:
+    """A picker from this command re-runs it with the choice (a `/film` picker just opens the card)."""
+    return spec.film_param is not None and spec.full_name != LOOKUP
 
 
 def _unlimited(actor: Actor) -> bool:
@@ -421,7 +504,7 @@ def _first_word(text: str) -> tuple[str, str]:
 
 def split_args(spec: CommandSpec, rest: str) -> dict[str, str]:
     """Split the text after a command into its params; the last param takes whatever is left."""
-    params = list(spec.params)
+    params = list(spec.typed_params)
     if not params or not rest:
         return {}
     if len(params) == 1:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 ActionKind = Literal["undo_remove", "wrong_film"]
+CAST_SHOWN = 6  # cast members a card names before "and N more"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +96,21 @@ class FilmCard:
     def heading(self) -> str:
         return f"{self.title} ({self.year})" if self.year else self.title
 
+    def cast_text(self, shown: int = CAST_SHOWN) -> str | None:
+        """`Name (Character), … and N more`: the first `shown` cast members, or None without a cast."""
+        if not self.cast:
+            return None
+        names = [f"{c.name} ({c.character})" if c.character else c.name for c in self.cast[:shown]]
+        more = f" and {len(self.cast) - shown} more" if len(self.cast) > shown else ""
+        return ", ".join(names) + more
+
+    def rating_text(self) -> str | None:
+        """`★ 7.9/10 (1,234 votes)`, `★ 7.9/10` or `★ (1,234 votes)`; None when there is neither."""
+        if self.rating is None and not self.votes:
+            return None
+        text = f"★ {self.rating:.1f}/10" if self.rating is not None else "★"
+        return text + (f" ({self.votes:,} votes)" if self.votes else "")
+
 
 @dataclass(frozen=True, slots=True)
 class FilmChoice:
@@ -109,15 +125,48 @@ class FilmChoice:
     score: float | None = None
 
     @property
+    def heading(self) -> str:
+        """`Title (Year)`."""
+        return f"{self.title} ({self.year})" if self.year else self.title
+
+    @property
     def label(self) -> str:
         """`Title (Year) · native title` — adapters trim it to their own limits."""
-        text = f"{self.title} ({self.year})" if self.year else self.title
         if self.original_title and self.original_title != self.title:
-            text += f" · {self.original_title}"
-        return text
+            return f"{self.heading} · {self.original_title}"
+        return self.heading
+
+    def _facts(self) -> list[str]:
+        """What tells same-titled films apart beyond the label: country, and the title that matched."""
+        facts = [self.country] if self.country else []
+        if self.matched_title and self.matched_title not in self.label:
+            facts.append(f"matched: {self.matched_title}")
+        return facts
+
+    @property
+    def detail(self) -> str:
+        """Beside `heading` (a select option's description): `native title · country · matched: …`."""
+        parts = [self.original_title] if self.original_title and self.original_title != self.title else []
+        return " · ".join(parts + self._facts())
+
+    @property
+    def text(self) -> str:
+        """One line for a list: `Title (Year) · native title — country, matched: …`."""
+        facts = self._facts()
+        return f"{self.label} — {', '.join(facts)}" if facts else self.label
 
 
 FilmListKind = Literal["did_you_mean", "results", "miss"]
+
+
+@dataclass(frozen=True, slots=True)
+class Rerun:
+    """Choosing a film from a picker re-runs the command it came from with that film, as the chooser
+    (`CommandRegistry.run_with_film(code, ...)`): `command` is its full name, `code` its 6-hex button code
+    (`CommandSpec.code`; button data is small)."""
+
+    command: str
+    code: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,8 +185,8 @@ class FilmList:
     total: int = 0
     hint: str | None = None
     # A "did you mean" picker raised by a command about one film (`/movienight nominate <film>`): choosing a
-    # film should re-run that command with it (`CommandRegistry.run_with_film(then, ...)`), not open its card.
-    then: str | None = None
+    # film re-runs that command with it instead of opening its card. Set by the registry; None: open the card.
+    rerun: Rerun | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from typing import TextIO
 
 from adapters.console.render import render
 from bot.commands import Actor, CommandContext
-from bot.replies import FilmList, Problem, Reply
+from bot.replies import FilmList, Reply
 from bot.services import Services
 
 # Whoever runs the console runs the machine: always a catalog owner.
@@ -35,23 +35,16 @@ class ConsoleChat:
         last = self._last_list
         if last is not None and text.isdigit() and 1 <= int(text) <= len(last.items):
             film_id = last.items[int(text) - 1].film_id
-            if last.then and last.then != "film":
+            if last.rerun is not None:
                 ctx = CommandContext(actor=self.actor, services=self.services)
-                return self._remember(await self.services.registry.run_with_film(last.then, ctx, film_id))
+                return self._remember(await self.services.registry.run_with_film(last.rerun.code, ctx, film_id))
             if last.kind in {"did_you_mean", "miss"}:  # the answer to what was asked: learned from
                 return await self.services.films.choose(last.query, film_id)
             return await self.services.films.card(film_id)
         if last is not None and last.kind == "results" and text.lower() in {"n", "next", "p", "prev"}:
             step = 1 if text.lower() in {"n", "next"} else -1
             return self._remember(await self.services.films.search(last.query, page=last.page + step))
-        if not text.startswith("/"):
-            text = f"/film {text}"
-        resolved = self.services.registry.resolve_text(text)
-        if isinstance(resolved, Problem):
-            return resolved
-        spec, args = resolved
-        ctx = CommandContext(actor=self.actor, services=self.services)
-        return self._remember(await self.services.registry.run(spec, ctx, args))
+        return self._remember(await self.services.registry.handle(text, self.services, self.actor))
 
     def _remember(self, reply: Reply) -> Reply:
         if isinstance(reply, FilmList):

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import re
 import textwrap
 
 from bot.replies import FilmCard, FilmChoice, FilmList, PollCard, Problem, Reply, Text
+from bot.text import strip_control
 
 WIDTH = 78
-CAST_SHOWN = 6
-# Terminal escapes and other controls in catalog text must never reach the terminal.
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def safe(text: str) -> str:
-    return _UNSAFE.sub("", text)
+    """Terminal escapes and other controls in catalog text must never reach the terminal."""
+    return strip_control(text)
 
 
 def _wrap(text: str, prefix: str = "│ ") -> list[str]:
@@ -45,20 +43,16 @@ def render_card(card: FilmCard) -> str:
     line = " · ".join(f for f in facts if f)
     if line:
         out.extend(_wrap(line))
-    if card.rating is not None or card.votes:
-        rating = f"★ {card.rating:.1f}/10" if card.rating is not None else "★"
-        votes = f" ({card.votes:,} votes)" if card.votes else ""
-        out.extend(_wrap(rating + votes))
+    if rating := card.rating_text():
+        out.extend(_wrap(rating))
     if card.release_date:
         out.extend(_wrap(f"Released: {card.release_date}"))
     if card.directors:
         out.extend(_wrap(f"Director: {', '.join(card.directors)}"))
     if card.writers:
         out.extend(_wrap(f"Writer: {', '.join(card.writers)}"))
-    if card.cast:
-        names = [f"{c.name} ({c.character})" if c.character else c.name for c in card.cast[:CAST_SHOWN]]
-        more = f" and {len(card.cast) - CAST_SHOWN} more" if len(card.cast) > CAST_SHOWN else ""
-        out.extend(_wrap(f"Cast: {', '.join(names)}{more}"))
+    if cast := card.cast_text():
+        out.extend(_wrap(f"Cast: {cast}"))
     if card.alt_titles:
         out.extend(_wrap(f"Also known as: {', '.join(card.alt_titles)}"))
     if card.synopsis:
@@ -82,13 +76,9 @@ def render_card(card: FilmCard) -> str:
 
 
 def choice_label(choice: FilmChoice) -> str:
-    label = f"{choice.label} #{choice.film_id}"
-    extra = [x for x in (choice.country,) if x]
-    if choice.matched_title and choice.matched_title not in label:
-        extra.append(f"matched: {choice.matched_title}")
-    if extra:
-        label += f" — {', '.join(extra)}"
-    return safe(label)
+    """The choice's line with its id (the id admin commands take), e.g. `Parasite (2019) #3 — South Korea`."""
+    text = choice.text
+    return safe(text.replace(choice.label, f"{choice.label} #{choice.film_id}", 1))
 
 
 def render_list(films: FilmList) -> str:

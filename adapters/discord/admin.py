@@ -1,10 +1,11 @@
-"""Admin curation on Discord: `/film-admin add` as a two-step modal and `/film-admin import` with an attachment.
+"""Admin curation on Discord: `/film-admin add` as a two-step modal (an attached file is the spec's file param,
+see `handlers.upload_of`).
 
 Why two modals: Discord allows 5 text inputs per modal and a film has more fields than that.
 - Step 1 (`/film-admin add` with no `details`): title, year, native title, genres, runtime. Submitting it
   creates the film right away through `Curation.add_film`, so the film exists even if the admin stops there.
 - Step 2 ("More details" under the new card): alternative titles, synopsis, trailer URL, country, director,
-  pre-filled with the film's current values. It edits the film through `Curation.change` with the same
+  pre-filled with the film's current values. It edits the film through `Curation.edit_details` with the same
   `apply_edit` rules as `/film-admin edit`, all fields in one transaction with one audit row: a bad value
   changes nothing. Its custom_id carries only the film id (`fa:more:<id>`); keeping step-1 values in a
   custom_id instead would not fit 100 characters once a Hangul title is in it.
@@ -24,7 +25,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import discord
@@ -34,16 +35,12 @@ from adapters.discord.handlers import APOLOGY, Handlers, actor_of
 from adapters.discord.render import render
 from adapters.discord.slash import DiscordForm
 from adapters.discord.text import md
-from bot.curation.edits import Change, apply_edit
-from bot.curation.fields import FieldError, split_list
+from bot.curation.edits import current_details
 from bot.curation.service import Curation, curation_of
-from bot.films.cards import film_card
-from bot.films.model import Film
-from bot.replies import FilmCard, Problem, Reply
+from bot.replies import FilmCard, Problem
 
 log = logging.getLogger(__name__)
 
-IMPORT_MAX_BYTES = 5 * 1024 * 1024
 DRAFTS_MAX = 200
 ADD_ID = "fa:add"
 MORE_PREFIX = "fa:more:"
@@ -140,7 +137,7 @@ class Admin:
         work = (
             cur.add_film(actor, {k: v for k, v in values.items() if v.strip()})
             if command == "add"
-            else self._more(cur, actor, film_id, values)
+            else cur.edit_details(actor, film_id, values)
         )
         reply = await self.handlers.in_time(work, lambda: interaction.response.defer(ephemeral=True, thinking=True))
         key = (interaction.user.id, custom_id)
@@ -157,17 +154,6 @@ class Admin:
             view.add_item(AdminButton(f"more:{reply.film_id}", MORE))
         await self._answer(interaction, content=out.content, embeds=out.embeds, view=view)
 
-    async def _more(self, cur: Curation, actor: Any, film_id: int, values: Mapping[str, str]) -> Reply:
-        """Step 2: every changed field through `apply_edit`, in one transaction (one audit row)."""
-        try:
-            change = await cur.change(actor, film_id, "edit", lambda film: detail_changes(film, values))
-        except FieldError as exc:
-            return Problem(str(exc))
-        if isinstance(change, Problem):
-            return change
-        notice = f"Updated: {change.new}." if change.changed else "Nothing to change."
-        return film_card(change.film, notice=notice)
-
     async def _answer(self, interaction: discord.Interaction[Any], **kwargs: Any) -> None:
         kwargs = {k: v for k, v in kwargs.items() if v is not None}
         kwargs["allowed_mentions"] = discord.AllowedMentions.none()
@@ -181,35 +167,6 @@ class Admin:
         self._drafts.move_to_end(key)
         while len(self._drafts) > DRAFTS_MAX:
             self._drafts.popitem(last=False)
-
-    # -- import ------------------------------------------------------------------------------------
-
-    async def import_file(
-        self, interaction: discord.Interaction[Any], file: discord.Attachment, ephemeral: bool
-    ) -> None:
-        """`/film-admin import file:` - size-capped download, then the core's all-or-nothing import."""
-        if await self._refused(interaction, "import"):
-            return
-        if file.size > IMPORT_MAX_BYTES:
-            mb = IMPORT_MAX_BYTES // (1024 * 1024)
-            await self.handlers.tell(
-                interaction,
-                f"⚠️ {md(file.filename, 100)} is {file.size:,} bytes; I import files up to {mb} MB. "
-                "Split it, or gzip it (.jsonl.gz), or use `filmbot import` on the server.",
-            )
-            return
-        cur = self.curation()
-        assert cur is not None
-        actor = actor_of(interaction, self.services)
-
-        async def work() -> Reply:
-            data = await file.read()
-            return await cur.import_upload(actor, file.filename, data)
-
-        reply = await self.handlers.in_time(
-            work(), lambda: interaction.response.defer(ephemeral=ephemeral, thinking=True)
-        )
-        await self.handlers.send(interaction, reply, ephemeral=ephemeral)
 
 
 class AdminButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fa:(?P<what>add|more:(?P<film>\d{1,19}))"):
@@ -270,69 +227,21 @@ def _walk(components: Sequence[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]
             yield c
 
 
-def current_details(film: Film) -> dict[str, str]:
-    """The step-2 fields as the film has them now (what the modal shows pre-filled)."""
-    return {
-        "alt_titles": ", ".join(film.alt_titles),
-        "synopsis": film.synopsis or "",
-        "trailer_url": film.trailer_url or "",
-        "country": film.country or "",
-        "director": ", ".join(c.name for c in film.credits if c.role == "director"),
-    }
-
-
-def detail_changes(film: Film, values: Mapping[str, str]) -> Change:
-    """Apply every step-2 field that differs from the film: empty keeps, "-" clears, else replaces.
-
-    Alternative titles are a list: the typed list replaces the old one through remove_alt / add_alt, so
-    each title passes the same checks as `/film-admin edit`. Raises FieldError (nothing is stored then).
-    """
-    now = current_details(film)
-    fields: list[str] = []
-    for key in ("alt_titles", "synopsis", "trailer_url", "country", "director"):
-        raw = (values.get(key) or "").strip()
-        if not raw or raw == now[key]:
-            continue
-        if key == "alt_titles":
-            film = _replace_alts(film, [] if raw in ("-", "none") else split_list(raw))
-        else:
-            film = apply_edit(film, key, raw).film
-        fields.append(key)
-    summary = ", ".join(fields)
-    return Change(film, summary[:40] or "details", None, summary or None)
-
-
-def _replace_alts(film: Film, wanted: list[str]) -> Film:
-    keep: Callable[[str], str] = str.casefold
-    for old in [t for t in film.alt_titles if keep(t) not in {keep(w) for w in wanted}]:
-        film = apply_edit(film, "remove_alt", old).film
-    for new in [w for w in wanted if keep(w) not in {keep(t) for t in film.alt_titles}]:
-        film = apply_edit(film, "add_alt", new).film
-    return film
-
-
 async def _add_form(interaction: discord.Interaction[Any], args: dict[str, Any], ephemeral: bool) -> bool:
-    """`/film-admin add` with no details opens the modal; with details it is the registry command."""
-    if args.get("details"):
+    """`/film-admin add` with no details opens the modal; with details (or a page file) it is the registry
+    command."""
+    if args.get("details") or args.get("page"):
         return False
     admin: Admin = interaction.client.admin
     await admin.open_add(interaction)
     return True
 
 
-async def _import_form(interaction: discord.Interaction[Any], args: dict[str, Any], ephemeral: bool) -> bool:
-    file = args.get("file")
-    if not isinstance(file, discord.Attachment):
-        return False
-    admin: Admin = interaction.client.admin
-    await admin.import_file(interaction, file, ephemeral)
-    return True
+async def _registry(interaction: discord.Interaction[Any], args: dict[str, Any], ephemeral: bool) -> bool:
+    return False  # the registry command as usual (its attachment is the spec's file param)
 
 
-IMPORT_HELP = "The file: JSON Lines, JSON, CSV or film pages (.txt), optionally .gz; up to 5 MB"
 FORMS: dict[str, DiscordForm] = {
     "film add": DiscordForm(run=_add_form, optional=frozenset({"details"})),
-    "film import": DiscordForm(
-        run=_import_form, hidden=frozenset({"path"}), extra=(("file", discord.Attachment, IMPORT_HELP, True),)
-    ),
+    "film import": DiscordForm(run=_registry, hidden=frozenset({"path"}), required=frozenset({"file"})),
 }

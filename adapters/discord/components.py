@@ -104,9 +104,9 @@ class PickSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"fb:p
     ) -> None:
         options = [
             discord.SelectOption(
-                label=plain(choice_label(c), LABEL_MAX) or f"#{c.film_id}",
+                label=plain(c.heading, LABEL_MAX) or f"#{c.film_id}",
                 value=str(c.film_id),
-                description=plain(choice_detail(c), LABEL_MAX) or None,
+                description=plain(c.detail, LABEL_MAX) or None,
             )
             for c in _unique(choices)[:SELECT_OPTIONS_MAX]
         ]
@@ -221,22 +221,6 @@ class ActionButton(
 
 
 DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (PickSelect, FilmButton, PageButton, ActionButton)
-
-
-def choice_label(choice: FilmChoice) -> str:
-    return f"{choice.title} ({choice.year})" if choice.year else choice.title
-
-
-def choice_detail(choice: FilmChoice) -> str:
-    """What tells same-titled films apart: native title, country, the title that matched."""
-    parts = []
-    if choice.original_title and choice.original_title != choice.title:
-        parts.append(choice.original_title)
-    if choice.country:
-        parts.append(choice.country)
-    if choice.matched_title and choice.matched_title not in parts:
-        parts.append(f"matched: {choice.matched_title}")
-    return " · ".join(parts)
 
 
 def _unique(choices: Sequence[FilmChoice]) -> list[FilmChoice]:

@@ -23,8 +23,8 @@ import discord
 from adapters.discord.context import where
 from adapters.discord.render import render
 from adapters.discord.text import unescape
-from bot.commands import Actor, CommandContext, CommandSpec
-from bot.curation.service import Curation
+from bot.commands import Actor, CommandContext, CommandSpec, Upload, UploadTooLarge
+from bot.curation.actions import run_action
 from bot.films.service import picker_query
 from bot.replies import FileReply, PollCard, Problem, Reply
 from bot.services import Services
@@ -57,6 +57,18 @@ def actor_of(interaction: discord.Interaction[Any], services: Services) -> Actor
     )
 
 
+def upload_of(attachment: discord.Attachment) -> Upload:
+    """An attachment as a command's file param; Discord states its size, so the core refuses a file too
+    large before anything is downloaded from the CDN."""
+
+    async def fetch(limit: int) -> bytes:
+        if attachment.size > limit:
+            raise UploadTooLarge(attachment.size)
+        return await attachment.read()
+
+    return Upload(attachment.filename, attachment.size, fetch)
+
+
 class Handlers:
     """The adapter's behaviour, shared by the command tree and the persistent components."""
 
@@ -75,6 +87,7 @@ class Handlers:
         ephemeral: bool,
     ) -> None:
         ctx = CommandContext(actor=actor_of(interaction, self.services), services=self.services)
+        raw_args = {k: upload_of(v) if isinstance(v, discord.Attachment) else v for k, v in raw_args.items()}
 
         async def defer() -> None:
             if not interaction.response.is_done():
@@ -118,21 +131,13 @@ class Handlers:
         await self.replace(interaction, reply, owner)
 
     async def run_action(self, interaction: discord.Interaction[Any], kind: str, film_id: int) -> None:
-        """A reply's action button, handled by the curation service when that feature is installed.
+        """A reply's action button (the core's `run_action`).
 
         Undo edits the notice in place (its button goes); a wrong-film report is acknowledged to the clicker.
         """
-        curation = self.services.curation
         actor = actor_of(interaction, self.services)
-        call: Awaitable[Reply] | None = None
-        if isinstance(curation, Curation) and kind == "undo_remove":
-            call = curation.undo_remove(actor, film_id)
-        elif isinstance(curation, Curation) and kind == "wrong_film":
-            # From a card the query that found the film is unknown; the report names the film.
-            call = curation.report_wrong_film(actor, film_id, None, None)
-        if call is None:
-            await self.tell(interaction, "That button is not available here.")
-            return
+        # From a card the query that found the film is unknown; the report names the film.
+        call = run_action(self.services, actor, kind, film_id)
         reply = await self.in_time(call, lambda: interaction.response.defer(ephemeral=True, thinking=True))
         if kind == "undo_remove" and not interaction.response.is_done():
             await self.replace(interaction, reply, owner=interaction.user.id)
@@ -140,7 +145,6 @@ class Handlers:
             await self.send(interaction, reply, ephemeral=True)
 
     async def send(self, interaction: discord.Interaction[Any], reply: Reply, *, ephemeral: bool) -> None:
-        reply = self.services.registry.with_command_code(reply)
         movienights = getattr(interaction.client, "movienights", None)
         if isinstance(reply, PollCard) and movienights is not None:
             await movienights.post(interaction, reply)  # several messages: cards, then the poll
@@ -161,7 +165,6 @@ class Handlers:
     async def replace(self, interaction: discord.Interaction[Any], reply: Reply, owner: int) -> None:
         """Edit the component's message into `reply`; a Problem goes to the clicker alone, and what cannot be
         edited in (a poll, a file) goes out as a new message."""
-        reply = self.services.registry.with_command_code(reply)
         out = render(reply, owner=owner, now=self.services.clock())
         if isinstance(reply, Problem):
             await self.tell(interaction, out.content or APOLOGY)

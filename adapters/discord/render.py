@@ -16,13 +16,10 @@ from typing import Any
 import discord
 
 from adapters.discord.components import (
-    CODE,
     ActionButton,
     FilmButton,
     PageButton,
     PickSelect,
-    choice_detail,
-    choice_label,
 )
 from adapters.discord.text import md, plain
 from bot.replies import FileReply, FilmCard, FilmChoice, FilmList, PollCard, Problem, Reply, Text
@@ -36,7 +33,6 @@ FIELD_VALUE_MAX = 1024
 FIELD_SHORT_MAX = 300
 FOOTER_MAX = 2048
 CONTENT_MAX = 2000
-CAST_SHOWN = 6
 POLL_QUESTION_MAX = 300
 POLL_ANSWER_MAX = 55
 POLL_ANSWERS_MAX = 10
@@ -131,17 +127,15 @@ def card_embed(card: FilmCard) -> discord.Embed:
         ("Genres", ", ".join(card.genres) if card.genres else None),
         ("Runtime", card.runtime_text),
         ("Country", card.country),
-        ("Rating", _rating(card)),
+        ("Rating", card.rating_text()),
         ("Certificate", card.content_rating),
         ("Director", ", ".join(card.directors) if card.directors else None),
     ]
     for name, value in facts:
         if value:
             embed.add_field(name=name, value=md(value, FIELD_SHORT_MAX), inline=True)
-    if card.cast:
-        shown = [f"{c.name} ({c.character})" if c.character else c.name for c in card.cast[:CAST_SHOWN]]
-        more = f" and {len(card.cast) - CAST_SHOWN} more" if len(card.cast) > CAST_SHOWN else ""
-        embed.add_field(name="Cast", value=md(", ".join(shown) + more, FIELD_SHORT_MAX), inline=False)
+    if cast := card.cast_text():
+        embed.add_field(name="Cast", value=md(cast, FIELD_SHORT_MAX), inline=False)
     if card.alt_titles:
         embed.add_field(name="Also known as", value=md(", ".join(card.alt_titles), FIELD_SHORT_MAX), inline=False)
     if card.poster_url:
@@ -150,13 +144,6 @@ def card_embed(card: FilmCard) -> discord.Embed:
     if footer:
         embed.set_footer(text=plain(footer, 200))
     return embed
-
-
-def _rating(card: FilmCard) -> str | None:
-    if card.rating is None and not card.votes:
-        return None
-    text = f"★ {card.rating:.1f}/10" if card.rating is not None else "★"
-    return text + (f" ({card.votes:,} votes)" if card.votes else "")
 
 
 def card_view(card: FilmCard, owner: int) -> discord.ui.View:
@@ -176,10 +163,9 @@ def list_lines(items: tuple[FilmChoice, ...], budget: int = DESCRIPTION_MAX) -> 
     lines: list[str] = []
     used = 0
     for n, item in enumerate(items, start=1):
-        detail = choice_detail(item)
-        line = f"{n}. **{md(choice_label(item), 150)}**"
-        if detail:
-            line += f" — {md(detail, 150)}"
+        line = f"{n}. **{md(item.heading, 150)}**"
+        if item.detail:
+            line += f" — {md(item.detail, 150)}"
         if used + len(line) + 1 > budget:
             break
         lines.append(line)
@@ -188,8 +174,8 @@ def list_lines(items: tuple[FilmChoice, ...], budget: int = DESCRIPTION_MAX) -> 
 
 
 def render_list(films: FilmList, owner: int) -> Outgoing:
-    """A picker from a one-film command re-runs it with the choice: `then` is its code here (handlers.coded)."""
-    then = films.then if films.then and CODE.fullmatch(films.then) else None
+    """A picker from a one-film command re-runs it with the choice: its code travels in the custom_id."""
+    then = films.rerun.code if films.rerun else None
     heading = md(films.heading, TITLE_MAX)
     hint = md(films.hint, 300) if films.hint else None
     if films.kind == "miss":
@@ -198,7 +184,7 @@ def render_list(films: FilmList, owner: int) -> Outgoing:
         if films.items:
             view = discord.ui.View(timeout=None)
             for item in films.items[:5]:
-                view.add_item(FilmButton(owner, item.film_id, choice_label(item), then=then))
+                view.add_item(FilmButton(owner, item.film_id, item.heading, then=then))
         return Outgoing(content=content, view=view)
     embed = discord.Embed(title=heading, colour=COLOUR)
     embed.description = list_lines(films.items) or None

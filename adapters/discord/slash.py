@@ -65,7 +65,8 @@ class DiscordForm:
     """How one registry command looks on Discord when a plain option list is not the best form.
 
     `optional`: registry params that may be left out here (e.g. `details` of `film add`: left out, a modal
-    asks for the fields); `hidden`: params not offered on Discord (a console-only path); `extra`: Discord-only
+    asks for the fields); `hidden`: params not offered on Discord (a console-only path); `required`: optional
+    params Discord must ask for (the file of `film import`, whose console path is hidden); `extra`: Discord-only
     options (name, annotation, description, required), e.g. an attachment; `run(interaction, args,
     ephemeral)` handles the call and returns True, or returns False to run the registry command as usual.
     """
@@ -73,6 +74,7 @@ class DiscordForm:
     run: Callable[[discord.Interaction[Any], dict[str, Any], bool], Awaitable[bool]]
     optional: frozenset[str] = frozenset()
     hidden: frozenset[str] = frozenset()
+    required: frozenset[str] = frozenset()
     extra: tuple[tuple[str, Any, str, bool], ...] = ()
 
 
@@ -148,9 +150,11 @@ def _filter(values: list[str], current: str) -> list[app_commands.Choice[str]]:
     ]
 
 
-def _annotation(param: Param) -> Any:
-    if param.kind == "bool":
-        kind: Any = bool
+def _annotation(param: Param, required: bool | None = None) -> Any:
+    if param.kind == "file":
+        kind: Any = discord.Attachment
+    elif param.kind == "bool":
+        kind = bool
     elif param.kind == "int":
         kind = (
             app_commands.Range[int, param.min_value, param.max_value]
@@ -161,7 +165,8 @@ def _annotation(param: Param) -> Any:
         kind = str
     else:
         kind = app_commands.Range[str, 1, min(max(param.max_length, 1), TEXT_LENGTH_MAX)]
-    return kind if param.required else Optional[kind]  # noqa: UP045 - discord.py reads typing.Optional
+    required = param.required if required is None else required
+    return kind if required else Optional[kind]  # noqa: UP045 - discord.py reads typing.Optional
 
 
 class SlashBuilder:
@@ -260,8 +265,10 @@ class SlashBuilder:
         for p in spec.params:
             if form is not None and p.name in form.hidden:
                 continue
-            required = p.required and not (form is not None and p.name in form.optional)
-            annotation = _annotation(p) if required or not p.required else Optional[_annotation(p)]  # noqa: UP045
+            required = (p.required and not (form is not None and p.name in form.optional)) or (
+                form is not None and p.name in form.required
+            )
+            annotation = _annotation(p, required)
             options.append((p.name, annotation, required))
         for name, annotation, _, required in form.extra if form else ():
             options.append((name, annotation if required else Optional[annotation], required))  # noqa: UP045

@@ -11,13 +11,14 @@ import re
 
 import discord
 
-ELLIPSIS = "…"
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+from bot import text as core_text
+
+ELLIPSIS = core_text.ELLIPSIS
 
 
 def clean(text: str) -> str:
     """Drop control/invisible characters (keep newlines); they break layout or hide text."""
-    return _CONTROL.sub("", text.replace("\r\n", "\n"))
+    return core_text.strip_control(text)
 
 
 def escape(text: str) -> str:
@@ -31,20 +32,10 @@ def unescape(text: str) -> str:
 
 
 def trim(text: str, limit: int) -> str:
-    """Cut at the last space before `limit` (with an ellipsis), never inside an escape sequence."""
-    if len(text) <= limit:
-        return text
+    """Cut at the last space in the second half of `limit` (with an ellipsis), never inside an escape."""
     if limit <= len(ELLIPSIS):
         return text[:limit]
-    cut = text[: limit - len(ELLIPSIS)]
-    space = cut.rfind(" ")
-    if space >= limit // 2:
-        cut = cut[:space]
-    # An odd run of trailing backslashes would escape the ellipsis or leave a dangling escape.
-    trailing = len(cut) - len(cut.rstrip("\\"))
-    if trailing % 2:
-        cut = cut[:-1]
-    return cut.rstrip() + ELLIPSIS
+    return core_text.trim(text, limit, boundary=0.5, escape_char="\\")
 
 
 def md(text: str | None, limit: int) -> str:

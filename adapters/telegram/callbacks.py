@@ -102,10 +102,6 @@ def parse(data: str | None) -> Callback | None:
 _QUOTED = re.compile(r"“(.*)”")
 
 
-def is_code(value: str | None) -> bool:
-    return bool(value and _CODE.match(value))
-
-
 def full_query(prefix: str, message_text: str | None) -> str:
     """The search query of a list message: the quoted query in its heading when it extends `prefix`."""
     if message_text:

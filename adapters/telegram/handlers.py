@@ -28,6 +28,7 @@ from adapters.telegram.movienight import TelegramMovieNights
 from adapters.telegram.render import Outgoing, render
 from adapters.telegram.sending import send_reply
 from bot.commands import Actor, CommandContext, CommandSpec
+from bot.curation.actions import run_action as run_core_action
 from bot.films.service import picker_query
 from bot.replies import FileReply, FilmCard, PollCard, Problem, Reply, Text
 from bot.services import Services
@@ -86,7 +87,6 @@ class TelegramHandlers:
 
     # -- sending -------------------------------------------------------------------------------
     async def send(self, context: Context, chat_id: int, reply: Reply, *, reply_to: Message | None = None) -> Message:
-        reply = self.services.registry.with_command_code(reply)
         if isinstance(reply, PollCard):  # a movie night: nominees, then the native poll or a ballot
             return await self.nights.post(context.bot, chat_id, reply, reply_to=reply_to)
         return await send_reply(context.bot, chat_id, reply, reply_to=reply_to)
@@ -136,46 +136,25 @@ class TelegramHandlers:
         await self.run_line(update, context, text, quiet=_is_group(chat) and not addressed)
 
     async def on_private_text(self, update: Update, context: Context) -> None:
-        """In a private chat, plain text is a film lookup: no slash needed."""
+        """In a private chat, plain text is a film lookup: no slash needed (the core's `handle` knows)."""
         message = update.effective_message
         if message is None or not message.text:
             return
-        lookup = self.services.registry.get("film")
-        if lookup is None or not lookup.params:
-            await self.run_line(update, context, f"/film {message.text}", quiet=False)
-            return
-        # Straight to the lookup: a title such as "Import Two" or "Remove" is not a `/film` subcommand.
-        await self.run_line(
-            update, context, message.text, quiet=False, resolved=(lookup, {lookup.params[0].name: message.text})
-        )
+        await self.run_line(update, context, message.text, quiet=False)
 
-    async def run_line(
-        self,
-        update: Update,
-        context: Context,
-        text: str,
-        *,
-        quiet: bool,
-        resolved: tuple[CommandSpec, dict[str, str]] | Problem | None = None,
-    ) -> None:
+    async def run_line(self, update: Update, context: Context, text: str, *, quiet: bool) -> None:
+        """One core call for the whole request (`CommandRegistry.handle`), then one send."""
         message, chat, user = update.effective_message, update.effective_chat, update.effective_user
         assert message is not None and chat is not None and user is not None
-        registry = self.services.registry
-        resolved = resolved or registry.resolve_text(text)
-        if isinstance(resolved, Problem):
-            if not quiet:  # in groups, stay out of other bots' and people's commands
-                await self.send(context, chat.id, resolved, reply_to=message)
-            return
-        spec, args = resolved
-        check_admin = spec.asks_admin
-        actor = await self.actor(context, user, chat, check_admin=check_admin)
+
+        async def actor_for(spec: CommandSpec) -> Actor:
+            check_admin = spec.asks_admin
+            return await self.actor(context, user, chat, check_admin=check_admin)
+
         document = uploads.attached_document(message)
-        reply: Reply
-        if document is not None and uploads.takes_document(spec, args):
-            reply = await uploads.run_with_document(context.bot, self.services, spec, actor, document)
-        else:
-            reply = await registry.run(spec, CommandContext(actor=actor, services=self.services), args)
-        if isinstance(reply, Problem) and reply.silent:  # rate limited and already told so
+        upload = uploads.upload_of(context.bot, document) if document is not None else None
+        reply = await self.services.registry.handle(text, self.services, actor_for, upload=upload, quiet=quiet)
+        if isinstance(reply, Problem) and reply.silent:  # rate limited and already told so, or not ours
             return
         await self.send(context, chat.id, reply, reply_to=message)
 
@@ -199,7 +178,7 @@ class TelegramHandlers:
         elif data.kind == "action":
             reply = await self.run_action(context, query, data)
         elif data.kind == "rerun":
-            reply = self.services.registry.with_command_code(await self.rerun(context, query, data))
+            reply = await self.rerun(context, query, data)
         else:
             asked = self.film_query(query) if data.kind == "open" else None
             reply = await films.choose(asked, data.film_id) if asked else await films.card(data.film_id)
@@ -242,16 +221,10 @@ class TelegramHandlers:
         return await registry.run_with_film(data.command, ctx, data.film_id)
 
     async def run_action(self, context: Context, query: CallbackQuery, data: callbacks.Callback) -> Reply:
-        """A reply's action button (Undo, Wrong film?), handled by the curation service when present."""
-        curation = self.services.curation
-        if curation is None:
-            return Problem("That button is not available here.", kind="not_found")
+        """A reply's action button (Undo, Wrong film?): the core's `run_action`, as the presser."""
         actor = await self.presser(context, query)
-        if data.action == "undo_remove":
-            result: Reply = await curation.undo_remove(actor, data.film_id)
-        else:
-            result = await curation.report_wrong_film(actor, data.film_id, self.asked_for(query), None)
-        return result
+        asked = self.asked_for(query) if data.action == "wrong_film" else None
+        return await run_core_action(self.services, actor, data.action, data.film_id, asked)
 
     def asked_for(self, query: CallbackQuery) -> str | None:
         """What the user typed to get this card: the message the card answers (cards are sent as replies).

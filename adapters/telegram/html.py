@@ -13,18 +13,20 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot import text as core_text
+
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
-ELLIPSIS = "…"
+ELLIPSIS = core_text.ELLIPSIS
+TRIM_BOUNDARY = 0.6  # cut at a word boundary unless it would throw away most of what fits (one long word)
+TRIM_STRIP = " ,;:-–—"
 
-# C0/C1 controls (except newline and tab) and lone surrogates cannot travel in a message.
-_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _SPACES = re.compile(r"[ \t]+")
 
 
 def clean(text: str) -> str:
     """Catalog or user text made safe to show: controls dropped, runs of spaces squeezed."""
-    return _SPACES.sub(" ", _UNSAFE.sub("", text)).strip()
+    return _SPACES.sub(" ", core_text.strip_control(text)).strip()
 
 
 def one_line(text: str) -> str:
@@ -40,32 +42,12 @@ def escape_attr(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def units(text: str) -> int:
-    """Length as Telegram counts it: UTF-16 code units."""
-    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+units = core_text.utf16_units
 
 
 def trim(text: str, limit: int, *, ellipsis: str = ELLIPSIS) -> str:
     """Cut `text` to at most `limit` UTF-16 units, at a word boundary where one is near, adding `…`."""
-    if units(text) <= limit:
-        return text
-    if limit <= units(ellipsis):
-        return ""
-    budget = limit - units(ellipsis)
-    out: list[str] = []
-    used = 0
-    for ch in text:
-        size = units(ch)
-        if used + size > budget:
-            break
-        out.append(ch)
-        used += size
-    cut = "".join(out)
-    space = cut.rfind(" ")
-    # Prefer a word boundary unless it would throw away most of what fits (one very long word).
-    if space > len(cut) * 0.6:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:-–—") + ellipsis
+    return core_text.trim(text, limit, measure=units, boundary=TRIM_BOUNDARY, strip=TRIM_STRIP, ellipsis=ellipsis)
 
 
 def trim_bytes(text: str, limit: int) -> str:
@@ -122,7 +104,7 @@ def compose(
     The `flexible` line (a synopsis) is trimmed first at a word boundary; if that is not enough, lines are
     dropped from the end. Blank lines (empty tuples) separate paragraphs.
     """
-    work = [tuple(Span(_SPACES.sub(" ", _UNSAFE.sub("", s.text)), s.tag, s.href) for s in ln) for ln in lines]
+    work = [tuple(Span(_SPACES.sub(" ", core_text.strip_control(s.text)), s.tag, s.href) for s in ln) for ln in lines]
     work = [ln for ln in work if not ln or any(s.text for s in ln)]
     for _ in range(4):
         text, visible = _join(work)

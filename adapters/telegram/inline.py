@@ -1,13 +1,12 @@
 """Inline mode: `@bot miracle` in any chat offers films; choosing one posts its card.
 
 Matches come from the in-memory index (no database per keystroke); only the page of films shown is read
-from the store, in one query, to build the cards their results post. Paging is stateless: the offset is the
-number of results already shown.
+from the store, in one query (`FilmService.cards`), to build the cards their results post. Paging is
+stateless: the offset is the number of results already shown.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 
 from telegram import (
@@ -22,7 +21,6 @@ from telegram.ext import ContextTypes
 from adapters.telegram.html import TEXT_LIMIT, one_line, trim
 from adapters.telegram.render import render_card
 from bot.commands import MAX_ARG_CHARS
-from bot.films.cards import film_card
 from bot.replies import FilmCard, FilmChoice
 from bot.services import Services
 
@@ -35,13 +33,9 @@ MAX_QUERY = 200
 
 
 def description(choice: FilmChoice) -> str:
-    parts = [str(choice.year) if choice.year else None]
-    if choice.original_title and choice.original_title != choice.title:
-        parts.append(choice.original_title)
-    parts.append(choice.country)
-    if choice.matched_title:
-        parts.append(f"matched: {choice.matched_title}")
-    return trim(one_line(" · ".join(p for p in parts if p)), 200)
+    """`Year · native title · country · matched: …` under the result's title."""
+    text = " · ".join(p for p in (str(choice.year) if choice.year else "", choice.detail) if p)
+    return trim(one_line(text), 200)
 
 
 def article(card: FilmCard, choice: FilmChoice) -> InlineQueryResultArticle:
@@ -58,20 +52,6 @@ def article(card: FilmCard, choice: FilmChoice) -> InlineQueryResultArticle:
         ),
         reply_markup=out.markup,
     )
-
-
-async def cards_for(services: Services, choices: list[FilmChoice]) -> list[tuple[FilmCard, FilmChoice]]:
-    """Cards for a page of choices, read in one query; films removed meanwhile are skipped."""
-    films = await services.catalog.films([c.film_id for c in choices])
-    out = []
-    for choice in choices:
-        film = films.get(choice.film_id)
-        if film is not None:
-            card = film_card(film)
-            if choice.matched_title:
-                card = dataclasses.replace(card, matched_title=choice.matched_title)
-            out.append((card, choice))
-    return out
 
 
 class InlineHandler:
@@ -97,6 +77,7 @@ class InlineHandler:
         end = min(offset + PAGE_SIZE, MAX_RESULTS)
         choices = self.services.films.autocomplete(text, limit=end)
         page = choices[offset:end]
-        results = [article(card, choice) for card, choice in await cards_for(self.services, page)]
+        by_id = {choice.film_id: choice for choice in page}
+        results = [article(card, by_id[card.film_id]) for card in await self.services.films.cards(page)]
         more = len(choices) >= end and end < MAX_RESULTS
         await query.answer(results, cache_time=CACHE_SECONDS, next_offset=str(end) if more else "")

@@ -14,10 +14,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOpti
 
 from adapters.telegram import callbacks
 from adapters.telegram.html import CAPTION_LIMIT, TEXT_LIMIT, Line, Span, compose, line, one_line, trim
-from bot.replies import FileReply, FilmCard, FilmChoice, FilmList, PollCard, Problem, Reply, Text
+from bot.replies import FileReply, FilmCard, FilmList, PollCard, Problem, Reply, Text
 
 BUTTON_CHARS = 60
-CAST_SHOWN = 6
 FIELD_CHARS = 300
 TITLE_CHARS = 256
 ITEM_CHARS = 200
@@ -46,14 +45,6 @@ def button_label(text: str) -> str:
     return trim(one_line(text), BUTTON_CHARS) or "…"
 
 
-def choice_text(choice: FilmChoice) -> str:
-    label = choice.label
-    extra = [x for x in (choice.country,) if x]
-    if choice.matched_title and choice.matched_title not in label:
-        extra.append(f"matched: {choice.matched_title}")
-    return f"{label} — {', '.join(extra)}" if extra else label
-
-
 def _facts(card: FilmCard) -> str:
     parts = [
         ", ".join(card.genres) if card.genres else None,
@@ -64,8 +55,7 @@ def _facts(card: FilmCard) -> str:
     return trim(" · ".join(p for p in parts if p), FIELD_CHARS)
 
 
-def _people(label: str, names: tuple[str, ...] | list[str], more: int = 0) -> Line:
-    text = ", ".join(names) + (f" and {more} more" if more else "")
+def _people(label: str, text: str) -> Line:
     return line(Span(f"{label}: ", "b"), trim(text, FIELD_CHARS))
 
 
@@ -78,17 +68,14 @@ def card_lines(card: FilmCard) -> tuple[list[Line], int | None]:
         lines.append(line(f"matched: {trim(one_line(card.matched_title), TITLE_CHARS)}"))
     if facts := _facts(card):
         lines.append(line(facts))
-    score = [f"★ {card.rating:.1f}/10" if card.rating is not None else None]
-    score.append(f"{card.votes:,} votes" if card.votes else None)
-    if any(score):
-        lines.append(line(" · ".join(s for s in score if s)))
+    if rating := card.rating_text():
+        lines.append(line(rating))
     if card.release_date:
         lines.append(line(Span("Released: ", "b"), card.release_date))
     if card.directors:
-        lines.append(_people("Director", card.directors))
-    if card.cast:
-        shown = [f"{c.name} ({c.character})" if c.character else c.name for c in card.cast[:CAST_SHOWN]]
-        lines.append(_people("Cast", shown, max(len(card.cast) - CAST_SHOWN, 0)))
+        lines.append(_people("Director", ", ".join(card.directors)))
+    if cast := card.cast_text():
+        lines.append(_people("Cast", cast))
     flexible = None
     if card.synopsis and card.synopsis.strip():
         lines.append(())
@@ -135,15 +122,15 @@ def render_list(films: FilmList) -> Outgoing:
     lines: list[Line] = [line(Span(trim(one_line(films.heading), TEXT_LIMIT // 4), "b"))]
     start = 1 + films.page * _page_size(films)
     for n, item in enumerate(films.items, start=start):
-        lines.append(line(f"{n}. {trim(one_line(choice_text(item)), ITEM_CHARS)}"))
+        lines.append(line(f"{n}. {trim(one_line(item.text), ITEM_CHARS)}"))
     if films.pages > 1:
         lines.append(line(Span(f"Page {films.page + 1} of {films.pages} · {films.total} films", "i")))
     if films.hint:
         lines.append(line(Span(trim(one_line(films.hint), FIELD_CHARS), "i")))
     rows: list[list[InlineKeyboardButton]] = []
     new_message = films.kind == "results"
-    # A picker from a one-film command re-runs it with the choice; `then` is its code here (handlers.coded).
-    rerun = films.then if callbacks.is_code(films.then) else None
+    # A picker from a one-film command re-runs it with the choice: its code travels in the callback data.
+    rerun = films.rerun.code if films.rerun else None
     for n, item in enumerate(films.items, start=start):
         label = button_label(f"{n}. {item.label}" if new_message else item.label)
         if rerun is not None:

@@ -8,16 +8,30 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.commands import CommandContext, CommandSpec, Param, Permission
+from bot.commands import ArgumentError, CommandContext, CommandSpec, Param, Permission, Upload
 from bot.curation.common import GROUP
 from bot.curation.edits import EDIT_FIELDS
 from bot.curation.service import curation_of
 from bot.curation.transfer import import_local
 from bot.replies import Problem, Reply
 
+IMPORT_MAX_BYTES = 5 << 20  # an attached catalog file for /film import
+PAGE_MAX_BYTES = 64 << 10  # a single film page (.txt) for /film add
+
 
 async def add(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-    return await curation_of(ctx.services).add_from_text(ctx.actor, args["details"])
+    """Typed details, else the attached film page (typed details win: a poster may come along)."""
+    details = args.get("details")
+    page: Upload | None = args.get("page")
+    if details is None and page is not None:
+        try:
+            details = (await page.read()).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return Problem(f"{page.name[:100]} is not UTF-8 text; send the film page as a .txt file.")
+    if details is None:
+        spec = ctx.services.registry.get("add", GROUP)
+        raise ArgumentError(f"Please give details — usage: {spec.usage if spec else '/film add <details>'}")
+    return await curation_of(ctx.services).add_from_text(ctx.actor, details)
 
 
 async def edit(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
@@ -41,7 +55,10 @@ async def restore(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
 
 
 async def import_file(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-    """Chat platforms send the attachment to `Curation.import_upload`; the console may name a local file."""
+    """The attached file (all or nothing); the console may name a local file instead."""
+    upload: Upload | None = args.get("file")
+    if upload is not None:
+        return await curation_of(ctx.services).import_upload(ctx.actor, upload.name, await upload.read())
     path = args.get("path")
     if path is None:
         return Problem(
@@ -100,7 +117,14 @@ SPECS = (
         "add",
         "Add a film from Key: Value lines (Title, Year, Native Title, Genre, Duration…) or a film page",
         add,
-        Param("details", "Title: … Year: … Genre: … (or paste a whole film page)", max_length=8000, multiline=True),
+        Param(
+            "details",
+            "Title: … Year: … Genre: … (or paste a whole film page)",
+            required=False,
+            max_length=8000,
+            multiline=True,
+        ),
+        Param("page", "A film page as a .txt file", kind="file", required=False, max_bytes=PAGE_MAX_BYTES),
         examples=("/film add Title: Parasite Year: 2019 Native Title: 기생충 Genre: Drama, Thriller",),
     ),
     _spec(
@@ -151,6 +175,13 @@ SPECS = (
         "Import films from an attached file (JSONL, JSON, CSV, film pages); all or nothing",
         import_file,
         Param("path", "Console only: a file on this machine", required=False, max_length=1000),
+        Param(
+            "file",
+            "The file: JSON Lines, JSON, CSV or film pages (.txt), optionally .gz; up to 5 MB",
+            kind="file",
+            required=False,
+            max_bytes=IMPORT_MAX_BYTES,
+        ),
     ),
     _spec("export", "Export the whole catalog as a JSON Lines file", export, slow=True),
     _spec(

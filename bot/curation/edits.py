@@ -8,12 +8,13 @@ alternative titles are added and removed one at a time with `add_cast Name as Ch
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.commands import clean_text
 from bot.curation import fields as f
 from bot.films.model import Credit, CreditRole, Film
 from bot.films.normalize import normalize_title
+from bot.text import clean_text
 
 SCALAR_FIELDS = (
     "title",
@@ -170,3 +171,48 @@ def apply_edit(film: Film, field: str, value: str) -> Change:
         raise f.FieldError(f"“{clean_text(raw)[:60]}” is not one of this film's alternative titles.")
     kept_titles = [t for t in film.alt_titles if t not in gone_titles]
     return Change(film.replace(alt_titles=kept_titles), "alt_titles", gone_titles[0], None)
+
+
+DETAIL_FIELDS = ("alt_titles", "synopsis", "trailer_url", "country", "director")
+"""The fields of a details form (Discord's "More details" modal), in its order."""
+
+
+def current_details(film: Film) -> dict[str, str]:
+    """The details form's fields as the film has them now (what the form shows pre-filled)."""
+    return {
+        "alt_titles": ", ".join(film.alt_titles),
+        "synopsis": film.synopsis or "",
+        "trailer_url": film.trailer_url or "",
+        "country": film.country or "",
+        "director": ", ".join(c.name for c in film.credits if c.role == "director"),
+    }
+
+
+def detail_changes(film: Film, values: Mapping[str, str]) -> Change:
+    """Apply every details field that differs from the film: empty keeps, "-" clears, else replaces.
+
+    Alternative titles are a list: the typed list replaces the old one through remove_alt / add_alt, so
+    each title passes the same checks as `/film edit`. Raises FieldError (nothing is stored then).
+    """
+    now = current_details(film)
+    changed: list[str] = []
+    for key in DETAIL_FIELDS:
+        raw = (values.get(key) or "").strip()
+        if not raw or raw == now[key]:
+            continue
+        if key == "alt_titles":
+            film = _replace_alts(film, [] if raw in ("-", "none") else f.split_list(raw))
+        else:
+            film = apply_edit(film, key, raw).film
+        changed.append(key)
+    summary = ", ".join(changed)
+    return Change(film, summary[:40] or "details", None, summary or None)
+
+
+def _replace_alts(film: Film, wanted: list[str]) -> Film:
+    keep = str.casefold
+    for old in [t for t in film.alt_titles if keep(t) not in {keep(w) for w in wanted}]:
+        film = apply_edit(film, "remove_alt", old).film
+    for new in [w for w in wanted if keep(w) not in {keep(t) for t in film.alt_titles}]:
+        film = apply_edit(film, "add_alt", new).film
+    return film

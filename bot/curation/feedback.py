@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.commands import Actor, clean_text
+from bot.commands import Actor
 from bot.curation.store import AuditEntry, CurationRepository, Origin, who_label
 from bot.films.model import Film
 from bot.replies import Problem, Reply, Text
 from bot.store.films import FilmRepository
+from bot.text import clean_text
 
 if TYPE_CHECKING:
     from bot.curation.service import Curation

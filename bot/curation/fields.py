@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
-from bot.commands import clean_text
 from bot.films.hygiene import has_surrogate, strip_invisible
 from bot.films.model import Credit, Film
 from bot.films.normalize import normalize_title
+from bot.text import clean_text
 
 MIN_YEAR, MAX_YEAR = 1870, 2100
 MAX_RUNTIME = 24 * 60

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from bot.commands import Actor, clean_text
+from bot.commands import Actor
 from bot.curation.common import GROUP, actor_name, film_label
 from bot.curation.edits import Change
 from bot.curation.fields import FieldError, title_value
@@ -22,6 +22,7 @@ from bot.films.service import PICKER_SIZE, parse_film_ref
 from bot.replies import Action, FilmChoice, FilmList, Problem, Reply, Text
 from bot.store.films import FilmRepository
 from bot.store.mapping import films_t
+from bot.text import clean_text
 
 if TYPE_CHECKING:
     from bot.curation.service import Curation

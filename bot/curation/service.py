@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import Actor, Permission, clean_text, refusal, sees_everything
+from bot.commands import Actor, Permission, refusal, sees_everything
 from bot.curation import feedback, lifecycle, transfer
 from bot.curation.common import GROUP, Refused, actor_name, film_label
-from bot.curation.edits import Change, apply_edit
+from bot.curation.edits import Change, apply_edit, detail_changes
 from bot.curation.fields import FieldError, check_film, film_from_fields, parse_key_values
 from bot.curation.search_hooks import AliasPins, MissLog
 from bot.curation.store import CurationRepository, Origin, who_label
@@ -38,6 +38,7 @@ from bot.sources import Sources
 from bot.sources.add import add_by_ref, split_ref
 from bot.store.films import ExternalIdConflict, FilmExists, FilmRepository
 from bot.store.mapping import films_t
+from bot.text import clean_text
 
 if TYPE_CHECKING:
     from bot.commands import CommandRegistry
@@ -239,6 +240,20 @@ class Curation:
         if not change.changed:
             return Text(f"{film_label(change.film)}: {change.field} is already “{change.new or '—'}”.")
         return film_card(change.film, notice=_change_notice(actor, change))
+
+    async def edit_details(self, actor: Actor, film_id: int, values: Mapping[str, str]) -> Reply:
+        """A details form (`DETAIL_FIELDS`) submitted: every changed field through `apply_edit`, in one
+        transaction with one audit row; a bad value changes nothing. The admin check is done here."""
+        if (refused := self.allowed(actor, "edit")) is not None:
+            return refused
+        try:
+            change = await self.change(actor, film_id, "edit", lambda film: detail_changes(film, values))
+        except FieldError as exc:
+            return Problem(str(exc))
+        if isinstance(change, Problem):
+            return change
+        notice = f"Updated: {change.new}." if change.changed else "Nothing to change."
+        return film_card(change.film, notice=notice)
 
     async def change(
         self, actor: Actor, film_id: int, action: str, mutate: Callable[[Film], Change]

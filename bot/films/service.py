@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from bot.commands import MAX_ARG_CHARS, clean_text
+from bot.commands import MAX_ARG_CHARS
 from bot.films.cards import choice_from_match, film_card
 from bot.films.catalog import Catalog
 from bot.films.learning import Learning
@@ -23,6 +23,7 @@ from bot.films.search import Match, SearchIndex, parse_query
 from bot.films.words import WordIndex
 from bot.replies import FilmCard, FilmChoice, FilmList, Problem, Reply
 from bot.store.films import FilmRepository
+from bot.text import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -295,6 +296,17 @@ class FilmService:
         if self.learning is not None:
             self.learning.card_shown(film_id)
         return film_card(film, match=match, others=others, notice=notice)
+
+    async def cards(self, choices: Sequence[FilmChoice]) -> list[FilmCard]:
+        """Cards for a page of choices (inline results), read in one query, in the choices' order; films
+        removed meanwhile are skipped. Each card says which title matched, as its choice did."""
+        films = await self.catalog.films([c.film_id for c in choices])
+        out = []
+        for choice in choices:
+            if (film := films.get(choice.film_id)) is not None:
+                card = film_card(film)
+                out.append(replace(card, matched_title=choice.matched_title) if choice.matched_title else card)
+        return out
 
     async def search(
         self, query: str | None, page: int = 0, page_size: int = PAGE_SIZE, *, origin: Origin | None = None

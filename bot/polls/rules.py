@@ -24,13 +24,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from bot.text import ELLIPSIS, trim, utf16_units
+
 Mode = Literal["single", "multiple", "ranked"]
 MODES: tuple[Mode, ...] = ("single", "multiple", "ranked")
 MAX_RANKS = 5
 MIN_OPTIONS = 2
 MAX_BALLOT_OPTIONS = 25  # button ballots: Discord allows 25 buttons a message; beyond that nobody reads
 QUESTION_LEN = 300
-ELLIPSIS = "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,30 +69,15 @@ def native_fits(platform: str, option_count: int, mode: Mode) -> bool:
     return max(MIN_OPTIONS, limits.min_options) <= option_count <= limits.max_options
 
 
-def text_width(text: str) -> int:
-    """Length in UTF-16 code units: what Telegram counts, and never less than what Discord counts."""
-    return len(text.encode("utf-16-le")) // 2
+# Length in UTF-16 code units: what Telegram counts, and never less than what Discord counts.
+text_width = utf16_units
 
 
 def shorten(text: str, max_len: int) -> str:
     """Trim to `max_len` (UTF-16 units) at a word boundary when one is near, ending with an ellipsis."""
-    if text_width(text) <= max_len:
-        return text
-    budget = max_len - 1
-    out: list[str] = []
-    used = 0
-    for ch in text:
-        w = text_width(ch)
-        if used + w > budget:
-            break
-        out.append(ch)
-        used += w
-    cut = "".join(out)
-    space = cut.rfind(" ")
-    if space >= max(1, len(cut) // 2):
-        cut = cut[:space]
-    cut = cut.rstrip(" ,;:-–—·.(")
-    return (cut or "".join(out)) + ELLIPSIS
+    if max_len <= 1 and text_width(text) > max_len:
+        return ELLIPSIS
+    return trim(text, max_len, measure=text_width, boundary=0.5, strip=" ,;:-–—·.(")
 
 
 class Titled(Protocol):

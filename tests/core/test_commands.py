@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,11 +14,13 @@ from bot.commands import (
     CommandSpec,
     Param,
     Permission,
-    clean_text,
+    Upload,
+    UploadTooLarge,
     permitted,
 )
 from bot.registry import build_registry
-from bot.replies import Problem, Reply, Text
+from bot.replies import Problem, Reply, Rerun, Text
+from bot.text import clean_text
 
 
 async def echo(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
@@ -219,25 +220,108 @@ async def test_a_picker_from_a_one_film_command_re_runs_it_with_the_choice() -> 
                        params=(Param("film", "f", kind="film"),))  # fmt: skip
     registry = CommandRegistry([spec])
     picker = await registry.run(spec, ctx(USER), {"film": "parasit"})
-    assert isinstance(picker, FilmList) and picker.then == "movienight nominate"
+    assert isinstance(picker, FilmList) and picker.rerun == Rerun("movienight nominate", spec.code)
     assert registry.by_code(spec.code) is spec and len(spec.code) == 6
-    done = await registry.run_with_film(picker.then, ctx(USER), 7)
+    done = await registry.run_with_film(picker.rerun.code, ctx(USER), 7)
+    assert done == await registry.run_with_film(picker.rerun.command, ctx(USER), 7)
     assert isinstance(done, Text) and done.body == "nominated #7"
     gone = await registry.run_with_film("movienight vanished", ctx(USER), 7)
     assert isinstance(gone, Problem)
 
 
-def test_pickers_carry_a_short_command_code_for_buttons() -> None:
+async def test_pickers_carry_a_short_command_code_for_buttons() -> None:
+    """The registry's reply is final: a one-film command's picker already names its button code; a `/film`
+    picker (and any other list) opens cards."""
     from bot.replies import FilmChoice, FilmList
 
-    spec = CommandSpec(name="nominate", group="movienight", summary="Nominate", handler=echo,
-                       params=(Param("film", "f", kind="film"),))  # fmt: skip
-    registry = CommandRegistry([spec, SPECS[0]])
     picker = FilmList(kind="did_you_mean", query="x", items=(FilmChoice(1, "X"),), heading="?")
-    coded = registry.with_command_code(dataclasses.replace(picker, then="movienight nominate"))
-    assert isinstance(coded, FilmList) and coded.then == spec.code
-    assert registry.with_command_code(dataclasses.replace(picker, then="film")).then == "film"  # type: ignore[union-attr]
-    assert registry.with_command_code(dataclasses.replace(picker, then="gone away")).then is None  # type: ignore[union-attr]
+
+    async def pick(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+        return picker
+
+    spec = CommandSpec(name="nominate", group="movienight", summary="Nominate", handler=pick,
+                       params=(Param("film", "f", kind="film"),))  # fmt: skip
+    lookup = CommandSpec(name="film", summary="Show a film", handler=pick, params=(Param("title", "t", kind="film"),))
+    registry = CommandRegistry([spec, lookup])
+    coded = await registry.run(spec, ctx(USER), {"film": "x"})
+    assert isinstance(coded, FilmList) and coded.rerun == Rerun("movienight nominate", spec.code)
+    assert len(spec.code) == 6 and all(c in "0123456789abcdef" for c in spec.code)
+    assert (await registry.run(lookup, ctx(USER), {"title": "x"})).rerun is None  # type: ignore[union-attr]
+    gone = await registry.run_with_film("gone away", ctx(USER), 1)
+    assert isinstance(gone, Problem) and "no longer have" in gone.message
+
+
+async def test_handle_is_the_one_entry_point_for_a_typed_request() -> None:
+    """Slash lines run their command; plain text is a lookup (never a subcommand); the actor is asked for
+    with the command known; a group's stray command gets a silent Problem."""
+    registry = CommandRegistry(SPECS)
+    asked: list[str] = []
+
+    async def actor_for(spec: CommandSpec) -> Actor:
+        asked.append(spec.full_name)
+        return ADMIN
+
+    film = await registry.handle("/film@filmclub_bot miracle", None, actor_for)  # type: ignore[arg-type]
+    assert film == Text("{'title': 'miracle'}") and asked == ["film"]
+    plain = await registry.handle("add a film", None, USER)  # type: ignore[arg-type]
+    assert plain == Text("{'title': 'add a film'}")
+    loud = await registry.handle("/frobnicate", None, USER)  # type: ignore[arg-type]
+    assert isinstance(loud, Problem) and not loud.silent
+    quiet = await registry.handle("/frobnicate", None, USER, quiet=True)  # type: ignore[arg-type]
+    assert isinstance(quiet, Problem) and quiet.silent and quiet.message == loud.message
+
+
+async def read_upload(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
+    upload = args.get("file")
+    return Text(f"{upload.name}: {len(await upload.read())} bytes" if upload else "no file")
+
+
+FILE_SPEC = CommandSpec(
+    name="upload",
+    summary="Take a file",
+    handler=read_upload,
+    params=(Param("note", "n", required=False), Param("file", "f", kind="file", required=False, max_bytes=10)),
+    permission=Permission.CATALOG_OWNER,
+)
+
+
+class Fetches:
+    """An adapter's download: records the limits it was asked to keep."""
+
+    def __init__(self, data: bytes, *, says_too_big: bool = False) -> None:
+        self.data = data
+        self.says_too_big = says_too_big
+        self.limits: list[int] = []
+
+    async def __call__(self, limit: int) -> bytes:
+        self.limits.append(limit)
+        if self.says_too_big:
+            raise UploadTooLarge(None)
+        return self.data
+
+
+async def test_file_params_are_checked_once_in_the_core_before_any_download() -> None:
+    registry = CommandRegistry([FILE_SPEC])
+    owner = CommandContext(Actor("telegram", "1", "c", is_owner=True), None)  # type: ignore[arg-type]
+    member = CommandContext(Actor("telegram", "2", "c"), None)  # type: ignore[arg-type]
+    ok = Fetches(b"12345")
+    assert await registry.run(FILE_SPEC, owner, {"file": Upload("a.txt", 5, ok)}) == Text("a.txt: 5 bytes")
+    assert ok.limits == [10]  # the adapter downloads within the declared cap
+    refused = Fetches(b"12345")
+    reply = await registry.run(FILE_SPEC, member, {"file": Upload("a.txt", 5, refused)})
+    assert isinstance(reply, Problem) and reply.kind == "forbidden" and refused.limits == []
+    declared = Fetches(b"x" * 11)
+    reply = await registry.run(FILE_SPEC, owner, {"file": Upload("big.txt", 2 << 20, declared)})
+    assert isinstance(reply, Problem) and declared.limits == []
+    assert reply.message == "big.txt is too large (2 MB); I take files up to 10 bytes here." and reply.hint
+    for liar in (Fetches(b"x" * 11), Fetches(b"", says_too_big=True)):  # size unknown or wrong
+        reply = await registry.run(FILE_SPEC, owner, {"file": Upload("big.txt", None, liar)})
+        assert isinstance(reply, Problem) and "too large" in reply.message and liar.limits == [10]
+    typed = await registry.run(FILE_SPEC, owner, {"file": "a path"})
+    assert isinstance(typed, Problem) and "Attach the file" in typed.message
+    assert FILE_SPEC.usage == "/upload [note]" and registry.resolve_text("/upload hello")[1] == {"note": "hello"}  # type: ignore[index]
+    with pytest.raises(ValueError):
+        Param("file", "f", kind="file", required=False)  # no cap declared
 
 
 def test_a_word_that_fits_no_later_param_is_given_to_the_next_one(registry: CommandRegistry) -> None:

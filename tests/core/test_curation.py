@@ -677,6 +677,48 @@ async def test_a_group_admin_sees_only_their_own_groups_misses_reports_and_log(t
         await owner_view.db.dispose()
 
 
+async def test_reply_actions_run_through_one_core_call(services: Services) -> None:
+    """Undo and "Wrong film?" buttons: every adapter calls `run_action`; unknown kinds change nothing."""
+    from bot.curation.actions import NOT_AVAILABLE, run_action
+
+    removed = await run(services, ADMIN, "/film remove #6")
+    assert isinstance(removed, Text)
+    [action] = removed.actions
+    refused = await run_action(services, USER, action.kind, action.film_id)
+    assert isinstance(refused, Problem) and refused.kind == "forbidden"
+    back = await run_action(services, ADMIN, action.kind, action.film_id)
+    assert isinstance(back, FilmCard) and back.notice == "Restored by Ada."
+    report = await run_action(services, USER, "wrong_film", 1, "miracle in cell")
+    assert isinstance(report, Text) and "Report #1" in report.body
+    before = await snapshot(services)
+    unknown = await run_action(services, USER, "delete_everything", 1)
+    assert isinstance(unknown, Problem) and unknown.message == NOT_AVAILABLE
+    assert await snapshot(services) == before
+
+
+async def test_edit_details_from_a_form_changes_what_differs_in_one_audited_step(services: Services) -> None:
+    """A details form (Discord's "More details" modal): empty keeps, "-" clears, the alt list replaces."""
+    from bot.curation.edits import current_details
+
+    c = cur(services)
+    film = await c.catalog.film(6)
+    assert film is not None
+    form = current_details(film) | {"alt_titles": "Gisaengchung, Parasite (2019)", "synopsis": "", "country": "-"}
+    refused = await c.edit_details(USER, 6, form)
+    assert isinstance(refused, Problem) and refused.kind == "forbidden"
+    card = await c.edit_details(ADMIN, 6, form)
+    assert isinstance(card, FilmCard) and card.notice == "Updated: alt_titles, country."
+    assert card.alt_titles == ("Gisaengchung", "Parasite (2019)") and card.country is None
+    assert card.synopsis == film.synopsis
+    [row] = await audit(services, 6)
+    assert (row.action, row.new_value) == ("edit", "alt_titles, country")
+    same = await c.edit_details(ADMIN, 6, {})
+    assert isinstance(same, FilmCard) and same.notice == "Nothing to change."
+    before = await snapshot(services)
+    bad = await c.edit_details(ADMIN, 6, {"trailer_url": "javascript:alert(1)", "country": "Korea"})
+    assert isinstance(bad, Problem) and await snapshot(services) == before
+
+
 async def test_a_large_export_is_gzipped_on_disk(services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
     from bot.curation import transfer
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.telegram.uploads import MAX_IMPORT_BYTES
+from bot.curation.commands import IMPORT_MAX_BYTES as MAX_IMPORT_BYTES
 from tests.adapters.telegram.harness import GROUP, USER, BotHarness, running_bot
 from tests.fakes.telegram.server import SentMessage, UserFile
 

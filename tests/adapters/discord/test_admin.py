@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from adapters.discord import admin as admin_module
 from adapters.discord.sync import sync_commands
+from bot.curation.commands import IMPORT_MAX_BYTES
 from bot.curation.store import CurationRepository
 from bot.services import Services
 from bot.store.films import FilmRepository
@@ -197,9 +197,9 @@ async def test_import_an_attachment_all_or_nothing(
     failed = await fake.slash(bot, "film-admin", sub="import", file=fake.upload("more.jsonl", bad), **ADMIN)
     assert failed.ephemeral and "Nothing was imported" in failed.text and "line 2" in failed.text
     assert "Poetry" not in found(services, "poetry")
-    monkeypatch.setattr(admin_module, "IMPORT_MAX_BYTES", 10)
-    big = await fake.slash(bot, "film-admin", sub="import", file=fake.upload("big.jsonl", good), **ADMIN)
-    assert big.ephemeral and "big.jsonl is 80 bytes; I import files up to" in big.text
+    huge = b"x" * (IMPORT_MAX_BYTES + 1)
+    big = await fake.slash(bot, "film-admin", sub="import", file=fake.upload("big.jsonl", huge), **ADMIN)
+    assert big.ephemeral and "big.jsonl is too large (5.0 MB); I take files up to 5 MB here." in big.text
     assert not any(r.path.startswith("https://cdn") for r in big.requests)
 
 

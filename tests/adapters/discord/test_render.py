@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from adapters.discord.render import render
 from adapters.discord.text import escape, trim
-from bot.replies import CastMember, FilmCard, FilmChoice, FilmList, Text
+from bot.replies import CastMember, FilmCard, FilmChoice, FilmList, Rerun, Text
 from tests.specs.discord_spec import extra_rules
 
 TOKENS = [*"ab *_`~|>\\@#-[]()\n7번방の", "@everyone", "<@123>", "https://x.y/z", "word "]
@@ -88,13 +88,16 @@ def test_trim_cuts_at_a_word_and_never_leaves_a_dangling_escape() -> None:
     assert escape("@everyone") != "@everyone"
 
 
+NOMINATE = Rerun("movienight nominate", "0a1b2c")
+
+
 def test_a_picker_that_re_runs_a_command_carries_its_code_in_the_custom_id() -> None:
     items = tuple(FilmChoice(10**19 - 1 - n, "t", 2000) for n in range(3))
     for kind in ("did_you_mean", "miss"):
-        out = render(FilmList(kind, "q", items, heading="h", then="0a1b2c"), owner=10**20 - 1)
+        out = render(FilmList(kind, "q", items, heading="h", rerun=NOMINATE), owner=10**20 - 1)
         assert out.view is not None
         ids = [c["custom_id"] for row in out.view.to_components() for c in row["components"]]
         assert ids and all(i.startswith("fb:") and i.endswith(":0a1b2c") and len(i) <= 100 for i in ids)
-        check_limits(body_of(FilmList(kind, "q", items, heading="h", then="0a1b2c")))
-    plain = render(FilmList("did_you_mean", "q", items, heading="h", then="film"), owner=1)
+        check_limits(body_of(FilmList(kind, "q", items, heading="h", rerun=NOMINATE)))
+    plain = render(FilmList("did_you_mean", "q", items, heading="h", rerun=None), owner=1)
     assert plain.view is not None and plain.view.to_components()[0]["components"][0]["custom_id"] == "fb:pick:1"

@@ -21,6 +21,7 @@ from bot.replies import (
     PollCard,
     PollOption,
     Problem,
+    Rerun,
     Text,
 )
 from tests.specs.telegram_spec import TelegramSpec, parse_html
@@ -185,14 +186,13 @@ def test_any_catalog_text_renders_as_valid_html_within_limits(title: str, synops
 
 def test_a_picker_that_re_runs_a_command_carries_its_code(tg_spec: TelegramSpec) -> None:
     items = tuple(FilmChoice(10**12 - 1 - i, "가" * 300, 2000 + i) for i in range(3))
-    picker = render(FilmList("did_you_mean", "가", items, "Which one?", then="0a1b2c"))
+    picker = render(FilmList("did_you_mean", "가", items, "Which one?", rerun=Rerun("movienight nominate", "0a1b2c")))
     assert tg_spec.check_call("sendMessage", sent(picker)) == []
     assert picker.markup is not None
     data = [str(row[0].callback_data) for row in picker.markup.inline_keyboard]
     assert data[0] == f"c:0a1b2c:{10**12 - 1}" and all(len(d.encode()) <= 64 for d in data)
     assert callbacks.parse(data[0]) == callbacks.Callback("rerun", film_id=10**12 - 1, command="0a1b2c")
-    # `then` still a full name, or the plain lookup: cards, as before (handlers swap names for codes).
-    for then in ("film", "movienight nominate", None):
-        plain = render(FilmList("did_you_mean", "가", items, "Which one?", then=then))
-        assert plain.markup is not None and str(plain.markup.inline_keyboard[0][0].callback_data).startswith("f:")
+    # No rerun (the plain lookup): choices open cards, as before.
+    plain = render(FilmList("did_you_mean", "가", items, "Which one?", rerun=None))
+    assert plain.markup is not None and str(plain.markup.inline_keyboard[0][0].callback_data).startswith("f:")
     assert callbacks.parse("c:0A1B2C:1") is None and callbacks.parse("c:0a1b2:1") is None

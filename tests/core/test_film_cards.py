@@ -1,0 +1,37 @@
+"""`FilmService.cards`: the cards for a page of choices (Telegram inline results), from one store read."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.commands import Actor
+from bot.curation.service import curation_of
+from bot.replies import FilmChoice
+from bot.services import Services
+from tests.support.catalog import make_services
+
+
+@pytest.fixture
+async def services(tmp_path: Path) -> AsyncIterator[Services]:
+    svc = await make_services(tmp_path)
+    try:
+        yield svc
+    finally:
+        await svc.db.dispose()
+
+
+async def test_cards_keep_the_page_order_and_what_matched_and_skip_removed_films(services: Services) -> None:
+    page = services.films.autocomplete("parasite", limit=3) + services.films.autocomplete("miracle in cell", limit=1)
+    assert len(page) >= 2
+    cards = await services.films.cards(page)
+    assert [c.film_id for c in cards] == [c.film_id for c in page]
+    assert [c.matched_title for c in cards] == [c.matched_title for c in page]
+    matched = FilmChoice(page[0].film_id, page[0].title, matched_title="Gisaengchung")
+    [card] = await services.films.cards([matched])
+    assert card.matched_title == "Gisaengchung" and card.trailer_url
+    owner = Actor("console", "local", "console", is_owner=True)
+    await curation_of(services).remove(owner, f"#{page[0].film_id}")
+    assert [c.film_id for c in await services.films.cards(page)] == [c.film_id for c in page[1:]]
