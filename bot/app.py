@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 async def open_database(settings: Settings) -> Database:
     """Open the configured database, migrated to the latest schema and seeded on first use."""
     db = Database(settings.resolved_database_url())
-    await ensure_ready(db, paths=None if settings.starter_catalog else [])
+    paths = (settings.starter_catalog_files or None) if settings.starter_catalog else []
+    await ensure_ready(db, paths=paths)
     return db
 
 

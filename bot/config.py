@@ -7,6 +7,7 @@ comment, in `.env.example`.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
@@ -74,6 +75,8 @@ class Settings(BaseSettings):
     database_url: str | None = None
     log_level: str = "INFO"
     starter_catalog: bool = True
+    # Files to load as the starter catalog instead of the shipped one (JSON list of paths; empty: shipped).
+    starter_catalog_files: list[Path] = Field(default_factory=list)
     # Who changes the shared film catalog: "owners" (the owner ids above; right for a public bot) or
     # "group_admins" (any group's admins too: only for a bot that is in one private club).
     catalog_editors: Literal["owners", "group_admins"] = "owners"
