@@ -55,6 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("db", help="database maintenance")
     dbsub = p.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     dbsub.add_parser("upgrade", help="create or upgrade the schema to the latest version")
+    dump = dbsub.add_parser("dump", help="back up every table as JSON Lines (.gz ok); restorable on any backend")
+    dump.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
+    restore = dbsub.add_parser("restore", help="load a backup made by `db dump` into an empty database")
+    restore.add_argument("file", type=Path)
+    restore.add_argument("--force", action="store_true", help="replace everything in a database that holds data")
 
     p = sub.add_parser("bench", help="benchmarks (figures, not pass/fail)")
     p.add_argument("bench_name", choices=["search"])
@@ -135,7 +140,7 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         "run": run_bots,
         "import": cli_commands.import_files,
         "export": cli_commands.export_films,
-        "db": cli_commands.db_upgrade,
+        "db": cli_commands.db,
         "discord": cli_commands.discord_sync,
     }[args.command]
     return await handler(args, settings)
