@@ -169,6 +169,17 @@ async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     tasks = [asyncio.create_task(services.catalog.keep_fresh(stop), name="catalog-refresh")]
+    ops_server = None
+    if settings.health.port is not None:
+        from bot.ops.health import health_of
+        from bot.ops.metrics import install_metrics
+        from bot.ops.server import start_server
+
+        metrics = install_metrics(services)
+        health = health_of(services)
+        health.expected = {name for name, on in (("telegram", tg), ("discord", dc)) if on}
+        ops_server = await start_server(settings.health, health, metrics)
+        tasks.append(asyncio.create_task(metrics.watch_loop_lag(stop), name="loop-lag"))
     if tg:
         from adapters.telegram.runner import run_telegram
 
@@ -188,6 +199,8 @@ async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     finally:
         stop.set()
+        if ops_server is not None:
+            await ops_server.cleanup()
         from bot.app import close_services
 
         await close_services(services)

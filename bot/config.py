@@ -61,6 +61,11 @@ class RateLimitSettings(BaseModel):
     max_users: int = Field(default=100_000, ge=1)  # buckets kept in memory (least recently used dropped)
 
 
+class HealthSettings(BaseModel):
+    port: int | None = Field(default=None, ge=0, le=65535)  # None: no health/metrics endpoint
+    host: str = "127.0.0.1"  # loopback: a scraper on this host or behind your proxy
+
+
 class Settings(BaseSettings):
     """Everything the bot can be told. Tokens are optional: with none, `filmbot chat` still works."""
 
@@ -74,6 +79,7 @@ class Settings(BaseSettings):
 
     database_url: str | None = None
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"  # json: one JSON object per line (for log collectors)
     starter_catalog: bool = True
     # Files to load as the starter catalog instead of the shipped one (JSON list of paths; empty: shipped).
     starter_catalog_files: list[Path] = Field(default_factory=list)
@@ -84,6 +90,7 @@ class Settings(BaseSettings):
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     movienight: MovieNightSettings = Field(default_factory=MovieNightSettings)
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    health: HealthSettings = Field(default_factory=HealthSettings)
 
     @field_validator("log_level")
     @classmethod
