@@ -59,11 +59,16 @@ async def close_services(services: Services) -> None:
     await services.db.dispose()
 
 
-def configure_logging(level: str) -> None:
+def configure_logging(level: str, log_format: str = "text") -> None:
     logging.basicConfig(
         level=getattr(logging, level.upper(), logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if log_format == "json":  # LOG_FORMAT=json: one JSON object per line (bot.ops.jsonlog)
+        from bot.ops.jsonlog import JsonFormatter
+
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(JsonFormatter())
     # Library chatter at INFO drowns our own records.
     for noisy in ("httpx", "aiosqlite", "discord.gateway", "telegram.ext"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))

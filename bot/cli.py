@@ -97,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = load_settings(args)
     from bot.app import configure_logging
 
-    configure_logging(settings.log_level if args.command in {"run", "db"} else "WARNING")
+    configure_logging(settings.log_level if args.command in {"run", "db"} else "WARNING", settings.log_format)
     try:
         return asyncio.run(dispatch(args, settings))
     except KeyboardInterrupt:
