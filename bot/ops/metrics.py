@@ -15,7 +15,15 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    GC_COLLECTOR,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    ProcessCollector,
+    generate_latest,
+)
 from sqlalchemy import text
 
 if TYPE_CHECKING:
@@ -32,6 +40,8 @@ class Metrics:
         self.services = services
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
+        ProcessCollector(registry=r)  # process_* : memory, CPU, open files (Linux)
+        r.register(GC_COLLECTOR)
         self.commands = Counter("filmbot_commands", "Commands run, by name and outcome", ["command", "outcome"],
                                 registry=r)  # fmt: skip
         self.command_seconds = Histogram("filmbot_command_seconds", "Command latency", ["command"],

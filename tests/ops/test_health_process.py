@@ -103,6 +103,7 @@ async def test_healthz_and_metrics_of_a_running_bot(tmp_path: Path) -> None:
             assert f"filmbot_index_films {float(len(sample_films()))}" in page
             assert "filmbot_open_polls 0.0" in page
             assert "filmbot_event_loop_lag_seconds_count" in page
+            assert "process_resident_memory_bytes" in page
             assert TOKEN not in page
 
             database = make_url(url).database
