@@ -19,9 +19,16 @@ from bot.store.db import Database
 log = logging.getLogger(__name__)
 
 
+def make_database(settings: Settings) -> Database:
+    """The configured database handle (no I/O yet)."""
+    return Database(
+        settings.resolved_database_url(), pooled=settings.database_pooler, direct_url=settings.database_direct_url
+    )
+
+
 async def open_database(settings: Settings) -> Database:
     """Open the configured database, migrated to the latest schema and seeded on first use."""
-    db = Database(settings.resolved_database_url())
+    db = make_database(settings)
     paths = (settings.starter_catalog_files or None) if settings.starter_catalog else []
     await ensure_ready(db, paths=paths)
     return db

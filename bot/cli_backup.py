@@ -27,12 +27,12 @@ async def dump(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def restore(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import make_database
     from bot.store.backup import BackupProblem, open_text
     from bot.store.backup import restore as restore_db
-    from bot.store.db import Database
 
     # Not open_database: a database being restored into must not get the starter catalog first.
-    db = Database(settings.resolved_database_url())
+    db = make_database(settings)
     try:
         with open_text(args.file) as lines:
             report = await restore_db(db, lines, force=args.force)

@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     )
 
     database_url: str | None = None
+    # DATABASE_URL goes through a transaction pooler (PgBouncer): prepared-statement caches off.
+    database_pooler: bool = False
+    # A direct connection to PostgreSQL (not through the pooler) for migrations and the setup lock.
+    database_direct_url: str | None = None
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"  # json: one JSON object per line (for log collectors)
     starter_catalog: bool = True

@@ -42,7 +42,7 @@ async def setup_lock(db: Database, name: str = LOCK_NAME) -> AsyncIterator[None]
 
 @contextlib.asynccontextmanager
 async def _pg_advisory_lock(db: Database, name: str) -> AsyncIterator[None]:
-    async with db.engine.connect() as conn:
+    async with db.direct_engine.connect() as conn:  # a pooler would move the session lock between servers
         # Autocommit: the lock belongs to the session, and no transaction stays open while we wait or work.
         conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
         await conn.execute(text(f"SELECT pg_advisory_lock({_PG_KEY})"), {"name": name})
