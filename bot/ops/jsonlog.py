@@ -1,14 +1,15 @@
 """JSON log lines (`LOG_FORMAT=json`): one object per event, a traceback inside it, never split over lines.
 
 Fields: ts (UTC, ISO 8601), level, logger, msg, and exc when there is one, plus whatever a call passed in
-`extra=`. Secrets are kept out the same way as in text logs: the message is formatted first, so any
-redacting filter on the handler has already run on the record.
+`extra=`. `redact` (the process's secret masker, bot.logs) runs on every text field before it is encoded,
+so a secret is masked even where JSON escaping would have changed its spelling.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +18,10 @@ _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskN
 
 
 class JsonFormatter(logging.Formatter):
+    def __init__(self, redact: Callable[[str], str] | None = None) -> None:
+        super().__init__()
+        self.redact = redact or (lambda text: text)
+
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
@@ -30,5 +35,6 @@ class JsonFormatter(logging.Formatter):
             entry["stack"] = self.formatStack(record.stack_info)
         for key, value in vars(record).items():
             if key not in _STANDARD and key not in entry:
-                entry[key] = value
-        return json.dumps(entry, ensure_ascii=False, default=str)
+                entry[key] = value if isinstance(value, int | float | bool) or value is None else str(value)
+        clean = {k: self.redact(v) if isinstance(v, str) else v for k, v in entry.items()}
+        return json.dumps(clean, ensure_ascii=False)
