@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 import random
+from datetime import timedelta
 
 from bot.config import Settings
 from bot.curation.service import install as install_curation
 from bot.films.catalog import Catalog
+from bot.films.learning import Learning
+from bot.films.popularity import LearnRules
 from bot.films.service import FilmService
 from bot.polls import install as install_movienight
 from bot.ratelimit import RateLimiter
@@ -43,11 +46,14 @@ async def build_services(settings: Settings, *, db: Database | None = None, seed
     db = db or await open_database(settings)
     catalog = Catalog(db)
     await catalog.load()
+    learning = build_learning(settings, db)
+    await learning.load()
+    catalog.use_learned(learning.rank)
     services = Services(
         settings=settings,
         db=db,
         catalog=catalog,
-        films=FilmService(catalog, rng=random.Random(seed)),
+        films=FilmService(catalog, rng=random.Random(seed), learning=learning),
         registry=build_registry(settings.catalog_editors, rate_limiter(settings)),
     )
     install_movienight(services)
@@ -55,27 +61,45 @@ async def build_services(settings: Settings, *, db: Database | None = None, seed
     return services
 
 
+def build_learning(settings: Settings, db: Database) -> Learning:
+    pop = settings.popularity
+    rules = LearnRules(half_life=timedelta(days=pop.half_life_days), lift_choices=pop.lift_choices,
+                       lift_share=pop.lift_share)  # fmt: skip
+    return Learning(db, rules, flush_seconds=pop.flush_seconds)
+
+
 async def close_services(services: Services) -> None:
-    """The way out: write what is still held in memory (search misses), then close the database."""
-    curation = services.extras.get("curation")
-    if curation is not None:
-        try:
-            await curation.close()
-        except Exception:
-            log.exception("could not write pending search misses at shutdown")
-    await services.db.dispose()
+    """The way out: write what is still only in memory (search misses, learned popularity), then close the
+    database."""
+    try:
+        curation = services.extras.get("curation")
+        if curation is not None:
+            try:
+                await curation.close()
+            except Exception:
+                log.exception("could not write pending search misses at shutdown")
+        learning = services.films.learning
+        if learning is not None:
+            try:
+                await learning.flush()
+            except Exception:
+                log.exception("could not write the last learned popularity")
+    finally:
+        await services.db.dispose()
 
 
-def configure_logging(level: str, log_format: str = "text") -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    if log_format == "json":  # LOG_FORMAT=json: one JSON object per line (bot.ops.jsonlog)
+def configure_logging(level: str, settings: Settings | None = None) -> None:
+    """Process logging (bot.logs), with every secret in `settings` masked in every line; JSON lines when
+    LOG_FORMAT=json (bot.ops.jsonlog)."""
+    from bot.logs import configure_logging as configure
+    from bot.logs import settings_secrets, url_password
+
+    secrets = settings_secrets(settings) if settings is not None else []
+    if settings is not None and settings.database_direct_url:
+        secrets += url_password(settings.database_direct_url)
+    redactor = configure(level, secrets)
+    if settings is not None and settings.log_format == "json":
         from bot.ops.jsonlog import JsonFormatter
 
         for handler in logging.getLogger().handlers:
-            handler.setFormatter(JsonFormatter())
-    # Library chatter at INFO drowns our own records.
-    for noisy in ("httpx", "aiosqlite", "discord.gateway", "telegram.ext"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+            handler.setFormatter(JsonFormatter(redactor))

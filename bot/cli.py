@@ -97,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = load_settings(args)
     from bot.app import configure_logging
 
-    configure_logging(settings.log_level if args.command in {"run", "db"} else "WARNING", settings.log_format)
+    configure_logging(settings.log_level if args.command in {"run", "db"} else "WARNING", settings)
     try:
         return asyncio.run(dispatch(args, settings))
     except KeyboardInterrupt:
@@ -158,7 +158,8 @@ async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    from bot.app import build_services
+    from bot.app import build_services, close_services
+    from bot.startup import StartupFailed
 
     services = await build_services(settings)
     # Movie-night polls close on time through one scheduler per process (bot.polls.announce); each adapter
@@ -180,6 +181,8 @@ async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
         health.expected = {name for name, on in (("telegram", tg), ("discord", dc)) if on}
         ops_server = await start_server(settings.health, health, metrics)
         tasks.append(asyncio.create_task(metrics.watch_loop_lag(stop), name="loop-lag"))
+    if services.films.learning is not None:
+        tasks.append(asyncio.create_task(services.films.learning.keep_flushing(stop), name="learned-popularity"))
     if tg:
         from adapters.telegram.runner import run_telegram
 
@@ -191,6 +194,11 @@ async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
         for task in done:
+            if isinstance(task.exception(), StartupFailed):
+                log.error("%s", task.exception())
+                stop.set()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                return 1
             if task.exception() is not None:
                 log.error("%s adapter stopped", task.get_name(), exc_info=task.exception())
                 stop.set()
@@ -201,6 +209,4 @@ async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
         stop.set()
         if ops_server is not None:
             await ops_server.cleanup()
-        from bot.app import close_services
-
         await close_services(services)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,14 +18,12 @@ CLI_ACTOR = Actor(platform="cli", user_id="owner", chat_id="cli", is_owner=True)
 
 @asynccontextmanager
 async def opened(settings: Settings) -> AsyncIterator[Services]:
-    from bot.app import build_services
+    from bot.app import build_services, close_services
 
     services = await build_services(settings)
     try:
         yield services
     finally:
-        from bot.app import close_services
-
         await close_services(services)
 
 
@@ -59,7 +58,15 @@ async def chat(args: argparse.Namespace, settings: Settings) -> int:
     from adapters.console.chat import ConsoleChat
 
     async with opened(settings) as services:
-        await ConsoleChat(services).loop()
+        stop = asyncio.Event()
+        learning = services.films.learning
+        flushing = asyncio.create_task(learning.keep_flushing(stop)) if learning is not None else None
+        try:
+            await ConsoleChat(services).loop()
+        finally:
+            stop.set()
+            if flushing is not None:
+                await flushing
     return 0
 
 
@@ -81,7 +88,9 @@ async def import_files(args: argparse.Namespace, settings: Settings) -> int:
     try:
         progress = None if args.quiet else _progress_bar()
         try:
-            report = await import_films(db, args.files, progress=progress, before_commit=audit)
+            report = await import_films(
+                db, args.files, progress=progress, before_commit=audit, limits=settings.imports.limits(chat=False)
+            )
         except ImportFailed as exc:
             print(f"Nothing was imported: {exc}", file=sys.stderr)
             return 1

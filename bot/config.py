@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from bot.films.importers.source import ImportLimits
 
 WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as secret_token
 
@@ -66,6 +69,32 @@ class HealthSettings(BaseModel):
     host: str = "127.0.0.1"  # loopback: a scraper on this host or behind your proxy
 
 
+class ImportSettings(BaseModel):
+    """What one import may read: chat uploads (strangers' files) get lower limits than the CLI/console."""
+
+    max_bytes: int = Field(default=1 << 30, ge=1)  # decompressed, CLI and console
+    max_records: int = Field(default=250_000, ge=1)
+    chat_max_bytes: int = Field(default=100 << 20, ge=1)
+    chat_max_records: int = Field(default=50_000, ge=1)
+    max_ratio: int = Field(default=100, ge=2)  # decompressed : compressed; a real catalog is about 8:1
+
+    def limits(self, *, chat: bool) -> ImportLimits:
+        from bot.films.importers.source import ImportLimits
+
+        if chat:
+            return ImportLimits(self.chat_max_bytes, self.chat_max_records, self.max_ratio, "IMPORT__CHAT_MAX")
+        return ImportLimits(self.max_bytes, self.max_records, self.max_ratio, "IMPORT__MAX")
+
+
+class PopularitySettings(BaseModel):
+    """Learned popularity (bot.films.popularity): decay, when a picker's answer becomes a card, batching."""
+
+    half_life_days: float = Field(default=30.0, gt=0)
+    lift_choices: float = Field(default=3.0, ge=1)
+    lift_share: float = Field(default=0.8, gt=0.5, le=1)
+    flush_seconds: float = Field(default=5.0, gt=0)
+
+
 class Settings(BaseSettings):
     """Everything the bot can be told. Tokens are optional: with none, `filmbot chat` still works."""
 
@@ -95,6 +124,8 @@ class Settings(BaseSettings):
     movienight: MovieNightSettings = Field(default_factory=MovieNightSettings)
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
     health: HealthSettings = Field(default_factory=HealthSettings)
+    imports: ImportSettings = Field(default_factory=ImportSettings, validation_alias="import")  # IMPORT__...
+    popularity: PopularitySettings = Field(default_factory=PopularitySettings)
 
     @field_validator("log_level")
     @classmethod

@@ -73,6 +73,7 @@ class FilmCard:
     writers: tuple[str, ...] = ()
     cast: tuple[CastMember, ...] = ()
     synopsis: str | None = None
+    synopsis_credit: str | None = None  # where the synopsis comes from, when its licence asks for credit
     poster_url: str | None = None
     info_url: str | None = None
     matched_title: str | None = None

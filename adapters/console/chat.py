@@ -38,6 +38,8 @@ class ConsoleChat:
             if last.then and last.then != "film":
                 ctx = CommandContext(actor=self.actor, services=self.services)
                 return self._remember(await self.services.registry.run_with_film(last.then, ctx, film_id))
+            if last.kind in {"did_you_mean", "miss"}:  # the answer to what was asked: learned from
+                return await self.services.films.choose(last.query, film_id)
             return await self.services.films.card(film_id)
         if last is not None and last.kind == "results" and text.lower() in {"n", "next", "p", "prev"}:
             step = 1 if text.lower() in {"n", "next"} else -1

@@ -64,6 +64,8 @@ def render_card(card: FilmCard) -> str:
     if card.synopsis:
         out.append("│")
         out.extend(_wrap(card.synopsis))
+        if card.synopsis_credit:
+            out.extend(_wrap(card.synopsis_credit))
     out.append("│")
     out.extend(_wrap(f"Trailer: {card.trailer_url}"))
     if card.info_url:

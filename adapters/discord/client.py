@@ -72,14 +72,18 @@ class _Filmbot:
         install(self.tree, SlashBuilder(services.registry, self.controller, self.autocomplete, FORMS))
         client.add_dynamic_items(*DYNAMIC_ITEMS, BallotButton, AdminButton)
 
+    async def on_connect(self) -> None:
+        """Every new gateway session (READY, before on_ready's ~2 s wait for servers): interactions arrive from
+        now on, and votes cast meanwhile were not replayed, so movie nights catch up at once."""
+        self.movienights.on_connect()
+
     async def on_ready(self) -> None:
-        """Every (re)connect: votes cast meanwhile were not replayed, so movie nights catch up."""
         user = getattr(self, "user", None)
         log.info("discord: logged in as %s", user)
         try:
             await self.movienights.on_ready()
         except Exception:
-            log.exception("movie nights could not catch up after connecting")
+            log.exception("movie nights could not start after connecting")
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         if interaction.type is discord.InteractionType.modal_submit:

@@ -6,7 +6,8 @@ A mixin of `testing.FakeDiscord`, kept apart so each module has one job. What it
 - native polls: members vote (`vote`), which Discord records and announces with MESSAGE_POLL_VOTE_ADD /
   _REMOVE through the client's real parsers - unless the bot is offline, when the vote is only recorded
   (Discord never replays it); `GET .../polls/{m}/answers/{a}` pages through an answer's voters;
-  `POST .../polls/{m}/expire` ends a poll (a second time: Discord's "poll expired" error);
+  `POST .../polls/{m}/expire` ends a poll and answers with its message, whose results carry Discord's final
+  counts (a second time: Discord's "poll expired" error);
 - attachments: `upload()` stores a file on the "CDN" for `Attachment.read()`, and a slash option given an
   upload is sent as an attachment option with its `resolved` entry;
 - modals: `submit()` sends a MODAL_SUBMIT with the values typed into a modal's text inputs.
@@ -81,7 +82,7 @@ class ChannelsAndPolls:
         if method == "POST" and template.endswith("/expire"):
             if poll["results"]["is_finalized"]:
                 raise http_error(400, POLL_EXPIRED, "Poll expired")
-            poll["results"]["is_finalized"] = True
+            poll["results"] = {"is_finalized": True, "answer_counts": self.answer_counts(message_id)}
             poll["expiry"] = dt.datetime.now(dt.UTC).isoformat()
             return poll_message
         if method == "GET" and "/answers/" in template:
@@ -91,6 +92,11 @@ class ChannelsAndPolls:
             limit = int(query.get("limit") or 25)
             return {"users": [u for u in voters if int(u["id"]) > after][:limit]}
         return NOT_MINE
+
+    def answer_counts(self, message_id: str) -> list[dict[str, Any]]:
+        """Discord's own tally of a poll (what its results carry): votes per answer that has any."""
+        voters = self.poll_voters.get(str(message_id), {})
+        return [{"id": a, "count": len(m), "me_voted": False} for a, m in sorted(voters.items()) if m]
 
     async def until(self, predicate: Callable[[], bool], limit_s: float = 5.0) -> None:
         """Wait for an effect of background work (the scheduler), which `settle` deliberately ignores."""

@@ -4,7 +4,11 @@ For tests that run `filmbot run` as a separate process (`DISCORD__API_BASE_URL=f
 in-process seams of `testing.FakeDiscord` cannot reach. It answers what the bot needs to start and to answer
 slash commands: login (`GET /users/@me`, the application), `GET /gateway/bot` (naming this gateway), the
 interaction callback (`?with_response=1` gets Discord's `{"interaction", "resource"}` body) and the interaction
-webhook messages (follow-ups, `@original`). Anything else is answered 404 with a Discord error body, and recorded.
+webhook messages (follow-ups, `@original`), and native polls: a message sent with a poll keeps it, members
+`vote` (MESSAGE_POLL_VOTE_ADD / _REMOVE go to the bot when it is online; offline votes are only recorded,
+as Discord never replays them), `GET .../polls/{m}/answers/{a}` pages through an answer's voters and
+`POST .../polls/{m}/expire` ends a poll, answering with its final counts. Anything else is answered 404 with
+a Discord error body, and recorded.
 The gateway says HELLO, answers heartbeats, takes IDENTIFY with READY (one server, still unavailable) and then
 GUILD_CREATE, and sends what a test dispatches (`slash` builds an INTERACTION_CREATE). Frames are plain JSON text,
 which discord.py reads without decompressing.
@@ -17,6 +21,7 @@ Needs aiohttp (a discord.py dependency); nothing happens at import time.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import itertools
 import json
 import re
@@ -46,6 +51,9 @@ API_PREFIX = "/api/v10"
 HEARTBEAT_INTERVAL_MS = 41_250
 _CALLBACK = re.compile(r"^/interactions/(\d+)/([^/]+)/callback$")
 _WEBHOOK = re.compile(r"^/webhooks/(\d+)/([^/]+)(?:/messages/([^/]+))?$")
+_POLL = re.compile(r"^/channels/(\d+)/polls/(\d+)/(expire|answers/(\d+))$")
+POLL_EXPIRED = 520001
+VOTERS_PAGE_DEFAULT = 25
 
 
 class DiscordError(Exception):
@@ -80,6 +88,9 @@ class FakeDiscordServer:
     unknown: list[str] = field(default_factory=list)
     received: list[dict[str, Any]] = field(default_factory=list)  # every gateway frame the bot sent
     interactions: dict[str, SentInteraction] = field(default_factory=dict)
+    reject_token: bool = False  # answer every REST call 401, as Discord does for a wrong token
+    messages: dict[str, dict[str, Any]] = field(default_factory=dict)  # every message the bot sent, by id
+    poll_voters: dict[str, dict[int, list[dict[str, Any]]]] = field(default_factory=dict)  # message -> answer
 
     def __post_init__(self) -> None:
         self.port = 0
@@ -136,14 +147,42 @@ class FakeDiscordServer:
         await self.dispatch("INTERACTION_CREATE", payload)
         return sent.token
 
+    async def vote(self, message_id: str, who: Mapping[str, Any], answer_id: int, *, online: bool = True) -> None:
+        """A member picks `answer_id` on a single-choice poll (dropping any other answer, as Discord does);
+        `online=False`: the bot is down and never hears of it."""
+        message = self.messages[message_id]
+        if message["poll"]["results"]["is_finalized"]:
+            raise AssertionError("Discord does not accept votes on an ended poll")
+        voters = self.poll_voters.setdefault(message_id, {})
+        for other, members in voters.items():
+            if other != answer_id and any(m["id"] == who["id"] for m in members):
+                members[:] = [m for m in members if m["id"] != who["id"]]
+                if online:
+                    await self.dispatch("MESSAGE_POLL_VOTE_REMOVE", _vote_event(message, who, other))
+        members = voters.setdefault(answer_id, [])
+        if not any(m["id"] == who["id"] for m in members):
+            members.append(dict(who))
+            if online:
+                await self.dispatch("MESSAGE_POLL_VOTE_ADD", _vote_event(message, who, answer_id))
+
+    def answer_counts(self, message_id: str) -> list[dict[str, Any]]:
+        voters = self.poll_voters.get(message_id, {})
+        return [{"id": a, "count": len(m), "me_voted": False} for a, m in sorted(voters.items()) if m]
+
     async def wait_until(self, check: Callable[[], Any], *, within: float = 30.0) -> Any:
         """Wait (at most `within` seconds) until `check()` returns something truthy; return it."""
         assert self._changed is not None, "start the fake first"
         async with self._changed:
             return await asyncio.wait_for(self._changed.wait_for(check), within)
 
-    async def wait_for_identify(self, *, within: float = 30.0) -> dict[str, Any]:
-        return cast(dict[str, Any], await self.wait_until(lambda: self._frame(2), within=within))
+    async def wait_for_identify(self, *, within: float = 30.0, nth: int = 1) -> dict[str, Any]:
+        """The `nth` IDENTIFY the fake received (a restarted bot identifies again)."""
+
+        def identified() -> dict[str, Any] | None:
+            frames = [f for f in self.received if f.get("op") == 2]
+            return frames[nth - 1] if len(frames) >= nth else None
+
+        return cast(dict[str, Any], await self.wait_until(identified, within=within))
 
     async def wait_for_answer(self, token: str, *, within: float = 30.0) -> SentInteraction:
         """The interaction once the bot has answered it with a message (at once, or after deferring)."""
@@ -204,6 +243,8 @@ class FakeDiscordServer:
         body = await _body(request)
         self.requests.append(Request(request.method, path, body, query, "http"))
         try:
+            if self.reject_token:
+                raise DiscordError(401, 0, "401: Unauthorized")
             if self.validator is not None:
                 problems = self.validator(request.method, path, body, query)
                 if problems:
@@ -231,6 +272,8 @@ class FakeDiscordServer:
             return self._callback(found[2], body or {}, bool(query.get("with_response")))
         if found := _WEBHOOK.match(path):
             return self._webhook(method, found[2], found[3], body or {})
+        if found := _POLL.match(path):
+            return self._poll(method, found[2], found[4], query)
         self.unknown.append(f"{method} {path}")
         raise DiscordError(404, 0, "404: Not Found")
 
@@ -290,13 +333,56 @@ class FakeDiscordServer:
             return _apply(found, body, edit=True)
         raise DiscordError(405, 0, "405: Method Not Allowed")
 
+    def _poll(self, method: str, message_id: str, answer: str | None, query: Mapping[str, str]) -> Any:
+        message = self.messages.get(message_id)
+        if message is None or not message.get("poll"):
+            raise DiscordError(404, 10008, "Unknown Message")
+        poll = message["poll"]
+        if method == "POST" and answer is None:
+            if poll["results"]["is_finalized"]:
+                raise DiscordError(400, POLL_EXPIRED, "Poll expired")
+            poll["results"] = {"is_finalized": True, "answer_counts": self.answer_counts(message_id)}
+            return message
+        if method == "GET" and answer is not None:
+            voters = sorted(self.poll_voters.get(message_id, {}).get(int(answer), []), key=lambda u: int(u["id"]))
+            after, limit = int(query.get("after") or 0), int(query.get("limit") or VOTERS_PAGE_DEFAULT)
+            return {"users": [u for u in voters if int(u["id"]) > after][:limit]}
+        raise DiscordError(405, 0, "405: Method Not Allowed")
+
     def _new_message(self, sent: SentInteraction, data: Mapping[str, Any]) -> dict[str, Any]:
         payload = sent.payload
         message = bot_message(self.snowflake(), payload.get("channel_id"), kind=20 if payload["type"] == 2 else 0)
         message |= {"webhook_id": str(APP_ID), "application_id": str(APP_ID)}
         if payload.get("guild_id"):
             message["guild_id"] = payload["guild_id"]
+        if data.get("poll"):
+            message["poll"] = _poll_of(data["poll"])
+        self.messages[message["id"]] = message
         return _apply(message, data, edit=False)
+
+
+def _poll_of(poll: Mapping[str, Any]) -> dict[str, Any]:
+    """A sent poll as Discord shows it: numbered answers, results not final."""
+    return {
+        "question": poll["question"],
+        "answers": [{"answer_id": n, **a} for n, a in enumerate(poll["answers"], start=1)],
+        "expiry": (dt.datetime.now(dt.UTC) + dt.timedelta(hours=int(poll.get("duration") or 24))).isoformat(),
+        "allow_multiselect": bool(poll.get("allow_multiselect")),
+        "layout_type": poll.get("layout_type", 1),
+        "results": {"is_finalized": False, "answer_counts": []},
+    }
+
+
+def _vote_event(message: Mapping[str, Any], who: Mapping[str, Any], answer_id: int) -> dict[str, Any]:
+    event = {
+        "user_id": str(who["id"]),
+        "channel_id": str(message["channel_id"]),
+        "message_id": str(message["id"]),
+        "answer_id": answer_id,
+    }
+    if message.get("guild_id"):
+        event["guild_id"] = str(message["guild_id"])
+    return event
 
 
 def _apply(message: dict[str, Any], data: Mapping[str, Any], *, edit: bool) -> dict[str, Any]:

@@ -1,8 +1,11 @@
 """What the Discord adapter does with an interaction: Actor + args -> one core call -> render -> one reply.
 
 Slash commands, picker selects, "did you mean" buttons and pagers all end here. Rules kept in one place:
-- Work that may be slow (the database) is deferred after `DEFER_AFTER` seconds, well inside Discord's 3 s,
-  so a fast answer costs one request and a slow one never shows "This interaction failed".
+- When to acknowledge (`in_time`): a lone interaction on an idle bot is answered directly if its work is done
+  within `DEFER_AFTER` seconds (one request, no "thinking..." flash), else deferred then. When other
+  interactions are in flight the event loop is a queue: every newcomer is deferred at once, before its work
+  starts, and the ones still waiting on their timer are told to defer now. So a burst of 200 commands is
+  acknowledged as fast as the acks can be sent, instead of all together near the timer and Discord's 3 s.
 - Every send uses `AllowedMentions.none()`; Problems are ephemeral.
 - Our own errors are logged with context and answered with a short apology (a follow-up if already answered).
 """
@@ -12,15 +15,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import discord
 
 from adapters.discord.context import where
 from adapters.discord.render import render
+from adapters.discord.text import unescape
 from bot.commands import Actor, CommandContext, CommandSpec
 from bot.curation.service import EXTRAS_KEY as CURATION_KEY
 from bot.curation.service import Curation
+from bot.films.service import picker_query
 from bot.replies import PollCard, Problem, Reply
 from bot.services import Services
 
@@ -58,6 +64,9 @@ class Handlers:
     def __init__(self, services: Services, *, defer_after: float = DEFER_AFTER) -> None:
         self.services = services
         self.defer_after = defer_after
+        self.in_flight = 0  # interactions inside `in_time` now
+        self._waiting: set[_Waiting] = set()  # lone ones on their timer, to defer when a crowd forms
+        self._acks: set[asyncio.Future[None]] = set()  # defers sent for them, until done
 
     async def run_command(
         self,
@@ -67,10 +76,16 @@ class Handlers:
         ephemeral: bool,
     ) -> None:
         ctx = CommandContext(actor=actor_of(interaction, self.services), services=self.services)
-        reply = await self.in_time(
-            self.services.registry.run(spec, ctx, raw_args),
-            lambda: interaction.response.defer(thinking=True, ephemeral=ephemeral),
-        )
+
+        async def defer() -> None:
+            if not interaction.response.is_done():
+                await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+
+        movienights = getattr(interaction.client, "movienights", None)
+        if movienights is not None and movienights.needs_catch_up(spec.full_name):
+            await defer()  # the votes missed while away are still being read: wait, within the 15 min token
+            await movienights.wait_caught_up()
+        reply = await self.in_time(self.services.registry.run(spec, ctx, raw_args), defer)
         await self.send(interaction, reply, ephemeral=ephemeral)
 
     async def open_film(
@@ -85,6 +100,8 @@ class Handlers:
         if then:
             ctx = CommandContext(actor=actor_of(interaction, self.services), services=self.services)
             work = self.services.registry.run_with_film(then, ctx, film_id)
+        elif asked := picker_asked(interaction):  # learned popularity: this film answers what was asked
+            work = self.services.films.choose(asked, film_id)
         else:
             work = self.services.films.card(film_id)
         reply = await self.in_time(work, interaction.response.defer)
@@ -173,9 +190,91 @@ class Handlers:
             await interaction.response.send_message(text, **kwargs)
 
     async def in_time(self, work: Awaitable[T], defer: Callable[[], Awaitable[Any]]) -> T:
-        """Await `work`; if it is not done within `defer_after`, acknowledge the interaction meanwhile."""
+        """Await `work`, acknowledging the interaction with `defer` unless the work is done first.
+
+        Idle bot: the work gets `defer_after` seconds to answer directly. Busy bot (another interaction in
+        flight): first defer those still on their timer and this one, then start the work."""
+        crowded = self.in_flight > 0
+        self.in_flight += 1
+        try:
+            if not crowded:
+                return await self._answer_or_defer(work, defer)
+            try:
+                # Side by side: this ack does not wait for theirs, nor theirs for this one's round trip.
+                hurried = [self._keep(asyncio.ensure_future(self._defer_for(w))) for w in self._claim_waiting()]
+                await defer()
+                await asyncio.gather(*hurried)
+                # Let the interactions queued behind this one send their acks before this work (CPU until
+                # its first real wait) runs: otherwise each ack waits for every earlier search.
+                await asyncio.sleep(0)
+            except BaseException:
+                _discard(work)
+                raise
+            return await work
+        finally:
+            self.in_flight -= 1
+
+    async def _answer_or_defer(self, work: Awaitable[T], defer: Callable[[], Awaitable[Any]]) -> T:
         task = asyncio.ensure_future(work)
-        done, _ = await asyncio.wait({task}, timeout=self.defer_after)
-        if not done:
+        waiting = _Waiting(defer)
+        self._waiting.add(waiting)
+        try:
+            await asyncio.wait({task}, timeout=self.defer_after)
+        finally:
+            self._waiting.discard(waiting)
+        if waiting.ack is not None:  # deferred meanwhile by a newcomer (its error, if any, is ours)
+            await waiting.ack
+        elif not task.done():
             await defer()
         return await task
+
+    def _claim_waiting(self) -> list[_Waiting]:
+        """The interactions still on their timer, now marked as being deferred by the caller (synchronously,
+        so no two newcomers defer the same one); they resume behind the queue."""
+        claimed = [w for w in self._waiting if w.ack is None]
+        for waiting in claimed:
+            waiting.ack = asyncio.get_running_loop().create_future()
+        return claimed
+
+    @staticmethod
+    async def _defer_for(waiting: _Waiting) -> None:
+        assert waiting.ack is not None
+        try:
+            await waiting.defer()
+        except asyncio.CancelledError:
+            waiting.ack.cancel()
+            raise
+        except Exception as exc:  # that interaction's failure, raised in its own handler
+            waiting.ack.set_exception(exc)
+        else:
+            waiting.ack.set_result(None)
+
+    def _keep(self, task: asyncio.Future[None]) -> asyncio.Future[None]:
+        """Hold a task until it is done (the loop keeps only weak references), even if our caller fails."""
+        self._acks.add(task)
+        task.add_done_callback(self._acks.discard)
+        return task
+
+
+@dataclass(eq=False)
+class _Waiting:
+    """An interaction given time to answer directly; `ack` is set once someone started deferring it."""
+
+    defer: Callable[[], Awaitable[Any]]
+    ack: asyncio.Future[None] | None = None
+
+
+def _discard(work: Awaitable[Any]) -> None:
+    """A coroutine that will never run: close it (no "never awaited" warning)."""
+    close = getattr(work, "close", None)
+    if callable(close):
+        close()
+
+
+def picker_asked(interaction: discord.Interaction[Any]) -> str | None:
+    """The `/film` query of the picker (its embed title) or miss list (its first line) a choice was made on."""
+    message = interaction.message
+    if message is None:
+        return None
+    heading = message.embeds[0].title if message.embeds else (message.content or "").split("\n", 1)[0]
+    return picker_query(unescape(heading or ""))

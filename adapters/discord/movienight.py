@@ -10,25 +10,34 @@ The core (bot/polls) owns the rules and the database; this module only moves thi
   to wait for, and an early close must stop the voting), or edits the button ballot so its buttons are gone
   and it says voting closed (its message id is stored with the poll, so this works after a restart too);
   the scheduler's closes are announced in the channel (finishing the poll first if the listener could not).
-- On every READY: Discord does not replay votes cast while the bot was away, so each open native poll's
-  answer voters are re-fetched and handed to `resync_native_votes`; only then does the scheduler start, so a
-  poll that became due while the bot was down is closed with those votes counted.
+- Catch-up: Discord does not replay votes cast while the bot was away, so on every new gateway session
+  (`on_connect`, dispatched with READY, about 2 s before on_ready while interactions already arrive) each
+  open native poll's answer voters are re-read and handed to `resync_native_votes`; `caught_up` is set when
+  that is done. Commands that need the tally (`NEEDS_TALLY`) wait for it, bounded by `CATCH_UP_WAIT_S`,
+  after deferring; the scheduler starts (at on_ready) only after it.
+- Every close of a native poll (command or scheduler, in any process) first reconciles it with Discord: the
+  service's reconciler (`reconcile`) ends the poll on Discord, so no vote lands after the count, then re-reads
+  every answer's voters (paged) into the ballots; the counts announced are Discord's own (the expire
+  answer's final counts are checked against them).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import discord
 
 from adapters.discord.ballot import BALLOT_CLOSED, ballot_embed, ballot_text, ballot_view, closed_ballot_embed
+from adapters.discord.handlers import actor_of
 from adapters.discord.render import card_embed, render, render_poll
 from adapters.discord.schedule import FAR_FUTURE, shared_scheduler
 from adapters.discord.text import md, plain
 from bot.polls import EXTRAS_KEY
+from bot.polls.voting import Where
 from bot.replies import FilmCard, PollCard
 
 if TYPE_CHECKING:
@@ -44,6 +53,9 @@ EMBEDS_PER_MESSAGE = 10
 EMBED_CHARS_MAX = 6000
 VOTERS_PAGE = 100  # the most GET .../answers/{id} returns at once
 EARLY_VOTES_MAX = 500
+POLL_EXPIRED = 520001  # Discord's error for ending a poll that has already ended
+CATCH_UP_WAIT_S = 10.0  # the longest a command waits for the start-up catch-up (it has deferred first)
+NEEDS_TALLY = frozenset({"movienight close"})  # commands whose answer depends on every vote being in
 
 
 class MovieNights:
@@ -58,9 +70,16 @@ class MovieNights:
         self._posting = 0
         # Votes on a poll message we are still attaching (a member can vote before attach commits).
         self._early: OrderedDict[str, list[tuple[str, int, bool]]] = OrderedDict()
+        self._attached: OrderedDict[str, None] = OrderedDict()  # poll messages this client attached, newest last
         self._finished: set[int] = set()  # polls whose native poll this client ended / ballot it disarmed
+        self.caught_up = asyncio.Event()  # the votes missed while away are in (set at once without the service)
+        self._catch_up: asyncio.Task[None] | None = None
+        self._again = False  # a new session began during the catch-up: run it once more
         if self.service is not None:
             self.service.add_close_listener(self.on_close)
+            self.service.set_reconciler(PLATFORM, self.reconcile)
+        else:
+            self.caught_up.set()
 
     # -- opening -------------------------------------------------------------------------------------
 
@@ -86,6 +105,9 @@ class MovieNights:
             message_id = await self._say(interaction, poll=native)
             if self.service is not None:
                 await self.service.attach_native_poll(card.night_id, message_id, message_id)
+                self._attached[message_id] = None
+                while len(self._attached) > EARLY_VOTES_MAX:
+                    self._attached.popitem(last=False)
                 await self._replay_early_votes(message_id)
         finally:
             self._posting -= 1
@@ -121,6 +143,9 @@ class MovieNights:
             return
         message_id, voter, index = str(event.message_id), str(event.user_id), event.answer_id - 1
         receipt = await self._vote(message_id, voter, index, added)
+        if not receipt.ok and receipt.poll_id is None and message_id in self._attached:
+            # Looked up before the attach committed, back after the early votes were replayed: it counts now.
+            receipt = await self._vote(message_id, voter, index, added)
         if receipt.ok or receipt.poll_id is not None:
             log.debug("poll vote %s on %s by %s: %s", "+" if added else "-", message_id, voter, receipt.message)
         elif self._posting:
@@ -138,35 +163,38 @@ class MovieNights:
             await self._vote(message_id, voter, index, added)
 
     async def ballot_click(self, interaction: discord.Interaction[Any], poll_id: int, what: str) -> None:
-        """A ballot button: change the member's ballot, answer with the receipt and the ballot now."""
+        """A ballot button: change the member's ballot, answer with the receipt and the ballot now.
+
+        The custom_id names a poll: it counts only in that poll's own channel (a crafted id from elsewhere
+        changes nothing), and the interaction's snowflake orders the member's clicks (an older click that
+        arrives late is ignored)."""
         if self.service is None:
             await self.handlers.tell(interaction, "Movie nights are not enabled here.")
             return
+        where = Where(PLATFORM, actor_of(interaction, self.services).chat_id)
         text = await self.handlers.in_time(
-            self._ballot_change(poll_id, str(interaction.user.id), what),
+            self._ballot_change(poll_id, str(interaction.user.id), what, where, interaction.id),
             lambda: interaction.response.defer(ephemeral=True, thinking=True),
         )
         await self.handlers.tell(interaction, text)
 
-    async def _ballot_change(self, poll_id: int, voter: str, what: str) -> str:
+    async def _ballot_change(self, poll_id: int, voter: str, what: str, where: Where, seq: int) -> str:
         assert self.service is not None
         if what == "me":
-            message, ok = "Your ballot on this poll.", True
-        else:
-            receipt = await (
-                self.service.record_ballot(poll_id, voter, [])
-                if what == "clear"
-                else self.service.toggle_ballot_choice(poll_id, voter, int(what))
-            )
-            message, ok = receipt.message, receipt.ok
-        poll = await self.service.poll(poll_id)
-        if poll is None:
-            return "That poll doesn't exist any more."
-        if not ok:
-            return "⚠️ " + md(message, 300)
-        labels = {o.film_id: o.label for o in poll.options}
-        ballot = [labels.get(f, f"#{f}") for f in await self.service.ballot_of(poll_id, voter)]
-        return ballot_text(poll.mode, md(message, 300), ballot)
+            found = await self.service.ballot_here(poll_id, voter, where)
+            if isinstance(found, str):
+                return "⚠️ " + md(found, 300)
+            poll, choices = found
+            return _ballot_answer(poll, "Your ballot on this poll.", choices)
+        receipt = await (
+            self.service.record_ballot(poll_id, voter, [], where=where, seq=seq)
+            if what == "clear"
+            else self.service.toggle_ballot_choice(poll_id, voter, int(what), where=where, seq=seq)
+        )
+        info = await self.service.poll(poll_id) if receipt.ok else None
+        if info is None:
+            return "⚠️ " + md(receipt.message, 300)
+        return _ballot_answer(info, receipt.message, receipt.choices)
 
     # -- closing -------------------------------------------------------------------------------------
 
@@ -181,15 +209,43 @@ class MovieNights:
             await self._disarm_ballot(closed.poll_id, closed.chat_id, closed.message_id)
 
     async def end_native_poll(self, closed: ClosedPoll) -> None:
-        if closed.poll_id in self._finished or not closed.message_id:
-            return
+        if closed.message_id:
+            await self._end_poll(closed.poll_id, closed.chat_id, closed.message_id)
+
+    async def _end_poll(self, poll_id: int, channel_id: str, message_id: str) -> dict[str, Any] | None:
+        """End the poll on Discord (once); the poll's `results` from Discord's answer, when it gave them."""
+        if poll_id in self._finished:
+            return None
         try:
-            await self.client.http.end_poll(int(closed.chat_id), int(closed.message_id))
+            message: Any = await self.client.http.end_poll(int(channel_id), int(message_id))
         except (discord.HTTPException, ValueError) as exc:  # expired already, or the message was deleted
-            log.warning("could not end the Discord poll of movie night %s: %s", closed.poll_id, exc)
+            if not (isinstance(exc, discord.HTTPException) and exc.code == POLL_EXPIRED):
+                log.warning("could not end the Discord poll of movie night %s: %s", poll_id, exc)
             if isinstance(exc, discord.HTTPException) and (exc.status >= 500 or exc.status == 429):
-                return  # worth another try (the announcer's)
-        self._finished.add(closed.poll_id)
+                return None  # worth another try (the announcer's)
+            self._finished.add(poll_id)
+            return None
+        self._finished.add(poll_id)
+        results = (message.get("poll") or {}).get("results") if isinstance(message, dict) else None
+        return results if isinstance(results, dict) else None
+
+    async def reconcile(self, poll: PollInfo) -> None:
+        """The service's reconciler, before a native poll closes: end it on Discord, then make the ballots
+        Discord's (its answer voters, re-read). Discord's final counts, when its answer has them, must agree."""
+        if self.service is None or self.client.is_closed() or not poll.native or not poll.message_id:
+            return
+        results = await self._end_poll(poll.id, poll.chat_id, poll.message_id)
+        votes = await self._read_votes(poll)
+        if votes is None:
+            return
+        changed = await self.service.resync_native_votes(poll.id, votes)
+        if changed:
+            log.info("movie night %s: %d ballot(s) brought up to date from Discord before closing", poll.id, changed)
+        if results and results.get("is_finalized"):
+            theirs = {int(c["id"]): int(c["count"]) for c in results.get("answer_counts") or [] if c.get("count")}
+            ours = Counter(i + 1 for indices in votes.values() for i in indices)
+            if theirs != dict(ours):
+                log.warning("movie night %s: Discord counts %s, its voters %s", poll.id, theirs, dict(ours))
 
     async def _disarm_ballot(self, poll_id: int, channel_id: str, message_id: str) -> None:
         """Edit the ballot message: no buttons (PATCH with empty components), and it says voting closed."""
@@ -217,12 +273,51 @@ class MovieNights:
 
     # -- start and stop ------------------------------------------------------------------------------
 
-    async def on_ready(self) -> None:
-        """Catch up on votes cast while away, then (once) start closing polls on time."""
+    def on_connect(self) -> None:
+        """A new gateway session (READY): votes cast since the last one were not replayed; re-read them now,
+        in the background. Commands that need the tally wait for `caught_up`."""
         if self.service is None:
             return
-        for poll in await self.open_native_polls():
-            await self.resync(poll)
+        self.caught_up.clear()
+        if self._catch_up is not None and not self._catch_up.done():
+            self._again = True
+            return
+        self._catch_up = asyncio.create_task(self._catch_up_all(), name="movienight-catch-up")
+
+    async def _catch_up_all(self) -> None:
+        try:
+            while True:
+                self._again = False
+                try:
+                    for poll in await self.open_native_polls():
+                        await self.resync(poll)
+                except Exception:
+                    log.exception("movie nights could not catch up on the votes cast while away")
+                if not self._again:
+                    return
+        finally:
+            self.caught_up.set()
+
+    def needs_catch_up(self, command: str) -> bool:
+        return command in NEEDS_TALLY and not self.caught_up.is_set()
+
+    async def wait_caught_up(self, limit_s: float = CATCH_UP_WAIT_S) -> bool:
+        """Wait for the catch-up, at most `limit_s`; False if it is still running (a close re-reads anyway)."""
+        try:
+            async with asyncio.timeout(limit_s):
+                await self.caught_up.wait()
+        except TimeoutError:
+            log.warning("movie nights: the catch-up is still running after %s s; going on", limit_s)
+            return False
+        return True
+
+    async def on_ready(self) -> None:
+        """After the catch-up (started at connect), once: start closing polls on time."""
+        if self.service is None:
+            return
+        if self._catch_up is None:  # connected without a READY through on_connect (not expected): catch up here
+            self.on_connect()
+        await self.wait_caught_up()
         if not self._registered:
             self._registered = True
             closed = await shared_scheduler(self.services).register(PLATFORM, self.announce)
@@ -236,7 +331,19 @@ class MovieNights:
 
     async def resync(self, poll: PollInfo) -> int:
         """Re-read every answer's voters from Discord; a failed read leaves the stored ballots alone."""
-        assert self.service is not None and poll.message_id is not None
+        assert self.service is not None
+        votes = await self._read_votes(poll)
+        if votes is None:
+            return 0
+        changed = await self.service.resync_native_votes(poll.id, votes)
+        if changed:
+            log.info("movie night %s: %d ballot(s) changed while the bot was away", poll.id, changed)
+        return changed
+
+    async def _read_votes(self, poll: PollInfo) -> dict[str, list[int]] | None:
+        """Every voter's answers (0-based) as Discord has them now; None if Discord could not tell us."""
+        if poll.message_id is None:
+            return None
         votes: dict[str, list[int]] = {}
         try:
             for option in poll.options:
@@ -244,11 +351,8 @@ class MovieNights:
                     votes.setdefault(voter, []).append(option.position)
         except (discord.HTTPException, ValueError) as exc:
             log.warning("could not re-read the votes of movie night %s: %s", poll.id, exc)
-            return 0
-        changed = await self.service.resync_native_votes(poll.id, votes)
-        if changed:
-            log.info("movie night %s: %d ballot(s) changed while the bot was away", poll.id, changed)
-        return changed
+            return None
+        return votes
 
     async def _answer_voters(self, channel_id: str, message_id: str, answer_id: int) -> list[str]:
         voters: list[str] = []
@@ -264,6 +368,9 @@ class MovieNights:
             after = int(users[-1]["id"])
 
     async def stop(self) -> None:
+        if self._catch_up is not None and not self._catch_up.done():
+            self._catch_up.cancel()
+            await asyncio.gather(self._catch_up, return_exceptions=True)
         if self._registered:
             self._registered = False
             await shared_scheduler(self.services).unregister(PLATFORM)
@@ -291,3 +398,8 @@ def trailer_links(cards: Sequence[FilmCard]) -> discord.ui.View | None:
     for card in cards:
         view.add_item(discord.ui.Button(label=plain(f"▶ {card.heading}", 80), url=card.trailer_url))
     return view
+
+
+def _ballot_answer(poll: PollInfo, message: str, choices: Sequence[int]) -> str:
+    labels = {o.film_id: o.label for o in poll.options}
+    return ballot_text(poll.mode, md(message, 300), [labels.get(f, f"#{f}") for f in choices])

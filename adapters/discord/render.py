@@ -122,6 +122,8 @@ def card_embed(card: FilmCard) -> discord.Embed:
         lines.append(f"*{md(card.notice, 300)}*")
     if card.synopsis:
         lines.append(md(card.synopsis, SYNOPSIS_MAX))
+        if card.synopsis_credit:
+            lines.append(f"*{md(card.synopsis_credit, 100)}*")
     if lines:
         embed.description = "\n\n".join(lines)
     facts: list[tuple[str, str | None]] = [

@@ -15,6 +15,7 @@ import discord
 from adapters.discord.client import build_client, use_gateway_of_api
 from bot.ops.health import health_of
 from bot.services import Services
+from bot.startup import StartupFailed
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,10 @@ def _connection_problem(client: discord.Client) -> str | None:
 
 async def _start(client: discord.Client, token: str, *, elsewhere: bool) -> None:
     """`client.start`, asking a stand-in API (`DISCORD__API_BASE_URL`) for its gateway between the two steps."""
-    await client.login(token)
+    try:
+        await client.login(token)
+    except discord.LoginFailure:
+        raise StartupFailed("discord: Discord rejected the bot token; check DISCORD__TOKEN") from None
     if elsewhere:
         await use_gateway_of_api(client)
     await client.connect()

@@ -99,23 +99,35 @@ class FakeDiscord(FakeRest, ChannelsAndPolls):
     # -- events --------------------------------------------------------------------------------------
 
     @contextlib.asynccontextmanager
-    async def running(self, services: Any, **options: Any) -> AsyncIterator[Any]:
-        """A logged-in, connected client built by the adapter's own `build_client` (use inside installed())."""
+    async def running(
+        self, services: Any, *, wait_ready: bool = True, guild_ready_timeout: float = 0.01, **options: Any
+    ) -> AsyncIterator[Any]:
+        """A logged-in, connected client built by the adapter's own `build_client` (use inside installed()).
+
+        By default the test starts once on_ready (and the work READY started) is done. `wait_ready=False` hands
+        the client over right after READY and GUILD_CREATE, as Discord starts sending interactions then, with
+        discord.py's own `guild_ready_timeout` (2 s) before on_ready when the test asks for it."""
         from adapters.discord.client import build_client
 
         client = build_client(services, **options)
         async with client:
             await client.login("fake-token")
             before = asyncio.all_tasks()
-            self.connect(client)
-            await asyncio.wait_for(client.wait_until_ready(), 5)
-            await self.settle(before)  # let on_ready (movie-night catch-up) finish before the test acts
-            yield client
+            self.connect(client, guild_ready_timeout=guild_ready_timeout)
+            if wait_ready:
+                await asyncio.wait_for(client.wait_until_ready(), 5)
+                await self.settle(before)  # let on_ready (movie-night catch-up) finish before the test acts
+            try:
+                yield client
+            finally:
+                waiting = getattr(client._connection, "_ready_task", None)
+                if waiting is not None:  # still counting down to on_ready: discord.py's close leaves it
+                    waiting.cancel()
 
-    def connect(self, client: discord.Client) -> None:
+    def connect(self, client: discord.Client, *, guild_ready_timeout: float = 0.01) -> None:
         """READY (one per shard) and GUILD_CREATE through the real parsers: the bot is in one server, #films."""
         state: Any = client._connection
-        state.guild_ready_timeout = 0.01
+        state.guild_ready_timeout = guild_ready_timeout
         shards: list[tuple[int, int]] = [(0, 1)]
         if isinstance(client, discord.AutoShardedClient):
             count = client.shard_count or 1
@@ -201,12 +213,13 @@ class FakeDiscord(FakeRest, ChannelsAndPolls):
         return await self.send(client, self.interaction(3, data, message=message, **who))
 
 
-BACKGROUND = ("timeout_task_impl", "Clock.sleep", "Event.wait", "PollScheduler._run")
+BACKGROUND = ("timeout_task_impl", "Clock.sleep", "Event.wait", "PollScheduler._run", "Queue.get")
 
 
 def _is_background(task: asyncio.Task[Any]) -> bool:
     """Tasks that wait on purpose, not work an event started: discord.py's 15-minute view timers on ephemeral
-    messages, the movie-night scheduler and its sleeps (a clock's sleep, its wake-up event)."""
+    messages, the movie-night scheduler and its sleeps (a clock's sleep, its wake-up event), discord.py's
+    wait for the servers' GUILD_CREATE before on_ready (a queue get)."""
     name = getattr(task.get_coro(), "__qualname__", "")
     return any(name.endswith(b) for b in BACKGROUND)
 

@@ -25,6 +25,11 @@ def escape(text: str) -> str:
     return discord.utils.escape_mentions(discord.utils.escape_markdown(clean(text)))
 
 
+def unescape(text: str) -> str:
+    """The text `escape` made literal, as it was (to read a query back from a message the bot sent)."""
+    return re.sub(r"\\(.)", r"\1", text).replace("\u200b", "")
+
+
 def trim(text: str, limit: int) -> str:
     """Cut at the last space before `limit` (with an ellipsis), never inside an escape sequence."""
     if len(text) <= limit:

@@ -27,10 +27,13 @@ from adapters.telegram.admin import AdminCheck
 from adapters.telegram.handlers import TelegramHandlers
 from adapters.telegram.inline import InlineHandler
 from adapters.telegram.movienight import TelegramMovieNights
+from adapters.telegram.ordering import OrderedUpdateProcessor
 from bot.services import Services
 
 # Updates handled at once. Each is a few milliseconds of index work and one or two API calls, so a few
-# dozen in flight keep a busy group snappy without starving the event loop.
+# dozen in flight keep a busy group snappy without starving the event loop. Updates about the same thing
+# (one member's answers to one poll, one member's messages and presses in one chat) run in the order
+# Telegram sent them (`OrderedUpdateProcessor`).
 CONCURRENT_UPDATES = 64
 # The update kinds we act on (polls are for the movie-night work).
 ALLOWED_UPDATES = [
@@ -75,7 +78,7 @@ def build_application(
         .token(token)
         .base_url(base_url or settings.base_url)
         .base_file_url(base_file_url or settings.base_file_url)
-        .concurrent_updates(CONCURRENT_UPDATES)
+        .concurrent_updates(OrderedUpdateProcessor(CONCURRENT_UPDATES))
         .request(request or HTTPXRequest(connection_pool_size=CONCURRENT_UPDATES + 8))
         .get_updates_request(get_updates_request or HTTPXRequest(read_timeout=settings.poll_timeout + 10.0))
     )

@@ -28,6 +28,7 @@ from adapters.telegram.movienight import TelegramMovieNights
 from adapters.telegram.render import Outgoing, render
 from adapters.telegram.sending import send_reply
 from bot.commands import Actor, CommandContext, CommandSpec
+from bot.films.service import picker_query
 from bot.replies import FileReply, FilmCard, PollCard, Problem, Reply, Text
 from bot.services import Services
 
@@ -190,7 +191,7 @@ class TelegramHandlers:
             await query.answer(STALE_BUTTON, show_alert=True)
             return
         if data.kind in {"ballot", "my_ballot", "clear_ballot"}:
-            await self.nights.on_ballot(query, data)
+            await self.nights.on_ballot(query, data, seq=update.update_id)
             return
         films = self.services.films
         reply: Reply
@@ -202,7 +203,8 @@ class TelegramHandlers:
         elif data.kind == "rerun":
             reply = self.services.registry.with_command_code(await self.rerun(context, query, data))
         else:
-            reply = await films.card(data.film_id)
+            asked = self.film_query(query) if data.kind == "open" else None
+            reply = await films.choose(asked, data.film_id) if asked else await films.card(data.film_id)
         if isinstance(reply, Problem):
             if reply.silent:
                 await query.answer()
@@ -270,6 +272,23 @@ class TelegramHandlers:
             spec, args = resolved
             text = next(iter(args.values()), "") if spec.group is None else ""
         return text[:200] or None
+
+    def film_query(self, query: CallbackQuery) -> str | None:
+        """The `/film` query whose picker (or card's "other matches") a button that opens a film was pressed
+        on: the user chose that film for what they typed (learned popularity). A picker's heading quotes the
+        query; in groups the message also answers the command itself."""
+        message = query.message
+        text = message.text if isinstance(message, Message) else None
+        if text and (asked := picker_query(text.split("\n", 1)[0])):
+            return asked
+        replied = getattr(message, "reply_to_message", None) if message is not None else None
+        command = (getattr(replied, "text", None) or "").strip()
+        if not command.startswith("/"):
+            return None
+        resolved = self.services.registry.resolve_text(command)
+        if isinstance(resolved, Problem) or (resolved[0].group, resolved[0].name) != (None, "film"):
+            return None
+        return str(resolved[1].get("title") or "")[:200] or None
 
     # -- errors --------------------------------------------------------------------------------
     async def on_error(self, update: object, context: Context) -> None:

@@ -34,7 +34,9 @@ from adapters.telegram.render import BALLOT_CLOSED, poll_args, render, render_ca
 from adapters.telegram.sending import reply_parameters, send_outgoing, send_reply
 from bot.polls import movienight_service
 from bot.polls.announce import announcements
-from bot.polls.service import ClosedPoll, MovieNightService, VoteReceipt
+from bot.polls.service import ClosedPoll, MovieNightService
+from bot.polls.store import PollInfo
+from bot.polls.voting import Where
 from bot.replies import FilmChoice, FilmList, PollCard, Text
 from bot.services import Services
 
@@ -134,43 +136,44 @@ class TelegramMovieNights:
 
     # -- votes -----------------------------------------------------------------------------------
     async def on_poll_answer(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A member voted, changed their vote or retracted it (empty `option_ids`)."""
+        """A member voted, changed their vote or retracted it (empty `option_ids`). The update id orders
+        the member's answers: the store ignores one older than the answer it holds."""
         answer = update.poll_answer
         if answer is None or answer.user is None:
             return  # anonymous (voter_chat) answers can't be ours: our polls are never anonymous
         vote = (PLATFORM, answer.poll_id, str(answer.user.id), list(answer.option_ids))
         attached_before = self._attached
-        receipt = await self.svc.record_native_vote(*vote)
+        receipt = await self.svc.record_native_vote(*vote, seq=update.update_id)
         if not receipt.ok and receipt.poll_id is None and (self._attaching or self._attached != attached_before):
             # A vote can beat us to attaching the poll we just sent (updates run concurrently): wait, retry.
             await asyncio.gather(*self._attaching)
-            receipt = await self.svc.record_native_vote(*vote)
+            receipt = await self.svc.record_native_vote(*vote, seq=update.update_id)
         if not receipt.ok:
             log.info("poll answer %s from %s not recorded: %s", answer.poll_id, answer.user.id, receipt.message)
 
-    async def on_ballot(self, query: CallbackQuery, data: callbacks.Callback) -> None:
-        """A button-ballot press; answered with what the presser's ballot now is."""
+    async def on_ballot(self, query: CallbackQuery, data: callbacks.Callback, *, seq: int | None = None) -> None:
+        """A button-ballot press (`seq`: its update id); answered with what the presser's ballot now is.
+        The poll named in the button must be this chat's: crafted data from another chat changes nothing."""
         voter = str(query.from_user.id)
-        receipt: VoteReceipt | None = None
-        if data.kind == "ballot":
-            receipt = await self.svc.toggle_ballot_choice(data.poll_id, voter, data.film_id)
-        elif data.kind == "clear_ballot":
-            receipt = await self.svc.record_ballot(data.poll_id, voter, [])
-        poll = await self.svc.poll(data.poll_id)
-        if poll is None:
-            await query.answer("That poll doesn't exist any more.", show_alert=True)
+        where = Where(PLATFORM, str(query.message.chat.id) if query.message is not None else None)
+        if data.kind == "my_ballot":  # an alert, so a long ranking can be read
+            found = await self.svc.ballot_here(data.poll_id, voter, where)
+            if isinstance(found, str):
+                await query.answer(trim(found, ANSWER_CHARS), show_alert=True)
+                return
+            poll, choices = found
+            closed = "" if poll.is_open else "This poll is closed. "
+            await query.answer(trim(closed + _summary(poll, choices), ANSWER_CHARS), show_alert=True)
             return
-        if receipt is not None and not receipt.ok:
+        if data.kind == "ballot":
+            receipt = await self.svc.toggle_ballot_choice(data.poll_id, voter, data.film_id, where=where, seq=seq)
+        else:  # clear_ballot
+            receipt = await self.svc.record_ballot(data.poll_id, voter, [], where=where, seq=seq)
+        info = await self.svc.poll(data.poll_id) if receipt.ok else None
+        if info is None:
             await query.answer(trim(receipt.message, ANSWER_CHARS), show_alert=True)
             return
-        choices = receipt.choices if receipt is not None else await self.svc.ballot_of(data.poll_id, voter)
-        labels = {o.film_id: o.label for o in poll.options}
-        summary = ballot_text(poll.mode, [labels.get(c, f"#{c}") for c in choices])
-        if receipt is None:  # "My ballot": an alert, so a long ranking can be read
-            closed = "" if poll.is_open else "This poll is closed. "
-            await query.answer(trim(closed + summary, ANSWER_CHARS), show_alert=True)
-            return
-        await query.answer(trim(f"{receipt.message} {summary}", ANSWER_CHARS))
+        await query.answer(trim(f"{receipt.message} {_summary(info, receipt.choices)}", ANSWER_CHARS))
 
     # -- closing ---------------------------------------------------------------------------------
     async def on_close(self, closed: ClosedPoll) -> None:
@@ -228,6 +231,11 @@ class TelegramMovieNights:
             log.warning("could not stop the poll of movie night %s: %s", closed.poll_id, exc)
             return
         self._stopped.add(closed.poll_id)
+
+
+def _summary(poll: PollInfo, choices: tuple[int, ...]) -> str:
+    labels = {o.film_id: o.label for o in poll.options}
+    return ballot_text(poll.mode, [labels.get(c, f"#{c}") for c in choices])
 
 
 def ballot_text(mode: str, labels: list[str]) -> str:

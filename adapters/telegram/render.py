@@ -94,6 +94,8 @@ def card_lines(card: FilmCard) -> tuple[list[Line], int | None]:
         lines.append(())
         flexible = len(lines)
         lines.append(line(" ".join(card.synopsis.split())))
+        if card.synopsis_credit:
+            lines.append(line(Span(trim(one_line(card.synopsis_credit), FIELD_CHARS), "i")))
     if card.notice:  # e.g. a movie night's full counts: one line each
         lines.append(())
         notice = [n for n in card.notice.split("\n") if n.strip()][:NOTICE_LINES]

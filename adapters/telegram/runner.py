@@ -14,7 +14,7 @@ import secrets
 import time
 from urllib.parse import urlsplit
 
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
 from adapters.telegram.app import ALLOWED_UPDATES, build_application
@@ -23,6 +23,7 @@ from adapters.telegram.movienight import TelegramMovieNights
 from bot.config import TelegramSettings
 from bot.ops.health import health_of
 from bot.services import Services
+from bot.startup import StartupFailed, backoff_delays, wait_or_stop
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,10 @@ async def run_telegram(services: Services, stop: asyncio.Event, *, app: Applicat
     settings = services.settings.telegram
     app = app or build_application(services)
     nights = TelegramMovieNights.of(services)
-    async with app:  # initialize (getMe, command menu) ... shutdown
+    if not await _initialize(app, stop):
+        log.info("telegram bot stopped before it could start")
+        return
+    async with app:  # already initialized: this only shuts down at the end
         updater = app.updater
         assert updater is not None
         # Closed movie nights are announced from now on (and any that closed while we were down).
@@ -102,3 +106,20 @@ async def run_telegram(services: Services, stop: asyncio.Event, *, app: Applicat
             await updater.stop()
             await app.stop()
     log.info("telegram bot stopped")
+
+
+async def _initialize(app: Application, stop: asyncio.Event) -> bool:  # type: ignore[type-arg]
+    """`app.initialize()` (getMe), retried with backoff while Telegram is unreachable; False when `stop` was
+    set meanwhile. A rejected token is not retried: it raises StartupFailed saying what to fix."""
+    for attempt, delay in enumerate(backoff_delays(), 1):
+        try:
+            await app.initialize()
+            return True
+        except InvalidToken as exc:
+            log.debug("telegram: %s", exc)  # PTB's text names the token: the log's redaction masks it
+            raise StartupFailed("telegram: Telegram rejected the bot token; check TELEGRAM__TOKEN") from None
+        except NetworkError as exc:  # includes TimedOut; the other platform keeps serving meanwhile
+            log.warning("telegram: cannot reach the Bot API (%s); retry %d in %.1f s", exc, attempt, delay)
+        if await wait_or_stop(stop, delay):
+            return False
+    return False  # pragma: no cover - backoff_delays never ends

@@ -112,6 +112,9 @@ async def report_wrong_film(cur: Curation, actor: Actor, film_id: int, query: st
         if last is not None and now - last < REPORT_COOLDOWN:
             return Text("Thanks — you already reported this film; the admins will look at it.")
         report_id = await repo.add_report(actor, film_id, query=text_query, note=text_note or None, at=now)
+    learning = cur.services.films.learning
+    if learning is not None:  # the film, and the query that led to it, rank lower from now on
+        learning.reported(film_id, text_query)
     return Text(f"Thanks! Report #{report_id} about {_label(film, film_id)} was sent to the admins.")
 
 

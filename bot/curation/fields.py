@@ -12,6 +12,7 @@ from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from bot.commands import clean_text
+from bot.films.hygiene import has_surrogate, strip_invisible
 from bot.films.model import Credit, Film
 from bot.films.normalize import normalize_title
 
@@ -76,6 +77,16 @@ LABELS: dict[str, str] = {
     "total votes": "votes",
     "votes": "votes",
     "imdb": "imdb",
+    "summary": "synopsis",
+    "director(s)": "director",
+    "directed by": "director",
+    "writer(s)": "writer",
+    "screenwriters": "writer",
+    "screenwriter(s)": "writer",
+    "written by": "writer",
+    "genre(s)": "genres",
+    "alternative title(s)": "alt_titles",
+    "runtime minutes": "runtime",
 }
 FIELD_NAMES = tuple(dict.fromkeys(LABELS.values()))
 
@@ -93,7 +104,9 @@ def is_clear(value: str) -> bool:
 
 
 def text_value(field: str, value: str, limit_key: str | None = None) -> str:
-    text = clean_text(value)
+    text = clean_text(strip_invisible(value))
+    if has_surrogate(text):
+        raise FieldError(f"{field} contains a character that is not valid text (a lone surrogate).")
     limit = LIMITS[limit_key or field]
     if not text:
         raise FieldError(f"{field} is empty.")

@@ -12,7 +12,7 @@ import gzip
 import io
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import Actor
 from bot.curation.store import CurationRepository
-from bot.films.importers import ImportFailed, ParsedBatch, export_jsonl_async, parse_text
-from bot.films.importers.reader import EXTENSIONS, decode, gunzip
+from bot.films.importers import ImportFailed, ParsedBatch, export_jsonl_async
+from bot.films.importers.reader import parse_bytes, parse_file
 from bot.replies import FileReply, Problem, Reply, Text
 from bot.store.bulk import ImportCounts
 from bot.store.films import FilmRepository
@@ -70,13 +70,6 @@ def summary(counts: ImportCounts) -> str:
     return text
 
 
-def _parse_upload(filename: str, data: bytes) -> ParsedBatch:
-    raw = gunzip(data, filename) if data[:2] == b"\x1f\x8b" else data
-    stem = filename[:-3] if filename.lower().endswith(".gz") else filename
-    fmt = EXTENSIONS.get(Path(stem).suffix.lower(), "auto")
-    return parse_text(decode(raw, filename), fmt, filename)
-
-
 async def import_upload(cur: Curation, actor: Actor, filename: str, data: bytes) -> Reply:
     """Import one uploaded file (admin check already done). Nothing is written when any record is bad."""
     name = Path(filename or "upload").name[:100] or "upload"
@@ -84,8 +77,13 @@ async def import_upload(cur: Curation, actor: Actor, filename: str, data: bytes)
         return Problem(f"{name} is empty.")
     if len(data) > MAX_UPLOAD_BYTES:
         return Problem(f"{name} is too large ({len(data) >> 20} MB; at most {MAX_UPLOAD_BYTES >> 20} MB).")
+    limits = cur.services.settings.imports.limits(chat=actor.platform not in LOCAL_PLATFORMS)
+    return await _import(cur, actor, name, lambda: parse_bytes(data, name, limits=limits))
+
+
+async def _import(cur: Curation, actor: Actor, name: str, parse: Callable[[], ParsedBatch]) -> Reply:
     try:
-        batch = await asyncio.to_thread(_parse_upload, name, data)
+        batch = await asyncio.to_thread(parse)
     except ImportFailed as exc:
         where = f"line {exc.line}: " if exc.line is not None else ""
         return Problem(
@@ -140,11 +138,13 @@ async def export_catalog(cur: Curation, actor: Actor) -> Reply:
 
 
 def _write_local(filename: str, data: bytes) -> Path:
-    folder = Path(tempfile.gettempdir()) / "filmbot-exports"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / filename
-    path.write_bytes(data)
-    return path
+    """A new file only this user can read (mode 0600, created exclusively: never a shared, guessable
+    path another local user could pre-create or read)."""
+    stem, dot, suffix = filename.partition(".")
+    fd, name = tempfile.mkstemp(prefix=stem + "-", suffix=dot + suffix)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+    return Path(name)
 
 
 def _when(at: datetime) -> str:
@@ -155,12 +155,8 @@ async def import_local(cur: Curation, actor: Actor, path_text: str) -> Reply:
     """Console/CLI only: import a file from this machine (chat platforms must attach the file)."""
     if actor.platform not in LOCAL_PLATFORMS:
         return Problem("Attach the file to your message with /film import (JSONL, JSON, CSV or film pages).")
-    try:
-        data = await asyncio.to_thread(_read_local, path_text)
-    except OSError as exc:
-        return Problem(f"I can't read {path_text}: {exc.strerror or exc}.")
-    return await import_upload(cur, actor, Path(path_text).name, data)
-
-
-def _read_local(path_text: str) -> bytes:
-    return Path(path_text).expanduser().read_bytes()
+    path = await asyncio.to_thread(lambda: Path(path_text).expanduser())
+    if not await asyncio.to_thread(path.is_file):
+        return Problem(f"I can't read {path_text}: there is no such file.")
+    limits = cur.services.settings.imports.limits(chat=False)
+    return await _import(cur, actor, path.name, lambda: parse_file(path, limits=limits))

@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote_plus
+from urllib.parse import quote_plus, urlsplit
 
 from bot.films.model import Film
 from bot.films.search import Match
 from bot.replies import CastMember, FilmCard, FilmChoice
 
+WIKIPEDIA_CREDIT = "Synopsis: Wikipedia, CC BY-SA 4.0"
+
+
+def synopsis_credit(film: Film) -> str | None:
+    """The starter catalog's synopses are Wikipedia leads (CC BY-SA 4.0): a card showing one credits it."""
+    if film.synopsis and film.source and film.source.lower().startswith("wikipedia"):
+        return WIKIPEDIA_CREDIT
+    return None
+
+
+def web_link(url: str | None) -> str | None:
+    """`url` when it is an http(s) address with a host (and no spaces), else None: a card never shows
+    a javascript:, file: or malformed link, whatever the database holds."""
+    if not url or any(c.isspace() for c in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme.lower() in ("http", "https") and parts.hostname else None
+
 
 def trailer_link(film: Film) -> str:
     """The stored trailer, else a YouTube search for "<title> <year> trailer" — every card has one."""
-    if film.trailer_url:
-        return film.trailer_url
+    if trailer := web_link(film.trailer_url):
+        return trailer
     words = " ".join(str(part) for part in (film.title, film.year, "trailer") if part)
     return f"https://www.youtube.com/results?search_query={quote_plus(words)}"
 
@@ -44,8 +65,9 @@ def film_card(
         writers=tuple(film.writers),
         cast=tuple(CastMember(c.name, c.character) for c in film.cast),
         synopsis=film.synopsis,
-        poster_url=film.poster_url,
-        info_url=film.info_url,
+        synopsis_credit=synopsis_credit(film),
+        poster_url=web_link(film.poster_url),
+        info_url=web_link(film.info_url),
         matched_title=matched,
         score=round(match.score, 1) if match else None,
         notice=notice,

@@ -11,7 +11,8 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from bot.films.model import Film
@@ -24,6 +25,48 @@ log = logging.getLogger(__name__)
 
 SYNC_MARGIN = timedelta(minutes=2)
 REFRESH_SECONDS = 10.0
+FILM_CACHE_SIZE = 2048  # films kept built in memory for cards (a few MB); the popular ones stay
+
+
+class FilmCache:
+    """An LRU of built `Film`s by id, so a card is not read back from the database every time.
+
+    The catalog drops a film from it on every add/edit/remove in this process and on every change it
+    refreshes from other processes, so it is never staler than the search index. Cached films are shared:
+    treat them as read-only (edits make a new Film with `Film.replace`).
+    """
+
+    def __init__(self, size: int = FILM_CACHE_SIZE) -> None:
+        self.size = size
+        self._films: OrderedDict[int, Film] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, film_id: int) -> Film | None:
+        film = self._films.get(film_id)
+        if film is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        self._films.move_to_end(film_id)
+        return film
+
+    def put(self, film: Film) -> None:
+        if film.id is None or self.size <= 0:
+            return
+        self._films[film.id] = film
+        self._films.move_to_end(film.id)
+        while len(self._films) > self.size:
+            self._films.popitem(last=False)
+
+    def drop(self, film_id: int) -> None:
+        self._films.pop(film_id, None)
+
+    def clear(self) -> None:
+        self._films.clear()
+
+    def __len__(self) -> int:
+        return len(self._films)
 
 
 def doc_for(film: Film) -> SearchDoc:
@@ -43,8 +86,10 @@ def doc_for(film: Film) -> SearchDoc:
 class Catalog:
     """The store plus the index that mirrors it; the one place that keeps the two in step."""
 
-    def __init__(self, db: Database, index: SearchIndex | None = None) -> None:
+    def __init__(self, db: Database, index: SearchIndex | None = None, *, cache_size: int = FILM_CACHE_SIZE) -> None:
         self.db = db
+        self.cache = FilmCache(cache_size)
+        self.learned: Mapping[int, float] = {}  # learned popularity, handed to every index built here
         self.index = index or SearchIndex.build([])
         self.words = WordIndex.build(self.index.all_docs())
         self._version: int | None = None
@@ -59,7 +104,9 @@ class Catalog:
             docs = await repo.search_docs()
             version = await repo.catalog_version()
         self.index = await asyncio.to_thread(SearchIndex.build, docs)
+        self.index.learned = self.learned
         self.words = await asyncio.to_thread(WordIndex.build, docs)
+        self.cache.clear()
         self._version, self._synced_at = version, started
         # The index is long-lived: keep the collector from rescanning its millions of objects on every
         # full collection (pauses of ~200 ms at 152k films otherwise).
@@ -79,6 +126,7 @@ class Catalog:
         fresh = await asyncio.to_thread(SearchIndex.build, self.index.all_docs())
         if edits != self._edits:
             return False
+        fresh.learned = self.learned
         self.index = fresh
         gc.freeze()
         log.info("search index compacted: %d films", len(fresh))
@@ -132,18 +180,51 @@ class Catalog:
 
     def _upsert(self, doc: SearchDoc) -> None:
         self._edits += 1
+        self.cache.drop(doc.film_id)
         self.index.upsert(doc)
         self.words.upsert(doc)
 
     def film_removed(self, film_id: int) -> None:
         self._edits += 1
+        self.cache.drop(film_id)
         self.index.remove(film_id)
         self.words.remove(film_id)
 
     async def film(self, film_id: int, include_removed: bool = False) -> Film | None:
+        """A film by id (read-only: shared with the cache). Removed films are read from the store."""
+        cached = self.cache.get(film_id)
+        if cached is not None:
+            return cached
+        edits = self._edits
         async with self.db.session() as session:
-            return await FilmRepository(session).get(film_id, include_removed=include_removed)
+            film = await FilmRepository(session).get(film_id, include_removed=include_removed)
+        if film is not None and not film.removed and edits == self._edits:  # no edit raced the read
+            self.cache.put(film)
+        return film
 
     async def films(self, film_ids: Sequence[int]) -> dict[int, Film]:
-        async with self.db.session() as session:
-            return await FilmRepository(session).get_many(list(film_ids))
+        found: dict[int, Film] = {}
+        missing: list[int] = []
+        for film_id in film_ids:
+            cached = self.cache.get(film_id)
+            if cached is not None:
+                found[film_id] = cached
+            else:
+                missing.append(film_id)
+        if missing:
+            edits = self._edits
+            async with self.db.session() as session:
+                loaded = await FilmRepository(session).get_many(missing)
+            if edits == self._edits:
+                for film in loaded.values():
+                    self.cache.put(film)
+            found.update(loaded)
+        return found
+
+    def cache_info(self) -> dict[str, int]:
+        return {"size": len(self.cache), "hits": self.cache.hits, "misses": self.cache.misses}
+
+    def use_learned(self, learned: Mapping[int, float]) -> None:
+        """Order tied matches by this live per-film score (learned popularity), now and after rebuilds."""
+        self.learned = learned
+        self.index.learned = learned

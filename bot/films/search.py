@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -156,6 +156,8 @@ class SearchIndex:
         self._base = BaseTable({}, {})
         self._delta = DeltaTable()
         self._dead = 0
+        # Learned popularity (bot.films.learning): film id -> score, read live; orders ties after votes.
+        self.learned: Mapping[int, float] = {}
 
     @classmethod
     def build(cls, docs: Iterable[SearchDoc]) -> SearchIndex:
@@ -321,6 +323,7 @@ class SearchIndex:
             key=lambda item: (
                 -item[1].rank,
                 -(_doc(self._docs[item[0]]).votes or 0),
+                -self.learned.get(_doc(self._docs[item[0]]).film_id, 0.0),
                 -(_doc(self._docs[item[0]]).year or 0),
             ),
         )

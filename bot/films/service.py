@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from bot.commands import MAX_ARG_CHARS, clean_text
 from bot.films.cards import choice_from_match, film_card
 from bot.films.catalog import Catalog
+from bot.films.learning import Learning
 from bot.films.model import Film
 from bot.films.search import Match, SearchIndex, parse_query
 from bot.replies import FilmCard, FilmChoice, FilmList, Problem, Reply
@@ -57,6 +59,22 @@ def picker_heading(query: str, count: int) -> str:
     if count == 1:
         return f"No exact match for “{query}”. Did you mean this one?"
     return f"Several films match “{query}”. Which one?"
+
+
+_PICKER_HEADINGS = (
+    re.compile(r"^No exact match for “(.+)”\. Did you mean this one\?$"),
+    re.compile(r"^Several films match “(.+)”\. Which one\?$"),
+    re.compile(r"^No film called “(.+)”\.(?: Did you mean one of these\?)?$"),
+)
+
+
+def picker_query(heading: str) -> str | None:
+    """The query a `/film` picker or miss list answers, read back from its heading (for adapters whose
+    buttons carry only a film id: the message itself says what was asked)."""
+    for form in _PICKER_HEADINGS:
+        if found := form.match(heading.strip()):
+            return found.group(1)
+    return None
 
 
 def check_query(query: str | None) -> str | Problem:
@@ -121,11 +139,13 @@ class FilmService:
         *,
         on_miss: MissHook | None = None,
         pinned: PinHook | None = None,
+        learning: Learning | None = None,
     ) -> None:
         self.catalog = catalog
         self.rng = rng or random.Random()
         self.on_miss = on_miss
         self.pinned = pinned
+        self.learning = learning
 
     @property
     def index(self) -> SearchIndex:
@@ -147,6 +167,10 @@ class FilmService:
             return await self.card(pin.film_id, match=pin)
         matches = self.index.search(text, limit=PICKER_SIZE * 2)
         found = resolve(matches, parse_query(text).year)
+        learned = self._learned_answer(text, matches)
+        if learned is not None:
+            others = tuple(choice_from_match(m) for m in found.close if m.film_id != learned.film_id)
+            return await self.card(learned.film_id, match=learned, others=others)
         if found.best is None:
             if self.on_miss is not None:
                 await self.on_miss(text, origin)
@@ -155,6 +179,25 @@ class FilmService:
             others = tuple(choice_from_match(m) for m in found.close[1:])
             return await self.card(found.best.film_id, match=found.best, others=others)
         return did_you_mean(text, found.close)
+
+    def _learned_answer(self, text: str, matches: Sequence[Match]) -> Match | None:
+        """The match people chose for this very query often and consistently enough (bot.films.popularity),
+        if the search still offers it among its close answers; never a film the search did not find."""
+        if self.learning is None or not matches or matches[0].score < MISS_SCORE:
+            return None
+        film_id = self.learning.lifted(text)
+        if film_id is None:
+            return None
+        return next((m for m in matches[:PICKER_SIZE] if m.film_id == film_id and m.score >= MISS_SCORE), None)
+
+    async def choose(self, query: str, film_id: int) -> FilmCard | Problem:
+        """A "did you mean" picker for `query` was answered with this film: learn it, show its card."""
+        card = await self.card(film_id)
+        if self.learning is not None and isinstance(card, FilmCard):
+            text = check_query(query)
+            if not isinstance(text, Problem):
+                self.learning.chosen(text, film_id)
+        return card
 
     def _miss(self, text: str, near: Sequence[Match]) -> Reply:
         items = tuple(choice_from_match(m) for m in near[:5])
@@ -173,6 +216,8 @@ class FilmService:
         film = await self.catalog.film(film_id)
         if film is None:
             return Problem("That film is no longer in the catalog.", kind="not_found")
+        if self.learning is not None:
+            self.learning.card_shown(film_id)
         return film_card(film, match=match, others=others)
 
     async def search(

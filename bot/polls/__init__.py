@@ -38,16 +38,24 @@ Opening. ``/movienight poll`` returns a `PollCard` (bot.replies):
         ``await svc.attach_ballot_message(poll_id: int, message_id: str) -> bool``
     (kept in the database, so a close in another process or after a restart finds it; also marks a poll
     whose native poll was refused as a ballot), then per click
-        ``await svc.toggle_ballot_choice(poll_id: int, voter_id: str, film_id: int) -> VoteReceipt``
+        ``await svc.toggle_ballot_choice(poll_id: int, voter_id: str, film_id: int, *, where: Where,
+        seq: int | None) -> VoteReceipt``
     (single: pick/unpick; multiple: toggle; ranked: appends the next rank, or un-ranks), or set a whole
-    ballot: ``await svc.record_ballot(poll_id: int, voter_id: str, ranking: list[int]) -> VoteReceipt``
-    (film ids, rank order; ``[]`` retracts). ``await svc.ballot_of(poll_id, voter_id) -> tuple[int, ...]``
-    shows a member their ballot; ``await svc.card_for(poll_id) -> PollCard | Problem`` re-posts a ballot.
+    ballot: ``await svc.record_ballot(poll_id: int, voter_id: str, ranking: list[int], *, where, seq)
+    -> VoteReceipt`` (film ids, rank order; ``[]`` retracts). ``where=Where(platform, chat_id)`` is where
+    the button was pressed: a poll of another platform or chat refuses (``NOT_HERE``), so crafted button
+    data can't vote elsewhere; ``seq`` orders one member's events (Telegram ``update_id``, Discord
+    interaction id): one older than what the ballot holds is ignored (``ok``, ``STALE``, nothing changed).
+    A button naming a poll with a native poll attached refuses too (``NATIVE_ONLY``).
+    ``await svc.ballot_here(poll_id, voter_id, where) -> (PollInfo, choices) | str`` shows a member their
+    ballot (``ballot_of`` for trusted callers); ``await svc.card_for(poll_id) -> PollCard | Problem``
+    re-posts a ballot.
 
 Votes on native polls (``voter_id`` = platform user id as str; indices 0-based):
   * Telegram ``poll_answer``: ``await svc.record_native_vote(platform: str, platform_poll_id: str,
-    voter_id: str, option_indices: list[int]) -> VoteReceipt`` — replaces the voter's ballot; ``[]``
-    (Telegram's retraction) removes it.
+    voter_id: str, option_indices: list[int], *, seq=update.update_id) -> VoteReceipt`` — replaces the
+    voter's ballot unless it holds a newer answer; ``[]`` (Telegram's retraction) empties it (the row stays
+    as a tombstone with its ``seq``).
   * Discord ``MESSAGE_POLL_VOTE_ADD`` / ``_REMOVE`` (``answer_id`` is 1-based: pass ``answer_id - 1``):
     ``await svc.add_native_answer(platform, platform_poll_id, voter_id, option_index: int)`` and
     ``await svc.remove_native_answer(platform, platform_poll_id, voter_id, option_index: int)``
@@ -69,7 +77,11 @@ platform_poll_id, message_id, winner_film_id, announcement: FilmCard | Text, clo
 False, ``message_id`` set), edit that message so its buttons are gone and it says the vote is closed.
 ``/movienight close`` returns the announcement as its reply; to stop polls / disarm ballots on every close
 register ``svc.add_close_listener(async callback(ClosedPoll))`` (called after commit, for command and
-scheduled closes alike; the scheduler's ``on_due`` should do it too when the listener could not).
+scheduled closes alike; the scheduler's ``on_due`` should do it too when the listener could not). A platform
+whose native polls can miss votes (Discord does not replay them) registers
+``svc.set_reconciler(platform, async callback(PollInfo))``: awaited before every close of its native polls,
+after the permission check, to bring the ballots up to date (end the poll there, re-read its voters,
+``resync_native_votes``); if it fails, the poll closes on the votes recorded.
 
 Scheduling. ``scheduler.PollScheduler(svc, on_due: Callable[[ClosedPoll], Awaitable[None]],
 clock=None)``; ``await scheduler.start()`` (closes polls that became due while down, returns them after

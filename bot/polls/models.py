@@ -7,7 +7,10 @@ poll's winner). Guarantees are put in the schema, not in hopeful code:
   constraint on it means a group can never have two open polls, even with several processes racing
   (NULLs never collide, on SQLite and PostgreSQL alike).
 * ``movie_night_ballots`` has the primary key (night_id, voter_id): a member has at most one ballot per
-  poll, so double votes count once and a changed vote replaces the old one (upserts).
+  poll, so double votes count once and a changed vote replaces the old one (upserts). ``seq`` is the
+  ordering key of the event that set it (Telegram ``update_id``, Discord interaction snowflake): an older
+  event is refused by the upsert's condition. A retraction leaves the row with no choices (a tombstone
+  with its ``seq``), so an older vote arriving after it can't resurrect the ballot.
 * ``movie_night_nominations`` is unique on (platform, chat_id, film_id): a film is on a group's slate once.
 * ``movie_night_options`` freezes the slate when the poll opens; ``position`` is the native poll's
   option index, so platform votes (indices) map back to films even if the slate changes later.
@@ -20,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -89,7 +93,7 @@ class NominationRow(Base):
 
 
 class BallotRow(Base):
-    """One member's current vote: film ids, in rank order for ranked polls."""
+    """One member's current vote: film ids, in rank order for ranked polls; none = retracted."""
 
     __tablename__ = "movie_night_ballots"
 
@@ -97,6 +101,7 @@ class BallotRow(Base):
     voter_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     choices: Mapped[list[Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    seq: Mapped[int | None] = mapped_column(BigInteger)  # the applied event's order; None = unordered events
 
 
 class ChatSettingsRow(Base):

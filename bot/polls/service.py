@@ -69,6 +69,7 @@ class ClosedPoll:
 
 CloseTarget = int | tuple[str, str]
 Listener = Callable[[ClosedPoll], Awaitable[None]]
+Reconciler = Callable[[PollInfo], Awaitable[None]]
 
 
 class MovieNightService(Voting):
@@ -86,6 +87,7 @@ class MovieNightService(Voting):
         self.slate = Slate(db, films, settings, clock)
         self._open_listeners: list[Callable[[], None]] = []
         self._close_listeners: list[Listener] = []
+        self._reconcilers: dict[str, Reconciler] = {}
 
     # -- listeners -----------------------------------------------------------------------------------
     def add_open_listener(self, callback: Callable[[], None]) -> None:
@@ -95,6 +97,13 @@ class MovieNightService(Voting):
     def add_close_listener(self, callback: Listener) -> None:
         """Awaited after every close (command or scheduler), after commit: e.g. stop the native poll."""
         self._close_listeners.append(callback)
+
+    def set_reconciler(self, platform: str, callback: Reconciler) -> None:
+        """Awaited before a native poll of `platform` closes (command or scheduler), after the permission
+        check: bring its ballots up to date from the platform (e.g. end the poll there, re-read its voters and
+        `resync_native_votes`), so votes the bot missed while it was away are counted. One per platform: the
+        newest replaces the older (a restarted client). If it fails, the poll closes on the votes recorded."""
+        self._reconcilers[platform] = callback
 
     # -- opening -------------------------------------------------------------------------------------
     async def open_poll(
@@ -234,6 +243,7 @@ class MovieNightService(Voting):
                            hint="Open one with /movienight poll.")  # fmt: skip
         if actor is not None and not actor.is_admin and actor.user_id != poll.opened_by:
             return Problem("Only the member who opened the poll or an admin can close it.", kind="forbidden")
+        await self._reconcile(poll)
 
         async def work(session: AsyncSession) -> ClosedPoll | None:
             store = MovieNightStore(session)
@@ -271,6 +281,15 @@ class MovieNightService(Voting):
             except Exception:
                 log.exception("close listener failed for movie night %s", closed.poll_id)
         return closed
+
+    async def _reconcile(self, poll: PollInfo) -> None:
+        reconcile = self._reconcilers.get(poll.platform)
+        if reconcile is None or not poll.native or not poll.platform_poll_id:
+            return
+        try:
+            await reconcile(poll)
+        except Exception:
+            log.exception("movie night %s: could not bring the votes up to date before closing", poll.id)
 
 
 def _max_choices(poll: PollInfo) -> int:

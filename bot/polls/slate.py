@@ -98,6 +98,8 @@ class Slate:
             return added, await store.watched(actor.platform, actor.chat_id)
 
         added, watched = await in_transaction(self.db, work)
+        if added and self.films.learning is not None:
+            self.films.learning.nominated(film.id)
         noms = await self.nominations(actor)
         if not added:
             by = next((n.who for n in noms if n.film_id == film.id), "someone")

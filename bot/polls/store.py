@@ -8,16 +8,20 @@ row lock until commit; on SQLite it takes the database write lock (the driver be
 the first write), so the read-modify-write that follows can't interleave with another one. A vote then
 reads the poll row ``FOR SHARE`` (PostgreSQL) while closing updates it, so a vote either commits before
 the tally or sees the poll closed — an acknowledged vote is never left out of a result.
+
+Events are ordered by the database too: a ballot keeps the sequence of the event that set it, and the
+first write is conditional on the new event being newer (`lock_ballot`), so a retried or reordered older
+event is ignored whichever worker or process applies it, and a retraction is a tombstone with its sequence.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.polls.models import BallotRow, ChatSettingsRow, MovieNightRow, NightOptionRow, NominationRow
@@ -29,6 +33,10 @@ from bot.polls.transactions import RETRY_SQLSTATES as RETRY_SQLSTATES
 from bot.polls.transactions import as_utc as as_utc
 from bot.polls.transactions import dialect_insert
 from bot.polls.transactions import in_transaction as in_transaction
+
+# How long a stored event sequence is trusted: Telegram picks update ids at random again after a week with
+# no updates, so an older-looking id on a ballot untouched for that long is a new event, not a stale one.
+SEQ_TRUSTED_FOR = timedelta(days=7)
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,15 +321,34 @@ class MovieNightStore:
         return bool(cast(Any, result).rowcount)
 
     # -- ballots -------------------------------------------------------------------------------------
-    async def lock_ballot(self, poll_id: int, voter_id: str, now: datetime) -> None:
-        """Write first: creates an empty ballot or touches the voter's row, taking its lock until commit."""
+    async def lock_ballot(self, poll_id: int, voter_id: str, now: datetime, seq: int | None = None) -> bool:
+        """Write first: creates an empty ballot or touches the voter's row, taking its lock until commit.
+
+        With `seq` (the event's ordering key) the write is conditional, in the one statement: it happens,
+        and `seq` is stored, only when the row holds no sequence or an older one (or was last changed
+        more than `SEQ_TRUSTED_FOR` ago: Telegram restarts its update ids at random after a week without
+        updates). Returns False when the held event is newer or the same: the caller ignores this one.
+        Without `seq` (unordered events) it always writes and keeps the stored sequence.
+        """
         stmt = dialect_insert(self.s, BallotRow).values(
-            night_id=poll_id, voter_id=voter_id, choices=[], updated_at=as_utc(now)
+            night_id=poll_id, voter_id=voter_id, choices=[], updated_at=as_utc(now), seq=seq
         )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["night_id", "voter_id"], set_={"updated_at": stmt.excluded.updated_at}
-        )
-        await self.s.execute(stmt)
+        if seq is None:
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["night_id", "voter_id"], set_={"updated_at": stmt.excluded.updated_at}
+            )
+        else:
+            newer = or_(
+                BallotRow.seq.is_(None),
+                BallotRow.seq < stmt.excluded.seq,
+                BallotRow.updated_at < as_utc(now) - SEQ_TRUSTED_FOR,
+            )
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["night_id", "voter_id"],
+                set_={"updated_at": stmt.excluded.updated_at, "seq": stmt.excluded.seq},
+                where=newer,
+            )
+        return (await self.s.execute(stmt.returning(BallotRow.night_id))).first() is not None
 
     async def ballot(self, poll_id: int, voter_id: str) -> tuple[int, ...]:
         query = select(BallotRow.choices).where(BallotRow.night_id == poll_id, BallotRow.voter_id == voter_id)
@@ -329,11 +356,8 @@ class MovieNightStore:
         return tuple(int(c) for c in value or ())
 
     async def write_ballot(self, poll_id: int, voter_id: str, choices: Sequence[int], now: datetime) -> None:
-        """Store the voter's choices (an empty list deletes the ballot: a retraction)."""
-        where = (BallotRow.night_id == poll_id, BallotRow.voter_id == voter_id)
-        if not choices:
-            await self.s.execute(delete(BallotRow).where(*where))
-            return
+        """Store the voter's choices; an empty list is a retraction, kept as a tombstone (the row with no
+        choices and its `seq`), so the retraction's order is remembered like any vote's."""
         stmt = dialect_insert(self.s, BallotRow).values(
             night_id=poll_id, voter_id=voter_id, choices=list(choices), updated_at=as_utc(now)
         )

@@ -26,6 +26,23 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+NOT_HERE = "This button isn't for this chat."
+STALE = "A newer vote of yours is already counted."
+NATIVE_ONLY = "This poll is voted in the poll itself, not with buttons."
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """Where a button was pressed: a ballot button only works on its own poll's platform and chat.
+    `chat_id` None = no chat (an inline message), which matches no poll."""
+
+    platform: str
+    chat_id: str | None
+
+    def holds(self, poll: PollInfo) -> bool:
+        return self.platform == poll.platform and self.chat_id is not None and str(self.chat_id) == poll.chat_id
+
+
 @dataclass(frozen=True, slots=True)
 class VoteReceipt:
     """What became of a vote. `message` is short, for an ephemeral reply / callback answer."""
@@ -37,7 +54,14 @@ class VoteReceipt:
 
 
 class Voting:
-    """The voting half of `MovieNightService`; it needs the service's `db` and `clock`."""
+    """The voting half of `MovieNightService`; it needs the service's `db` and `clock`.
+
+    Ordering: `seq` is the event's ordering key where the platform gives one (Telegram `update_id`, a Discord
+    interaction's snowflake); an event older than (or the same as) the one the ballot holds is ignored
+    (`ok`, nothing changed), atomically in the database. `where` is where a ballot button was pressed:
+    a press anywhere but the poll's own platform and chat changes nothing (`NOT_HERE`). Adapters always
+    pass it; None is for trusted callers with no pressing place (tests, the console of one user).
+    """
 
     db: Database
     clock: Callable[[], datetime]
@@ -47,20 +71,30 @@ class Voting:
         poll_id: int,
         voter_id: str,
         change: Callable[[PollInfo, tuple[int, ...]], Sequence[int]],
+        *,
+        seq: int | None = None,
+        where: Where | None = None,
     ) -> VoteReceipt:
-        """The one path every vote takes: lock the voter's row, check the poll is open, apply, commit."""
+        """The one path every vote takes: lock the voter's row (refusing an older event), check the poll
+        is this chat's and open, apply, commit."""
         now = as_utc(self.clock())
         voter_id = str(voter_id)[:64]
 
         async def work(session: AsyncSession) -> VoteReceipt:
             store = MovieNightStore(session)
-            await store.lock_ballot(poll_id, voter_id, now)
+            newer = await store.lock_ballot(poll_id, voter_id, now, seq)
             poll = await store.poll(poll_id, lock=True)
             if poll is None:
                 raise _Refused("That poll doesn't exist.")
+            if where is not None and not where.holds(poll):
+                raise _Refused(NOT_HERE)
+            if where is not None and poll.platform_poll_id is not None:
+                raise _Refused(NATIVE_ONLY)  # a crafted button on a native poll: its votes come from the platform
+            current = await store.ballot(poll_id, voter_id)
+            if not newer:  # a later event already set this ballot: leave it as it is
+                return VoteReceipt(True, STALE, poll_id, current)
             if not poll.is_open:
                 raise _Refused("This poll is closed; votes can no longer change.")
-            current = await store.ballot(poll_id, voter_id)
             try:
                 new = check_choices(poll.mode, poll.film_ids, list(change(poll, current)))
             except BallotError as exc:
@@ -75,11 +109,21 @@ class Voting:
         except IntegrityError:  # the poll vanished between lookup and vote
             return VoteReceipt(False, "That poll doesn't exist.", poll_id, ())
 
-    async def record_ballot(self, poll_id: int, voter_id: str, ranking: Sequence[int]) -> VoteReceipt:
+    async def record_ballot(
+        self,
+        poll_id: int,
+        voter_id: str,
+        ranking: Sequence[int],
+        *,
+        where: Where | None = None,
+        seq: int | None = None,
+    ) -> VoteReceipt:
         """Replace a member's ballot with film ids (rank order for ranked polls); [] retracts."""
-        return await self._change_ballot(poll_id, voter_id, lambda poll, current: list(ranking))
+        return await self._change_ballot(poll_id, voter_id, lambda poll, current: list(ranking), seq=seq, where=where)
 
-    async def toggle_ballot_choice(self, poll_id: int, voter_id: str, film_id: int) -> VoteReceipt:
+    async def toggle_ballot_choice(
+        self, poll_id: int, voter_id: str, film_id: int, *, where: Where | None = None, seq: int | None = None
+    ) -> VoteReceipt:
         """A ballot button: single = pick/unpick; multiple = toggle; ranked = append next rank/remove."""
 
         def change(poll: PollInfo, current: tuple[int, ...]) -> list[int]:
@@ -87,7 +131,18 @@ class Voting:
                 return [c for c in current if c != film_id]
             return [film_id] if poll.mode == "single" else [*current, film_id]
 
-        return await self._change_ballot(poll_id, voter_id, change)
+        return await self._change_ballot(poll_id, voter_id, change, seq=seq, where=where)
+
+    async def ballot_here(self, poll_id: int, voter_id: str, where: Where) -> tuple[PollInfo, tuple[int, ...]] | str:
+        """ "My ballot": the poll and the voter's ballot, or why not (unknown poll, another chat's poll)."""
+        async with self.db.session() as session:
+            store = MovieNightStore(session)
+            poll = await store.poll(poll_id)
+            if poll is None:
+                return "That poll doesn't exist any more."
+            if not where.holds(poll):
+                return NOT_HERE
+            return poll, await store.ballot(poll_id, str(voter_id)[:64])
 
     async def _native_poll_id(self, platform: str, platform_poll_id: str) -> int | None:
         async with self.db.session() as session:
@@ -95,22 +150,31 @@ class Voting:
 
     async def _native_change(
         self, platform: str, platform_poll_id: str, voter_id: str,
-        change: Callable[[PollInfo, tuple[int, ...]], Sequence[int]],
+        change: Callable[[PollInfo, tuple[int, ...]], Sequence[int]], seq: int | None,
     ) -> VoteReceipt:  # fmt: skip
         poll_id = await self._native_poll_id(platform, platform_poll_id)
         if poll_id is None:
             return VoteReceipt(False, "That poll isn't a movie-night poll I know.")
-        return await self._change_ballot(poll_id, voter_id, change)
+        return await self._change_ballot(poll_id, voter_id, change, seq=seq)
 
     async def record_native_vote(
-        self, platform: str, platform_poll_id: str, voter_id: str, option_indices: Sequence[int]
+        self,
+        platform: str,
+        platform_poll_id: str,
+        voter_id: str,
+        option_indices: Sequence[int],
+        *,
+        seq: int | None = None,
     ) -> VoteReceipt:
-        """A platform's whole answer (Telegram poll_answer): replaces the voter's ballot; [] retracts."""
+        """A platform's whole answer (Telegram poll_answer, `seq` its update_id): replaces the voter's
+        ballot; [] retracts. An answer older than the one the ballot holds is ignored."""
         indices = list(option_indices)
-        return await self._native_change(platform, platform_poll_id, voter_id, lambda poll, _: _films_at(poll, indices))
+        return await self._native_change(
+            platform, platform_poll_id, voter_id, lambda poll, _: _films_at(poll, indices), seq
+        )
 
     async def add_native_answer(
-        self, platform: str, platform_poll_id: str, voter_id: str, option_index: int
+        self, platform: str, platform_poll_id: str, voter_id: str, option_index: int, *, seq: int | None = None
     ) -> VoteReceipt:
         """One answer added (Discord MESSAGE_POLL_VOTE_ADD; answer_id - 1). Single mode: replaces."""
 
@@ -118,10 +182,10 @@ class Voting:
             (film,) = _films_at(poll, [option_index])
             return [film] if poll.mode == "single" else [*current, film]
 
-        return await self._native_change(platform, platform_poll_id, voter_id, change)
+        return await self._native_change(platform, platform_poll_id, voter_id, change, seq)
 
     async def remove_native_answer(
-        self, platform: str, platform_poll_id: str, voter_id: str, option_index: int
+        self, platform: str, platform_poll_id: str, voter_id: str, option_index: int, *, seq: int | None = None
     ) -> VoteReceipt:
         """One answer removed (Discord MESSAGE_POLL_VOTE_REMOVE; answer_id - 1)."""
 
@@ -129,7 +193,7 @@ class Voting:
             (film,) = _films_at(poll, [option_index])
             return [c for c in current if c != film]
 
-        return await self._native_change(platform, platform_poll_id, voter_id, change)
+        return await self._native_change(platform, platform_poll_id, voter_id, change, seq)
 
     async def resync_native_votes(self, poll_id: int, votes: Mapping[str, Sequence[int]]) -> int:
         """Start-up re-fetch of a native poll's voters: the platform is the truth. Ballots of voters absent

@@ -5,7 +5,9 @@ empties the catalog on purpose does not get it refilled on the next start.
 
 A SQLite database leaves a marker file beside it ("<name>.used"). When the database file is missing but
 its marker is there, the database that was used at that path is gone (deleted, moved, a lost volume): a
-new one is still created, so the bot keeps working, but never silently — a warning says so.
+new one is still created, so the bot keeps working, but never silently — a warning says so. A catalog seeded by an older
+version takes in what a newer release of the starter data adds (synopses, directors) once, without
+overwriting anything (`bot.store.starter_upgrade`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 from bot.store.db import Database
 from bot.store.films import FilmRepository
+from bot.store.starter_upgrade import mark_release, upgrade_starter
 
 log = logging.getLogger(__name__)
 
@@ -87,15 +90,18 @@ async def _ensure_ready_locked(db: Database, paths: list[Path] | None) -> Bootst
     lost = _lost_database(db)
     await db.upgrade()
     _mark_used(db)
+    wanted = paths is None
+    paths = starter_catalog_paths() if paths is None else paths
     async with db.session() as session:
-        repo = FilmRepository(session)
-        seeded = await repo.is_seeded()
-        if seeded:
+        seeded = await FilmRepository(session).is_seeded()
+    if seeded:
+        if paths:  # a catalog seeded by an older version takes in the newer starter data, once
+            await upgrade_starter(db, paths)
+        async with db.session() as session:
+            repo = FilmRepository(session)
             return BootstrapResult(False, await repo.count(), await repo.catalog_version())
     if lost is not None:
         log.warning("%s", lost)
-    wanted = paths is None
-    paths = starter_catalog_paths() if paths is None else paths
     if not paths:
         if wanted:
             log.warning("no starter catalog found (looked in %s); the catalog starts empty", data_dir())
@@ -103,6 +109,8 @@ async def _ensure_ready_locked(db: Database, paths: list[Path] | None) -> Bootst
             repo = FilmRepository(session)
             return BootstrapResult(False, await repo.count(), await repo.catalog_version())
     report = await import_films_marking_seeded(db, paths)
+    async with db.session() as session, session.begin():
+        await mark_release(session)  # the shipped files are the current release
     log.info("starter catalog loaded from %s: %s", [p.name for p in paths], report.summary())
     async with db.session() as session:
         films = await FilmRepository(session).count()

@@ -23,7 +23,7 @@ from bot.store.mapping import (
     FILM_COLUMNS,
     FilmAssembler,
     child_rows,
-    credits_t,
+    child_rows_query,
     external_ids_t,
     film_values,
     films_t,
@@ -79,7 +79,8 @@ class FilmRepository:
         return out
 
     async def _load(self, ids: list[int], include_removed: bool) -> list[Film]:
-        """Films with these ids, children loaded with one query per child table."""
+        """Films with these ids in two queries: the films, then all their child rows in one UNION ALL
+        (a card's read is two round trips, not five)."""
         cond: ColumnElement[bool] = films_t.c.id.in_(ids)
         if not include_removed:
             cond = and_(cond, films_t.c.removed.is_(False))
@@ -87,21 +88,9 @@ class FilmRepository:
         rows = (await self.session.execute(q)).all()
         if not rows:
             return []
+        found = [r[0] for r in rows]
         asm = FilmAssembler()
-        t, g, c, e = titles_t.c, genres_t.c, credits_t.c, external_ids_t.c
-        ex = self.session.execute
-        asm.add_titles(
-            await ex(
-                select(t.film_id, t.kind, t.title).where(t.film_id.in_(ids)).order_by(t.film_id, t.kind, t.position)
-            )
-        )
-        asm.add_genres(await ex(select(g.film_id, g.genre).where(g.film_id.in_(ids)).order_by(g.film_id, g.position)))
-        asm.add_credits(
-            await ex(
-                select(c.film_id, c.role, c.name, c.character).where(c.film_id.in_(ids)).order_by(c.film_id, c.position)
-            )
-        )
-        asm.add_external_ids(await ex(select(e.film_id, e.source, e.key).where(e.film_id.in_(ids))))
+        asm.add_children(await self.session.execute(child_rows_query(found)))
         return [asm.build(r) for r in rows]
 
     async def find_existing_id(self, film: Film) -> int | None:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table
+from sqlalchemy import CompoundSelect, Table, literal, null, select, union_all
 
 from bot.films.model import Credit, CreditRole, Film
 from bot.store.models import FilmCreditRow, FilmExternalIdRow, FilmGenreRow, FilmRow, FilmTitleRow
@@ -146,6 +146,19 @@ class FilmAssembler:
         for film_id, source, key in rows:
             self.external_ids.setdefault(film_id, {})[source] = key
 
+    def add_children(self, rows: Iterable[Any]) -> None:
+        """Rows of `child_rows_query`: (part, film_id, s, k, position, a, b), in position order."""
+        for part, film_id, _, k, _, a, b in rows:
+            if part == "t":
+                (self.alt if k == "alt" else self.aliases).setdefault(film_id, []).append(a)
+            elif part == "g":
+                self.genres.setdefault(film_id, []).append(a)
+            elif part == "c":
+                credit = Credit(name=a, role=cast(CreditRole, k), character=b)
+                self.credits.setdefault(film_id, []).append(credit)
+            else:
+                self.external_ids.setdefault(film_id, {})[a] = b
+
     def build(self, row: Sequence[Any]) -> Film:
         values = dict(zip(FILM_COLUMNS, row, strict=True))
         film_id = values["id"]
@@ -163,3 +176,19 @@ class FilmAssembler:
             credits=self.credits.get(film_id, []),
             external_ids=self.external_ids.get(film_id, {}),
         )
+
+
+def child_rows_query(ids: Sequence[int]) -> CompoundSelect[Any]:
+    """Every child row of these films in one query: (part, film_id, s, k, position, a, b), ordered so each
+    list keeps its stored order. part: t(itles: k=kind, a=title), g(enres: a), c(redits: k=role, a=name,
+    b=character), e(xternal ids: a=source, b=key)."""
+    t, g, c, e = titles_t.c, genres_t.c, credits_t.c, external_ids_t.c
+    none, blank = null(), literal("")
+    parts = union_all(
+        select(literal("t").label("part"), t.film_id, t.kind.label("s"), t.kind.label("k"), t.position,
+               t.title.label("a"), none.label("b")).where(t.film_id.in_(ids)),
+        select(literal("g"), g.film_id, blank, blank, g.position, g.genre, none).where(g.film_id.in_(ids)),
+        select(literal("c"), c.film_id, blank, c.role, c.position, c.name, c.character).where(c.film_id.in_(ids)),
+        select(literal("e"), e.film_id, blank, blank, literal(0), e.source, e.key).where(e.film_id.in_(ids)),
+    )  # fmt: skip
+    return parts.order_by("part", "film_id", "s", "position")

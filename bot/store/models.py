@@ -109,7 +109,8 @@ class FilmExternalIdRow(Base):
 class CatalogStateRow(Base):
     """Single row (id=1). `version` is bumped by every catalog change so other processes on the same
     database can notice and refresh their search index; `seeded` stops the starter catalog from being
-    loaded again into a catalog an admin emptied on purpose."""
+    loaded again into a catalog an admin emptied on purpose; `starter_release` says which release of
+    the starter data a seeded catalog has taken in, so a newer one is brought in once."""
 
     __tablename__ = "catalog_state"
 
@@ -118,3 +119,30 @@ class CatalogStateRow(Base):
     seeded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     seeded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Which release of the shipped starter data this catalog has taken in (bot.store.starter_upgrade);
+    # 0: the first one, or a catalog never seeded.
+    starter_release: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+# --- learned popularity (bot/films/popularity.py): counts of what people do, no user ids ---------------
+
+
+class FilmPopularityRow(Base):
+    """A film's learned score as of `updated_at` (it decays with a half-life; see bot.films.popularity)."""
+
+    __tablename__ = "film_popularity"
+
+    film_id: Mapped[int] = mapped_column(ForeignKey("films.id", ondelete="CASCADE"), primary_key=True)
+    score: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class QueryChoiceRow(Base):
+    """How often a normalised query was answered with a film through a picker (decaying, like above)."""
+
+    __tablename__ = "query_choices"
+
+    query_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    film_id: Mapped[int] = mapped_column(ForeignKey("films.id", ondelete="CASCADE"), primary_key=True)
+    score: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -129,7 +129,7 @@ def test_several_pages_in_one_file_and_line_numbers() -> None:
     ("text", "line", "reason"),
     [
         ("Year: 2013\nCountry: Korea\n", 1, "no title"),
-        ("Title\n---\nDirector: Someone\n", 3, "no title"),
+        ("Title\nYear: 2000\n---\nDirector: Someone\n", 4, "no title"),
         ("T\nDuration: -5 min\n", 2, "negative"),
         ("T\nYear: 1850\n", 2, "outside 1870..2100"),
         ("T\nRelease Date: sometime\n", 2, "not a date"),
@@ -269,3 +269,63 @@ def test_shipped_seed_file_is_the_page_plus_extra_facts() -> None:
     assert len(film.cast) == 9 and film.cast[0] == Credit("Ryu Seung-ryong", "cast", "Lee Yong-gu")
     assert film.external_ids == {"imdb": "tt2659414", "tmdb": "158445"}
     assert film.trailer_url == "https://www.youtube.com/watch?v=wTkeln0kc8I"
+
+
+def test_a_json_array_is_streamed_across_chunks_and_keeps_record_lines(tmp_path: Path) -> None:
+    # Far more than one 64 KiB chunk, minified on one line and pretty-printed: every record found, lines right.
+    records = [{"title": f"Film {i}", "year": 2000 + i % 20, "synopsis": "x" * 500} for i in range(400)]
+    (tmp_path / "one-line.json").write_text(json.dumps(records), encoding="utf-8")
+    assert len(parse_file(tmp_path / "one-line.json").films) == 400
+    pretty = tmp_path / "films.json.gz"
+    doc = {"films": [*records, {"title": "Bad", "year": "x"}]}
+    pretty.write_bytes(gzip.compress(json.dumps(doc, indent=1).encode()))
+    with pytest.raises(ImportFailed) as err:
+        parse_file(pretty)
+    assert err.value.line == 2 + 5 * 400 + 1 and "year 'x'" in err.value.reason
+    wrapped = parse_text(json.dumps({"films": records[:3]}), "json", "w.json")
+    assert [f.title for f in wrapped.films] == ["Film 0", "Film 1", "Film 2"]
+    several = parse_text('{"title": "A"}\n{"title": "B"}\n', "json", "s.json")
+    assert [f.title for f in several.films] == ["A", "B"]
+
+
+def test_record_cap_and_size_cap_refuse_with_the_setting_to_raise(tmp_path: Path) -> None:
+    from bot.films.importers.source import ImportLimits
+
+    text = "".join(json.dumps({"title": f"F{i}"}) + "\n" for i in range(11))
+    with pytest.raises(ImportFailed, match=r"line 11: more than 10 films in one import \(IMPORT__CHAT_MAX_RECORDS\)"):
+        parse_text(text, "jsonl", "x.jsonl", ImportLimits(max_records=10, what="IMPORT__CHAT_MAX"))
+    with pytest.raises(ImportFailed, match="more than 1 films"):
+        parse_text("A\nYear: 2000\n---\nB\nYear: 2001\n", "page", "p.txt", ImportLimits(max_records=1))
+    path = tmp_path / "films.csv"
+    path.write_text("title\n" + "A film\n" * 1000, encoding="utf-8")
+    with pytest.raises(ImportFailed, match=r"larger than 1,024 bytes \(IMPORT__MAX_BYTES\)"):
+        parse_file(path, limits=ImportLimits(max_bytes=1 << 10))
+
+
+def test_a_page_must_look_like_a_film_page() -> None:
+    for text in ("SECRET_TOKEN=abc\nDATABASE_URL=postgres://u:p@h/d\n", "root:x:0:0:root:/root:/bin/bash\n",
+                 "Just a title\n\nAnd a paragraph of text.\n"):  # fmt: skip
+        with pytest.raises(ImportFailed, match="does not look like a film page"):
+            parse_text(text, "auto", "notes")
+    assert parse_text("Oldboy\nSynopsis: A man is locked up.\n", "page", "p").films[0].synopsis == "A man is locked up."
+
+
+def test_invisible_characters_are_removed_and_a_lone_surrogate_is_refused_with_its_line() -> None:
+    from bot.films.normalize import normalize_title
+
+    (film,) = parse_text('{"title": "Para\\u200bsite \\u202eevil\\u2066", "year": 2019}\n', "jsonl", "x").films
+    assert film.title == "Parasite evil"
+    assert normalize_title("\u202eParasite\u2069\ufeff") == normalize_title("Parasite")  # queries (normalize.py)
+    with pytest.raises(ImportFailed, match=r"^x\.jsonl line 2: title contains an invalid character"):
+        parse_text('{"title": "ok"}\n{"title": "bad \\ud800"}\n', "jsonl", "x.jsonl")
+
+
+def test_a_card_never_shows_a_link_that_is_not_http() -> None:
+    from bot.films.cards import film_card
+    from bot.films.model import Film
+
+    film = Film(title="Evil", year=2001, id=1, trailer_url="javascript:alert(1)", poster_url="file:///etc/passwd",
+                info_url="https:///no-host")  # fmt: skip
+    card = film_card(film)
+    assert card.trailer_url.startswith("https://www.youtube.com/results?search_query=Evil")
+    assert card.poster_url is None and card.info_url is None

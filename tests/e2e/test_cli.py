@@ -109,3 +109,26 @@ def test_a_reader_that_leaves_early_gets_no_traceback(seeded_db: Path) -> None:
     exporter.stdout.close()
     _, stderr = exporter.communicate(timeout=120)
     assert b"Traceback" not in stderr and b"BrokenPipe" not in stderr, stderr.decode()
+
+
+def _number_of(listing: str, label: str) -> str:
+    line = next(line for line in listing.splitlines() if label in line and "." in line)
+    return line.split(".")[0].strip()
+
+
+def test_chat_learns_a_pickers_answer_across_restarts(seeded_db: Path, tmp_path: Path) -> None:
+    """Each chat is its own process: what it learned is written at exit and read at the next start."""
+    import shutil
+
+    db = tmp_path / "filmbot.sqlite3"
+    shutil.copy(seeded_db, db)
+    for _ in range(3):
+        picker = filmbot(db, "chat", stdin="top gun\n/quit\n")
+        assert "Several films match “top gun”" in picker.stdout, picker.stdout
+        number = _number_of(picker.stdout.split("Several films match", 1)[1], "Top Gun (1986)")
+        chosen = filmbot(db, "chat", stdin=f"top gun\n{number}\n/quit\n")
+        assert chosen.returncode == 0 and "┌─ Top Gun (1986)" in chosen.stdout, chosen.stdout + chosen.stderr
+    card = filmbot(db, "chat", stdin="top gun\n/quit\n").stdout
+    assert "┌─ Top Gun (1986)" in card and "Several films match" not in card, card
+    assert "directed by Tony Scott" in card and "Director: Tony Scott" in card
+    assert "Synopsis: Wikipedia, CC BY-SA 4.0" in card

@@ -252,3 +252,19 @@ async def test_catalog_editors_group_admins_lets_group_admins_curate(bot: BotHar
     assert "Parasite" in removed.text and removed.button("Undo"), removed.text
     member = await bot.say(f"/film restore #{film_id}", user_id=STRANGER, chat_id=GROUP, chat_type="supergroup")
     assert member.text.startswith("Only the bot's catalog owners"), member.text
+
+
+async def test_a_pasted_page_keeps_its_synopsis_and_every_card_field(bot: BotHarness) -> None:
+    details = (
+        "Mother\nYear: 2009\nSynopsis: A widow searches for the killer.\nDirector(s): Bong Joon Ho\n"
+        "Writer(s): Park Eun-kyo\nPoster: https://example.com/mother.jpg\nRuntime: 129 min\n"
+        "Genres: Crime, Drama\nContent Rating: 15+\nAlternative Titles: Madeo"
+    )
+    card = await bot.say(f"/film add\n{details}")
+    assert "unknown key" not in card.text, card.text
+    for shown in ("A widow searches for the killer.", "Bong Joon Ho", "Crime", "2 h 9 min", "15+"):
+        assert shown in card.text, (shown, card.text)
+    film_id = bot.services.catalog.index.search("mother")[0].film_id
+    film = (await bot.services.catalog.films([film_id]))[film_id]
+    assert film.writers == ["Park Eun-kyo"] and film.alt_titles == ["Madeo"]
+    assert film.poster_url == "https://example.com/mother.jpg"

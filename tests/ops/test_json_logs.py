@@ -41,3 +41,12 @@ async def test_a_real_process_logs_json_lines(tmp_path: Path) -> None:
     entries = [json.loads(line) for line in lines]
     assert all({"ts", "level", "logger", "msg"} <= set(e) for e in entries)
     assert any(e["logger"].startswith("alembic") for e in entries)
+
+
+def test_secrets_are_masked_in_json_even_where_escaping_would_change_them() -> None:
+    from bot.logs import Redactor
+
+    secret = 'pa"ss\\word'  # JSON would write it as pa\"ss\\\\word: masking the encoded line would miss it
+    record = logging.makeLogRecord({"name": "x", "levelno": 20, "levelname": "INFO", "msg": f"url has {secret}"})
+    line = JsonFormatter(Redactor([secret])).format(record)
+    assert json.loads(line)["msg"] == "url has ***"

@@ -56,3 +56,39 @@ async def test_compaction_runs_off_the_loop_and_keeps_every_edit(tmp_path: Path,
         assert catalog.index.search("parasite")[0].doc.title == "Parasite"
     finally:
         await services.db.dispose()
+
+
+async def test_cards_come_from_the_film_cache_and_never_outlive_a_change(tmp_path: Path) -> None:
+    """A card's film is read once, then served from memory; an edit here or in another process, or a
+    removal, drops it so the next card shows the change."""
+    first = await make_services(tmp_path)
+    second = await build_services(first.settings)
+    try:
+        parasite = next(d.film_id for d in second.catalog.index.all_docs() if d.title == "Parasite")
+        card = await second.films.card(parasite)
+        assert getattr(card, "synopsis", None) != "Edited elsewhere."
+        misses = second.catalog.cache.misses
+        await second.films.card(parasite)
+        assert second.catalog.cache.misses == misses  # served from memory
+        async with first.db.session() as session, session.begin():  # another process edits it
+            repo = FilmRepository(session)
+            film = await repo.get(parasite)
+            assert film is not None
+            await repo.update(film.replace(synopsis="Edited elsewhere."))
+        assert await second.catalog.refresh_if_changed() is True
+        assert getattr(await second.films.card(parasite), "synopsis", None) == "Edited elsewhere."
+        async with second.db.session() as session, session.begin():  # this process edits it
+            repo = FilmRepository(session)
+            film = await repo.get(parasite)
+            assert film is not None
+            edited = await repo.update(film.replace(synopsis="Edited here."))
+        second.catalog.film_changed(edited)
+        assert getattr(await second.films.card(parasite), "synopsis", None) == "Edited here."
+        async with second.db.session() as session, session.begin():
+            await FilmRepository(session).set_removed(parasite, True)
+        second.catalog.film_removed(parasite)
+        gone = await second.films.card(parasite)
+        assert gone.kind == "not_found"  # type: ignore[union-attr]
+    finally:
+        await second.db.dispose()
+        await first.db.dispose()

@@ -32,8 +32,8 @@ from bot.store.films import FilmRepository
 from tests.dbutil import POSTGRES_URL, postgres_skip_reason
 
 pytestmark = pytest.mark.postgres
-ADMIN_A = Actor("telegram", "1", "c1", is_admin=True, display_name="Ada")
-ADMIN_B = Actor("discord", "2", "c2", is_admin=True, display_name="Bo")
+ADMIN_A = Actor("telegram", "1", "c1", is_owner=True, display_name="Ada")
+ADMIN_B = Actor("discord", "2", "c2", is_owner=True, display_name="Bo")
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.films.importers.errors import ParsedBatch
 from bot.films.importers.reader import parse_file
+from bot.films.importers.source import CLI_LIMITS, ImportLimits
 from bot.store.db import Database
 from bot.store.films import FilmRepository, ImportCounts
 
@@ -61,14 +62,17 @@ async def import_films(
     progress: Progress | None = None,
     *,
     before_commit: BeforeCommit | None = None,
+    limits: ImportLimits = CLI_LIMITS,
 ) -> ImportReport:
     """Parse all `paths` (any ImportFailed aborts before anything is written), then upsert them together.
 
     `before_commit(session, records, counts)` runs inside the import's transaction (the audit row).
+    `limits.max_records` bounds all files together (they are all held in memory until the commit).
     """
     batches: list[ParsedBatch] = []
     for path in paths:
-        batches.append(await asyncio.to_thread(parse_file, path))
+        read = sum(len(b.films) for b in batches)
+        batches.append(await asyncio.to_thread(parse_file, path, "auto", limits.less(read)))
     return await import_parsed(db, batches, [p.name for p in paths], progress, before_commit=before_commit)
 
 

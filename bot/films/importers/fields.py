@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.films.hygiene import has_surrogate, strip_invisible
 from bot.films.importers.errors import BadValue
 
 YEAR_MIN, YEAR_MAX = 1870, 2100
@@ -37,7 +38,9 @@ def text(value: Any, what: str, limit: int, *, required: bool = False) -> str | 
         return None
     if not isinstance(value, str):
         raise BadValue(f"{what} must be text, not {_type(value)}")
-    result = value.strip()
+    result = strip_invisible(value).strip()
+    if has_surrogate(result):
+        raise BadValue(f"{what} contains an invalid character (a lone UTF-16 surrogate such as \\ud800)")
     if not result:
         if required:
             raise BadValue(f"{what} is empty")

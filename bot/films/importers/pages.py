@@ -17,13 +17,15 @@ and its JSON export give equal films.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
 from bot.films.importers import fields as F
 from bot.films.importers.errors import BadValue, ImportFailed, ParsedBatch
 from bot.films.importers.records import film_from_record
+from bot.films.importers.source import MAX_RECORD_CHARS, TextSource
+from bot.films.importers.structured import check_count
 
 SEPARATOR = re.compile(r"^\s*-{3,}\s*$")
 KEY_LINE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9 &/'’().-]{0,38}?)\s*:\s*(.*?)\s*$")
@@ -130,16 +132,31 @@ KEYS: dict[str, Setter] = {
     "cast": _add("cast", _names),
     "starring": _add("cast", _names),
     "trailer": _set("trailer_url"),
+    "trailer url": _set("trailer_url"),
     "poster": _set("poster_url"),
+    "poster url": _set("poster_url"),
+    "info": _set("info_url"),
+    "info url": _set("info_url"),
+    "website": _set("info_url"),
+    "directed by": _directors,
+    "written by": _writers,
+    "countries": _set("country"),
+    "country of origin": _set("country"),
+    "certificate": _set("content_rating"),
+    "runtime minutes": _set("runtime_minutes", parse_duration),
     "imdb": lambda rec, v: rec.setdefault("external_ids", {}).__setitem__("imdb", v),
     "tmdb": lambda rec, v: rec.setdefault("external_ids", {}).__setitem__("tmdb", v),
 }
+for _plain in ("director", "writer", "screenwriter", "genre", "alternative title", "country"):
+    KEYS[_plain + "(s)"] = KEYS[_plain + "s"] if _plain + "s" in KEYS else KEYS[_plain]
 for _a in ("director", "directors"):
     for _b in ("screenwriter", "writer", "screenwriters", "writers"):
         for _sep in (" & ", "/", " and "):
             KEYS[_a + _sep + _b] = KEYS[_b + _sep + _a] = _both(_directors, _writers)
 
 
+# "Synopsis: ..." starts the free text; the lines after it continue that paragraph.
+SYNOPSIS_KEYS = frozenset({"synopsis", "plot", "summary", "storyline", "description"})
 CREW_SETTERS = {KEYS[k] for k in KEYS if "director" in k or "writer" in k or k == "screenplay"}
 
 
@@ -147,24 +164,28 @@ def _key(raw: str) -> str:
     return re.sub(r"\s+", " ", raw.strip().casefold().replace("’", "'"))
 
 
-def split_pages(text: str) -> list[tuple[int, list[str]]]:
-    """(first line number, lines) of each page; `---` lines separate pages."""
-    pages: list[tuple[int, list[str]]] = []
-    start, current = 1, list[str]()
-    for number, line in enumerate(text.splitlines(), 1):
+def split_pages(lines: Iterable[str], name: str = "page") -> Iterator[tuple[int, list[str]]]:
+    """(first line number, lines) of each non-blank page; `---` lines separate pages."""
+    start, current, size = 1, list[str](), 0
+    for number, line in enumerate(lines, 1):
         if SEPARATOR.match(line):
-            pages.append((start, current))
-            start, current = number + 1, []
+            if any(text.strip() for text in current):
+                yield start, current
+            start, current, size = number + 1, [], 0
         else:
-            current.append(line)
-    pages.append((start, current))
-    return [(s, lines) for s, lines in pages if any(line.strip() for line in lines)]
+            current.append(line.rstrip("\n"))
+            size += len(line)
+            if size > MAX_RECORD_CHARS:
+                raise ImportFailed(name, start, f"a film page longer than {MAX_RECORD_CHARS >> 20} MB")
+    if any(text.strip() for text in current):
+        yield start, current
 
 
-def parse_pages(text: str, name: str) -> ParsedBatch:
+def parse_pages(source: TextSource) -> ParsedBatch:
     batch = ParsedBatch()
-    for start, lines in split_pages(text):
-        parser = _PageParser(name, start, lines)
+    for start, lines in split_pages(source.lines(), source.name):
+        check_count(source.name, start, len(batch.films), source.limits)
+        parser = _PageParser(source.name, start, lines)
         batch.films.append(parser.parse())
         batch.lines.append(parser.title_line)
         batch.warnings.extend(parser.warnings)
@@ -179,6 +200,7 @@ class _PageParser:
         self.paragraphs: list[list[str]] = []
         self.title_line = start
         self.seen: dict[str, int] = {}
+        self.recognised = False  # a known key, a trailer line or a cast/crew section: a film page
 
     def fail(self, line: int, reason: str) -> ImportFailed:
         return ImportFailed(self.name, line, reason)
@@ -212,6 +234,7 @@ class _PageParser:
             if section == "head" and line.casefold() == title.casefold() and not self.paragraphs:
                 continue
             if trailer := TRAILER_LINE.match(line):
+                self.recognised = True
                 if trailer.group(1):
                     self.set(number, "trailer_url", trailer.group(1))
                 else:
@@ -219,15 +242,20 @@ class _PageParser:
                 in_paragraph = False
                 continue
             if CREW_HEADER.match(line):
-                section = "crew"
+                section, self.recognised = "crew", True
                 continue
             if line.casefold() in (f"{title.casefold()} cast", "cast"):
-                section = "cast"
+                section, self.recognised = "cast", True
                 continue
             if section == "cast":
                 self.cast_line(number, line)
             elif section == "crew":
                 self.crew_line(number, line)
+            elif (synopsis := self.synopsis_line(line)) is not None:
+                self.recognised = True
+                if synopsis:
+                    self.paragraphs.append([synopsis])
+                    in_paragraph = True
             elif self.key_line(number, line, strict=not self.paragraphs):
                 in_paragraph = False
             elif in_paragraph:
@@ -235,9 +263,20 @@ class _PageParser:
             else:
                 self.paragraphs.append([line])
                 in_paragraph = True
+        if not self.recognised:
+            raise self.fail(
+                self.title_line,
+                "this does not look like a film page: after the title line it needs at least one known "
+                "'Key: value' line such as 'Year: 2013' or 'Genre: Drama' (or use JSON Lines or CSV)",
+            )
         if self.paragraphs:
             self.set(self.title_line, "synopsis", "\n\n".join(" ".join(p) for p in self.paragraphs))
         return self.validate(self.title_line)
+
+    def synopsis_line(self, line: str) -> str | None:
+        """The text of a `Synopsis: ...` line ("" when empty), None for any other line."""
+        m = KEY_LINE.match(line)
+        return m.group(2) if m is not None and _key(m.group(1)) in SYNOPSIS_KEYS else None
 
     def key_line(self, number: int, line: str, *, strict: bool) -> bool:
         """Handle `Key: value`. Before the synopsis any such line is a key (unknown ones warned about);
@@ -258,6 +297,7 @@ class _PageParser:
                 f"{m.group(1).strip()!r} repeats line {self.seen[key]}; values are combined or replaced",
             )
         self.seen[key] = number
+        self.recognised = True
         if value:
             try:
                 setter(self.rec, value)

@@ -18,20 +18,25 @@ from typing import Any
 
 from bot.films.importers.errors import BadValue, ImportFailed, ParsedBatch
 from bot.films.importers.records import KNOWN_FIELDS, film_from_record
+from bot.films.importers.source import MAX_RECORD_CHARS, ImportLimits, TextSource
 
 LIST_FIELDS = ("alt_titles", "aliases", "genres", "directors", "writers", "cast")
 _WS = re.compile(r"\s*")
+_FILMS = re.compile(r'\{\s*"films"\s*:\s*\[')
+TOO_DEEP = "the JSON is nested too deeply to be a film record"
 
 
 class _Collector:
-    """Turns records into films, tracking lines and unknown fields for one file."""
+    """Turns records into films, tracking lines and unknown fields for one file; at most `max_records`."""
 
-    def __init__(self, name: str) -> None:
-        self.name = name
+    def __init__(self, source: TextSource) -> None:
+        self.name = source.name
+        self.limits = source.limits
         self.batch = ParsedBatch()
         self.unknown: dict[str, tuple[int, int]] = {}  # field -> (first line, count)
 
     def add(self, rec: Any, line: int, convert: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> None:
+        check_count(self.name, line, len(self.batch.films), self.limits)
         if not isinstance(rec, dict):
             raise ImportFailed(self.name, line, f"expected a film object, found {type(rec).__name__}")
         for key in rec.keys() - KNOWN_FIELDS:
@@ -51,68 +56,140 @@ class _Collector:
         return self.batch
 
 
-def parse_jsonl(text: str, name: str) -> ParsedBatch:
-    out = _Collector(name)
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ImportFailed(name, number, f"bad JSON: {exc.msg} (column {exc.colno})") from None
-        out.add(rec, number)
-    return out.finish()
+def check_count(name: str, line: int, count: int, limits: ImportLimits) -> None:
+    """Refuse the record after the last one allowed (the list of parsed films is what stays in memory)."""
+    if count >= limits.max_records:
+        raise ImportFailed(name, line, f"more than {limits.max_records:,} films in one import ({limits.what}_RECORDS)")
 
 
-def parse_json(text: str, name: str) -> ParsedBatch:
-    """A JSON array of records (or {"films": [...]}, or one record); each record keeps its line number."""
-    start = _WS.match(text, 0).end()  # type: ignore[union-attr]
-    if start < len(text) and text[start] == "[":
-        return _parse_array(text, start, name)
+def _loads(text: str, name: str, line: int) -> Any:
     try:
-        doc = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
-        if exc.msg == "Extra data":  # several objects, one per line: JSON Lines under a .json name
-            return parse_jsonl(text, name)
-        raise ImportFailed(name, exc.lineno, f"bad JSON: {exc.msg} (column {exc.colno})") from None
-    out = _Collector(name)
-    if isinstance(doc, dict) and isinstance(doc.get("films"), list):
-        for rec in doc["films"]:
-            out.add(rec, 1)  # nested: no per-item positions; rare, and the reason still names the field
+        raise ImportFailed(name, line, f"bad JSON: {exc.msg} (column {exc.colno})") from None
+    except RecursionError:
+        raise ImportFailed(name, line, TOO_DEEP) from None
+
+
+def parse_jsonl(source: TextSource) -> ParsedBatch:
+    out = _Collector(source)
+    for number, line in enumerate(source.lines(), 1):
+        if line.strip():
+            out.add(_loads(line, source.name, number), number)
+    return out.finish()
+
+
+def parse_json(source: TextSource) -> ParsedBatch:
+    """A JSON array of records, or {"films": [...]}, or one record, or several (JSON Lines under a .json
+    name); each record keeps its line number. Read as a stream: only one record is held as text at once."""
+    stream = _JsonStream(source)
+    out = _Collector(source)
+    if stream.peek() == "[":
+        _array(stream, out)
+        stream.end("the array")
+    elif stream.films_wrapper():
+        _array(stream, out)
+        if stream.peek() != "}":
+            raise stream.fail("bad JSON: expected '}' after the films array")
+        stream.take()
+        stream.end("the object")
     else:
-        out.add(doc, text.count("\n", 0, start) + 1)
+        while stream.peek():
+            line, value = stream.value()
+            out.add(value, line)
     return out.finish()
 
 
-def _parse_array(text: str, pos: int, name: str) -> ParsedBatch:
-    decoder = json.JSONDecoder()
-    out = _Collector(name)
-    pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
-    first = True
+def _array(stream: _JsonStream, out: _Collector) -> None:
+    stream.take()  # "["
+    if stream.peek() == "]":
+        stream.take()
+        return
     while True:
-        if pos >= len(text):
-            raise ImportFailed(name, text.count("\n") + 1, "bad JSON: the array is not closed")
-        if text[pos] == "]":
-            break
-        if not first:
-            if text[pos] != ",":
-                raise ImportFailed(name, text.count("\n", 0, pos) + 1, "bad JSON: expected ',' or ']'")
-            pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
-        try:
-            rec, end = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            raise ImportFailed(name, exc.lineno, f"bad JSON: {exc.msg} (column {exc.colno})") from None
-        out.add(rec, text.count("\n", 0, pos) + 1)
-        pos = _WS.match(text, end).end()  # type: ignore[union-attr]
-        first = False
-    if text[pos + 1 :].strip():
-        raise ImportFailed(name, text.count("\n", 0, pos + 1) + 1, "bad JSON: text after the array")
-    return out.finish()
+        line, value = stream.value()
+        out.add(value, line)
+        found = stream.peek()
+        if found == "]":
+            stream.take()
+            return
+        if not found:
+            raise stream.fail("bad JSON: the array is not closed")
+        if found != ",":
+            raise stream.fail("bad JSON: expected ',' or ']'")
+        stream.take()
 
 
-def parse_csv(text: str, name: str) -> ParsedBatch:
-    lines = text.splitlines(keepends=True)
-    reader = csv.reader(lines, strict=True)
+class _JsonStream:
+    """JSON values read one at a time from a text stream, with the line each starts on."""
+
+    def __init__(self, source: TextSource) -> None:
+        self.name = source.name
+        self.pieces = source.pieces()
+        self.buf, self.pos, self.line, self.eof = "", 0, 1, False
+        self.decoder = json.JSONDecoder()
+
+    def fail(self, reason: str) -> ImportFailed:
+        return ImportFailed(self.name, self.line, reason)
+
+    def _more(self) -> bool:
+        piece = next(self.pieces, None)
+        if piece is None:
+            self.eof = True
+            return False
+        self.buf, self.pos = self.buf[self.pos :] + piece, 0
+        return True
+
+    def _advance(self, to: int) -> None:
+        self.line += self.buf.count("\n", self.pos, to)
+        self.pos = to
+
+    def peek(self) -> str:
+        """The next non-blank character ("" at the end), without taking it."""
+        while True:
+            self._advance(_WS.match(self.buf, self.pos).end())  # type: ignore[union-attr]
+            if self.pos < len(self.buf) or not self._more():
+                return self.buf[self.pos : self.pos + 1]
+
+    def take(self) -> None:
+        self._advance(self.pos + 1)
+
+    def films_wrapper(self) -> bool:
+        """At `{"films": [`? Then step past `{"films":` (the array follows)."""
+        while len(self.buf) - self.pos < 64 and self._more():
+            pass
+        found = _FILMS.match(self.buf, self.pos)
+        if found is None:
+            return False
+        self._advance(found.end() - 1)
+        return True
+
+    def value(self) -> tuple[int, Any]:
+        """(line, value) of the next JSON value; reads more text until it is complete (or too long)."""
+        self.peek()
+        while True:
+            try:
+                value, end = self.decoder.raw_decode(self.buf, self.pos)
+            except json.JSONDecodeError as exc:
+                if self.eof or len(self.buf) - self.pos > MAX_RECORD_CHARS or not self._more():
+                    line = self.line + self.buf.count("\n", self.pos, exc.pos)
+                    raise ImportFailed(self.name, line, f"bad JSON: {exc.msg}") from None
+                continue
+            except RecursionError:
+                raise self.fail(TOO_DEEP) from None
+            if end == len(self.buf) and not self.eof and self._more():
+                continue  # a number cut by the chunk boundary ("12|3") must be read whole
+            line = self.line
+            self._advance(end)
+            return line, value
+
+    def end(self, what: str) -> None:
+        if self.peek():
+            raise self.fail(f"bad JSON: text after {what}")
+
+
+def parse_csv(source: TextSource) -> ParsedBatch:
+    name = source.name
+    reader = csv.reader(source.lines(), strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -122,7 +199,7 @@ def parse_csv(text: str, name: str) -> ParsedBatch:
     columns = [re.sub(r"[\s-]+", "_", h.strip().casefold()) for h in header]
     if "title" not in columns:
         raise ImportFailed(name, 1, "the header row has no 'title' column")
-    out = _Collector(name)
+    out = _Collector(source)
     line = 2
     try:
         for row in reader:

@@ -95,3 +95,52 @@ async def test_the_console_user_is_a_catalog_owner_with_no_owner_ids_configured(
         assert "/film add" in helped and "/film misses" in helped
     finally:
         await services.db.dispose()
+
+
+EVERY_FIELD_PAGE = """/film add
+Title: Mother
+Year: 2009
+Synopsis: A widow searches for the killer who framed her son.
+Director(s): Bong Joon Ho
+Writer(s): Park Eun-kyo, Bong Joon Ho
+Trailer: https://www.youtube.com/watch?v=aaaaaaaaaaa
+Poster: https://example.com/mother.jpg
+Runtime: 129 min
+Genres: Crime, Drama
+Country: South Korea
+Content Rating: 15+
+Alternative Titles: Madeo"""
+
+
+async def test_a_multi_line_film_add_keeps_every_card_field(tmp_path: Path) -> None:
+    services = await make_services(tmp_path)
+    chat = ConsoleChat(services)
+    try:
+        card = await chat.handle(EVERY_FIELD_PAGE)
+    finally:
+        await services.db.dispose()
+    assert "unknown key" not in card, card
+    for shown in ("A widow searches for the killer", "Bong Joon Ho", "Park Eun-kyo", "aaaaaaaaaaa",
+                  "2 h 9 min", "Crime", "South Korea", "15+", "Madeo"):  # fmt: skip
+        assert shown in card, (shown, card)
+
+
+async def test_a_console_export_is_a_new_private_file(tmp_path: Path) -> None:
+    import stat
+
+    services = await make_services(tmp_path)
+    chat = ConsoleChat(services)
+    try:
+        first = await chat.handle("/film export")
+        second = await chat.handle("/film export")
+    finally:
+        await services.db.dispose()
+    paths = [Path(text.split("Written to ")[1].split()[0]) for text in (first, second)]
+    try:
+        assert paths[0] != paths[1] and all(p.name.startswith("filmbot-catalog-") for p in paths)
+        assert all("filmbot-exports" not in str(p) for p in paths)  # no fixed, shared folder
+        assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in paths)
+        assert "Parasite" in paths[0].read_text(encoding="utf-8")
+    finally:
+        for p in paths:
+            p.unlink(missing_ok=True)

@@ -118,3 +118,17 @@ async def test_a_plain_film_picker_still_opens_cards(fake: FakeDiscord, bot: Any
     result = await fake.slash(bot, "film", title="solaris", who=ALICE)
     assert result.message is not None
     assert select_of(result.message)["custom_id"] == f"fb:pick:{ALICE['id']}"
+
+
+async def test_a_film_pickers_answer_chosen_three_times_becomes_the_card(fake: FakeDiscord, bot: Any) -> None:
+    """Learned popularity through the real discord.py: the 4th `/film solaris` opens the film chosen thrice."""
+    for _ in range(3):
+        result = await fake.slash(bot, "film", title="solaris", who=ALICE)
+        assert result.message is not None and result.message["embeds"][0]["title"].startswith("Several films")
+        select = select_of(result.message)
+        click = await fake.click(bot, result.message, select["custom_id"], values=[option(select, "Solaris (2002)")],
+                                 who=ALICE)  # fmt: skip
+        assert click.callback is not None
+        assert fake.messages[result.message["id"]]["embeds"][0]["title"] == "Solaris (2002)"
+    card = await fake.slash(bot, "film", title="solaris", who=BOB)
+    assert card.message is not None and card.message["embeds"][0]["title"] == "Solaris (2002)", card.text

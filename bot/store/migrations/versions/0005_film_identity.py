@@ -6,7 +6,7 @@ upgrade and must not be merged behind anyone's back: the lowest id keeps the pla
 gets "<key>|#<id>" (still unique) and is named in a warning, so an admin can merge or remove them.
 
 Revision ID: 0005_film_identity
-Revises: 0003_curation
+Revises: 0004_ballot_event_order
 Create Date: 2025-01-05
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005_film_identity"
-down_revision: str | None = "0003_curation"
+down_revision: str | None = "0004_ballot_event_order"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

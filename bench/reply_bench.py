@@ -1,0 +1,130 @@
+"""A whole `/film` reply inside the process, and where its time goes: search, card build, render.
+
+    python -m bench.reply_bench [--db PATH] [--queries N] [--seed 7] [--json]
+
+On a first-run SQLite database with the shipped starter catalog (kept in --db between runs, so only the
+first run pays the import), N `/film` queries typed as a user would (a film's title, some with a typo)
+go through `FilmService.lookup`, one after another: `reply_cold` is each film's first card since start
+(read from the database), `reply` the same queries again (the film cache holds those films). The split
+times the same steps separately: `search` is the index search plus the card-or-picker decision, `card`
+reading the film and building the FilmCard (`card_cold`: with an empty film cache), `render` the Telegram
+HTML and the Discord embed of that card. Figures, not a pass/fail test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from adapters.discord.render import render as discord_render
+from adapters.telegram.render import render as telegram_render
+from bench.typing_model import typo
+from bot.app import build_services
+from bot.config import Settings
+from bot.films.search import parse_query
+from bot.films.service import PICKER_SIZE, resolve
+from bot.replies import FilmCard
+
+
+def _ms(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return {"p50": round(statistics.median(ordered) * 1000, 3), "p99": round(p99 * 1000, 3)}
+
+
+async def run(db_path: Path, n: int, seed: int) -> dict[str, Any]:
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{db_path}", _env_file=None)  # type: ignore[call-arg]
+    services = await build_services(settings, seed=seed)
+    try:
+        rng = random.Random(seed)
+        docs = services.catalog.index.all_docs()
+        picks = [rng.choice(docs) for _ in range(n)]
+        queries = [typo(d.title, rng) if rng.random() < 0.3 else d.title for d in picks]
+        films, index, catalog = services.films, services.catalog.index, services.catalog
+        # warm-up on other films: first touch of each code path and of SQLite's page cache
+        for d in rng.sample(docs, min(200, len(docs))):
+            await films.lookup(d.title)
+        catalog.cache.clear()
+        kinds: dict[str, int] = {}
+        cold: list[float] = []  # each film's first card since start: read from the database
+        for q in queries:
+            t0 = time.perf_counter()
+            reply = await films.lookup(q)
+            cold.append(time.perf_counter() - t0)
+            kinds[type(reply).__name__] = kinds.get(type(reply).__name__, 0) + 1
+        total: list[float] = []  # the same queries again: cards of films asked for before
+        for q in queries:
+            t0 = time.perf_counter()
+            await films.lookup(q)
+            total.append(time.perf_counter() - t0)
+        search: list[float] = []
+        card_cold: list[float] = []
+        card: list[float] = []
+        render: list[float] = []
+        catalog.cache.clear()
+        for samples in (card_cold, card):  # the split, first with an empty film cache, then with it filled
+            for q in queries:
+                t0 = time.perf_counter()
+                found = resolve(index.search(q, limit=PICKER_SIZE * 2), parse_query(q).year)
+                t1 = time.perf_counter()
+                if samples is card:
+                    search.append(t1 - t0)
+                if found.best is None or not found.clear:
+                    continue
+                built = await films.card(found.best.film_id, match=found.best)
+                t2 = time.perf_counter()
+                samples.append(t2 - t1)
+                assert isinstance(built, FilmCard)
+                if samples is card:
+                    telegram_render(built)
+                    discord_render(built)
+                    render.append(time.perf_counter() - t2)
+        return {
+            "films": len(index),
+            "queries": n,
+            "replies": kinds,
+            "reply_cold_ms": _ms(cold),
+            "reply_ms": _ms(total),
+            "search_ms": _ms(search),
+            "card_cold_ms": _ms(card_cold),
+            "card_ms": _ms(card),
+            "render_ms": _ms(render),
+            "card_cache": catalog.cache_info(),
+        }
+    finally:
+        await services.db.dispose()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", type=Path, help="SQLite file to (re)use; default: a temporary one")
+    parser.add_argument("--queries", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    if args.db is not None:
+        result = asyncio.run(run(args.db, args.queries, args.seed))
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            result = asyncio.run(run(Path(tmp) / "bench.sqlite3", args.queries, args.seed))
+    if args.json:
+        print(json.dumps(result))
+        return
+    print(f"{result['films']:,} films, {result['queries']:,} /film queries: {result['replies']}")
+    for name in ("reply_cold", "reply", "search", "card_cold", "card", "render"):
+        figures = result[f"{name}_ms"]
+        print(f"  {name:<10} p50 {figures['p50']:.3f} ms   p99 {figures['p99']:.3f} ms")
+    print(f"  film cache: {result['card_cache']}")
+
+
+if __name__ == "__main__":
+    main()
