@@ -59,6 +59,9 @@ async def fill(tmp_path: Path) -> Path:
     await curation.report_wrong_film(Actor("telegram", "5", "-100"), card.options[0].film_id, "paracite", "wrong")
     await services.films.search("zzqx nothing like this")
     await curation.remove(OWNER, "amélie")
+    learning = services.films.learning
+    assert learning is not None
+    learning.chosen("solaris", card.options[0].film_id)  # a pick from a "did you mean" picker
     from bot.app import close_services
 
     await close_services(services)
