@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
 
 from bot.config import Settings
 from bot.curation.service import install as install_curation
@@ -30,11 +34,31 @@ def make_database(settings: Settings) -> Database:
 
 
 async def open_database(settings: Settings) -> Database:
-    """Open the configured database, migrated to the latest schema and seeded on first use."""
+    """Open the configured database, migrated to the latest schema and seeded on first use.
+
+    The migration and the first run's starter import (tens of thousands of films) run in a worker thread on
+    their own event loop and connection, so this process's loop is never held by them. An in-memory SQLite
+    database exists only on its own connection, so it is prepared here."""
+    paths: list[Path] | None = (settings.starter_catalog_files or None) if settings.starter_catalog else []
+    if _in_memory(settings.resolved_database_url()):
+        db = make_database(settings)
+        await ensure_ready(db, paths=paths)
+        return db
+    await asyncio.to_thread(asyncio.run, _prepare(settings, paths))
+    return make_database(settings)
+
+
+async def _prepare(settings: Settings, paths: list[Path] | None) -> None:
     db = make_database(settings)
-    paths = (settings.starter_catalog_files or None) if settings.starter_catalog else []
-    await ensure_ready(db, paths=paths)
-    return db
+    try:
+        await ensure_ready(db, paths=paths)
+    finally:
+        await db.dispose()
+
+
+def _in_memory(url: str) -> bool:
+    u = make_url(url)
+    return u.get_backend_name() == "sqlite" and (u.database or ":memory:") in ("", ":memory:")
 
 
 def rate_limiter(settings: Settings) -> RateLimiter:

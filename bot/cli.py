@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib
 import logging
 import os
 import signal
@@ -146,6 +147,15 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     return await handler(args, settings)
 
 
+def _import_for_run(telegram: bool, discord: bool) -> None:
+    """Import what `run` needs (one-off start-up work, run in a worker thread)."""
+    modules = ["bot.films.importers.apply", "sqlalchemy.dialects.sqlite.aiosqlite"]
+    modules += ["adapters.telegram.runner", "anyio._backends._asyncio"] if telegram else []  # httpx's first request
+    modules += ["adapters.discord.runner"] if discord else []
+    for name in modules:
+        importlib.import_module(name)
+
+
 async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
     """Start every adapter whose token is set, in one process, until Ctrl+C or SIGTERM."""
     tg = settings.telegram.token is not None
@@ -159,8 +169,13 @@ async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 2
     from bot.app import build_services, close_services
+    from bot.loopwatch import watch_event_loop
     from bot.startup import StartupFailed
 
+    if settings.asyncio_debug:
+        watch_event_loop(asyncio.get_running_loop())
+    # Importing discord.py / python-telegram-bot and the store takes a few hundred ms: do it off the loop.
+    await asyncio.to_thread(_import_for_run, tg, dc)
     services = await build_services(settings)
     # Movie-night polls close on time through one scheduler per process (bot.polls.announce); each adapter
     # registers its platform once connected and resynced, and unregisters on the way out.
@@ -169,7 +184,8 @@ async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    tasks = [asyncio.create_task(services.catalog.keep_fresh(stop), name="catalog-refresh")]
+    refresh = services.catalog.keep_fresh(stop, settings.catalog_refresh_seconds)
+    tasks = [asyncio.create_task(refresh, name="catalog-refresh")]
     ops_server = None
     if settings.health.port is not None:
         from bot.ops.health import health_of

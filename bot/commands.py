@@ -140,6 +140,7 @@ class CommandSpec:
     permission: Permission = Permission.MEMBER
     group: str | None = None
     examples: tuple[str, ...] = field(default=())
+    slow: bool = False  # takes seconds (an export): adapters acknowledge before running it
 
     def __post_init__(self) -> None:
         for part in (self.name, self.group or "x"):
@@ -210,15 +211,7 @@ def coerce_args(spec: CommandSpec, raw: Mapping[str, Any]) -> dict[str, Any]:
                 raise ArgumentError(f"Please give {p.name} — usage: {spec.usage}")
             continue
         if p.kind == "int":
-            try:
-                number = int(value)
-            except (TypeError, ValueError):
-                raise ArgumentError(f"{p.name} must be a whole number, not {str(value)[:30]!r}") from None
-            if p.min_value is not None and number < p.min_value:
-                raise ArgumentError(f"{p.name} must be at least {p.min_value}")
-            if p.max_value is not None and number > p.max_value:
-                raise ArgumentError(f"{p.name} must be at most {p.max_value}")
-            out[p.name] = number
+            out[p.name] = _whole_number(p, value)
         elif p.kind == "bool":
             if isinstance(value, bool):
                 out[p.name] = value
@@ -236,6 +229,26 @@ def coerce_args(spec: CommandSpec, raw: Mapping[str, Any]) -> dict[str, Any]:
                 raise ArgumentError(f"{p.name} must be one of: {', '.join(p.choices)}")
             out[p.name] = text.lower() if p.choices else text
     return out
+
+
+def _whole_number(p: Param, value: Any) -> int:
+    """The int a user typed for `p`, or an ArgumentError saying what the number must be."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = None
+    low, high = p.min_value, p.max_value
+    if number is not None and (low is None or number >= low) and (high is None or number <= high):
+        return number
+    if low is not None and high is not None:
+        what = f"a whole number from {low} to {high}"
+    elif low is not None:
+        what = f"a whole number of at least {low}"
+    elif high is not None:
+        what = f"a whole number of at most {high}"
+    else:
+        what = "a whole number"
+    raise ArgumentError(f"{p.name}: {what} (not {str(value)[:30]!r})")
 
 
 class CommandRegistry:
@@ -427,15 +440,16 @@ def split_args(spec: CommandSpec, rest: str) -> dict[str, str]:
         except ValueError:
             pieces = rest.split()
     out: dict[str, str] = {}
-    # Params are filled in order and the last one takes the rest; an optional param whose type the next word
-    # cannot be is skipped, so `/movienight poll ranked` means mode=ranked with the default hours.
+    # Params are filled in order and the last one takes the rest; an optional param is skipped only when the
+    # next word cannot be it but can be a later one, so `/movienight poll ranked` means mode=ranked with the
+    # default hours, while `/movienight poll 0.01` is a (bad) number of hours, answered as such.
     for i, param in enumerate(params):
         if not pieces:
             break
         if i == len(params) - 1:
             out[param.name] = " ".join(pieces)
             pieces = []
-        elif param.required or _fits(param, pieces[0]):
+        elif param.required or _fits(param, pieces[0]) or not any(_fits(p, pieces[0]) for p in params[i + 1 :]):
             out[param.name] = pieces.pop(0)
     return out
 

@@ -119,6 +119,12 @@ class Settings(BaseSettings):
     # Who changes the shared film catalog: "owners" (the owner ids above; right for a public bot) or
     # "group_admins" (any group's admins too: only for a bot that is in one private club).
     catalog_editors: Literal["owners", "group_admins"] = "owners"
+
+    # How often `filmbot run` picks up catalog changes made by other processes on the same database.
+    catalog_refresh_seconds: float = Field(default=10.0, gt=0)
+    # For tests and diagnosis: run the event loop in asyncio debug mode and log every callback that holds it
+    # longer than 50 ms ("Executing <...> took 0.123 seconds" from the `asyncio` logger).
+    asyncio_debug: bool = False
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     movienight: MovieNightSettings = Field(default_factory=MovieNightSettings)

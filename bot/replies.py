@@ -6,6 +6,7 @@ No reply holds markup: every string is the user's or the catalog's own text, and
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 ActionKind = Literal["undo_remove", "wrong_film"]
@@ -183,8 +184,15 @@ class FileReply:
     """
 
     filename: str
-    data: bytes
+    data: bytes = b""
     caption: str | None = None
+    # A large file is written to disk instead (the catalog export): the adapter uploads it from there and
+    # deletes it afterwards, so the whole file is never held in memory.
+    path: Path | None = None
+
+    @property
+    def size(self) -> int:
+        return self.path.stat().st_size if self.path is not None else len(self.data)
 
 
 Reply = Text | Problem | FilmCard | FilmList | PollCard | FileReply

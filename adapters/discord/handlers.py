@@ -27,7 +27,7 @@ from bot.commands import Actor, CommandContext, CommandSpec
 from bot.curation.service import EXTRAS_KEY as CURATION_KEY
 from bot.curation.service import Curation
 from bot.films.service import picker_query
-from bot.replies import PollCard, Problem, Reply
+from bot.replies import FileReply, PollCard, Problem, Reply
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -85,6 +85,8 @@ class Handlers:
         if movienights is not None and movienights.needs_catch_up(spec.full_name):
             await defer()  # the votes missed while away are still being read: wait, within the 15 min token
             await movienights.wait_caught_up()
+        if spec.slow and self.services.registry.allows(ctx.actor, spec.permission):
+            await defer()  # takes seconds (an export): acknowledge first
         reply = await self.in_time(self.services.registry.run(spec, ctx, raw_args), defer)
         await self.send(interaction, reply, ephemeral=ephemeral)
 
@@ -144,14 +146,18 @@ class Handlers:
         if isinstance(reply, PollCard) and movienights is not None:
             await movienights.post(interaction, reply)  # several messages: cards, then the poll
             return
-        out = render(reply, owner=interaction.user.id, now=self.services.clock())
-        ephemeral = ephemeral or out.ephemeral
-        if not interaction.response.is_done():
-            await interaction.response.send_message(**out.send_kwargs(), ephemeral=ephemeral)
-        elif out.needs_new_message:
-            await interaction.followup.send(**out.send_kwargs(), ephemeral=ephemeral)
-        else:
-            await interaction.edit_original_response(**out.edit_kwargs())
+        try:
+            out = render(reply, owner=interaction.user.id, now=self.services.clock())
+            ephemeral = ephemeral or out.ephemeral
+            if not interaction.response.is_done():
+                await interaction.response.send_message(**out.send_kwargs(), ephemeral=ephemeral)
+            elif out.needs_new_message:
+                await interaction.followup.send(**out.send_kwargs(), ephemeral=ephemeral)
+            else:
+                await interaction.edit_original_response(**out.edit_kwargs())
+        finally:
+            if isinstance(reply, FileReply) and reply.path is not None:
+                reply.path.unlink(missing_ok=True)  # an export's temporary file
 
     async def replace(self, interaction: discord.Interaction[Any], reply: Reply, owner: int) -> None:
         """Edit the component's message into `reply`; a Problem goes to the clicker alone, and what cannot be

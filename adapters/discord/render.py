@@ -257,8 +257,10 @@ FILE_MAX_BYTES = 10 * 1024 * 1024  # the smallest attachment limit Discord gives
 
 
 def render_file(reply: FileReply) -> Outgoing:
-    if len(reply.data) > FILE_MAX_BYTES:
-        return render(Problem(f"{reply.filename} is too large to upload here ({len(reply.data):,} bytes)."))
+    size = reply.size
+    if size > FILE_MAX_BYTES:
+        return render(Problem(f"{reply.filename} is too large to upload here ({size:,} bytes)."))
     name = plain(reply.filename, 100) or "file"
     content = md(reply.caption, CONTENT_MAX) if reply.caption else None
-    return Outgoing(content=content, file=discord.File(io.BytesIO(reply.data), filename=name))
+    source = str(reply.path) if reply.path is not None else io.BytesIO(reply.data)  # a path is read as sent
+    return Outgoing(content=content, file=discord.File(source, filename=name))

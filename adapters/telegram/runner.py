@@ -59,7 +59,8 @@ def webhook_secret(settings: TelegramSettings) -> str:
 async def run_telegram(services: Services, stop: asyncio.Event, *, app: Application | None = None) -> None:  # type: ignore[type-arg]
     """Start, serve until `stop` is set, then shut down cleanly (acknowledging the updates handled)."""
     settings = services.settings.telegram
-    app = app or build_application(services)
+    # Building the HTTP clients loads the CA certificates (~100 ms): off the event loop.
+    app = app or await asyncio.to_thread(build_application, services)
     nights = TelegramMovieNights.of(services)
     if not await _initialize(app, stop):
         log.info("telegram bot stopped before it could start")

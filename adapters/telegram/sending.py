@@ -6,6 +6,8 @@ takes a `Bot`, not a handler context.
 
 from __future__ import annotations
 
+import asyncio
+
 from telegram import Bot, InputFile, Message, ReplyParameters
 from telegram.constants import ChatType, ParseMode
 
@@ -25,12 +27,13 @@ def reply_parameters(reply_to: Message | None) -> ReplyParameters | None:
 async def send_reply(bot: Bot, chat_id: int, reply: Reply, *, reply_to: Message | None = None) -> Message:
     params = reply_parameters(reply_to)
     if isinstance(reply, FileReply):
+        if reply.path is None:
+            document = InputFile(reply.data, filename=reply.filename)
+        else:  # an export written to a temporary file: uploaded from there, then deleted
+            document = InputFile(await asyncio.to_thread(reply.path.read_bytes), filename=reply.filename)
+            reply.path.unlink(missing_ok=True)
         return await bot.send_document(
-            chat_id,
-            InputFile(reply.data, filename=reply.filename),
-            caption=file_caption(reply),
-            parse_mode=ParseMode.HTML,
-            reply_parameters=params,
+            chat_id, document, caption=file_caption(reply), parse_mode=ParseMode.HTML, reply_parameters=params
         )
     return await send_outgoing(bot, chat_id, render(reply), reply_to=reply_to)
 

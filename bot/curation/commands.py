@@ -81,6 +81,7 @@ def _spec(
     *params: Param,
     examples: tuple[str, ...] = (),
     permission: Permission = Permission.CATALOG_OWNER,
+    slow: bool = False,
 ) -> CommandSpec:
     return CommandSpec(
         name=name,
@@ -90,6 +91,7 @@ def _spec(
         params=params,
         permission=permission,
         examples=examples,
+        slow=slow,
     )
 
 
@@ -150,7 +152,7 @@ SPECS = (
         import_file,
         Param("path", "Console only: a file on this machine", required=False, max_length=1000),
     ),
-    _spec("export", "Export the whole catalog as a JSON Lines file", export),
+    _spec("export", "Export the whole catalog as a JSON Lines file", export, slow=True),
     _spec(
         "log",
         "Who changed what and when: the whole catalog, or one film",

@@ -8,15 +8,18 @@ then written with its audit row in one transaction, then the search index is upd
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
-import io
 import os
+import shutil
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import platformdirs
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import Actor
@@ -25,6 +28,7 @@ from bot.films.importers import ImportFailed, ParsedBatch, export_jsonl_async
 from bot.films.importers.reader import parse_bytes, parse_file
 from bot.replies import FileReply, Problem, Reply, Text
 from bot.store.bulk import ImportCounts
+from bot.store.db import Database
 from bot.store.films import FilmRepository
 
 if TYPE_CHECKING:
@@ -34,6 +38,7 @@ MAX_UPLOAD_BYTES = 50 << 20  # Telegram bots can't download more than 20 MB anyw
 SHOWN_WARNINGS = 5
 REBUILD_OVER = 2000  # more changed films than this: rebuild the index once instead of film by film
 GZIP_OVER = 8 << 20  # exports larger than this are gzipped (the importer reads .jsonl.gz back)
+EXPORT_KEEP_SECONDS = 24 * 3600
 LOCAL_PLATFORMS = frozenset({"console", "cli"})
 
 
@@ -121,30 +126,76 @@ async def refresh_index(cur: Curation, changed_ids: list[int]) -> None:
 
 
 async def export_catalog(cur: Curation, actor: Actor) -> Reply:
-    """Every non-removed film as JSON Lines (gzipped when large); console/CLI get a file path instead."""
-    out = io.StringIO()
-    async with cur.db.session() as session:
-        count = await export_jsonl_async(FilmRepository(session).iter_films(), out)
-    data = out.getvalue().encode("utf-8")
+    """Every non-removed film as JSON Lines (gzipped when large); console/CLI get a file path instead.
+
+    The file is produced in a worker thread (with its own connection and event loop), streamed a batch of
+    films at a time to a temporary file, so neither the event loop nor memory carries the ~25 MB."""
     stamp = cur.clock().strftime("%Y%m%d-%H%M")
-    filename = f"filmbot-catalog-{stamp}.jsonl"
-    if len(data) > GZIP_OVER:
-        data, filename = gzip.compress(data, mtime=0), filename + ".gz"
+    folder = await asyncio.to_thread(_export_folder)
+    target = await asyncio.to_thread(_new_private_file, folder, f"filmbot-catalog-{stamp}-")
+    if cur.db.in_memory:  # only this engine sees it (tests): write from here
+        count = await _write_export(cur.db, target)
+    else:
+        count = await asyncio.to_thread(asyncio.run, _export_in_thread(cur.db, target))
+    path = await asyncio.to_thread(_pack_if_large, target)
+    filename = f"filmbot-catalog-{stamp}.jsonl" + (".gz" if path.suffix == ".gz" else "")
     caption = f"{count} films, exported {_when(cur.clock())}."
     if actor.platform in LOCAL_PLATFORMS:
-        path = await asyncio.to_thread(_write_local, filename, data)
         return Text(f"{caption}\nWritten to {path}", title="Catalog exported")
-    return FileReply(filename=filename, data=data, caption=caption)
+    return FileReply(filename=filename, caption=caption, path=path)
 
 
-def _write_local(filename: str, data: bytes) -> Path:
-    """A new file only this user can read (mode 0600, created exclusively: never a shared, guessable
-    path another local user could pre-create or read)."""
-    stem, dot, suffix = filename.partition(".")
-    fd, name = tempfile.mkstemp(prefix=stem + "-", suffix=dot + suffix)
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
+async def _export_in_thread(db: Database, target: Path) -> int:
+    twin = db.twin()
+    try:
+        return await _write_export(twin, target)
+    finally:
+        await twin.dispose()
+
+
+async def _write_export(db: Database, target: Path) -> int:
+    """Stream the catalog to `target`, a batch of films at a time; returns the film count."""
+    with target.open("w", encoding="utf-8", newline="\n") as out:
+        async with db.session() as session:
+            return await export_jsonl_async(FilmRepository(session).iter_films(), out)
+
+
+def _pack_if_large(target: Path) -> Path:
+    """The file to send: `target` itself, or when large its gzipped copy (the original is deleted)."""
+    if target.stat().st_size <= GZIP_OVER:
+        return target
+    packed = target.with_name(target.name + ".gz")
+    raw_fd = os.open(packed, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with (
+        target.open("rb") as src,
+        os.fdopen(raw_fd, "wb") as raw,
+        gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as dst,
+    ):
+        shutil.copyfileobj(src, dst, 1 << 20)
+    target.unlink()
+    return packed
+
+
+def _new_private_file(folder: Path, prefix: str) -> Path:
+    """A new, empty file only this user can read (mode 0600, created exclusively)."""
+    fd, name = tempfile.mkstemp(prefix=prefix, suffix=".jsonl", dir=folder)
+    os.close(fd)
     return Path(name)
+
+
+def _export_folder() -> Path:
+    """Where exports are written: this user's own cache folder (mode 0700), never a shared, guessable path
+    in /tmp that another local user could pre-create or read. Files left there for over a day (a failed
+    upload) are swept."""
+    folder = Path(platformdirs.user_cache_dir("filmbot", appauthor=False)) / "exports"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    stale = time.time() - EXPORT_KEEP_SECONDS
+    for old in folder.glob("filmbot-catalog-*"):
+        with contextlib.suppress(OSError):
+            if old.stat().st_mtime < stale:
+                old.unlink()
+    return folder
 
 
 def _when(at: datetime) -> str:

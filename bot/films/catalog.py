@@ -1,8 +1,9 @@
 """The catalog: the film store plus the in-memory indexes that mirror it, kept in step.
 
 Every add/edit/remove in this process goes through `film_changed`/`film_removed` after its commit; other
-processes' changes on the same database are picked up by `refresh_if_changed` (catalog version + rows updated
-since the last sync); `compact_if_needed` folds piled-up index edits into a fresh index off the event loop.
+processes' changes on the same database are picked up by `refresh_if_changed` (films changed under a catalog
+version later than the one the index holds); `compact_if_needed` folds piled-up index edits into a fresh index
+off the event loop. Every large build happens in a worker thread and is swapped in at once.
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ import contextlib
 import gc
 import logging
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from bot.films.model import Film
 from bot.films.search import SearchDoc, SearchIndex
@@ -23,7 +23,6 @@ from bot.store.films import FilmRepository
 
 log = logging.getLogger(__name__)
 
-SYNC_MARGIN = timedelta(minutes=2)
 REFRESH_SECONDS = 10.0
 FILM_CACHE_SIZE = 2048  # films kept built in memory for cards (a few MB); the popular ones stay
 
@@ -69,6 +68,11 @@ class FilmCache:
         return len(self._films)
 
 
+# Up to this many changed films are applied to the live index one by one (~0.1 ms each, so a refresh tick
+# holds the loop for a few ms at most); more, and a new index is built in a worker thread and swapped in.
+INLINE_REFRESH = 200
+
+
 def doc_for(film: Film) -> SearchDoc:
     assert film.id is not None
     return SearchDoc(
@@ -83,6 +87,9 @@ def doc_for(film: Film) -> SearchDoc:
     )
 
 
+Edit = tuple[int, SearchDoc | None]  # (film id, its new doc) or (film id, None): removed
+
+
 class Catalog:
     """The store plus the index that mirrors it; the one place that keeps the two in step."""
 
@@ -92,26 +99,54 @@ class Catalog:
         self.learned: Mapping[int, float] = {}  # learned popularity, handed to every index built here
         self.index = index or SearchIndex.build([])
         self.words = WordIndex.build(self.index.all_docs())
-        self._version: int | None = None
-        self._synced_at: datetime | None = None
+        self._version: int | None = None  # the catalog version the index holds every change of
         self._refresh_lock = asyncio.Lock()
         self._edits = 0  # bumped on every index change, so a background compaction knows it is stale
+        self._replay: list[Edit] | None = None  # edits made while a new index is built in a thread
+
+    @property
+    def version(self) -> int | None:
+        return self._version
 
     async def load(self) -> None:
-        started = datetime.now(UTC)
-        async with self.db.session() as session:
-            repo = FilmRepository(session)
-            docs = await repo.search_docs()
-            version = await repo.catalog_version()
-        self.index = await asyncio.to_thread(SearchIndex.build, docs)
-        self.index.learned = self.learned
-        self.words = await asyncio.to_thread(WordIndex.build, docs)
-        self.cache.clear()
-        self._version, self._synced_at = version, started
+        """Build the index from the store, off the event loop. The version is read first: a change committed
+        while the films are read is then read again by the next refresh, never missed."""
+        docs: list[SearchDoc] = []
+        with _collector_paused():
+            async with self.db.session() as session:
+                repo = FilmRepository(session)
+                version = await repo.catalog_version()
+                async for page in repo.iter_search_docs():
+                    docs.extend(page)
+            async with self._refresh_lock:
+                await self._swap_in(lambda: docs)
+                self._version = version
+        log.info("search index ready: %d films (catalog version %s)", len(self.index), version)
+
+    async def _swap_in(self, docs_of: Callable[[], Iterable[SearchDoc]]) -> None:
+        """Build a new index (and word index) from `docs_of()` in a worker thread, then swap it in at once;
+        edits made on the loop meanwhile are replayed onto it, so none is lost."""
+        self._replay = []
+        try:
+            docs = await asyncio.to_thread(lambda: list(docs_of()))
+            index, words = await asyncio.to_thread(_build_both, docs)
+            replay = self._replay
+        finally:
+            self._replay = None
+        index.learned = self.learned
+        for film_id, doc in replay:
+            if doc is None:
+                index.remove(film_id)
+                words.remove(film_id)
+            else:
+                index.upsert(doc)
+                words.upsert(doc)
+        self.index, self.words = index, words
+        self.cache.clear()  # a rebuilt index may hold changes the cached films predate
+        self._edits += 1
         # The index is long-lived: keep the collector from rescanning its millions of objects on every
         # full collection (pauses of ~200 ms at 152k films otherwise).
         gc.freeze()
-        log.info("search index ready: %d films (catalog version %s)", len(self.index), version)
 
     async def compact_if_needed(self) -> bool:
         """Fold accumulated edits into a fresh index, built in a worker thread and swapped in whole.
@@ -123,37 +158,47 @@ class Catalog:
         if not self.index.needs_compaction:
             return False
         edits = self._edits
-        fresh = await asyncio.to_thread(SearchIndex.build, self.index.all_docs())
+        with _collector_paused():
+            fresh = await asyncio.to_thread(SearchIndex.build, self.index.all_docs())
         if edits != self._edits:
             return False
         fresh.learned = self.learned
         self.index = fresh
-        gc.freeze()
         log.info("search index compacted: %d films", len(fresh))
         return True
 
     async def refresh_if_changed(self) -> bool:
-        """Apply other processes' changes when the catalog version moved past ours.
+        """Apply the changes committed since the catalog version this index holds (by any process).
 
-        Only films updated since the last sync are read and upserted (or dropped, if removed), so a change
-        costs a query and a few index updates, never a rebuild pause. A margin covers clock skew between
-        processes; re-applying an unchanged film is harmless.
+        Only films changed under a later version are read (a page at a time), so an edit costs a query and a
+        few index updates. Many changes (another process's import) are merged into a new index built in a
+        worker thread and swapped in, so the event loop is never held for long.
         """
         async with self._refresh_lock:
-            started = datetime.now(UTC)
+            if self._version is None:
+                return False
             async with self.db.session() as session:
                 repo = FilmRepository(session)
                 version = await repo.catalog_version()
-                if version == self._version or self._synced_at is None:
+                if version == self._version:
                     return False
-                since = self._synced_at - SYNC_MARGIN
-                docs = await repo.search_docs(changed_since=since)
-                removed = await repo.removed_since(since)
-            for film_id in removed:
-                self.film_removed(film_id)
-            for doc in docs:
-                self._upsert(doc)
-            self._version, self._synced_at = version, started
+                large = await repo.count_changed_after(self._version) > INLINE_REFRESH
+                # Many changes: the collector waits while they are read and built (a full collection over
+                # tens of thousands of new objects would hold the loop, or the GIL, for 100-700 ms).
+                with _collector_paused() if large else contextlib.nullcontext():
+                    docs: list[SearchDoc] = []
+                    async for page in repo.iter_search_docs(changed_after=self._version):
+                        docs.extend(page)
+                    removed = await repo.removed_after(self._version)
+                    if large:
+                        current = self.index.all_docs()
+                        await self._swap_in(lambda: _merged(current, docs, removed))
+            if not large:
+                for film_id in removed:
+                    self.film_removed(film_id)
+                for doc in docs:
+                    self._upsert(doc)
+            self._version = version
             log.info("catalog version %s: %d films refreshed, %d removed", version, len(docs), len(removed))
             return True
 
@@ -183,12 +228,16 @@ class Catalog:
         self.cache.drop(doc.film_id)
         self.index.upsert(doc)
         self.words.upsert(doc)
+        if self._replay is not None:
+            self._replay.append((doc.film_id, doc))
 
     def film_removed(self, film_id: int) -> None:
         self._edits += 1
         self.cache.drop(film_id)
         self.index.remove(film_id)
         self.words.remove(film_id)
+        if self._replay is not None:
+            self._replay.append((film_id, None))
 
     async def film(self, film_id: int, include_removed: bool = False) -> Film | None:
         """A film by id (read-only: shared with the cache). Removed films are read from the store."""
@@ -228,3 +277,31 @@ class Catalog:
         """Order tied matches by this live per-film score (learned popularity), now and after rebuilds."""
         self.learned = learned
         self.index.learned = learned
+
+
+def _build_both(docs: list[SearchDoc]) -> tuple[SearchIndex, WordIndex]:
+    return SearchIndex.build(docs), WordIndex.build(docs)
+
+
+def _merged(current: list[SearchDoc], changed: list[SearchDoc], removed: list[int]) -> list[SearchDoc]:
+    """The index's docs with `changed` put in (replacing their older version) and `removed` left out."""
+    gone = set(removed)
+    by_id = {d.film_id: d for d in current if d.film_id not in gone}
+    for doc in changed:
+        by_id[doc.film_id] = doc
+    return list(by_id.values())
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Hold the cyclic garbage collector while the index is read and built: its full collections would walk
+    every object made so far (pauses of 100-300 ms on the loop at 36k films). What was built is then
+    frozen (long-lived, never rescanned) and the collector resumes."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()

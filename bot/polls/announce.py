@@ -45,8 +45,11 @@ class SharedScheduler:
         """Start closing `platform`'s polls on time; returns (and announces) those that came due while down."""
         self.announcers[platform] = announce
         self.platforms.add(platform)
+        # The catch-up closes first; only then is the running task told to re-read the timetable (it closes
+        # under the same lock), so the polls that came due while down are the ones returned here.
+        closed = await self.scheduler.start()
         self.scheduler.rearm()
-        return await self.scheduler.start()
+        return closed
 
     async def unregister(self, platform: str) -> None:
         self.announcers.pop(platform, None)

@@ -104,7 +104,7 @@ SPECS = (
         group=G, name="settings", summary="Set the group's movie-night settings (admins)", handler=settings,
         permission=Permission.GROUP_ADMIN,
         params=(
-            Param("key", "max_rating or poll_hours", kind="choice", choices=SETTING_KEYS),
+            Param("key", "max_rating, poll_hours or carryover", kind="choice", choices=SETTING_KEYS),
             Param("value", "New value; 'none' clears it; empty shows it", required=False, max_length=40),
         ),
         examples=("/movienight settings max_rating PG-13",),

@@ -113,5 +113,6 @@ class ChatSettingsRow(Base):
     chat_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     max_rating: Mapped[str | None] = mapped_column(String(40))
     poll_hours: Mapped[int | None] = mapped_column(Integer)
+    carryover: Mapped[bool | None] = mapped_column(Boolean)  # losers stay on the slate; NULL: no
     updated_by: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

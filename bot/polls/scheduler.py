@@ -94,6 +94,7 @@ class PollScheduler:
         self.clock: Clock = clock or SystemClock()
         self.max_sleep = max_sleep
         self._wake = asyncio.Event()
+        self._closing = asyncio.Lock()  # one `run_due` at a time: the task's and a start-up catch-up
         self._task: asyncio.Task[None] | None = None
         service.add_open_listener(self.rearm)
 
@@ -116,7 +117,14 @@ class PollScheduler:
                 await task
 
     async def run_due(self, now: datetime) -> list[ClosedPoll]:
-        """Close every poll due at `now`; each result goes to `on_due` after its close is committed."""
+        """Close every poll due at `now`; each result goes to `on_due` after its close is committed.
+
+        Runs one at a time in this process: otherwise the task (woken by a new poll or a registration) and a
+        catch-up would both close the same poll, and which of them returned it would depend on timing."""
+        async with self._closing:
+            return await self._run_due(now)
+
+    async def _run_due(self, now: datetime) -> list[ClosedPoll]:
         from bot.polls.service import ClosedPoll
 
         out: list[ClosedPoll] = []

@@ -262,7 +262,11 @@ class MovieNightService(Voting):
             winner = found.get(outcome.winner) if outcome.winner is not None else None
             announcement: FilmCard | Text
             if winner is not None:
-                await store.remove_nomination(poll.platform, poll.chat_id, winner.id or 0)
+                # A decided night: the winner leaves the slate, and so do the losers unless the group
+                # carries them over (nominations made during the vote are for the next night and stay).
+                carryover = (await store.settings(poll.platform, poll.chat_id)).carryover
+                for film_id in poll.film_ids if not carryover else [winner.id or 0]:
+                    await store.remove_nomination(poll.platform, poll.chat_id, film_id)
                 announcement = film_card(winner, notice=f"Tonight's film!\n{text}")
             else:
                 announcement = Text(title="Movie night: no winner", body=f"No votes were cast.\n{text}"

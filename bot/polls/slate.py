@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from bot.store.db import Database
 
 SUGGESTIONS = 5
-SETTING_KEYS = ("max_rating", "poll_hours")
+SETTING_KEYS = ("max_rating", "poll_hours", "carryover")
+ON_WORDS, OFF_WORDS = {"on", "yes", "true", "1"}, {"off", "no", "false", "0"}
 CLEAR_WORDS = {"none", "off", "clear", "default", "-"}
 
 
@@ -244,10 +245,21 @@ class Slate:
         if value is None:
             current = await self.chat_settings(actor)
             shown = getattr(current, key)
+            if key == "carryover":
+                return Text(body=f"carryover is {'on' if shown else 'off'}: " + (
+                    "losing nominees stay on the slate for the next poll." if shown
+                    else "each movie night starts from a fresh slate."))  # fmt: skip
             return Text(body=f"{key} is {shown if shown is not None else 'not set (bot default)'}.")
-        clear = value.strip().casefold() in CLEAR_WORDS
-        stored: str | int | None
-        if clear:
+        word = value.strip().casefold()
+        stored: str | int | bool | None
+        if key == "carryover":
+            if word not in ON_WORDS | OFF_WORDS:
+                return Problem(
+                    "carryover is on or off.",
+                    hint="on: losing nominees stay for the next poll; off: a fresh slate each night.",
+                )
+            stored = word in ON_WORDS
+        elif word in CLEAR_WORDS:
             stored = None
         elif key == "max_rating":
             if rating_age(value) is None:
@@ -265,7 +277,8 @@ class Slate:
                                                         **{key: stored})  # fmt: skip
 
         await in_transaction(self.db, work)
-        return Text(body=f"{key} {'cleared' if stored is None else f'set to {stored}'}.")
+        shown = ("on" if stored else "off") if isinstance(stored, bool) else stored
+        return Text(body=f"{key} {'cleared' if stored is None else f'set to {shown}'}.")
 
 
 async def _fitting_ids(

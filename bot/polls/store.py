@@ -95,6 +95,7 @@ class Nomination:
 class ChatSettings:
     max_rating: str | None = None
     poll_hours: int | None = None
+    carryover: bool | None = None
 
 
 def _poll(row: MovieNightRow, options: Sequence[NightOptionRow]) -> PollInfo:
@@ -379,7 +380,7 @@ class MovieNightStore:
     # -- settings ------------------------------------------------------------------------------------
     async def settings(self, platform: str, chat_id: str) -> ChatSettings:
         row = await self.s.get(ChatSettingsRow, (platform, chat_id))
-        return ChatSettings(row.max_rating, row.poll_hours) if row else ChatSettings()
+        return ChatSettings(row.max_rating, row.poll_hours, row.carryover) if row else ChatSettings()
 
     async def save_setting(self, platform: str, chat_id: str, by: str, now: datetime, **values: Any) -> None:
         stmt = dialect_insert(self.s, ChatSettingsRow).values(

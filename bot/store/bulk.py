@@ -19,7 +19,7 @@ has none, and the removed flag is left alone: a re-import never resurrects a fil
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -204,11 +204,17 @@ class _Planner:
 
 
 async def upsert_many(
-    session: AsyncSession, films: Sequence[Film], progress: Callable[[int, int], None] | None = None
+    session: AsyncSession,
+    films: Sequence[Film],
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    bump: Callable[[], Awaitable[int]],
 ) -> ImportCounts:
     """Insert new films and update changed ones in the session's transaction (the caller commits).
 
-    `progress(done, total)` is called after each written chunk of the films that need writing."""
+    `bump()` moves the catalog version on and returns it; it is called once, before the first write, and
+    only when something is written (the written rows carry that version). `progress(done, total)` is
+    called after each written chunk of the films that need writing."""
     counts = ImportCounts()
     if not films:
         return counts
@@ -225,10 +231,13 @@ async def upsert_many(
             counts.unchanged += 1
         else:
             changed.append(film)
+    if not (new or changed):
+        return counts
+    version = await bump()
     now = datetime.now(UTC)
     report = _Progress(progress, len(new) + len(changed))
-    new_ids = await _insert_films(session, new, now, report)
-    await _update_films(session, changed, now, report, existing.keys)
+    new_ids = await _insert_films(session, new, now, version, report)
+    await _update_films(session, changed, now, version, report, existing.keys)
     counts.added, counts.updated = len(new), len(changed)
     counts.changed_ids = new_ids + [f.id for f in changed if f.id is not None]
     return counts
@@ -244,7 +253,9 @@ class _Progress:
             self.callback(self.done, self.total)
 
 
-async def _insert_films(session: AsyncSession, films: list[Film], now: datetime, report: _Progress) -> list[int]:
+async def _insert_films(
+    session: AsyncSession, films: list[Film], now: datetime, version: int, report: _Progress
+) -> list[int]:
     """Insert new films and return their ids, in order.
 
     PostgreSQL returns ids for a multi-row insert in parameter order. SQLite cannot promise that order,
@@ -257,7 +268,7 @@ async def _insert_films(session: AsyncSession, films: list[Film], now: datetime,
     next_id = int(await session.scalar(select(func.coalesce(func.max(films_t.c.id), 0))) or 0) + 1
     returning = insert(films_t).returning(films_t.c.id, sort_by_parameter_order=True)
     for chunk in chunks(films, ROW_CHUNK):
-        rows = [film_values(f, now, created=True) for f in chunk]
+        rows = [film_values(f, now, created=True, version=version) for f in chunk]
         if sqlite:
             chunk_ids = list(range(next_id, next_id + len(rows)))
             next_id += len(rows)
@@ -273,16 +284,21 @@ async def _insert_films(session: AsyncSession, films: list[Film], now: datetime,
 
 
 async def _update_films(
-    session: AsyncSession, films: list[Film], now: datetime, report: _Progress, keys: dict[int, str | None]
+    session: AsyncSession,
+    films: list[Film],
+    now: datetime,
+    version: int,
+    report: _Progress,
+    keys: dict[int, str | None],
 ) -> None:
     if not films:
         return
-    sample = film_values(films[0], now, created=False)
+    sample = film_values(films[0], now, created=False, version=version)
     stmt = update(films_t).where(films_t.c.id == bindparam("b_id")).values({col: bindparam(col) for col in sample})
     for chunk in chunks(films, ROW_CHUNK):
         params: list[dict[str, Any]] = []
         for f in chunk:
-            values = film_values(f, now, created=False)
+            values = film_values(f, now, created=False, version=version)
             assert f.id is not None
             values["identity_key"] = keep_identity(keys.get(f.id), identity_key(f))
             params.append({**values, "b_id": f.id})

@@ -117,6 +117,7 @@ class Database:
         the migrations); None: `url`."""
         check_url(url)
         self.url = url
+        self.schema = schema
         u = make_url(url)
         self.dialect = u.get_backend_name()
         connect_args: dict[str, Any] = {}
@@ -197,6 +198,15 @@ class Database:
         """Migrate the schema (idempotent; safe on every start)."""
         async with self.direct_engine.begin() as conn:
             await conn.run_sync(_run_alembic_upgrade, revision)
+
+    @property
+    def in_memory(self) -> bool:
+        """An in-memory SQLite database: it exists only on this engine's connection."""
+        return self.dialect == "sqlite" and (make_url(self.url).database or "") in ("", ":memory:")
+
+    def twin(self) -> Database:
+        """Another handle on the same database, for a worker thread's own event loop."""
+        return Database(self.url, schema=self.schema)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

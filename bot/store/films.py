@@ -42,6 +42,7 @@ ID_CHUNK = 1000  # ids per IN (...) list: well under SQLite's and asyncpg's bind
 # against the whole catalog: imports and adds. SQLite needs none: its writers are serialised by
 # BEGIN IMMEDIATE (`Database.write`).
 IDENTITY_LOCK = 0x46494C4D  # "FILM"
+DOC_PAGE = 2000  # films per page of search docs: a few ms of work each
 
 
 class ExternalIdConflict(ValueError):
@@ -156,30 +157,58 @@ class FilmRepository:
                 yield batch[film_id]
             last = ids[-1]
 
-    async def search_docs(self, changed_since: datetime | None = None) -> list[SearchDoc]:
-        """What the in-memory search index needs for every non-removed film, in two bulk queries.
+    async def search_docs(self, changed_after: int | None = None) -> list[SearchDoc]:
+        """What the in-memory search index needs for every non-removed film (see `iter_search_docs`)."""
+        return [doc async for page in self.iter_search_docs(changed_after) for doc in page]
 
-        With `changed_since`, only films updated at or after that time (another process's edits).
+    async def iter_search_docs(
+        self, changed_after: int | None = None, page_size: int = DOC_PAGE
+    ) -> AsyncIterator[list[SearchDoc]]:
+        """What the search index needs per non-removed film, a page at a time in id order (two queries per
+        page): between pages the event loop runs other work, so reading 150k films never holds it long.
+
+        With `changed_after`, only films changed under a later catalog version (another process's edits).
         """
-        f, t = films_t.c, titles_t.c
-        live: ColumnElement[bool] = f.removed.is_(False)
-        if changed_since is not None:
-            live = and_(live, f.updated_at >= changed_since)
+        f = films_t.c
+        last = 0
+        while True:
+            cond: ColumnElement[bool] = and_(f.removed.is_(False), f.id > last)
+            if changed_after is not None:
+                cond = and_(cond, f.changed_version > changed_after)
+            rows = (
+                await self.session.execute(
+                    select(f.id, f.title, f.year, f.votes, f.original_title, f.country)
+                    .where(cond)
+                    .order_by(f.id)
+                    .limit(page_size)
+                )
+            ).all()
+            if not rows:
+                return
+            yield await self._docs_of(rows, sparse=changed_after is not None)
+            last = rows[-1][0]
+
+    async def _docs_of(self, rows: Sequence[Any], *, sparse: bool) -> list[SearchDoc]:
+        """Search docs for these film rows; `sparse` rows are a few scattered ids, else a dense id range."""
+        t = titles_t.c
+        ids = [row[0] for row in rows]
         extra: dict[int, list[str]] = {}
-        title_rows = await self.session.execute(
-            select(t.film_id, t.kind, t.title)
-            .join(films_t, f.id == t.film_id)
-            .where(live)
-            .order_by(t.film_id, t.kind.desc(), t.position)  # 'alt' before 'alias'
-        )
         aliases: dict[int, list[str]] = {}  # admin aliases: an exact hit on one ranks first
-        for film_id, kind, title in title_rows:
-            extra.setdefault(film_id, []).append(title)
-            if kind == "alias":
-                aliases.setdefault(film_id, []).append(title)
-        rows = await self.session.execute(
-            select(f.id, f.title, f.year, f.votes, f.original_title, f.country).where(live).order_by(f.id)
+        wanted = (
+            [t.film_id.in_(chunk) for chunk in chunks(ids, ID_CHUNK)]
+            if sparse
+            else [t.film_id.between(ids[0], ids[-1])]
         )
+        for cond in wanted:
+            title_rows = await self.session.execute(
+                select(t.film_id, t.kind, t.title)
+                .where(cond)
+                .order_by(t.film_id, t.kind.desc(), t.position)  # 'alt' before 'alias'
+            )
+            for film_id, kind, title in title_rows:
+                extra.setdefault(film_id, []).append(title)
+                if kind == "alias":
+                    aliases.setdefault(film_id, []).append(title)
         docs = []
         for film_id, title, year, votes, original, country in rows:
             titles = _unique([title, original, *extra.get(film_id, ())])
@@ -188,10 +217,15 @@ class FilmRepository:
             )
         return docs
 
-    async def removed_since(self, since: datetime) -> list[int]:
-        """Ids of films removed (soft-deleted) at or after `since`."""
+    async def count_changed_after(self, version: int) -> int:
+        """How many films (live or removed) changed under a catalog version later than `version`."""
+        q = select(func.count()).select_from(films_t).where(films_t.c.changed_version > version)
+        return int(await self.session.scalar(q) or 0)
+
+    async def removed_after(self, version: int) -> list[int]:
+        """Ids of films removed (soft-deleted) under a catalog version later than `version`."""
         f = films_t.c
-        rows = await self.session.execute(select(f.id).where(f.removed.is_(True) & (f.updated_at >= since)))
+        rows = await self.session.execute(select(f.id).where(f.removed.is_(True) & (f.changed_version > version)))
         return [film_id for (film_id,) in rows]
 
     async def count(self, include_removed: bool = False) -> int:
@@ -214,6 +248,10 @@ class FilmRepository:
         return int(await self.session.scalar(select(state_t.c.version).where(state_t.c.id == 1)) or 0)
 
     async def bump_version(self) -> int:
+        """Move the catalog version on, in the caller's transaction; the new version is returned.
+
+        Call it before writing film rows: the update locks the state row until the commit (PostgreSQL;
+        SQLite has one writer), so versions are committed in order and each row carries its own."""
         await self.session.execute(
             update(state_t).where(state_t.c.id == 1).values(version=state_t.c.version + 1, updated_at=_now())
         )
@@ -249,7 +287,8 @@ class FilmRepository:
         `FilmExists` if a film without external ids of the same title + year is already stored."""
         await self.lock_identity()
         await self._check_external_ids(film, None)
-        values = film_values(film, _now(), created=True)
+        version = await self.bump_version()
+        values = film_values(film, _now(), created=True, version=version)
         new_id = await self.session.scalar(
             _insert(self.session).values(values).on_conflict_do_nothing(index_elements=["identity_key"])
             .returning(films_t.c.id)
@@ -257,7 +296,6 @@ class FilmRepository:
         if new_id is None:
             raise FilmExists(await self._identity_owner(values["identity_key"]))
         await self._insert_children(new_id, film)
-        await self.bump_version()
         return film.replace(id=new_id)
 
     async def _identity_owner(self, key: str | None) -> int | None:
@@ -269,7 +307,8 @@ class FilmRepository:
         if film.id is None:
             raise ValueError("update() needs a film with an id")
         await self._check_external_ids(film, film.id)
-        values = film_values(film, _now(), created=False)
+        version = await self.bump_version()
+        values = film_values(film, _now(), created=False, version=version)
         values["removed"] = film.removed
         stored = await self.session.execute(select(films_t.c.identity_key).where(films_t.c.id == film.id))
         row = stored.first()
@@ -284,7 +323,6 @@ class FilmRepository:
         for table in CHILD_TABLES:
             await self.session.execute(delete(table).where(table.c.film_id == film.id))
         await self._insert_children(film.id, film)
-        await self.bump_version()
         return film
 
     async def set_removed(self, film_id: int, removed: bool) -> bool:
@@ -294,10 +332,12 @@ class FilmRepository:
         if exists is None:
             return False
         if bool(exists) != removed:
+            version = await self.bump_version()
             await self.session.execute(
-                update(films_t).where(f.id == film_id).values(removed=removed, updated_at=_now())
+                update(films_t)
+                .where(f.id == film_id)
+                .values(removed=removed, updated_at=_now(), changed_version=version)
             )
-            await self.bump_version()
         return True
 
     async def upsert_many(
@@ -308,10 +348,7 @@ class FilmRepository:
         Holds the identity lock, so two imports of one file run one after the other and the second
         finds everything unchanged instead of adding every film again."""
         await self.lock_identity()
-        counts = await upsert_many(self.session, films, progress)
-        if counts.added or counts.updated:
-            await self.bump_version()
-        return counts
+        return await upsert_many(self.session, films, progress, bump=self.bump_version)
 
     async def _insert_children(self, film_id: int, film: Film) -> None:
         rows = child_rows(film_id, film)

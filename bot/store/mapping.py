@@ -85,13 +85,14 @@ def keep_identity(stored: str | None, new: str | None) -> str | None:
     return new
 
 
-def film_values(film: Film, now: datetime, *, created: bool) -> dict[str, Any]:
-    """The `films` row for a film (without id)."""
+def film_values(film: Film, now: datetime, *, created: bool, version: int) -> dict[str, Any]:
+    """The `films` row for a film (without id), changed under catalog `version`."""
     values: dict[str, Any] = {f: getattr(film, f) for f in SCALAR_FIELDS}
     values["title_folded"] = film.title.casefold()
     values["identity_key"] = identity_key(film)
     values["content_hash"] = content_hash(film)
     values["updated_at"] = now
+    values["changed_version"] = version
     if created:
         values["created_at"] = now
         values["removed"] = film.removed

@@ -54,10 +54,14 @@ class FilmRow(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The catalog version this film's last change was committed under: other processes re-read only the
+    # films changed after the version they hold (see Catalog.refresh_if_changed).
+    changed_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
         Index("ix_films_title_folded_year", "title_folded", "year"),
         Index("ux_films_identity_key", "identity_key", unique=True),
+        Index("ix_films_changed_version", "changed_version"),
     )
 
 

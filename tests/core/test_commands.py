@@ -134,7 +134,7 @@ async def test_arguments_are_checked_with_clear_messages(registry: CommandRegist
     assert poll is not None
     assert isinstance(await registry.run(poll, ctx(USER), {"hours": "abc"}), Problem)
     too_long = await registry.run(poll, ctx(USER), {"hours": "9999"})
-    assert isinstance(too_long, Problem) and "at most 768" in too_long.message
+    assert isinstance(too_long, Problem) and "from 1 to 768" in too_long.message
     bad_choice = await registry.run(poll, ctx(USER), {"mode": "weird"})
     assert isinstance(bad_choice, Problem) and "single" in bad_choice.message
     ok = await registry.run(poll, ctx(USER), {"hours": "48", "mode": "RANKED"})
@@ -238,3 +238,19 @@ def test_pickers_carry_a_short_command_code_for_buttons() -> None:
     assert isinstance(coded, FilmList) and coded.then == spec.code
     assert registry.with_command_code(dataclasses.replace(picker, then="film")).then == "film"  # type: ignore[union-attr]
     assert registry.with_command_code(dataclasses.replace(picker, then="gone away")).then is None  # type: ignore[union-attr]
+
+
+def test_a_word_that_fits_no_later_param_is_given_to_the_next_one(registry: CommandRegistry) -> None:
+    """`/movienight poll 0.01`: 0.01 is a bad duration, not a mode; the answer must say what a duration is."""
+    _spec, args = registry.resolve_text("/movienight poll 0.01")  # type: ignore[misc]
+    assert args == {"hours": "0.01"}
+    _spec, args = registry.resolve_text("/movienight poll 2h ranked")  # type: ignore[misc]
+    assert args == {"hours": "2h", "mode": "ranked"}
+
+
+async def test_a_bad_number_says_what_the_number_must_be(registry: CommandRegistry) -> None:
+    poll = registry.get("poll", group="movienight")
+    assert poll is not None
+    for typed in ("0.01", "0", "769", "soon"):
+        reply = await registry.run(poll, ctx(USER), {"hours": typed})
+        assert isinstance(reply, Problem) and "hours: a whole number from 1 to 768" in reply.message, reply

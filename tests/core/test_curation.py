@@ -4,6 +4,7 @@ search at once, an audit row per change, and nothing changed when a command is r
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -538,11 +539,12 @@ async def test_malformed_import_changes_nothing_and_names_the_line(services: Ser
 async def test_export_returns_a_jsonl_file_that_imports_back(services: Services, tmp_path: Path) -> None:
     await run(services, ADMIN, "/film remove #10")
     reply = await run(services, ADMIN, "/film export")
-    assert isinstance(reply, FileReply) and reply.filename.endswith(".jsonl")
-    lines = reply.data.decode().splitlines()
+    assert isinstance(reply, FileReply) and reply.filename.endswith(".jsonl") and reply.path is not None
+    data = await asyncio.to_thread(reply.path.read_bytes)  # written by a worker thread, streamed to disk
+    lines = data.decode().splitlines()
     assert len(lines) == 10 and reply.caption is not None and reply.caption.startswith("10 films")
     assert {json.loads(line)["title"] for line in lines} >= {"Parasite", "Miracle in Cell No. 7"}
-    again = await cur(services).import_upload(ADMIN, reply.filename, reply.data)
+    again = await cur(services).import_upload(ADMIN, reply.filename, data)
     assert isinstance(again, Text) and "0 added, 0 updated, 10 unchanged" in again.body
 
 
@@ -673,3 +675,14 @@ async def test_a_group_admin_sees_only_their_own_groups_misses_reports_and_log(t
         assert isinstance(group_view, Text) and group_view.body.startswith("1× “zzyzx road”")
     finally:
         await owner_view.db.dispose()
+
+async def test_a_large_export_is_gzipped_on_disk(services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.curation import transfer
+
+    monkeypatch.setattr(transfer, "GZIP_OVER", 100)
+    reply = await run(services, ADMIN, "/film export")
+    assert isinstance(reply, FileReply) and reply.filename.endswith(".jsonl.gz") and reply.path is not None
+    data = await asyncio.to_thread(reply.path.read_bytes)
+    assert len(gzip.decompress(data).decode().splitlines()) == 11
+    assert not reply.path.with_suffix("").exists()  # the plain file was replaced by the gzipped one
+    await asyncio.to_thread(reply.path.unlink)

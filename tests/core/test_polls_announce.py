@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from bot.commands import Actor, CommandContext
 from bot.polls.announce import announcements
@@ -53,6 +55,51 @@ async def test_only_registered_platforms_polls_close_and_each_goes_to_its_adapte
         assert await shared.run_due(clock.now()) == []
         closed = await shared.register("discord", discord)
         assert [c.platform for c in closed] == ["discord"] and seen[-1] == ("discord", "555")
+    finally:
+        await shared.unregister("telegram")
+        await shared.unregister("discord")
+        await services.db.dispose()
+
+
+async def test_a_registration_catch_up_and_the_running_task_never_close_at_once(tmp_path: Path) -> None:
+    """The cause of a once-seen flake: registering Discord woke the scheduler task, which closed Discord's
+    overdue poll while the registration's own catch-up did, so `register` sometimes returned nothing."""
+    services = await make_services(tmp_path)
+    clock = ManualClock(NOW)
+    services.clock = clock.now
+    shared = announcements(services, clock)
+    service = shared.scheduler.service
+    real_close = service.close
+    inside: list[str] = []
+    overlaps: list[tuple[str, ...]] = []
+
+    async def close(*args: Any, **kwargs: Any) -> Any:
+        task = asyncio.current_task()
+        inside.append(task.get_name() if task else "?")
+        if len(inside) > 1:
+            overlaps.append(tuple(inside))
+        try:
+            for _ in range(5):  # give the other runner every chance to interleave
+                await asyncio.sleep(0)
+            return await real_close(*args, **kwargs)
+        finally:
+            inside.pop()
+
+    service.close = close  # type: ignore[method-assign]
+    seen: list[str] = []
+
+    async def announce(closed: ClosedPoll) -> None:
+        seen.append(closed.chat_id)
+
+    try:
+        await shared.register("telegram", announce)  # the task now runs, asleep until the next close
+        await open_poll(services, "discord", "555", "1917", "amelie")
+        clock.advance(timedelta(hours=3))
+        closed = await shared.register("discord", announce)
+        for _ in range(50):
+            await asyncio.sleep(0)  # let the woken task finish its pass
+        assert [c.chat_id for c in closed] == ["555"]
+        assert seen == ["555"] and overlaps == []
     finally:
         await shared.unregister("telegram")
         await shared.unregister("discord")

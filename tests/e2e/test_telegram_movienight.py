@@ -403,3 +403,10 @@ async def test_after_a_restart_a_close_still_takes_the_buttons_off_the_old_ballo
             await later.db.dispose()
     finally:
         await api.stop()
+
+
+async def test_a_poll_duration_that_is_not_whole_hours_is_explained(bot: BotHarness) -> None:
+    await nominate(bot.services, NOMINEES[:2])
+    answer = await bot.say("/movienight poll 0.01", chat_id=GROUP, chat_type="supergroup")
+    assert "hours: a whole number from 1 to 768" in answer.text, answer.text
+    assert bot.calls("sendPoll") == []

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import threading
 from pathlib import Path
 
+import pytest
 from pytest import MonkeyPatch
 
 from bot.app import build_services
@@ -89,6 +93,69 @@ async def test_cards_come_from_the_film_cache_and_never_outlive_a_change(tmp_pat
         second.catalog.film_removed(parasite)
         gone = await second.films.card(parasite)
         assert gone.kind == "not_found"  # type: ignore[union-attr]
+    finally:
+        await second.db.dispose()
+        await first.db.dispose()
+
+
+async def test_films_imported_before_the_index_loaded_are_never_read_again(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A fresh install: the starter import commits seconds before the index loads. The first admin change
+    afterwards must re-read that one film, not every film imported "recently" (36,071 on the loop)."""
+    films = [Film(title=f"Starter Film {i}", year=1950 + i % 70) for i in range(500)]
+    services = await make_services(tmp_path, films)  # imported, then the index loaded, just now
+    catalog = services.catalog
+    caplog.set_level(logging.INFO, logger="bot.films.catalog")
+    try:
+        async with services.db.session() as session, session.begin():
+            added = await FilmRepository(session).add(Film(title="Zyxwv Quartet", year=2031))
+        catalog.film_changed(added)
+        assert await catalog.refresh_if_changed() is True
+        assert "1 films refreshed, 0 removed" in caplog.text
+        assert catalog.index.search("zyxwv quartet")[0].film_id == added.id
+        assert catalog.index.search("starter film 7")[0].doc.title == "Starter Film 7"
+    finally:
+        await services.db.dispose()
+
+
+async def test_a_large_change_by_another_process_is_built_off_the_loop_and_keeps_concurrent_edits(
+    tmp_path: Path, monkeypatch: MonkeyPatch
+) -> None:
+    import bot.films.catalog as catalog_module
+
+    first = await make_services(tmp_path)
+    second = await build_services(first.settings)
+    monkeypatch.setattr(catalog_module, "INLINE_REFRESH", 10)
+    try:
+        parasite_id = next(d.film_id for d in second.catalog.index.all_docs() if d.title == "Parasite")
+        async with first.db.session() as session, session.begin():
+            repo = FilmRepository(session)
+            await repo.upsert_many([Film(title=f"Imported Elsewhere {i}", year=2001) for i in range(50)])
+            await repo.set_removed(parasite_id, True)
+        built_in: list[str] = []
+        building, edited = threading.Event(), threading.Event()
+        real_build = catalog_module._build_both
+
+        def build_after_an_edit(docs):  # type: ignore[no-untyped-def]
+            built_in.append(threading.current_thread().name)
+            building.set()
+            assert edited.wait(10)
+            return real_build(docs)
+
+        monkeypatch.setattr(catalog_module, "_build_both", build_after_an_edit)
+        refresh = asyncio.create_task(second.catalog.refresh_if_changed())
+        # an edit in this process lands while the new index is being built
+        assert await asyncio.to_thread(building.wait, 10)
+        second.catalog.film_changed(Film(id=99_999, title="Edited Meanwhile", year=2024))
+        edited.set()
+        assert await refresh is True
+        assert built_in and built_in[0] != threading.main_thread().name
+        assert second.catalog.index.search("imported elsewhere 42")[0].doc.title == "Imported Elsewhere 42"
+        assert all(m.doc.title != "Parasite" for m in second.catalog.index.search("parasite"))
+        assert second.catalog.index.search("edited meanwhile")[0].film_id == 99_999
+        assert second.catalog.words.search("meanwhile")[0].film_id == 99_999
+        assert await second.catalog.refresh_if_changed() is False
     finally:
         await second.db.dispose()
         await first.db.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -135,17 +136,28 @@ def sample_films() -> list[Film]:
 async def make_services(
     tmp_path: Path, films: Sequence[Film] | None = None, *, seed: int = 7, **settings: object
 ) -> Services:
-    """A migrated SQLite database in tmp_path holding `films` (not the starter catalog), index loaded."""
+    """A migrated SQLite database in tmp_path holding `films` (not the starter catalog), index loaded.
+
+    The database is prepared in a worker thread (its own loop and connection), as `filmbot run` does on a
+    first start, so the end-to-end tests' slow-callback guard sees only what the bot does."""
     from bot.app import build_services
-    from bot.store.bootstrap import ensure_ready
-    from bot.store.db import Database
-    from bot.store.films import FilmRepository
 
     url = f"sqlite+aiosqlite:///{tmp_path / 'filmbot.sqlite3'}"
     settings.setdefault("rate_limit", {"burst": 10_000})  # tests type fast; the limit has its own tests
     config = Settings(database_url=url, starter_catalog=False, _env_file=None, **settings)  # type: ignore[call-arg, arg-type]
+    await asyncio.to_thread(asyncio.run, _fill(url, list(films if films is not None else sample_films())))
+    return await build_services(config, seed=seed)
+
+
+async def _fill(url: str, films: list[Film]) -> None:
+    from bot.store.bootstrap import ensure_ready
+    from bot.store.db import Database
+    from bot.store.films import FilmRepository
+
     db = Database(url)
-    await ensure_ready(db, paths=[])
-    async with db.session() as session, session.begin():
-        await FilmRepository(session).upsert_many(list(films if films is not None else sample_films()))
-    return await build_services(config, db=db, seed=seed)
+    try:
+        await ensure_ready(db, paths=[])
+        async with db.session() as session, session.begin():
+            await FilmRepository(session).upsert_many(films)
+    finally:
+        await db.dispose()

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
+from bot.loopwatch import blocked_the_loop
 from tests.support.catalog import sample_films
 
 
@@ -15,7 +17,18 @@ def bot_env(db: Path) -> dict[str, str]:
     """This environment without any bot setting of the developer's, pointed at `db`, loopback unproxied."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM__", "DISCORD__", "DATABASE_URL"))}
     env |= {"DATABASE_URL": f"sqlite+aiosqlite:///{db}", "STARTER_CATALOG": "false", "NO_PROXY": "127.0.0.1"}
+    env["ASYNCIO_DEBUG"] = "true"  # every callback holding the loop > 50 ms is logged, and fails the test
     return env
+
+
+# asyncio's debug-mode record of a callback that held the event loop too long (asyncio/base_events.py)
+SLOW_CALLBACK = re.compile(r"^.*\bExecuting .* took \d+\.\d+ seconds.*$", re.MULTILINE)
+
+
+def slow_callbacks(log: str) -> list[str]:
+    """The slow-callback warnings asyncio logged in debug mode where our code held the loop (>= 50 ms of
+    CPU on the loop thread; see bot/loopwatch.py)."""
+    return [line for line in SLOW_CALLBACK.findall(log) if blocked_the_loop(line)]
 
 
 async def sample_catalog_env(tmp_path: Path) -> dict[str, str]:
@@ -60,5 +73,10 @@ class BotProcess:
             await self.process.wait()
 
     async def stderr(self) -> str:
+        """The child's log, once it has exited. Fails the test when the child (run with ASYNCIO_DEBUG, as
+        `bot_env` sets it) logged a callback that held its event loop for more than 50 ms."""
         _, err = await asyncio.wait_for(self._output, 30)
-        return err.decode(errors="replace")
+        text = err.decode(errors="replace")
+        stalls = slow_callbacks(text)
+        assert not stalls, "the event loop was blocked:\n" + "\n".join(stalls)
+        return text

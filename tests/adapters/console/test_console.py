@@ -144,3 +144,13 @@ async def test_a_console_export_is_a_new_private_file(tmp_path: Path) -> None:
     finally:
         for p in paths:
             p.unlink(missing_ok=True)
+
+async def test_a_poll_duration_that_is_not_whole_hours_is_explained(tmp_path: Path) -> None:
+    services = await make_services(tmp_path)
+    chat = ConsoleChat(services)
+    try:
+        answer = await chat.handle("/movienight poll 0.01")
+        assert "hours: a whole number from 1 to 768" in answer, answer
+        assert "mode" not in answer
+    finally:
+        await services.db.dispose()
