@@ -18,6 +18,7 @@ from bot.films.catalog import Catalog
 from bot.films.learning import Learning
 from bot.films.popularity import LearnRules
 from bot.films.service import FilmService
+from bot.ops.health import Health
 from bot.polls.announce import SharedScheduler
 from bot.polls.service import MovieNightService
 from bot.ratelimit import RateLimiter
@@ -30,24 +31,30 @@ from bot.store.db import Database
 log = logging.getLogger(__name__)
 
 
+def make_database(settings: Settings) -> Database:
+    """The configured database handle (no I/O yet)."""
+    return Database(
+        settings.resolved_database_url(), pooled=settings.database_pooler, direct_url=settings.database_direct_url
+    )
+
+
 async def open_database(settings: Settings) -> Database:
     """Open the configured database, migrated to the latest schema and seeded on first use.
 
     The migration and the first run's starter import (tens of thousands of films) run in a worker thread on
     their own event loop and connection, so this process's loop is never held by them. An in-memory SQLite
     database exists only on its own connection, so it is prepared here."""
-    url = settings.resolved_database_url()
-    paths: list[Path] | None = None if settings.starter_catalog else []
-    if _in_memory(url):
-        db = Database(url)
+    paths: list[Path] | None = (settings.starter_catalog_files or None) if settings.starter_catalog else []
+    if _in_memory(settings.resolved_database_url()):
+        db = make_database(settings)
         await ensure_ready(db, paths=paths)
         return db
-    await asyncio.to_thread(asyncio.run, _prepare(url, paths))
-    return Database(url)
+    await asyncio.to_thread(asyncio.run, _prepare(settings, paths))
+    return make_database(settings)
 
 
-async def _prepare(url: str, paths: list[Path] | None) -> None:
-    db = Database(url)
+async def _prepare(settings: Settings, paths: list[Path] | None) -> None:
+    db = make_database(settings)
     try:
         await ensure_ready(db, paths=paths)
     finally:
@@ -106,6 +113,7 @@ async def build_services(settings: Settings, *, db: Database | None = None, seed
         scheduler=SharedScheduler(movienights),
         sources=sources,
     )
+    services.health = Health(services)
     return services
 
 
@@ -143,8 +151,17 @@ async def close_services(services: Services) -> None:
 
 
 def configure_logging(level: str, settings: Settings | None = None) -> None:
-    """Process logging (bot.logs), with every secret in `settings` masked in every line."""
+    """Process logging (bot.logs), with every secret in `settings` masked in every line; JSON lines when
+    LOG_FORMAT=json (bot.ops.jsonlog)."""
     from bot.logs import configure_logging as configure
-    from bot.logs import settings_secrets
+    from bot.logs import settings_secrets, url_password
 
-    configure(level, settings_secrets(settings) if settings is not None else ())
+    secrets = settings_secrets(settings) if settings is not None else []
+    if settings is not None and settings.database_direct_url:
+        secrets += url_password(settings.database_direct_url)
+    redactor = configure(level, secrets)
+    if settings is not None and settings.log_format == "json":
+        from bot.ops.jsonlog import JsonFormatter
+
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(JsonFormatter(redactor))

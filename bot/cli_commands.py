@@ -150,6 +150,13 @@ async def export_films(args: argparse.Namespace, settings: Settings) -> int:
         await db.dispose()
 
 
+async def db(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import cli_backup
+
+    handler = {"upgrade": db_upgrade, "dump": cli_backup.dump, "restore": cli_backup.restore}[args.db_command]
+    return await handler(args, settings)
+
+
 async def db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import open_database
 

@@ -15,6 +15,7 @@ import hashlib
 import logging
 import re
 import shlex
+import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -326,6 +327,8 @@ class CommandRegistry:
     ) -> None:
         self.catalog_editors: CatalogEditors = catalog_editors  # the CATALOG_EDITORS setting
         self.rate_limiter = rate_limiter  # None: no limit (tests, the CLI)
+        # Called after every command with (full name, outcome, seconds): metrics hang here (bot.ops.metrics).
+        self.observers: list[Callable[[str, str, float], None]] = []
         self._specs: dict[tuple[str | None, str], CommandSpec] = {}
         for spec in specs:
             key = (spec.group, spec.name)
@@ -415,6 +418,17 @@ class CommandRegistry:
         )
 
     async def run(self, spec: CommandSpec, ctx: CommandContext, raw_args: Mapping[str, Any]) -> Reply:
+        """Run a command (see `_run`) and tell the observers its outcome: ok, problem or error."""
+        started = time.perf_counter()
+        reply = await self._run(spec, ctx, raw_args)
+        if self.observers:
+            outcome = "ok" if not isinstance(reply, Problem) else "error" if reply.kind == "error" else "problem"
+            elapsed = time.perf_counter() - started
+            for observe in self.observers:
+                observe(spec.full_name, outcome, elapsed)
+        return reply
+
+    async def _run(self, spec: CommandSpec, ctx: CommandContext, raw_args: Mapping[str, Any]) -> Reply:
         """Run a command: permission check from the spec, argument checks, then the use-case.
 
         Errors a user caused come back as a Problem; our own errors are logged with the command, platform

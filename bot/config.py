@@ -7,6 +7,7 @@ comment, in `.env.example`.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
@@ -61,6 +62,11 @@ class RateLimitSettings(BaseModel):
     burst: int = Field(default=10, ge=1)  # commands a member may send at once
     per_second: float = Field(default=1.0, gt=0)  # tokens back per second: 10 commands / 10 s
     max_users: int = Field(default=100_000, ge=1)  # buckets kept in memory (least recently used dropped)
+
+
+class HealthSettings(BaseModel):
+    port: int | None = Field(default=None, ge=0, le=65535)  # None: no health/metrics endpoint
+    host: str = "127.0.0.1"  # loopback: a scraper on this host or behind your proxy
 
 
 class ImportSettings(BaseModel):
@@ -132,8 +138,15 @@ class Settings(BaseSettings):
     )
 
     database_url: str | None = None
+    # DATABASE_URL goes through a transaction pooler (PgBouncer): prepared-statement caches off.
+    database_pooler: bool = False
+    # A direct connection to PostgreSQL (not through the pooler) for migrations and the setup lock.
+    database_direct_url: str | None = None
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"  # json: one JSON object per line (for log collectors)
     starter_catalog: bool = True
+    # Files to load as the starter catalog instead of the shipped one (JSON list of paths; empty: shipped).
+    starter_catalog_files: list[Path] = Field(default_factory=list)
     # Who changes the shared film catalog: "owners" (the owner ids above; right for a public bot) or
     # "group_admins" (any group's admins too: only for a bot that is in one private club).
     catalog_editors: Literal["owners", "group_admins"] = "owners"
@@ -147,6 +160,7 @@ class Settings(BaseSettings):
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     movienight: MovieNightSettings = Field(default_factory=MovieNightSettings)
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    health: HealthSettings = Field(default_factory=HealthSettings)
     imports: ImportSettings = Field(default_factory=ImportSettings, validation_alias="import")  # IMPORT__...
     popularity: PopularitySettings = Field(default_factory=PopularitySettings)
     tmdb: TmdbSettings = Field(default_factory=TmdbSettings)

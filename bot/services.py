@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from bot.films.catalog import Catalog
     from bot.films.learning import Learning
     from bot.films.service import FilmService
+    from bot.ops.health import Health
     from bot.polls.announce import SharedScheduler
     from bot.polls.service import MovieNightService
     from bot.sources import Sources
@@ -37,3 +38,4 @@ class Services:
     scheduler: SharedScheduler  # the process's one movie-night scheduler (adapters register their platform)
     sources: Sources  # online film sources (TMDB, Wikidata): empty when none is configured
     clock: Callable[[], datetime] = utc_now
+    health: Health = field(init=False)  # readiness probes (bot.ops.health), set right after construction

@@ -13,6 +13,7 @@ import logging
 import discord
 
 from adapters.discord.client import build_client, use_gateway_of_api
+from bot.ops.health import health_of
 from bot.services import Services
 from bot.startup import StartupFailed
 
@@ -26,6 +27,7 @@ async def run_discord(services: Services, stop: asyncio.Event) -> None:
     if token is None:
         raise RuntimeError("DISCORD__TOKEN is not set")
     client = build_client(services)
+    health_of(services).platform("discord", lambda: _connection_problem(client))
     async with client:
         runner = asyncio.create_task(
             _start(client, token.get_secret_value(), elsewhere=bool(services.settings.discord.api_base_url)),
@@ -44,6 +46,19 @@ async def run_discord(services: Services, stop: asyncio.Event) -> None:
             log.warning("discord: the client did not stop within %s s; cancelling it", CLOSE_GRACE_S)
             runner.cancel()
         await asyncio.gather(runner, return_exceptions=True)
+
+
+def _connection_problem(client: discord.Client) -> str | None:
+    """None while every gateway connection of this process is open (each shard's, when sharded)."""
+    if client.is_closed():
+        return "gateway connection closed"
+    if not client.is_ready():
+        return "gateway not connected yet"
+    if isinstance(client, discord.AutoShardedClient):
+        down = sorted(shard.id for shard in client.shards.values() if shard.is_closed())
+        return f"shards {down} disconnected" if down else None
+    ws = client.ws
+    return None if ws is not None and ws.open else "gateway disconnected (reconnecting)"
 
 
 async def _start(client: discord.Client, token: str, *, elsewhere: bool) -> None:

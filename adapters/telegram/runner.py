@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import time
 from urllib.parse import urlsplit
 
 from telegram.error import InvalidToken, NetworkError, TelegramError
@@ -20,12 +21,31 @@ from adapters.telegram.app import ALLOWED_UPDATES, build_application
 from adapters.telegram.menu import publish_commands
 from adapters.telegram.movienight import TelegramMovieNights
 from bot.config import TelegramSettings
+from bot.ops.health import health_of
 from bot.services import Services
 from bot.startup import StartupFailed, backoff_delays, wait_or_stop
 
 log = logging.getLogger(__name__)
 
 SECRET_BYTES = 32  # token_urlsafe(32): 43 characters of A-Za-z0-9_-, within Telegram's 1-256
+
+
+class PollingHealth:
+    """Connected unless getUpdates failed within the last `window` seconds (PTB keeps retrying meanwhile)."""
+
+    def __init__(self, window: float) -> None:
+        self.window = window
+        self.failed_at: float | None = None
+        self.error = ""
+
+    def on_error(self, exc: TelegramError) -> None:
+        self.failed_at, self.error = time.monotonic(), type(exc).__name__
+        log.warning("telegram: getUpdates failed (%s); retrying", exc)
+
+    def probe(self) -> str | None:
+        if self.failed_at is not None and time.monotonic() - self.failed_at < self.window:
+            return f"getUpdates failing ({self.error})"
+        return None
 
 
 def webhook_secret(settings: TelegramSettings) -> str:
@@ -72,12 +92,18 @@ async def run_telegram(services: Services, stop: asyncio.Event, *, app: Applicat
                 settings.webhook_listen,
                 settings.webhook_port,
             )
+            health_of(services).platform("telegram", lambda: None if updater.running else "webhook server stopped")
         else:
-            await updater.start_polling(timeout=settings.poll_timeout, allowed_updates=ALLOWED_UPDATES)
+            polling = PollingHealth(window=2.0 * settings.poll_timeout + 10)
+            await updater.start_polling(
+                timeout=settings.poll_timeout, allowed_updates=ALLOWED_UPDATES, error_callback=polling.on_error
+            )
+            health_of(services).platform("telegram", polling.probe)
             log.info("telegram bot @%s polling for updates", app.bot.username)
         try:
             await stop.wait()
         finally:
+            health_of(services).forget("telegram")
             await nights.disconnect(app.bot)
             await updater.stop()
             await app.stop()

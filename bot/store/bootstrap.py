@@ -74,7 +74,17 @@ def _mark_used(db: Database) -> None:
 
 
 async def ensure_ready(db: Database, paths: list[Path] | None = None) -> BootstrapResult:
-    """Upgrade the schema; on a never-seeded catalog import the starter files. Safe on every start."""
+    """Upgrade the schema; on a never-seeded catalog import the starter files. Safe on every start.
+
+    Processes that start together take turns through the database's setup lock: the first migrates and
+    seeds, the others then find the schema current and the catalog seeded."""
+    from bot.store.locks import setup_lock
+
+    async with setup_lock(db):
+        return await _ensure_ready_locked(db, paths)
+
+
+async def _ensure_ready_locked(db: Database, paths: list[Path] | None) -> BootstrapResult:
     from bot.films.importers.apply import import_films_marking_seeded
 
     lost = _lost_database(db)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -84,6 +85,10 @@ def _file_identity(path: Path) -> tuple[int, int] | None:
     return st.st_dev, st.st_ino
 
 
+def _unique_statement_name() -> str:
+    return f"__asyncpg_{uuid.uuid4().hex}__"
+
+
 def _run_alembic_upgrade(connection: Connection, revision: str) -> None:
     from alembic import command
     from alembic.config import Config
@@ -97,8 +102,21 @@ def _run_alembic_upgrade(connection: Connection, revision: str) -> None:
 class Database:
     """Owns the engine; hands out sessions. Create one per process (composition root)."""
 
-    def __init__(self, url: str, *, schema: str | None = None, echo: bool = False) -> None:
-        """`schema` (PostgreSQL only) sets the search_path, e.g. to isolate a test in its own schema."""
+    def __init__(
+        self,
+        url: str,
+        *,
+        schema: str | None = None,
+        echo: bool = False,
+        pooled: bool = False,
+        direct_url: str | None = None,
+    ) -> None:
+        """`schema` (PostgreSQL only) sets the search_path, e.g. to isolate a test in its own schema.
+
+        `pooled`: `url` goes through a transaction pooler (PgBouncer), where a server connection changes
+        between transactions: asyncpg's prepared-statement caches are off and statement names are unique.
+        `direct_url` reaches PostgreSQL itself, for what needs one session throughout (the setup lock and
+        the migrations); None: `url`."""
         check_url(url)
         self.url = url
         self.schema = schema
@@ -109,6 +127,15 @@ class Database:
             if self.dialect != "postgresql":
                 raise ValueError("schema= is only supported for PostgreSQL")
             connect_args["server_settings"] = {"search_path": schema}
+        if pooled and self.dialect == "postgresql":
+            connect_args |= {
+                "statement_cache_size": 0,  # asyncpg's own cache
+                "prepared_statement_cache_size": 0,  # SQLAlchemy's
+                "prepared_statement_name_func": _unique_statement_name,
+            }
+        self._direct_url = direct_url if direct_url and direct_url != url else None
+        self._direct_args = {k: v for k, v in connect_args.items() if k == "server_settings"}
+        self._direct_engine: AsyncEngine | None = None
         if self.dialect == "sqlite":
             prepare_sqlite_path(url)
         self.engine: AsyncEngine = create_async_engine(url, echo=echo, connect_args=connect_args)
@@ -122,6 +149,16 @@ class Database:
         self._write_sessions = async_sessionmaker(
             self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
         )
+
+    @property
+    def direct_engine(self) -> AsyncEngine:
+        """An engine on a direct (unpooled) connection to the server: `direct_url`, else the main engine."""
+        if self._direct_url is None:
+            return self.engine
+        if self._direct_engine is None:
+            check_url(self._direct_url)
+            self._direct_engine = create_async_engine(self._direct_url, connect_args=self._direct_args)
+        return self._direct_engine
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -173,7 +210,7 @@ class Database:
 
     async def upgrade(self, revision: str = "head") -> None:
         """Migrate the schema (idempotent; safe on every start)."""
-        async with self.engine.begin() as conn:
+        async with self.direct_engine.begin() as conn:
             await conn.run_sync(_run_alembic_upgrade, revision)
 
     @property
@@ -187,6 +224,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._direct_engine is not None:
+            await self._direct_engine.dispose()
 
     def __repr__(self) -> str:
         return f"Database({safe_url(self.url)!r})"
