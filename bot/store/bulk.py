@@ -203,6 +203,23 @@ class _Planner:
         self.plan[target] = film
 
 
+def plan_writes(existing: _Existing, films: Sequence[Film], counts: ImportCounts) -> tuple[list[Film], list[Film]]:
+    """Match `films` against what is stored: (new films, changed films); unchanged ones are only counted."""
+    planner = _Planner(existing, counts)
+    for film in films:
+        planner.add(film)
+    new: list[Film] = []
+    changed: list[Film] = []
+    for target, film in planner.plan.items():
+        if target < 0:
+            new.append(film)
+        elif content_hash(film) == existing.hashes[target]:
+            counts.unchanged += 1
+        else:
+            changed.append(film)
+    return new, changed
+
+
 async def upsert_many(
     session: AsyncSession,
     films: Sequence[Film],
@@ -219,18 +236,7 @@ async def upsert_many(
     if not films:
         return counts
     existing = await _Existing.load(session, films)
-    planner = _Planner(existing, counts)
-    for film in films:
-        planner.add(film)
-    new: list[Film] = []
-    changed: list[Film] = []
-    for target, film in planner.plan.items():
-        if target < 0:
-            new.append(film)
-        elif content_hash(film) == existing.hashes[target]:
-            counts.unchanged += 1
-        else:
-            changed.append(film)
+    new, changed = plan_writes(existing, films, counts)
     if not (new or changed):
         return counts
     version = await bump()

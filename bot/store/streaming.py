@@ -22,14 +22,14 @@ from bot.store.bulk import (
     ImportCounts,
     _Existing,
     _insert_films,
-    _Planner,
     _Progress,
     _title_year,
     _update_films,
     chunks,
+    plan_writes,
 )
 from bot.store.films import FilmRepository
-from bot.store.mapping import content_hash, external_ids_t, films_t, identity_title, titles_t
+from bot.store.mapping import external_ids_t, films_t, identity_title, titles_t
 
 
 async def existing_for(session: AsyncSession, films: Sequence[Film]) -> _Existing:
@@ -86,18 +86,7 @@ class StreamingUpsert:
     async def write(self, films: Sequence[Film]) -> None:
         self.records += len(films)
         ex = await existing_for(self.session, films)
-        planner = _Planner(ex, self.counts)
-        for film in films:
-            planner.add(film)
-        new: list[Film] = []
-        changed: list[Film] = []
-        for target, film in planner.plan.items():
-            if target < 0:
-                new.append(film)
-            elif content_hash(film) == ex.hashes[target]:
-                self.counts.unchanged += 1
-            else:
-                changed.append(film)
+        new, changed = plan_writes(ex, films, self.counts)
         if not (new or changed):
             return
         if self.version is None:
