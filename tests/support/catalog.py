@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from bot.app import build_services  # at import: its first import costs seconds, never on a test's loop
 from bot.config import Settings
 from bot.films.model import Credit, Film
 from bot.services import Services
@@ -140,8 +141,6 @@ async def make_services(
 
     The database is prepared in a worker thread (its own loop and connection), as `filmbot run` does on a
     first start, so the end-to-end tests' slow-callback guard sees only what the bot does."""
-    from bot.app import build_services
-
     url = f"sqlite+aiosqlite:///{tmp_path / 'filmbot.sqlite3'}"
     settings.setdefault("rate_limit", {"burst": 10_000})  # tests type fast; the limit has its own tests
     config = Settings(database_url=url, starter_catalog=False, _env_file=None, **settings)  # type: ignore[call-arg, arg-type]
