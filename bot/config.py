@@ -151,7 +151,8 @@ class Settings(BaseSettings):
     # "group_admins" (any group's admins too: only for a bot that is in one private club).
     catalog_editors: Literal["owners", "group_admins"] = "owners"
 
-    # How often `filmbot run` picks up catalog changes made by other processes on the same database.
+    # How often `filmbot run` and `filmbot chat` check the catalog version for other processes' changes: on
+    # PostgreSQL a LISTEN/NOTIFY connection brings each change at once and this is only the fallback.
     catalog_refresh_seconds: float = Field(default=10.0, gt=0)
     # For tests and diagnosis: run the event loop in asyncio debug mode and log every callback that holds it
     # longer than 50 ms ("Executing <...> took 0.123 seconds" from the `asyncio` logger).

@@ -160,6 +160,14 @@ class Database:
             self._direct_engine = create_async_engine(self._direct_url, connect_args=self._direct_args)
         return self._direct_engine
 
+    @property
+    def listen_url(self) -> str | None:
+        """Where a process LISTENs for catalog changes: PostgreSQL itself (`direct_url`, else `url`, never a
+        transaction pooler); None on SQLite, which has no notifications."""
+        if self.dialect != "postgresql":
+            return None
+        return self._direct_url or self.url
+
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A session; the caller commits (``async with session.begin():`` or ``await s.commit()``)."""
