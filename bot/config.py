@@ -140,7 +140,8 @@ class Settings(BaseSettings):
     database_url: str | None = None
     # DATABASE_URL goes through a transaction pooler (PgBouncer): prepared-statement caches off.
     database_pooler: bool = False
-    # A direct connection to PostgreSQL (not through the pooler) for migrations and the setup lock.
+    # A direct connection to PostgreSQL (not through the pooler) for migrations, the setup lock and the LISTEN
+    # for catalog changes (without it, behind a pooler, changes arrive by the CATALOG_REFRESH_SECONDS check).
     database_direct_url: str | None = None
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"  # json: one JSON object per line (for log collectors)

@@ -240,6 +240,12 @@ class Catalog:
         wake = asyncio.Event()
         url = self.db.listen_url
         if url is None:
+            if self.db.pooled:
+                log.warning(
+                    "DATABASE_POOLER is set without DATABASE_DIRECT_URL: catalog changes cannot be LISTENed for "
+                    "through a transaction pooler, so other processes' changes arrive by the %g s version check",
+                    interval,
+                )
             await self.keep_fresh(stop, interval, wake)
             return
         listener = CatalogListener(url, lambda _payload: wake.set())

@@ -161,3 +161,11 @@ async def test_sqlite_follows_by_the_version_check(tmp_path: object) -> None:
         stop.set()
         await task
         await follower.db.dispose()
+
+
+def test_the_listen_connection_never_goes_through_a_transaction_pooler() -> None:
+    direct = "postgresql+asyncpg://filmbot@127.0.0.1:5432/club"
+    bouncer = "postgresql+asyncpg://filmbot@127.0.0.1:6432/club"
+    assert Database(direct).listen_url == direct
+    assert Database(bouncer, pooled=True, direct_url=direct).listen_url == direct
+    assert Database(bouncer, pooled=True).listen_url is None  # the version check alone, with a warning
