@@ -208,7 +208,7 @@ async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    refresh = services.catalog.keep_fresh(stop, settings.catalog_refresh_seconds)
+    refresh = services.catalog.follow(stop, settings.catalog_refresh_seconds)
     tasks = [
         asyncio.create_task(refresh, name="catalog-refresh"),
         asyncio.create_task(services.db.watch_file(stop), name="database-file"),

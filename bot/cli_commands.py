@@ -61,10 +61,13 @@ async def chat(args: argparse.Namespace, settings: Settings) -> int:
         stop = asyncio.Event()
         learning = services.films.learning
         flushing = asyncio.create_task(learning.keep_flushing(stop)) if learning is not None else None
+        # The console follows other processes' catalog changes as the bots do (an admin's edit shows here).
+        following = asyncio.create_task(services.catalog.follow(stop, settings.catalog_refresh_seconds))
         try:
             await ConsoleChat(services).loop()
         finally:
             stop.set()
+            await following
             if flushing is not None:
                 await flushing
     return 0

@@ -140,7 +140,8 @@ class Settings(BaseSettings):
     database_url: str | None = None
     # DATABASE_URL goes through a transaction pooler (PgBouncer): prepared-statement caches off.
     database_pooler: bool = False
-    # A direct connection to PostgreSQL (not through the pooler) for migrations and the setup lock.
+    # A direct connection to PostgreSQL (not through the pooler) for migrations, the setup lock and the LISTEN
+    # for catalog changes (without it, behind a pooler, changes arrive by the CATALOG_REFRESH_SECONDS check).
     database_direct_url: str | None = None
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"  # json: one JSON object per line (for log collectors)
@@ -151,7 +152,8 @@ class Settings(BaseSettings):
     # "group_admins" (any group's admins too: only for a bot that is in one private club).
     catalog_editors: Literal["owners", "group_admins"] = "owners"
 
-    # How often `filmbot run` picks up catalog changes made by other processes on the same database.
+    # How often `filmbot run` and `filmbot chat` check the catalog version for other processes' changes: on
+    # PostgreSQL a LISTEN/NOTIFY connection brings each change at once and this is only the fallback.
     catalog_refresh_seconds: float = Field(default=10.0, gt=0)
     # For tests and diagnosis: run the event loop in asyncio debug mode and log every callback that holds it
     # longer than 50 ms ("Executing <...> took 0.123 seconds" from the `asyncio` logger).

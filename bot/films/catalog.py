@@ -20,6 +20,7 @@ from bot.films.search import SearchDoc, SearchIndex
 from bot.films.words import WordIndex
 from bot.store.db import Database
 from bot.store.films import FilmRepository
+from bot.store.notify import CatalogListener, wait_any
 
 log = logging.getLogger(__name__)
 
@@ -214,19 +215,41 @@ class Catalog:
             log.info("catalog version %s: %d films refreshed, %d removed", version, len(docs), len(removed))
             return True
 
-    async def keep_fresh(self, stop: asyncio.Event, interval: float = REFRESH_SECONDS) -> None:
-        """Until `stop` is set, every `interval` seconds: pick up other processes' catalog changes, and
-        compact the index when its edits have piled up."""
+    async def keep_fresh(
+        self, stop: asyncio.Event, interval: float = REFRESH_SECONDS, wake: asyncio.Event | None = None
+    ) -> None:
+        """Until `stop` is set: pick up other processes' catalog changes whenever `wake` is set (a change
+        notification) and at least every `interval` seconds (the fallback for a missed one), and compact the
+        index when its edits have piled up. A burst of wake-ups while a refresh runs makes one more refresh."""
+        wake = wake or asyncio.Event()
         while not stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=interval)
+            await wait_any(stop, wake, interval)
             if stop.is_set():
                 return
+            wake.clear()
             try:
                 await self.refresh_if_changed()
                 await self.compact_if_needed()
             except Exception:
                 log.exception("catalog refresh failed; will retry")
+
+    async def follow(self, stop: asyncio.Event, interval: float = REFRESH_SECONDS) -> None:
+        """Follow every process's catalog changes until `stop` is set: on PostgreSQL a LISTEN connection
+        wakes the refresh as each change commits; the version check every `interval` seconds catches a
+        missed notification and is the only mechanism on SQLite."""
+        wake = asyncio.Event()
+        url = self.db.listen_url
+        if url is None:
+            if self.db.pooled:
+                log.warning(
+                    "DATABASE_POOLER is set without DATABASE_DIRECT_URL: catalog changes cannot be LISTENed for "
+                    "through a transaction pooler, so other processes' changes arrive by the %g s version check",
+                    interval,
+                )
+            await self.keep_fresh(stop, interval, wake)
+            return
+        listener = CatalogListener(url, lambda _payload: wake.set())
+        await asyncio.gather(self.keep_fresh(stop, interval, wake), listener.run(stop))
 
     def film_changed(self, film: Film) -> None:
         """Call after the change is committed: the next query sees it."""

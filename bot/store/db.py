@@ -133,6 +133,7 @@ class Database:
                 "prepared_statement_cache_size": 0,  # SQLAlchemy's
                 "prepared_statement_name_func": _unique_statement_name,
             }
+        self.pooled = pooled and self.dialect == "postgresql"
         self._direct_url = direct_url if direct_url and direct_url != url else None
         self._direct_args = {k: v for k, v in connect_args.items() if k == "server_settings"}
         self._direct_engine: AsyncEngine | None = None
@@ -159,6 +160,15 @@ class Database:
             check_url(self._direct_url)
             self._direct_engine = create_async_engine(self._direct_url, connect_args=self._direct_args)
         return self._direct_engine
+
+    @property
+    def listen_url(self) -> str | None:
+        """Where a process LISTENs for catalog changes: PostgreSQL itself (`direct_url`, else `url`); None on
+        SQLite, which has no notifications, and behind a transaction pooler without a `direct_url` (a LISTEN
+        there would be held by whichever client the pooler hands that server connection to next)."""
+        if self.dialect != "postgresql" or (self.pooled and self._direct_url is None):
+            return None
+        return self._direct_url or self.url
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

@@ -33,6 +33,7 @@ from bot.store.mapping import (
     titles_t,
 )
 from bot.store.models import CatalogStateRow
+from bot.store.notify import notify_catalog
 
 __all__ = ["ExternalIdConflict", "FilmExists", "FilmRepository", "ImportCounts"]
 
@@ -255,7 +256,9 @@ class FilmRepository:
         await self.session.execute(
             update(state_t).where(state_t.c.id == 1).values(version=state_t.c.version + 1, updated_at=_now())
         )
-        return await self.catalog_version()
+        version = await self.catalog_version()
+        await notify_catalog(self.session, version)  # delivered to other processes on commit (PostgreSQL)
+        return version
 
     async def is_seeded(self) -> bool:
         return bool(await self.session.scalar(select(state_t.c.seeded).where(state_t.c.id == 1)))
