@@ -87,7 +87,9 @@ async def build_services(settings: Settings, *, db: Database | None = None, seed
     misses = MissLog(db, now)
     films = FilmService(catalog, rng=random.Random(seed), learning=learning, pinned=pins.match, on_miss=misses.record)
     registry = build_registry(settings.catalog_editors, rate_limiter(settings))
-    sources = Sources.from_settings(settings)  # none without keys: the bot works offline
+    # none without keys: the bot works offline. Built off the loop: each httpx client loads the CA bundle
+    # (tens of ms of CPU), which held the event loop past 50 ms at start-up.
+    sources = await asyncio.to_thread(Sources.from_settings, settings)
     curation = Curation(
         settings=settings,
         db=db,
