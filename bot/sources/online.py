@@ -49,7 +49,7 @@ async def look_online(services: Services, reply: FilmList) -> FilmList | None:
     except TimeoutError:
         log.info("film sources took over %.0f s for a miss; not offered", LOOK_SECONDS)
         return None
-    fresh = await _not_stored(services, found)
+    fresh = await _not_stored(services, found) if found else []
     if not fresh:
         return None
     can_add = services.settings.sources.add_by != "nobody"
