@@ -124,6 +124,10 @@ class WikidataSettings(BaseModel):
 class SourcesSettings(BaseModel):
     backoff_seconds: float = Field(default=30.0, gt=0)  # first pause after a source fails (doubles, max 10 min)
     enrich_per_second: float = Field(default=4.0, gt=0)  # `filmbot enrich` requests per second per source
+    # Who may press "Add" under a film the sources found after a /film miss: anyone, admins (whoever may
+    # /film add: the catalog owners, or group admins with CATALOG_EDITORS=group_admins), nobody (shown only).
+    add_by: Literal["anyone", "admins", "nobody"] = "admins"
+    online_results: int = Field(default=3, ge=1, le=5)  # films offered from the sources under a miss
 
 
 class Settings(BaseSettings):

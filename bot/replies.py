@@ -160,6 +160,36 @@ FilmListKind = Literal["did_you_mean", "results", "miss"]
 
 
 @dataclass(frozen=True, slots=True)
+class OnlineChoice:
+    """A film an online source knows and our catalog doesn't (yet): shown under a miss or a weak match.
+
+    `ref` is the source's short id (`tmdb:496243`, `wikidata:Q61448040`): the Add button carries it, never
+    the title. `can_add` False (SOURCES__ADD_BY=nobody): shown without a button."""
+
+    ref: str
+    source: str  # "TMDB", "Wikidata": who to credit
+    title: str
+    year: int | None = None
+    original_title: str | None = None
+    directors: tuple[str, ...] = ()
+    can_add: bool = True
+
+    @property
+    def heading(self) -> str:
+        return f"{self.title} ({self.year})" if self.year else self.title
+
+    @property
+    def text(self) -> str:
+        """`Parasite (2019) · 기생충, dir. Bong Joon Ho`."""
+        out = self.heading
+        if self.original_title and self.original_title != self.title:
+            out += f" · {self.original_title}"
+        if self.directors:
+            out += ", dir. " + ", ".join(self.directors[:2])
+        return out
+
+
+@dataclass(frozen=True, slots=True)
 class Rerun:
     """Choosing a film from a picker re-runs the command it came from with that film, as the chooser
     (`CommandRegistry.run_with_film(code, ...)`): `command` is its full name, `code` its 6-hex button code
@@ -187,6 +217,18 @@ class FilmList:
     # A "did you mean" picker raised by a command about one film (`/movienight nominate <film>`): choosing a
     # film re-runs that command with it instead of opening its card. Set by the registry; None: open the card.
     rerun: Rerun | None = None
+    # Set by the core on a miss or an unsure picker when film sources are enabled: the adapter sends the list,
+    # then asks `bot.sources.online.look_online` and edits the message when it found something.
+    ask_online: bool = False
+    found_online: tuple[OnlineChoice, ...] = ()
+
+    @property
+    def online_heading(self) -> str | None:
+        """ "Not in our catalog — found on TMDB:" above the online finds, or None without any."""
+        if not self.found_online:
+            return None
+        names = " and ".join(dict.fromkeys(c.source for c in self.found_online))
+        return f"Not in our catalog — found on {names}:"
 
 
 @dataclass(frozen=True, slots=True)

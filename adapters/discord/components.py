@@ -45,6 +45,8 @@ class Controller(Protocol):
 
     async def run_action(self, interaction: discord.Interaction[Any], kind: str, film_id: int) -> None: ...
 
+    async def add_online(self, interaction: discord.Interaction[Any], ref: str) -> None: ...
+
     async def apologise(self, interaction: discord.Interaction[Any]) -> None: ...
 
 
@@ -220,7 +222,39 @@ class ActionButton(
         await guarded(interaction, controller(interaction).run_action(interaction, self.kind, self.film_id))
 
 
-DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (PickSelect, FilmButton, PageButton, ActionButton)
+class AddButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"fb:add:(?P<ref>tmdb:\d{1,9}|wikidata:Q\d{1,12})",
+):
+    """Add a film an online source found under a miss: the custom_id carries its short ref, never a title."""
+
+    def __init__(self, ref: str, label: str = "Add") -> None:
+        super().__init__(
+            discord.ui.Button(
+                style=discord.ButtonStyle.success,
+                label=plain(label, BUTTON_LABEL_MAX) or "Add",
+                custom_id=f"fb:add:{ref}",
+            )
+        )
+        self.ref = ref
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> AddButton:
+        return cls(match["ref"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await guarded(interaction, controller(interaction).add_online(interaction, self.ref))
+
+
+DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
+    PickSelect,
+    FilmButton,
+    PageButton,
+    ActionButton,
+    AddButton,
+)
 
 
 def _unique(choices: Sequence[FilmChoice]) -> list[FilmChoice]:

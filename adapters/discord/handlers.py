@@ -26,8 +26,9 @@ from adapters.discord.text import unescape
 from bot.commands import Actor, CommandContext, CommandSpec, Upload, UploadTooLarge
 from bot.curation.actions import run_action
 from bot.films.service import picker_query
-from bot.replies import FileReply, PollCard, Problem, Reply
+from bot.replies import FileReply, FilmList, PollCard, Problem, Reply
 from bot.services import Services
+from bot.sources.online import add_online, look_online
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +102,25 @@ class Handlers:
             await defer()  # takes seconds (an export): acknowledge first
         reply = await self.in_time(self.services.registry.run(spec, ctx, raw_args), defer)
         await self.send(interaction, reply, ephemeral=ephemeral)
+        if isinstance(reply, FilmList) and reply.ask_online:
+            await self.complete_online(interaction, reply)
+
+    async def complete_online(self, interaction: discord.Interaction[Any], reply: FilmList) -> None:
+        """The store's answer is out (Discord's 3 s deadline met); edit it with what the sources found."""
+        updated = await look_online(self.services, reply)
+        if updated is None:
+            return
+        out = render(updated, owner=interaction.user.id, now=self.services.clock())
+        try:
+            await interaction.edit_original_response(**out.edit_kwargs())
+        except discord.HTTPException as exc:
+            log.warning("could not add the online finds to a reply (%s): %s", where(interaction), exc)
+
+    async def add_online(self, interaction: discord.Interaction[Any], ref: str) -> None:
+        """An Add button under an online find: the core checks SOURCES__ADD_BY, then adds (card in place)."""
+        actor = actor_of(interaction, self.services)
+        reply = await self.in_time(add_online(self.services, actor, ref), interaction.response.defer)
+        await self.replace(interaction, reply, owner=interaction.user.id)
 
     async def open_film(
         self, interaction: discord.Interaction[Any], owner: int, film_id: int, then: str | None = None

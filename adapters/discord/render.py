@@ -17,6 +17,7 @@ import discord
 
 from adapters.discord.components import (
     ActionButton,
+    AddButton,
     FilmButton,
     PageButton,
     PickSelect,
@@ -178,14 +179,16 @@ def render_list(films: FilmList, owner: int) -> Outgoing:
     then = films.rerun.code if films.rerun else None
     heading = md(films.heading, TITLE_MAX)
     hint = md(films.hint, 300) if films.hint else None
+    online = online_lines(films)
     if films.kind == "miss":
-        content = heading + (f"\n{hint}" if hint else "")
+        content = heading + (f"\n{online}" if online else f"\n{hint}" if hint else "")
         view = None
-        if films.items:
+        if films.items or online:
             view = discord.ui.View(timeout=None)
             for item in films.items[:5]:
                 view.add_item(FilmButton(owner, item.film_id, item.heading, then=then))
-        return Outgoing(content=content, view=view)
+            add_buttons(view, films)
+        return Outgoing(content=content, view=view if view is not None and view.children else None)
     embed = discord.Embed(title=heading, colour=COLOUR)
     embed.description = list_lines(films.items) or None
     view = discord.ui.View(timeout=None)
@@ -198,9 +201,29 @@ def render_list(films: FilmList, owner: int) -> Outgoing:
     if films.items:
         placeholder = "Which one?" if films.kind == "did_you_mean" else "Open a film"
         view.add_item(PickSelect(owner, films.items, placeholder=placeholder, then=then))
-    if hint:
+    if online:
+        embed.add_field(name=md(films.online_heading or "", 256), value=online, inline=False)
+        add_buttons(view, films)
+    elif hint:
         embed.add_field(name="Tip", value=hint, inline=False)
     return Outgoing(embeds=[embed], view=view if view.children else None)
+
+
+def online_lines(films: FilmList) -> str:
+    """The online finds under a miss (the heading, then a line each), within an embed field's 1024."""
+    if not films.found_online:
+        return ""
+    lines = [f"• {md(c.text, 250)}" for c in films.found_online[:5]]
+    text = "\n".join(lines)
+    if films.kind == "miss":
+        return f"**{md(films.online_heading or '', 200)}**\n{text}"
+    return text
+
+
+def add_buttons(view: discord.ui.View, films: FilmList) -> None:
+    for c in films.found_online[:5]:
+        if c.can_add:
+            view.add_item(AddButton(c.ref, f"Add {c.heading}"))
 
 
 def render_poll(poll: PollCard, now: dt.datetime) -> Outgoing:

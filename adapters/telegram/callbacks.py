@@ -8,6 +8,7 @@ Nothing is kept in process memory, so every button keeps working after a restart
 - `a:<action>:<film id>` runs a reply's action button (`u` undo a removal, `w` report a wrong film);
 - `mn:<poll id>:<film id>` toggles a film on a movie-night button ballot, `mb:<poll id>` shows the presser
   their ballot and `mx:<poll id>` clears it (ranked polls and slates too big for a native poll);
+- `o:<source ref>` adds a film an online source found under a miss (`o:tmdb:496243`, `o:wikidata:Q…`);
 - `s:<page>:<query>` pages a `/search` list. The query is cut to fit 64 bytes at a UTF-8 boundary; the
   full query is re-read from the list message itself (its heading quotes it) whenever the message is
   there and agrees with the prefix, so a long query pages exactly and a short one never needs the message.
@@ -23,7 +24,9 @@ from adapters.telegram.html import trim_bytes
 
 MAX_BYTES = 64
 
-CallbackKind = Literal["open", "open_new", "rerun", "page", "action", "ballot", "my_ballot", "clear_ballot"]
+CallbackKind = Literal[
+    "open", "open_new", "rerun", "page", "action", "ballot", "my_ballot", "clear_ballot", "add_online"
+]
 ACTION_CODES = {"undo_remove": "u", "wrong_film": "w"}
 ACTION_KINDS = {code: kind for kind, code in ACTION_CODES.items()}
 
@@ -37,6 +40,7 @@ class Callback:
     action: str = ""
     poll_id: int = 0
     command: str = ""  # the code of the command to re-run (`rerun`)
+    ref: str = ""  # an online source's film ref (`add_online`): `tmdb:496243`
 
 
 def open_card(film_id: int, *, new_message: bool = False) -> str:
@@ -52,6 +56,13 @@ def rerun(code: str, film_id: int) -> str:
 
 def action(kind: str, film_id: int) -> str:
     return f"a:{ACTION_CODES[kind]}:{film_id}"
+
+
+def add_online(ref: str) -> str:
+    """The Add button under an online find; `ref` is short (`tmdb:496243`), never a title."""
+    if not _ONLINE.match(f"o:{ref}"):
+        raise ValueError(f"not a source ref: {ref!r}")
+    return f"o:{ref}"
 
 
 def ballot(poll_id: int, film_id: int) -> str:
@@ -77,6 +88,7 @@ _RERUN = re.compile(r"^c:([0-9a-f]{6}):(\d{1,12})$")
 _ACTION = re.compile(r"^a:([a-z]):(\d{1,12})$")
 _BALLOT = re.compile(r"^mn:(\d{1,12}):(\d{1,12})$")
 _BALLOT_VIEW = re.compile(r"^m([bx]):(\d{1,12})$")
+_ONLINE = re.compile(r"^o:((?:tmdb:\d{1,9})|(?:wikidata:Q\d{1,12}))$")
 _PAGE = re.compile(r"^s:(\d{1,4}):(.*)$", re.DOTALL)
 
 
@@ -92,6 +104,8 @@ def parse(data: str | None) -> Callback | None:
         return Callback("ballot", poll_id=int(m.group(1)), film_id=int(m.group(2)))
     if m := _BALLOT_VIEW.match(data):
         return Callback("my_ballot" if m.group(1) == "b" else "clear_ballot", poll_id=int(m.group(2)))
+    if m := _ONLINE.match(data):
+        return Callback("add_online", ref=m.group(1))
     if m := _PAGE.match(data):
         return Callback("page", page=int(m.group(1)), query=m.group(2))
     if (m := _ACTION.match(data)) and m.group(1) in ACTION_KINDS:

@@ -30,8 +30,9 @@ from adapters.telegram.sending import send_reply
 from bot.commands import Actor, CommandContext, CommandSpec
 from bot.curation.actions import run_action as run_core_action
 from bot.films.service import picker_query
-from bot.replies import FileReply, FilmCard, PollCard, Problem, Reply, Text
+from bot.replies import FileReply, FilmCard, FilmList, PollCard, Problem, Reply, Text
 from bot.services import Services
+from bot.sources.online import add_online, look_online
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +157,29 @@ class TelegramHandlers:
         reply = await self.services.registry.handle(text, self.services, actor_for, upload=upload, quiet=quiet)
         if isinstance(reply, Problem) and reply.silent:  # rate limited and already told so, or not ours
             return
-        await self.send(context, chat.id, reply, reply_to=message)
+        sent = await self.send(context, chat.id, reply, reply_to=message)
+        if isinstance(reply, FilmList) and reply.ask_online:
+            # the store's answer is out; the sources are asked off this update, and the message edited
+            context.application.create_task(self.complete_online(context, sent, reply), update=update)
+
+    async def complete_online(self, context: Context, sent: Message, reply: FilmList) -> None:
+        """Edit a sent miss/picker with what the online sources found (nothing to do when they found none)."""
+        updated = await look_online(self.services, reply)
+        if updated is None:
+            return
+        out = render(updated)
+        try:
+            await context.bot.edit_message_text(
+                out.text,
+                chat_id=sent.chat.id,
+                message_id=sent.message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=out.markup,
+                link_preview_options=out.preview,
+            )
+        except BadRequest as exc:
+            if not _not_modified(exc):
+                log.warning("could not add the online finds to a message: %s", exc)
 
     # -- buttons -------------------------------------------------------------------------------
     async def on_callback(self, update: Update, context: Context) -> None:
@@ -179,6 +202,8 @@ class TelegramHandlers:
             reply = await self.run_action(context, query, data)
         elif data.kind == "rerun":
             reply = await self.rerun(context, query, data)
+        elif data.kind == "add_online":
+            reply = await add_online(self.services, await self.presser(context, query), data.ref)
         else:
             asked = self.film_query(query) if data.kind == "open" else None
             reply = await films.choose(asked, data.film_id) if asked else await films.card(data.film_id)

@@ -125,7 +125,10 @@ def render_list(films: FilmList) -> Outgoing:
         lines.append(line(f"{n}. {trim(one_line(item.text), ITEM_CHARS)}"))
     if films.pages > 1:
         lines.append(line(Span(f"Page {films.page + 1} of {films.pages} · {films.total} films", "i")))
-    if films.hint:
+    if films.found_online:
+        lines.append(line(Span(films.online_heading or "", "b")))
+        lines.extend(line(f"• {trim(one_line(c.text), ITEM_CHARS)}") for c in films.found_online)
+    if films.hint and not films.found_online:
         lines.append(line(Span(trim(one_line(films.hint), FIELD_CHARS), "i")))
     rows: list[list[InlineKeyboardButton]] = []
     new_message = films.kind == "results"
@@ -138,6 +141,11 @@ def render_list(films: FilmList) -> Outgoing:
         else:
             data = callbacks.open_card(item.film_id, new_message=new_message)
         rows.append([InlineKeyboardButton(label, callback_data=data)])
+    for c in films.found_online:
+        if c.can_add:
+            rows.append(
+                [InlineKeyboardButton(button_label(f"Add {c.heading}"), callback_data=callbacks.add_online(c.ref))]
+            )
     if films.kind == "results" and films.pages > 1:
         nav = []
         if films.page > 0:

@@ -7,14 +7,16 @@ from typing import Any
 
 from bot.commands import CommandContext, CommandSpec, Param
 from bot.replies import Reply, Text
+from bot.sources.online import mark_online
 
 
 async def film(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-    return await ctx.services.films.lookup(args["title"], origin=ctx.actor.origin)
+    # A miss or an unsure picker: the adapter sends it, then asks the online sources (bot.sources.online).
+    return mark_online(ctx.services, await ctx.services.films.lookup(args["title"], origin=ctx.actor.origin))
 
 
 async def search(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
-    return await ctx.services.films.search(args["words"], origin=ctx.actor.origin)
+    return mark_online(ctx.services, await ctx.services.films.search(args["words"], origin=ctx.actor.origin))
 
 
 async def random_film(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:

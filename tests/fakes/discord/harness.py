@@ -213,13 +213,20 @@ class FakeDiscord(FakeRest, ChannelsAndPolls):
         return await self.send(client, self.interaction(3, data, message=message, **who))
 
 
-BACKGROUND = ("timeout_task_impl", "Clock.sleep", "Event.wait", "PollScheduler._run", "Queue.get")
+BACKGROUND = (
+    "timeout_task_impl",
+    "Clock.sleep",
+    "Event.wait",
+    "PollScheduler._run",
+    "Queue.get",
+    "RequestHandler.start",  # a loopback fake server's (TMDB, Wikidata) kept-alive connection
+)
 
 
 def _is_background(task: asyncio.Task[Any]) -> bool:
     """Tasks that wait on purpose, not work an event started: discord.py's 15-minute view timers on ephemeral
     messages, the movie-night scheduler and its sleeps (a clock's sleep, its wake-up event), discord.py's
-    wait for the servers' GUILD_CREATE before on_ready (a queue get)."""
+    wait for the servers' GUILD_CREATE before on_ready (a queue get), a loopback fake server's connections."""
     name = getattr(task.get_coro(), "__qualname__", "")
     return any(name.endswith(b) for b in BACKGROUND)
 
