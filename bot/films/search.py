@@ -56,6 +56,8 @@ ALIAS_PENALTY = 2.0  # "matrix" is filed under "The Matrix" too, but a film real
 ARTICLE_ADDED_PENALTY = 2.0  # "the shining" also tries "shining" (a user may add an article, too)
 # "X: Y", "X - Y", "X - Episode V - Y": the main part X alone is a strong prefix, the subtitle Y alone a name
 # of the film below every whole title (exact or article-less) but above loose fuzzy matches.
+# A subtitle gets no popularity lift: a popular film's subtitle ("Amityville: The Awakening") must not climb
+# over a whole title starting with the query ("Awakening the Zodiac") on votes alone.
 MAIN_SCORE = 96.0
 SUBTITLE_PENALTY = 5.0
 # Among titles that start with the query popularity counts, so "Nick" offers "Nick of Time" (5,000 votes)
@@ -68,6 +70,7 @@ NUMBER_MISS = 10.0
 # An exact alternative or original title of a film whose votes are unknown outranks every prefix match,
 # however popular: unknown is not zero ("léon" is *Léon: The Professional*, not *Leon the Pig Farmer*).
 # With known votes, or on a display title, popularity decides as below (a popular film's first words).
+# Only the query as typed is exact: "a heart" read as "heart" is a reading, not the title "Heart".
 EXACT_BONUS = 45.0
 
 # Autocomplete: a query that is the first whole word(s) of a popular film's display title ("Wonder" ->
@@ -357,6 +360,7 @@ class SearchIndex:
                     rank = max(shown, PREFIX_YIELD_RANK)
                 elif (
                     exact
+                    and not penalty
                     and doc.votes is None
                     and tidx & TIDX_MASK
                     and not tidx & (SUBTITLE | ALIAS)
@@ -365,7 +369,7 @@ class SearchIndex:
                     rank += EXACT_BONUS
                 if doc.aliases and not strict and exact and key in _pin_keys(doc.aliases):
                     rank += PIN_BONUS
-                if starts and doc.votes and want_year is None:
+                if starts and doc.votes and want_year is None and not tidx & SUBTITLE:
                     rank += POPULARITY_WEIGHT * math.log10(1 + doc.votes)
                 if want_year is not None:
                     if doc.year == want_year:

@@ -213,6 +213,28 @@ def test_an_exact_title_with_unknown_votes_beats_a_voted_prefix_match() -> None:
     assert shown(decide(index, words, "under"))[0] == "Under the Skin (2013)"
 
 
+def test_only_the_query_as_typed_is_an_exact_title() -> None:
+    """ "a heart" read without its article is "heart": a reading, so an unrated film's alternative title
+    "Heart" gets no exact-title lift over a rated film whose title starts with the words typed."""
+    docs = [
+        SearchDoc(1, "The Heart", ("Heart",), year=2018, votes=None),
+        SearchDoc(2, "A Heart in Winter", (), year=1992, votes=1_904),
+    ]
+    index, words = SearchIndex.build(docs), WordIndex.build(docs)
+    assert shown(decide(index, words, "a heart"))[0] == "A Heart in Winter (1992)"
+    assert card(decide(index, words, "heart")) == "The Heart (2018)"
+
+
+def test_a_subtitle_is_not_lifted_over_a_whole_title_by_votes() -> None:
+    docs = [
+        SearchDoc(1, "Amityville: The Awakening", (), year=2017, votes=9_051),
+        SearchDoc(2, "Awakening the Zodiac", (), year=2017, votes=1_199),
+    ]
+    index, words = SearchIndex.build(docs), WordIndex.build(docs)
+    assert shown(decide(index, words, "awakening"))[0] == "Awakening the Zodiac (2017)"
+    assert card(decide(index, words, "the awakening")) == "Amityville: The Awakening (2017)"
+
+
 def test_two_films_with_the_very_same_title_make_a_picker(answer: Answer) -> None:
     decision = answer("halloween ii")
     assert decision.kind == "picker"
