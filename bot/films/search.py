@@ -70,7 +70,8 @@ NUMBER_MISS = 10.0
 # An exact alternative or original title of a film whose votes are unknown outranks every prefix match,
 # however popular: unknown is not zero ("léon" is *Léon: The Professional*, not *Leon the Pig Farmer*).
 # With known votes, or on a display title, popularity decides as below (a popular film's first words).
-# Only the query as typed is exact: "a heart" read as "heart" is a reading, not the title "Heart".
+# Only the query as typed is exact: "a heart" read as "heart" is a reading, not the title "Heart"; such a
+# reading gets no popularity either (a famous film's alternative title "Baba" must not beat the exact "A Babá").
 EXACT_BONUS = 45.0
 
 # Autocomplete: a query that is the first whole word(s) of a popular film's display title ("Wonder" ->
@@ -86,7 +87,8 @@ SUBTITLE = 1 << 13
 ROMAN = 1 << 12
 TIDX_MASK = ROMAN - 1
 # A native title typed in Latin letters ("kimi no na wa"): only tried when nothing matched well, and a
-# little under the same match on a real title.
+# little under the same match on a real title. A roman key has no spaces, so any syllables are a prefix of it
+# ("dao" of "daomengkongjian"): only an exact roman match gets popularity.
 ROMAN_PENALTY = 2.0
 # An admin alias typed exactly is a pin ("the query X means this film"): it outranks popularity
 # (at most ~40), an exact title and a year bonus (30), so it comes first in /search lists and autocomplete.
@@ -369,7 +371,8 @@ class SearchIndex:
                     rank += EXACT_BONUS
                 if doc.aliases and not strict and exact and key in _pin_keys(doc.aliases):
                     rank += PIN_BONUS
-                if starts and doc.votes and want_year is None and not tidx & SUBTITLE:
+                lifted = not (penalty or tidx & SUBTITLE or (tidx & ROMAN and not exact))
+                if starts and doc.votes and want_year is None and lifted:
                     rank += POPULARITY_WEIGHT * math.log10(1 + doc.votes)
                 if want_year is not None:
                     if doc.year == want_year:

@@ -225,6 +225,16 @@ def test_only_the_query_as_typed_is_an_exact_title() -> None:
     assert card(decide(index, words, "heart")) == "The Heart (2018)"
 
 
+def test_a_reading_without_the_typed_article_gets_no_popularity() -> None:
+    docs = [
+        SearchDoc(1, "The Godfather", ("Baba",), year=1972, votes=1_814_613),
+        SearchDoc(2, "The Babysitter", ("A Babá",), year=2017, votes=35_634),
+    ]
+    index, words = SearchIndex.build(docs), WordIndex.build(docs)
+    assert shown(decide(index, words, "a baba"))[0] == "The Babysitter (2017)"
+    assert shown(decide(index, words, "baba"))[0] == "The Godfather (1972)"
+
+
 def test_a_subtitle_is_not_lifted_over_a_whole_title_by_votes() -> None:
     docs = [
         SearchDoc(1, "Amityville: The Awakening", (), year=2017, votes=9_051),
