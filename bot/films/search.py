@@ -70,6 +70,8 @@ NUMBER_MISS = 10.0
 # An exact alternative or original title of a film whose votes are unknown outranks every prefix match,
 # however popular: unknown is not zero ("léon" is *Léon: The Professional*, not *Leon the Pig Farmer*).
 # With known votes, or on a display title, popularity decides as below (a popular film's first words).
+# Not when another film has those words as its display title: that film is the one so named, and the picker
+# orders the namesakes by votes as usual ("secrets": *Secrets & Lies*, *Secrets*, then the retitled *Foreseen*).
 # Only the query as typed is exact: "a heart" read as "heart" is a reading, not the title "Heart"; such a
 # reading gets no popularity either (a famous film's alternative title "Baba" must not beat the exact "A Babá").
 EXACT_BONUS = 45.0
@@ -341,7 +343,10 @@ class SearchIndex:
             if numbers and not numbers <= sequel_numbers(key):
                 score -= NUMBER_MISS
             score -= penalty
-            for slot, tidx in self._holders(key):
+            holders = self._holders(key)
+            # a film's display title outranks the same words as another film's alternative title
+            named = exact and any(t == 0 and self._docs[s] is not None for s, t in holders)
+            for slot, tidx in holders:
                 doc = self._docs[slot]
                 if doc is None or (roman and not tidx & ROMAN):
                     continue
@@ -363,6 +368,7 @@ class SearchIndex:
                 elif (
                     exact
                     and not penalty
+                    and not named
                     and doc.votes is None
                     and tidx & TIDX_MASK
                     and not tidx & (SUBTITLE | ALIAS)
@@ -386,8 +392,8 @@ class SearchIndex:
     def search(self, query: str, *, limit: int = 10, year: int | None = None) -> list[Match]:
         """Best matches first; [] for an empty or unsearchable query. Never raises on odd input.
 
-        Equal ranks come out by votes, then `popularity` (a per-film number, 0 when unknown), then the more
-        recent film, then the film id: never by hash or insertion order.
+        Equal ranks come out by votes, then `popularity` (a per-film number, 0 when unknown), then a match on
+        the display title first, then the more recent film, then the film id: never by hash or insertion order.
         """
         if limit <= 0 or not query:
             return []
@@ -423,6 +429,7 @@ class SearchIndex:
                 -item[1].rank,
                 -(_doc(self._docs[item[0]]).votes or 0),
                 -learned.get(_doc(self._docs[item[0]]).film_id, 0.0),
+                item[1].tidx != 0,  # the film so named before one matched by an alternative title
                 -(_doc(self._docs[item[0]]).year or 0),
                 _doc(self._docs[item[0]]).film_id,
             ),

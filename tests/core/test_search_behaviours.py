@@ -225,6 +225,19 @@ def test_only_the_query_as_typed_is_an_exact_title() -> None:
     assert card(decide(index, words, "heart")) == "The Heart (2018)"
 
 
+def test_a_display_title_outranks_the_same_words_as_another_films_alternative_title() -> None:
+    docs = [
+        SearchDoc(1, "Foreseen", ("Secrets",), year=2017, votes=None),
+        SearchDoc(2, "Secrets", (), year=1971, votes=52),
+        SearchDoc(3, "Secrets & Lies", (), year=1996, votes=7_747),
+        SearchDoc(4, "Le Marginal", ("The Outsider",), year=1983, votes=None),
+        SearchDoc(5, "The Outsider", (), year=1983, votes=None),
+    ]
+    index, words = SearchIndex.build(docs), WordIndex.build(docs)
+    assert shown(decide(index, words, "secrets"))[:3] == ["Secrets & Lies (1996)", "Secrets (1971)", "Foreseen (2017)"]
+    assert shown(decide(index, words, "the outsider 1983"))[0] == "The Outsider (1983)"
+
+
 def test_a_reading_without_the_typed_article_gets_no_popularity() -> None:
     docs = [
         SearchDoc(1, "The Godfather", ("Baba",), year=1972, votes=1_814_613),
