@@ -59,6 +59,8 @@ def romanizations(title: str) -> tuple[str, ...]:
         readings.append(_japanese(title))
     forms: dict[str, None] = {}
     for reading in readings:
+        if "?" in reading:  # characters the reader could not read (盗梦空间 as Japanese: "Tou ?? ?")
+            continue
         form = roman_form(reading)
         if len(form) >= 2:
             forms[form] = None

@@ -56,6 +56,8 @@ ALIAS_PENALTY = 2.0  # "matrix" is filed under "The Matrix" too, but a film real
 ARTICLE_ADDED_PENALTY = 2.0  # "the shining" also tries "shining" (a user may add an article, too)
 # "X: Y", "X - Y", "X - Episode V - Y": the main part X alone is a strong prefix, the subtitle Y alone a name
 # of the film below every whole title (exact or article-less) but above loose fuzzy matches.
+# A subtitle gets no popularity lift: a popular film's subtitle ("Amityville: The Awakening") must not climb
+# over a whole title starting with the query ("Awakening the Zodiac") on votes alone.
 MAIN_SCORE = 96.0
 SUBTITLE_PENALTY = 5.0
 # Among titles that start with the query popularity counts, so "Nick" offers "Nick of Time" (5,000 votes)
@@ -68,6 +70,10 @@ NUMBER_MISS = 10.0
 # An exact alternative or original title of a film whose votes are unknown outranks every prefix match,
 # however popular: unknown is not zero ("léon" is *Léon: The Professional*, not *Leon the Pig Farmer*).
 # With known votes, or on a display title, popularity decides as below (a popular film's first words).
+# Not when another film has those words as its display title: that film is the one so named, and the picker
+# orders the namesakes by votes as usual ("secrets": *Secrets & Lies*, *Secrets*, then the retitled *Foreseen*).
+# Only the query as typed is exact: "a heart" read as "heart" is a reading, not the title "Heart"; such a
+# reading gets no popularity either (a famous film's alternative title "Baba" must not beat the exact "A Babá").
 EXACT_BONUS = 45.0
 
 # Autocomplete: a query that is the first whole word(s) of a popular film's display title ("Wonder" ->
@@ -83,7 +89,8 @@ SUBTITLE = 1 << 13
 ROMAN = 1 << 12
 TIDX_MASK = ROMAN - 1
 # A native title typed in Latin letters ("kimi no na wa"): only tried when nothing matched well, and a
-# little under the same match on a real title.
+# little under the same match on a real title. A roman key has no spaces, so any syllables are a prefix of it
+# ("dao" of "daomengkongjian"): only an exact roman match gets popularity.
 ROMAN_PENALTY = 2.0
 # An admin alias typed exactly is a pin ("the query X means this film"): it outranks popularity
 # (at most ~40), an exact title and a year bonus (30), so it comes first in /search lists and autocomplete.
@@ -336,7 +343,10 @@ class SearchIndex:
             if numbers and not numbers <= sequel_numbers(key):
                 score -= NUMBER_MISS
             score -= penalty
-            for slot, tidx in self._holders(key):
+            holders = self._holders(key)
+            # a film's display title outranks the same words as another film's alternative title
+            named = exact and any(t == 0 and self._docs[s] is not None for s, t in holders)
+            for slot, tidx in holders:
                 doc = self._docs[slot]
                 if doc is None or (roman and not tidx & ROMAN):
                     continue
@@ -357,6 +367,8 @@ class SearchIndex:
                     rank = max(shown, PREFIX_YIELD_RANK)
                 elif (
                     exact
+                    and not penalty
+                    and not named
                     and doc.votes is None
                     and tidx & TIDX_MASK
                     and not tidx & (SUBTITLE | ALIAS)
@@ -365,7 +377,8 @@ class SearchIndex:
                     rank += EXACT_BONUS
                 if doc.aliases and not strict and exact and key in _pin_keys(doc.aliases):
                     rank += PIN_BONUS
-                if starts and doc.votes and want_year is None:
+                lifted = not (penalty or tidx & SUBTITLE or (tidx & ROMAN and not exact))
+                if starts and doc.votes and want_year is None and lifted:
                     rank += POPULARITY_WEIGHT * math.log10(1 + doc.votes)
                 if want_year is not None:
                     if doc.year == want_year:
@@ -379,8 +392,8 @@ class SearchIndex:
     def search(self, query: str, *, limit: int = 10, year: int | None = None) -> list[Match]:
         """Best matches first; [] for an empty or unsearchable query. Never raises on odd input.
 
-        Equal ranks come out by votes, then `popularity` (a per-film number, 0 when unknown), then the more
-        recent film, then the film id: never by hash or insertion order.
+        Equal ranks come out by votes, then `popularity` (a per-film number, 0 when unknown), then a match on
+        the display title first, then the more recent film, then the film id: never by hash or insertion order.
         """
         if limit <= 0 or not query:
             return []
@@ -416,6 +429,7 @@ class SearchIndex:
                 -item[1].rank,
                 -(_doc(self._docs[item[0]]).votes or 0),
                 -learned.get(_doc(self._docs[item[0]]).film_id, 0.0),
+                item[1].tidx != 0,  # the film so named before one matched by an alternative title
                 -(_doc(self._docs[item[0]]).year or 0),
                 _doc(self._docs[item[0]]).film_id,
             ),

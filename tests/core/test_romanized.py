@@ -66,3 +66,26 @@ def test_a_film_added_later_is_found_by_its_romanization() -> None:
     idx = SearchIndex.build(DOCS[:2])
     idx.upsert(SearchDoc(20, "Shoplifters", ("万引き家族",), year=2018))
     assert idx.search("manbiki kazoku", limit=1)[0].doc.title == "Shoplifters"
+
+
+def test_a_reading_with_unread_characters_is_not_a_romanization() -> None:
+    from bot.films.romanize import romanizations
+
+    # 盗梦空间 is simplified Chinese: read as Japanese, MeCab leaves 梦空间 unread ("Tou ?? ?")
+    assert romanizations("盗梦空间") == ("daomengkongjian",)
+    docs = [
+        SearchDoc(1, "Inception", ("盗梦空间",), year=2010, votes=2_298_959),
+        SearchDoc(2, "It", ("Es", "To"), year=2017, votes=284_615),
+    ]
+    index, words = SearchIndex.build(docs), WordIndex.build(docs)
+    assert decide(index, words, "to").matches[0].doc.title == "It"
+
+
+def test_syllables_at_the_start_of_a_romanization_get_no_popularity() -> None:
+    docs = [
+        SearchDoc(1, "Inception", ("盗梦空间",), year=2010, votes=2_298_959),
+        SearchDoc(2, "The Blade", ("Dao",), year=1995, votes=427),
+    ]
+    index = SearchIndex.build(docs)  # the ranked list autocomplete shows
+    assert [m.doc.title for m in index.search("dao")] == ["The Blade", "Inception"]
+    assert index.search("daomengkongjian")[0].doc.title == "Inception"

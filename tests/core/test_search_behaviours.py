@@ -213,6 +213,51 @@ def test_an_exact_title_with_unknown_votes_beats_a_voted_prefix_match() -> None:
     assert shown(decide(index, words, "under"))[0] == "Under the Skin (2013)"
 
 
+def test_only_the_query_as_typed_is_an_exact_title() -> None:
+    """ "a heart" read without its article is "heart": a reading, so an unrated film's alternative title
+    "Heart" gets no exact-title lift over a rated film whose title starts with the words typed."""
+    docs = [
+        SearchDoc(1, "The Heart", ("Heart",), year=2018, votes=None),
+        SearchDoc(2, "A Heart in Winter", (), year=1992, votes=1_904),
+    ]
+    index, words = SearchIndex.build(docs), WordIndex.build(docs)
+    assert shown(decide(index, words, "a heart"))[0] == "A Heart in Winter (1992)"
+    assert card(decide(index, words, "heart")) == "The Heart (2018)"
+
+
+def test_a_display_title_outranks_the_same_words_as_another_films_alternative_title() -> None:
+    docs = [
+        SearchDoc(1, "Foreseen", ("Secrets",), year=2017, votes=None),
+        SearchDoc(2, "Secrets", (), year=1971, votes=52),
+        SearchDoc(3, "Secrets & Lies", (), year=1996, votes=7_747),
+        SearchDoc(4, "Le Marginal", ("The Outsider",), year=1983, votes=None),
+        SearchDoc(5, "The Outsider", (), year=1983, votes=None),
+    ]
+    index, words = SearchIndex.build(docs), WordIndex.build(docs)
+    assert shown(decide(index, words, "secrets"))[:3] == ["Secrets & Lies (1996)", "Secrets (1971)", "Foreseen (2017)"]
+    assert shown(decide(index, words, "the outsider 1983"))[0] == "The Outsider (1983)"
+
+
+def test_a_reading_without_the_typed_article_gets_no_popularity() -> None:
+    docs = [
+        SearchDoc(1, "The Godfather", ("Baba",), year=1972, votes=1_814_613),
+        SearchDoc(2, "The Babysitter", ("A Babá",), year=2017, votes=35_634),
+    ]
+    index, words = SearchIndex.build(docs), WordIndex.build(docs)
+    assert shown(decide(index, words, "a baba"))[0] == "The Babysitter (2017)"
+    assert shown(decide(index, words, "baba"))[0] == "The Godfather (1972)"
+
+
+def test_a_subtitle_is_not_lifted_over_a_whole_title_by_votes() -> None:
+    docs = [
+        SearchDoc(1, "Amityville: The Awakening", (), year=2017, votes=9_051),
+        SearchDoc(2, "Awakening the Zodiac", (), year=2017, votes=1_199),
+    ]
+    index, words = SearchIndex.build(docs), WordIndex.build(docs)
+    assert shown(decide(index, words, "awakening"))[0] == "Awakening the Zodiac (2017)"
+    assert card(decide(index, words, "the awakening")) == "Amityville: The Awakening (2017)"
+
+
 def test_two_films_with_the_very_same_title_make_a_picker(answer: Answer) -> None:
     decision = answer("halloween ii")
     assert decision.kind == "picker"
