@@ -122,6 +122,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     configure_logging(settings.log_level if args.command in {"run", "db"} else "WARNING", settings)
     try:
+        if args.command == "chat":  # its prompt owns this thread; the services get a loop thread of their own
+            from bot import cli_commands
+
+            return cli_commands.chat(args, settings)
         return asyncio.run(dispatch(args, settings))
     except KeyboardInterrupt:
         return 130
@@ -159,7 +163,6 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         "film": cli_commands.film,
         "search": cli_commands.search,
         "random": cli_commands.random_film,
-        "chat": cli_commands.chat,
         "run": run_bots,
         "import": cli_commands.import_files,
         "export": cli_commands.export_films,

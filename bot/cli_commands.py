@@ -54,20 +54,44 @@ async def random_film(args: argparse.Namespace, settings: Settings) -> int:
     return await run_command(settings, "random", {"genre": " ".join(args.genre)})
 
 
-async def chat(args: argparse.Namespace, settings: Settings) -> int:
-    from adapters.console.chat import ConsoleChat
+def chat(args: argparse.Namespace, settings: Settings) -> int:
+    """`filmbot chat`: the prompt on this thread (readline editing and history), the services on a loop
+    thread of their own (adapters.console.terminal)."""
+    from adapters.console.chat import QUIT_WORDS, WELCOME, ConsoleChat
+    from adapters.console.terminal import chat_in_terminal
 
-    async with opened(settings) as services:
-        stop = asyncio.Event()
-        learning = services.films.learning
-        flushing = asyncio.create_task(learning.keep_flushing(stop)) if learning is not None else None
-        try:
-            await ConsoleChat(services).loop()
-        finally:
-            stop.set()
-            if flushing is not None:
-                await flushing
-    return 0
+    stop = asyncio.Event()
+    running: dict[str, object] = {}
+
+    async def start() -> tuple[Services, ConsoleChat]:
+        from bot.app import build_services
+
+        services = await build_services(settings)
+        if services.films.learning is not None:
+            running["flushing"] = asyncio.create_task(services.films.learning.keep_flushing(stop))
+        return services, ConsoleChat(services)
+
+    async def answer(state: tuple[Services, ConsoleChat], line: str) -> str:
+        return await state[1].handle(line)
+
+    async def finish(state: tuple[Services, ConsoleChat]) -> None:
+        from bot.app import close_services
+
+        stop.set()
+        flushing = running.get("flushing")
+        if isinstance(flushing, asyncio.Task):
+            await flushing
+        await close_services(state[0])
+
+    words = ["/" + name for name in chat_words()] + ["/as", "/quit"]
+    return chat_in_terminal(start, answer, finish, welcome=WELCOME, quit_words=QUIT_WORDS, words=words)
+
+
+def chat_words() -> list[str]:
+    """What Tab completes at the chat prompt: every command name (`film`, `movienight poll`, …)."""
+    from bot.registry import all_specs
+
+    return sorted(spec.full_name for spec in all_specs())
 
 
 async def import_files(args: argparse.Namespace, settings: Settings) -> int:

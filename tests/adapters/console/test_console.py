@@ -155,3 +155,37 @@ async def test_a_poll_duration_that_is_not_whole_hours_is_explained(tmp_path: Pa
         assert "mode" not in answer
     finally:
         await services.db.dispose()
+
+
+async def test_members_vote_in_a_console_movie_night_by_number(tmp_path: Path) -> None:
+    services = await make_services(tmp_path)
+    chat = ConsoleChat(services)
+    try:
+        assert "Nominated" in await chat.handle("/movienight nominate parasite")
+        assert "Nominated" in await chat.handle("/movienight nominate spirited away")
+        poll = await chat.handle("/movienight poll")
+        assert "1. " in poll and "2. " in poll and "type a number to vote for it" in poll, poll
+        first = poll.split("1. ", 1)[1].splitlines()[0]
+        voted = await chat.handle("1")
+        assert "Vote recorded" in voted and first in voted, voted
+        assert "You are now alice" in await chat.handle("/as alice")
+        assert "Vote recorded" in await chat.handle("1")
+        assert "Pick from 1 to 2" in await chat.handle("7")
+        await chat.handle("/as")
+        closed = await chat.handle("/movienight close")
+        assert first.split(" (")[0] in closed and "2" in closed, closed
+    finally:
+        await services.db.dispose()
+
+
+async def test_pickers_say_what_a_number_does_and_arrow_keys_are_not_searches(tmp_path: Path) -> None:
+    services = await make_services(tmp_path)
+    chat = ConsoleChat(services)
+    try:
+        picker = await chat.handle("/movienight nominate miracle in cell no 7 20")
+        assert "(type a number to nominate it)" in picker, picker
+        listing = await chat.handle("/search miracle")
+        assert "(type a number to open it" in listing
+        assert await chat.handle("\x1b[A") == "" and await chat.handle("\x1b[B\x1b[A") == ""
+    finally:
+        await services.db.dispose()
