@@ -26,6 +26,26 @@ EPILOG = """examples:
 """
 
 
+FILM_EXAMPLES = """examples:
+  filmbot film "miracle in cell"       the card of the best match
+  filmbot film 7번방의 선물            any title, in any language
+  filmbot film parasite 2019           a year picks between films of one title
+  filmbot film '#23923'                a film by its id (shown on every card and list; quote the #)
+  filmbot film 23923                   the same
+  filmbot film alien --short --json    the card as data, as `filmbot export` writes it
+"""
+
+
+def _output_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--short", action="store_true", help="cut each synopsis to three lines")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the answer as JSON: a card as the fields `filmbot export` writes (plus film_id), "
+        "a list as its items with the command that opens each",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="filmbot",
@@ -37,13 +57,36 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-level", help="DEBUG, INFO, WARNING or ERROR (default: LOG_LEVEL or INFO)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    p = sub.add_parser("film", help="show the card of a film (fuzzy title, any language)")
-    p.add_argument("query", nargs="+")
-    p = sub.add_parser("search", help="list films whose titles match some words")
-    p.add_argument("words", nargs="+")
-    p.add_argument("--page", type=int, default=1)
-    p = sub.add_parser("random", help="a random film, optionally of a genre")
-    p.add_argument("genre", nargs="*")
+    p = sub.add_parser(
+        "film",
+        help="show the card of a film (fuzzy title, any language, or its #id)",
+        description="Show one film's card: the best match for a title (typos, native titles and a year are "
+        "fine), or a film by its id. Several close matches give a list with the command that opens each.",
+        epilog=FILM_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("query", nargs="+", help="a title (any of its titles, optionally with a year) or an id: '#23923'")
+    _output_options(p)
+    p = sub.add_parser(
+        "search",
+        help="list films whose titles match some words",
+        description="List every film whose titles match some words, ten a page, best first.",
+        epilog='examples:\n  filmbot search miracle\n  filmbot search "cell no 7" --page 2\n'
+        "  filmbot search parasite --json | jq '.items[].open'",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("words", nargs="+", help="words of a title, in any of its languages")
+    p.add_argument("--page", type=int, default=1, help="which page of ten results (default: 1)")
+    _output_options(p)
+    p = sub.add_parser(
+        "random",
+        help="a random film people know, optionally of a genre",
+        description="Pick a random film, preferring ones people know; name a genre to narrow it down.",
+        epilog="examples:\n  filmbot random\n  filmbot random comedy\n  filmbot random science fiction --short",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("genre", nargs="*", help="a genre such as drama or science fiction (default: any)")
+    _output_options(p)
     sub.add_parser("chat", help="a chat in this terminal with every bot command (no tokens needed)")
     sub.add_parser("run", help="run the Discord and Telegram bots whose tokens are configured")
 

@@ -27,31 +27,58 @@ async def opened(settings: Settings) -> AsyncIterator[Services]:
         await close_services(services)
 
 
-def show(reply: Reply) -> int:
+def show(reply: Reply, args: argparse.Namespace | None = None) -> int:
+    """Print a reply as a card or list (`--short`: three-line synopsis); exit status 1 for a Problem."""
     from adapters.console.render import render
+    from bot.cli_json import open_command
 
-    print(render(reply))
+    print(render(reply, short=bool(getattr(args, "short", False)), opener=open_command))
     return 1 if isinstance(reply, Problem) else 0
 
 
-async def run_command(settings: Settings, name: str, raw: dict[str, str]) -> int:
+async def answer(services: Services, reply: Reply, args: argparse.Namespace) -> int:
+    """Show the reply as text, or as data with `--json`."""
+    if getattr(args, "json", False):
+        from bot.cli_json import reply_json
+
+        print(await reply_json(reply, services))
+        return 1 if isinstance(reply, Problem) else 0
+    return show(reply, args)
+
+
+async def run_command(settings: Settings, name: str, raw: dict[str, str], args: argparse.Namespace) -> int:
     async with opened(settings) as services:
         spec = services.registry.get(name)
         assert spec is not None
-        return show(await services.registry.run(spec, CommandContext(CLI_ACTOR, services), raw))
+        reply = await services.registry.run(spec, CommandContext(CLI_ACTOR, services), raw)
+        return await answer(services, reply, args)
+
+
+def by_id(query: str, services: Services) -> str:
+    """`filmbot film 23923` opens film #23923, unless a film is titled so (`filmbot film 1917`)."""
+    if not query.isdigit() or len(query) > 12:
+        return query
+    titled = any(m.matched_title.strip() == query for m in services.catalog.index.search(query)[:5])
+    return query if titled else f"#{query}"
 
 
 async def film(args: argparse.Namespace, settings: Settings) -> int:
-    return await run_command(settings, "film", {"title": " ".join(args.query)})
+    async with opened(settings) as services:
+        spec = services.registry.get("film")
+        assert spec is not None
+        query = by_id(" ".join(args.query).strip(), services)
+        reply = await services.registry.run(spec, CommandContext(CLI_ACTOR, services), {"title": query})
+        return await answer(services, reply, args)
 
 
 async def search(args: argparse.Namespace, settings: Settings) -> int:
     async with opened(settings) as services:
-        return show(await services.films.search(" ".join(args.words), page=max(args.page, 1) - 1))
+        reply = await services.films.search(" ".join(args.words), page=max(args.page, 1) - 1)
+        return await answer(services, reply, args)
 
 
 async def random_film(args: argparse.Namespace, settings: Settings) -> int:
-    return await run_command(settings, "random", {"genre": " ".join(args.genre)})
+    return await run_command(settings, "random", {"genre": " ".join(args.genre)}, args)
 
 
 def chat(args: argparse.Namespace, settings: Settings) -> int:

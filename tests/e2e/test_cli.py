@@ -132,3 +132,24 @@ def test_chat_learns_a_pickers_answer_across_restarts(seeded_db: Path, tmp_path:
     assert "┌─ Top Gun (1986)" in card and "Several films match" not in card, card
     assert "directed by Tony Scott" in card and "Director: Tony Scott" in card
     assert "Synopsis: Wikipedia, CC BY-SA 4.0" in card
+
+
+def test_film_by_id_json_short_and_lists_that_print_how_to_open_each(seeded_db: Path) -> None:
+    listing = filmbot(seeded_db, "search", "miracle").stdout
+    opener = next(line.strip() for line in listing.splitlines() if line.strip().startswith("filmbot film '#"))
+    film_id = opener.split("'#")[1].rstrip("'")
+    by_ref = filmbot(seeded_db, "film", f"#{film_id}")
+    by_number = filmbot(seeded_db, "film", film_id)
+    assert by_ref.returncode == 0 and by_ref.stdout == by_number.stdout
+    assert by_ref.stdout.rstrip().endswith(f"#{film_id}")
+
+    data = json.loads(filmbot(seeded_db, "film", "miracle in cell", "--json").stdout)
+    exported = [json.loads(line) for line in filmbot(seeded_db, "export").stdout.splitlines()]
+    record = next(r for r in exported if r["title"] == data["title"] and r.get("year") == data.get("year"))
+    assert {k: v for k, v in data.items() if k in record} == record and isinstance(data["film_id"], int)
+
+    found = json.loads(filmbot(seeded_db, "search", "miracle", "--json").stdout)
+    assert found["type"] == "films" and found["items"][0]["open"].startswith("filmbot film '#")
+    short = filmbot(seeded_db, "film", "miracle in cell", "--short").stdout
+    full = filmbot(seeded_db, "film", "miracle in cell").stdout
+    assert "Miracle in Cell No. 7 (2013)" in short and len(short.splitlines()) < len(full.splitlines())

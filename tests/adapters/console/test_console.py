@@ -189,3 +189,17 @@ async def test_pickers_say_what_a_number_does_and_arrow_keys_are_not_searches(tm
         assert await chat.handle("\x1b[A") == "" and await chat.handle("\x1b[B\x1b[A") == ""
     finally:
         await services.db.dispose()
+
+
+def test_a_long_url_is_never_broken_across_lines_and_short_cuts_the_synopsis() -> None:
+    from adapters.console.render import render
+    from bot.replies import FilmCard
+
+    url = "https://www.youtube.com/results?search_query=" + "a-very-long-title-with-hyphens+" * 4 + "trailer"
+    card = FilmCard(film_id=7, title="Long", year=2001, trailer_url=url, synopsis="word " * 200)
+    text = render(card)
+    assert f"Trailer: {url}" in text or f"│ {url}" in text, text
+    assert len([line for line in text.splitlines() if line.startswith("│ word")]) > 3
+    short = render(card, short=True)
+    synopsis = [line for line in short.splitlines() if line.startswith("│ word")]
+    assert len(synopsis) == 3 and synopsis[-1].endswith("…") and url in short
