@@ -246,7 +246,9 @@ async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
         watch_event_loop(asyncio.get_running_loop())
     # Importing discord.py / python-telegram-bot and the store takes a few hundred ms: do it off the loop.
     await asyncio.to_thread(_import_for_run, tg, dc)
-    services = await build_services(settings)
+    from bot.cli_progress import StageLog
+
+    services = await build_services(settings, report=StageLog())
     # Movie-night polls close on time through one scheduler per process (bot.polls.announce); each adapter
     # registers its platform once connected and resynced, and unregisters on the way out.
     stop = asyncio.Event()

@@ -19,8 +19,9 @@ CLI_ACTOR = Actor(platform="cli", user_id="owner", chat_id="cli", is_owner=True)
 @asynccontextmanager
 async def opened(settings: Settings) -> AsyncIterator[Services]:
     from bot.app import build_services, close_services
+    from bot.cli_progress import StageLines
 
-    services = await build_services(settings)
+    services = await build_services(settings, report=StageLines())
     try:
         yield services
     finally:
@@ -92,8 +93,9 @@ def chat(args: argparse.Namespace, settings: Settings) -> int:
 
     async def start() -> tuple[Services, ConsoleChat]:
         from bot.app import build_services
+        from bot.cli_progress import StageLines
 
-        services = await build_services(settings)
+        services = await build_services(settings, report=StageLines())
         if services.films.learning is not None:
             running["flushing"] = asyncio.create_task(services.films.learning.keep_flushing(stop))
         return services, ConsoleChat(services)
@@ -129,6 +131,7 @@ async def import_files(args: argparse.Namespace, settings: Settings) -> int:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from bot.app import open_database
+    from bot.cli_progress import StageLines
     from bot.curation.transfer import audit_import, cli_actor
     from bot.films.importers import ImportFailed
     from bot.films.importers.apply import import_films
@@ -139,7 +142,7 @@ async def import_files(args: argparse.Namespace, settings: Settings) -> int:
     async def audit(session: AsyncSession, records: int, counts: ImportCounts) -> None:
         await audit_import(session, cli_actor(), names, records, counts)
 
-    db = await open_database(settings)
+    db = await open_database(settings, StageLines())
     try:
         progress = None if args.quiet else _progress_bar()
         try:
@@ -183,10 +186,11 @@ class _progress_bar:
 
 async def export_films(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import open_database
+    from bot.cli_progress import StageLines
     from bot.films.importers.export import export_jsonl
     from bot.store.films import FilmRepository
 
-    db = await open_database(settings)
+    db = await open_database(settings, StageLines())
     try:
         async with db.session() as session:
             films = [f async for f in FilmRepository(session).iter_films(include_removed=args.include_removed)]
@@ -210,8 +214,9 @@ async def db(args: argparse.Namespace, settings: Settings) -> int:
 
 async def db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import open_database
+    from bot.cli_progress import StageLines
 
-    db = await open_database(settings)
+    db = await open_database(settings, StageLines())
     await db.dispose()
     print(f"database is up to date: {db!r}")
     return 0

@@ -34,7 +34,20 @@ def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("cli") / "filmbot.sqlite3"
     first = filmbot(db, "film", "miracle in cell")
     assert first.returncode == 0, first.stderr
+    FIRST_RUN.append(first.stderr)
     return db
+
+
+FIRST_RUN: list[str] = []  # what the first run said on stderr
+
+
+def test_the_first_run_says_what_it_is_doing_one_line_per_stage(seeded_db: Path) -> None:
+    lines = FIRST_RUN[0].splitlines()
+    assert any(line.startswith("Reading the starter catalog… done in ") for line in lines), lines
+    loading = [line for line in lines if line.startswith("Creating the database and loading ")]
+    assert len(loading) == 1 and " films… done in " in loading[0] and loading[0].endswith(" s"), lines
+    again = filmbot(seeded_db, "film", "miracle in cell")
+    assert "Creating the database" not in again.stderr and again.stderr == ""
 
 
 def test_first_run_prints_the_seed_film_card(seeded_db: Path) -> None:

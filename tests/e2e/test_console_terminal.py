@@ -6,7 +6,9 @@ from __future__ import annotations
 import fcntl
 import os
 import pty
+import re
 import select
+import struct
 import subprocess
 import sys
 import termios
@@ -15,8 +17,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from tests.e2e.test_cli import filmbot
 
 UP = "\x1b[A"
 CTRL_C = "\x03"
@@ -31,13 +31,14 @@ def _controlling_terminal() -> None:
 class Terminal:
     """A `filmbot chat` process whose stdin, stdout and stderr are one pseudo-terminal."""
 
-    def __init__(self, db: Path, history: Path) -> None:
+    def __init__(self, db: Path, history: Path, *args: str) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM__", "DISCORD__", "DATABASE_URL"))}
         env.update(DATABASE_URL=f"sqlite+aiosqlite:///{db}", FILMBOT_HISTORY=str(history), TERM="xterm")
         env.update(PYTHONIOENCODING="utf-8", INPUTRC="/dev/null")
         self.fd, child = pty.openpty()
+        fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))  # a terminal has a size
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "chat"], stdin=child, stdout=child, stderr=child, env=env,
+            [sys.executable, "-m", "bot", *(args or ("chat",))], stdin=child, stdout=child, stderr=child, env=env,
             cwd=db.parent, start_new_session=True, preexec_fn=_controlling_terminal,
         )  # fmt: skip
         os.close(child)
@@ -86,8 +87,15 @@ class Terminal:
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database made by a first run on a terminal, which shows a progress bar while it loads the films."""
     db = tmp_path_factory.mktemp("tty") / "filmbot.sqlite3"
-    assert filmbot(db, "film", "parasite").returncode == 0
+    first = Terminal(db, db.parent / "history", "film", "miracle in cell")
+    shown = first.expect("└── #", timeout=170)
+    code, _ = first.finish()
+    assert code == 0
+    assert "Reading the starter catalog… done in " in shown
+    assert "Creating the database and loading " in shown and "%|" in shown  # tqdm's bar
+    assert re.search(r"Creating the database and loading [\d,]+ films… done in \d", shown), shown
     return db
 
 
