@@ -20,7 +20,7 @@ def _shorts(n: int) -> list[Film]:
 KNOWN = Film("Parasite", year=2019, genres=["Drama"], votes=950_000)
 DESCRIBED = Film(
     "Burning", year=2018, genres=["Drama"], synopsis="A delivery boy meets a childhood friend.",
-    credits=[Credit("Yoo Ah-in", "cast", "Jong-su")],
+    credits=[Credit(name, "cast") for name in ("Yoo Ah-in", "Steven Yeun", "Jun Jong-seo", "Kim Soo-kyung")],
 )  # fmt: skip
 UNTIMED = Film("Poetry", year=2010, genres=["Drama"], votes=20_000)  # runtime unknown
 
