@@ -25,7 +25,7 @@ from bot.ratelimit import RateLimiter
 from bot.registry import build_registry
 from bot.services import Services
 from bot.sources import Sources
-from bot.store.bootstrap import ensure_ready
+from bot.store.bootstrap import SetupReport, ensure_ready
 from bot.store.db import Database
 
 log = logging.getLogger(__name__)
@@ -38,25 +38,25 @@ def make_database(settings: Settings) -> Database:
     )
 
 
-async def open_database(settings: Settings) -> Database:
+async def open_database(settings: Settings, report: SetupReport | None = None) -> Database:
     """Open the configured database, migrated to the latest schema and seeded on first use.
 
     The migration and the first run's starter import (tens of thousands of films) run in a worker thread on
     their own event loop and connection, so this process's loop is never held by them. An in-memory SQLite
-    database exists only on its own connection, so it is prepared here."""
+    database exists only on its own connection, so it is prepared here. `report` hears a first run's stages."""
     paths: list[Path] | None = (settings.starter_catalog_files or None) if settings.starter_catalog else []
     if _in_memory(settings.resolved_database_url()):
         db = make_database(settings)
-        await ensure_ready(db, paths=paths)
+        await ensure_ready(db, paths=paths, report=report)
         return db
-    await asyncio.to_thread(asyncio.run, _prepare(settings, paths))
+    await asyncio.to_thread(asyncio.run, _prepare(settings, paths, report))
     return make_database(settings)
 
 
-async def _prepare(settings: Settings, paths: list[Path] | None) -> None:
+async def _prepare(settings: Settings, paths: list[Path] | None, report: SetupReport | None) -> None:
     db = make_database(settings)
     try:
-        await ensure_ready(db, paths=paths)
+        await ensure_ready(db, paths=paths, report=report)
     finally:
         await db.dispose()
 
@@ -71,9 +71,11 @@ def rate_limiter(settings: Settings) -> RateLimiter:
     return RateLimiter(limits.burst, limits.per_second, max_users=limits.max_users)
 
 
-async def build_services(settings: Settings, *, db: Database | None = None, seed: int | None = None) -> Services:
+async def build_services(
+    settings: Settings, *, db: Database | None = None, seed: int | None = None, report: SetupReport | None = None
+) -> Services:
     """Every service, built once and wired here (the only place that knows them all)."""
-    db = db or await open_database(settings)
+    db = db or await open_database(settings, report)
 
     def now() -> datetime:  # services.clock, read at each call: tests (and time travel) replace it
         return services.clock()

@@ -26,6 +26,43 @@ EPILOG = """examples:
 """
 
 
+FILM_EXAMPLES = """examples:
+  filmbot film "miracle in cell"       the card of the best match
+  filmbot film 7번방의 선물            any title, in any language
+  filmbot film parasite 2019           a year picks between films of one title
+  filmbot film '#23923'                a film by its id (shown on every card and list; quote the #)
+  filmbot film 23923                   the same
+  filmbot film alien --short --json    the card as data, as `filmbot export` writes it
+"""
+
+
+IMPORT_HELP = """formats (by file name; anything else is recognised from its first characters):
+  .jsonl .ndjson   JSON Lines, one film a line: what `filmbot export` writes
+  .json            a JSON array of the same records
+  .csv             a header row of record fields (title, year, genres, …); lists split by "|"
+  .txt .md         film pages as people paste them: the title, "Key: value" lines (Year, Director,
+                   Genres, …), the synopsis, a cast list; several pages split by "---"
+  any of them .gz  gzipped
+  --format imdb    a folder of IMDb's TSV datasets (title.basics.tsv.gz, title.akas…, title.ratings…)
+
+examples:
+  filmbot import films.jsonl
+  filmbot import club-picks.csv more-films.json.gz
+  filmbot import page.txt --quiet
+  filmbot import --format imdb ~/imdb --title-types movie,tvMovie
+"""
+
+
+def _output_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--short", action="store_true", help="cut each synopsis to three lines")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the answer as JSON: a card as the fields `filmbot export` writes (plus film_id), "
+        "a list as its items with the command that opens each",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="filmbot",
@@ -37,17 +74,59 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-level", help="DEBUG, INFO, WARNING or ERROR (default: LOG_LEVEL or INFO)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    p = sub.add_parser("film", help="show the card of a film (fuzzy title, any language)")
-    p.add_argument("query", nargs="+")
-    p = sub.add_parser("search", help="list films whose titles match some words")
-    p.add_argument("words", nargs="+")
-    p.add_argument("--page", type=int, default=1)
-    p = sub.add_parser("random", help="a random film, optionally of a genre")
-    p.add_argument("genre", nargs="*")
-    sub.add_parser("chat", help="a chat in this terminal with every bot command (no tokens needed)")
-    sub.add_parser("run", help="run the Discord and Telegram bots whose tokens are configured")
+    p = sub.add_parser(
+        "film",
+        help="show the card of a film (fuzzy title, any language, or its #id)",
+        description="Show one film's card: the best match for a title (typos, native titles and a year\n"
+        "are fine), or a film by its id. Several close matches give a list with the command that opens each.",
+        epilog=FILM_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("query", nargs="+", help="a title (any of its titles, optionally with a year) or an id: '#23923'")
+    _output_options(p)
+    p = sub.add_parser(
+        "search",
+        help="list films whose titles match some words",
+        description="List every film whose titles match some words, ten a page, best first.",
+        epilog='examples:\n  filmbot search miracle\n  filmbot search "cell no 7" --page 2\n'
+        "  filmbot search parasite --json | jq '.items[].open'",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("words", nargs="+", help="words of a title, in any of its languages")
+    p.add_argument("--page", type=int, default=1, help="which page of ten results (default: 1)")
+    _output_options(p)
+    p = sub.add_parser(
+        "random",
+        help="a random film people know, optionally of a genre",
+        description="Pick a random film, preferring ones people know; name a genre to narrow it down.",
+        epilog="examples:\n  filmbot random\n  filmbot random comedy\n  filmbot random science fiction --short",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("genre", nargs="*", help="a genre such as drama or science fiction (default: any)")
+    _output_options(p)
+    sub.add_parser(
+        "chat",
+        help="a chat in this terminal with every bot command (no tokens needed)",
+        description="Talk to the bot in this terminal, as a club member would on Discord or Telegram: every "
+        "/command works, a plain title is a lookup, a number picks from the last list or votes in an open "
+        "movie night. Up/Down recall earlier lines (kept between sessions), Tab completes commands, Ctrl+C "
+        "clears the line, Ctrl+D or /quit leaves. /as <name> acts as another member, to try a vote.",
+    )
+    sub.add_parser(
+        "run",
+        help="run the Discord and Telegram bots whose tokens are configured",
+        description="Run every bot whose token is set (TELEGRAM__TOKEN, DISCORD__TOKEN in the environment or "
+        ".env) in one process, until Ctrl+C or SIGTERM.",
+    )
 
-    p = sub.add_parser("import", help="import films from files (transactional, idempotent)")
+    p = sub.add_parser(
+        "import",
+        help="import films from files (transactional, idempotent)",
+        description="Add or update films from files, all or nothing: a bad row is reported with its line\n"
+        "and nothing of that import is written; importing the same file again changes nothing.",
+        epilog=IMPORT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("files", nargs="+", type=Path, help="files; with --format imdb, the folder of IMDb's datasets")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(
@@ -69,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p = sub.add_parser("export", help="write every film as JSON Lines")
     p.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
-    p.add_argument("--include-removed", action="store_true")
+    p.add_argument("--include-removed", action="store_true", help="also write films an admin removed")
 
     p = sub.add_parser("db", help="database maintenance")
     dbsub = p.add_subparsers(dest="db_command", metavar="ACTION", required=True)
@@ -77,12 +156,12 @@ def build_parser() -> argparse.ArgumentParser:
     dump = dbsub.add_parser("dump", help="back up every table as JSON Lines (.gz ok); restorable on any backend")
     dump.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
     restore = dbsub.add_parser("restore", help="load a backup made by `db dump` into an empty database")
-    restore.add_argument("file", type=Path)
+    restore.add_argument("file", type=Path, help="a file written by `filmbot db dump` (.gz ok)")
     restore.add_argument("--force", action="store_true", help="replace everything in a database that holds data")
 
     p = sub.add_parser("bench", help="benchmarks (figures, not pass/fail)")
-    p.add_argument("bench_name", choices=["search", "answers"])
-    p.add_argument("bench_args", nargs=argparse.REMAINDER)
+    p.add_argument("bench_name", choices=["search", "answers"], help="search: index speed; answers: reply quality")
+    p.add_argument("bench_args", nargs=argparse.REMAINDER, help="the benchmark's own options (see its --help)")
 
     p = sub.add_parser("discord", help="Discord maintenance")
     dsub = p.add_subparsers(dest="discord_command", metavar="ACTION", required=True)
@@ -94,7 +173,20 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument(
         "--global", dest="global_sync", action="store_true", help="sync globally even if a server is set"
     )
+    _describe(parser)
     return parser
+
+
+def _describe(parser: argparse.ArgumentParser) -> None:
+    """A command's --help opens with its one-line summary when it has no longer description."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            summaries = {a.dest: a.help for a in action._choices_actions}
+            for name, child in action.choices.items():
+                if not child.description and summaries.get(name):
+                    text = str(summaries[name])
+                    child.description = text[0].upper() + text[1:] + "."
+                _describe(child)
 
 
 def load_settings(args: argparse.Namespace) -> Settings:
@@ -122,6 +214,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     configure_logging(settings.log_level if args.command in {"run", "db"} else "WARNING", settings)
     try:
+        if args.command == "chat":  # its prompt owns this thread; the services get a loop thread of their own
+            from bot import cli_commands
+
+            return cli_commands.chat(args, settings)
         return asyncio.run(dispatch(args, settings))
     except KeyboardInterrupt:
         return 130
@@ -159,7 +255,6 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         "film": cli_commands.film,
         "search": cli_commands.search,
         "random": cli_commands.random_film,
-        "chat": cli_commands.chat,
         "run": run_bots,
         "import": cli_commands.import_files,
         "export": cli_commands.export_films,
@@ -200,7 +295,9 @@ async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
         watch_event_loop(asyncio.get_running_loop())
     # Importing discord.py / python-telegram-bot and the store takes a few hundred ms: do it off the loop.
     await asyncio.to_thread(_import_for_run, tg, dc)
-    services = await build_services(settings)
+    from bot.cli_progress import StageLog
+
+    services = await build_services(settings, report=StageLog())
     # Movie-night polls close on time through one scheduler per process (bot.polls.announce); each adapter
     # registers its platform once connected and resynced, and unregisters on the way out.
     stop = asyncio.Event()

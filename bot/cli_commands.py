@@ -19,58 +19,110 @@ CLI_ACTOR = Actor(platform="cli", user_id="owner", chat_id="cli", is_owner=True)
 @asynccontextmanager
 async def opened(settings: Settings) -> AsyncIterator[Services]:
     from bot.app import build_services, close_services
+    from bot.cli_progress import StageLines
 
-    services = await build_services(settings)
+    services = await build_services(settings, report=StageLines())
     try:
         yield services
     finally:
         await close_services(services)
 
 
-def show(reply: Reply) -> int:
+def show(reply: Reply, args: argparse.Namespace | None = None) -> int:
+    """Print a reply as a card or list (`--short`: three-line synopsis); exit status 1 for a Problem."""
     from adapters.console.render import render
+    from bot.cli_json import open_command
 
-    print(render(reply))
+    print(render(reply, short=bool(getattr(args, "short", False)), opener=open_command))
     return 1 if isinstance(reply, Problem) else 0
 
 
-async def run_command(settings: Settings, name: str, raw: dict[str, str]) -> int:
+async def answer(services: Services, reply: Reply, args: argparse.Namespace) -> int:
+    """Show the reply as text, or as data with `--json`."""
+    if getattr(args, "json", False):
+        from bot.cli_json import reply_json
+
+        print(await reply_json(reply, services))
+        return 1 if isinstance(reply, Problem) else 0
+    return show(reply, args)
+
+
+async def run_command(settings: Settings, name: str, raw: dict[str, str], args: argparse.Namespace) -> int:
     async with opened(settings) as services:
         spec = services.registry.get(name)
         assert spec is not None
-        return show(await services.registry.run(spec, CommandContext(CLI_ACTOR, services), raw))
+        reply = await services.registry.run(spec, CommandContext(CLI_ACTOR, services), raw)
+        return await answer(services, reply, args)
+
+
+def by_id(query: str, services: Services) -> str:
+    """`filmbot film 23923` opens film #23923, unless a film is titled so (`filmbot film 1917`)."""
+    if not query.isdigit() or len(query) > 12:
+        return query
+    titled = any(m.matched_title.strip() == query for m in services.catalog.index.search(query)[:5])
+    return query if titled else f"#{query}"
 
 
 async def film(args: argparse.Namespace, settings: Settings) -> int:
-    return await run_command(settings, "film", {"title": " ".join(args.query)})
+    async with opened(settings) as services:
+        spec = services.registry.get("film")
+        assert spec is not None
+        query = by_id(" ".join(args.query).strip(), services)
+        reply = await services.registry.run(spec, CommandContext(CLI_ACTOR, services), {"title": query})
+        return await answer(services, reply, args)
 
 
 async def search(args: argparse.Namespace, settings: Settings) -> int:
     async with opened(settings) as services:
-        return show(await services.films.search(" ".join(args.words), page=max(args.page, 1) - 1))
+        reply = await services.films.search(" ".join(args.words), page=max(args.page, 1) - 1)
+        return await answer(services, reply, args)
 
 
 async def random_film(args: argparse.Namespace, settings: Settings) -> int:
-    return await run_command(settings, "random", {"genre": " ".join(args.genre)})
+    return await run_command(settings, "random", {"genre": " ".join(args.genre)}, args)
 
 
-async def chat(args: argparse.Namespace, settings: Settings) -> int:
-    from adapters.console.chat import ConsoleChat
+def chat(args: argparse.Namespace, settings: Settings) -> int:
+    """`filmbot chat`: the prompt on this thread (readline editing and history), the services on a loop
+    thread of their own (adapters.console.terminal)."""
+    from adapters.console.chat import QUIT_WORDS, WELCOME, ConsoleChat
+    from adapters.console.terminal import chat_in_terminal
 
-    async with opened(settings) as services:
-        stop = asyncio.Event()
-        learning = services.films.learning
-        flushing = asyncio.create_task(learning.keep_flushing(stop)) if learning is not None else None
+    stop = asyncio.Event()
+    running: dict[str, object] = {}
+
+    async def start() -> tuple[Services, ConsoleChat]:
+        from bot.app import build_services
+        from bot.cli_progress import StageLines
+
+        services = await build_services(settings, report=StageLines())
+        if services.films.learning is not None:
+            running["flushing"] = asyncio.create_task(services.films.learning.keep_flushing(stop))
         # The console follows other processes' catalog changes as the bots do (an admin's edit shows here).
-        following = asyncio.create_task(services.catalog.follow(stop, settings.catalog_refresh_seconds))
-        try:
-            await ConsoleChat(services).loop()
-        finally:
-            stop.set()
-            await following
-            if flushing is not None:
-                await flushing
-    return 0
+        running["following"] = asyncio.create_task(services.catalog.follow(stop, settings.catalog_refresh_seconds))
+        return services, ConsoleChat(services)
+
+    async def answer(state: tuple[Services, ConsoleChat], line: str) -> str:
+        return await state[1].handle(line)
+
+    async def finish(state: tuple[Services, ConsoleChat]) -> None:
+        from bot.app import close_services
+
+        stop.set()
+        for task in running.values():
+            if isinstance(task, asyncio.Task):
+                await task
+        await close_services(state[0])
+
+    words = ["/" + name for name in chat_words()] + ["/as", "/quit"]
+    return chat_in_terminal(start, answer, finish, welcome=WELCOME, quit_words=QUIT_WORDS, words=words)
+
+
+def chat_words() -> list[str]:
+    """What Tab completes at the chat prompt: every command name (`film`, `movienight poll`, …)."""
+    from bot.registry import all_specs
+
+    return sorted(spec.full_name for spec in all_specs())
 
 
 async def import_files(args: argparse.Namespace, settings: Settings) -> int:
@@ -81,6 +133,7 @@ async def import_files(args: argparse.Namespace, settings: Settings) -> int:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from bot.app import open_database
+    from bot.cli_progress import StageLines
     from bot.curation.transfer import audit_import, cli_actor
     from bot.films.importers import ImportFailed
     from bot.films.importers.apply import import_films
@@ -91,7 +144,7 @@ async def import_files(args: argparse.Namespace, settings: Settings) -> int:
     async def audit(session: AsyncSession, records: int, counts: ImportCounts) -> None:
         await audit_import(session, cli_actor(), names, records, counts)
 
-    db = await open_database(settings)
+    db = await open_database(settings, StageLines())
     try:
         progress = None if args.quiet else _progress_bar()
         try:
@@ -135,10 +188,11 @@ class _progress_bar:
 
 async def export_films(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import open_database
+    from bot.cli_progress import StageLines
     from bot.films.importers.export import export_jsonl
     from bot.store.films import FilmRepository
 
-    db = await open_database(settings)
+    db = await open_database(settings, StageLines())
     try:
         async with db.session() as session:
             films = [f async for f in FilmRepository(session).iter_films(include_removed=args.include_removed)]
@@ -162,8 +216,9 @@ async def db(args: argparse.Namespace, settings: Settings) -> int:
 
 async def db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import open_database
+    from bot.cli_progress import StageLines
 
-    db = await open_database(settings)
+    db = await open_database(settings, StageLines())
     await db.dispose()
     print(f"database is up to date: {db!r}")
     return 0

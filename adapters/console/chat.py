@@ -7,18 +7,42 @@ search; plain text without a slash is a film lookup.
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 from typing import TextIO
 
 from adapters.console.render import render
 from bot.commands import Actor, CommandContext
-from bot.replies import FilmList, Reply
+from bot.polls.voting import Where
+from bot.replies import FilmList, PollCard, Problem, Reply, Text
 from bot.services import Services
 
 # Whoever runs the console runs the machine: always a catalog owner.
 CONSOLE_ACTOR = Actor(platform="console", user_id="owner", chat_id="console", is_owner=True, display_name="you")
 QUIT_WORDS = {"/quit", "/exit", "quit", "exit"}
-WELCOME = "filmbot chat — type /help, /film <title>, or just a title. /quit leaves."
+WELCOME = "filmbot chat — type /help, /film <title>, or just a title. /quit or Ctrl+D leaves."
+# Keys a terminal without line editing passes through as text (arrows, Home, F-keys): never a search.
+TERMINAL_KEYS = re.compile(r"\x1b(\[[0-9;?]*[ -/]*[@-~]|O.|.)?")
+
+
+def picker_hint(films: FilmList) -> str:
+    """What typing a number does here: open a card, or finish the command the picker came from."""
+    doing = {
+        "movienight nominate": "nominate it",
+        "movienight remove": "take it off the slate",
+    }.get(films.rerun.command if films.rerun is not None else "", "open it")
+    if films.rerun is not None and doing == "open it":
+        doing = f"use it for /{films.rerun.command}"
+    paging = ", n/p to page" if films.kind == "results" and films.pages > 1 else ""
+    return f"(type a number to {doing}{paging})"
+
+
+def ballot_hint(poll: PollCard) -> str:
+    if poll.mode == "ranked":
+        return f"(to vote, type the numbers in order of preference, best first, e.g. 2 1; at most {poll.max_choices})"
+    if poll.mode == "multiple":
+        return "(to vote, type the numbers of every film you'd watch, e.g. 1 3; 0 retracts your vote)"
+    return "(type a number to vote for it; 0 retracts your vote)"
 
 
 class ConsoleChat:
@@ -26,12 +50,17 @@ class ConsoleChat:
         self.services = services
         self.actor = actor
         self._last_list: FilmList | None = None
+        self._ballot: PollCard | None = None  # the vote numbers answer, until another list is shown
 
     async def reply_to(self, line: str) -> Reply | None:
-        """The reply to one typed line (None for a blank line)."""
-        text = line.strip()
+        """The reply to one typed line (None for a blank line or a stray terminal key)."""
+        text = TERMINAL_KEYS.sub("", line).strip()
         if not text:
             return None
+        if text.split(maxsplit=1)[0].lower() == "/as":
+            return self._switch(text[3:].strip())
+        if self._ballot is not None and re.fullmatch(r"\d+([ ,]+\d+)*", text):
+            return await self._vote(self._ballot, [int(n) for n in re.split(r"[ ,]+", text)])
         last = self._last_list
         if last is not None and text.isdigit() and 1 <= int(text) <= len(last.items):
             film_id = last.items[int(text) - 1].film_id
@@ -46,9 +75,40 @@ class ConsoleChat:
             return self._remember(await self.services.films.search(last.query, page=last.page + step))
         return self._remember(await self.services.registry.handle(text, self.services, self.actor))
 
+    def _switch(self, name: str) -> Reply:
+        """`/as alice`: act as another club member in this terminal (to try a movie night's flow end to end);
+        `/as` alone returns to the machine's owner."""
+        if not name:
+            self.actor = CONSOLE_ACTOR
+            return Text("You are yourself again (the owner of this console).")
+        name = name[:32]
+        self.actor = Actor(platform="console", user_id=f"member:{name}", chat_id="console", display_name=name)
+        return Text(f"You are now {name}, a club member (not an admin). /as alone switches back.")
+
+    async def _vote(self, poll: PollCard, numbers: list[int]) -> Reply:
+        """A member's ballot by option numbers (`0` retracts), through the same path as a ballot button."""
+        if numbers == [0]:
+            films: list[int] = []
+        elif all(1 <= n <= len(poll.options) for n in numbers):
+            films = [poll.options[n - 1].film_id for n in numbers]
+        else:
+            return Problem(f"Pick from 1 to {len(poll.options)} (0 retracts your vote).")
+        receipt = await self.services.movienights.record_ballot(
+            poll.night_id, self.actor.user_id, films, where=Where(self.actor.platform, self.actor.chat_id)
+        )
+        if not receipt.ok:
+            return Problem(receipt.message)
+        chosen = {o.film_id: o.label for o in poll.options}
+        picked = "; ".join(chosen[f] for f in receipt.choices if f in chosen)
+        return Text(f"{receipt.message} Your vote: {picked}" if picked else receipt.message)
+
     def _remember(self, reply: Reply) -> Reply:
         if isinstance(reply, FilmList):
             self._last_list = reply if reply.items else None
+            self._ballot = None
+        elif isinstance(reply, PollCard):
+            self._ballot = reply
+            self._last_list = None
         return reply
 
     async def handle(self, line: str) -> str:
@@ -57,7 +117,9 @@ class ConsoleChat:
             return ""
         text = render(reply)
         if isinstance(reply, FilmList) and reply.items:
-            text += "\n(type a number to open one" + (", n/p to page)" if reply.pages > 1 else ")")
+            text += "\n" + picker_hint(reply)
+        elif isinstance(reply, PollCard):
+            text += "\n" + ballot_hint(reply)
         return text
 
     async def loop(self, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:

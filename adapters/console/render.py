@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 
 from bot.replies import FilmCard, FilmChoice, FilmList, PollCard, Problem, Reply, Text
 from bot.text import strip_control
 
 WIDTH = 78
+SHORT_SYNOPSIS_LINES = 3  # `--short`: the synopsis in at most this many lines
 
 
 def safe(text: str) -> str:
@@ -21,11 +23,32 @@ def _wrap(text: str, prefix: str = "│ ") -> list[str]:
         if not paragraph.strip():
             lines.append(prefix.rstrip())
             continue
-        lines.extend(textwrap.wrap(paragraph, WIDTH - len(prefix), initial_indent=prefix, subsequent_indent=prefix))
+        # Terminals make a URL clickable only when it is whole: never break one (a long one may overflow).
+        whole = "://" in paragraph
+        lines.extend(
+            textwrap.wrap(
+                paragraph,
+                WIDTH - len(prefix),
+                initial_indent=prefix,
+                subsequent_indent=prefix,
+                break_long_words=not whole,
+                break_on_hyphens=not whole,
+            )
+        )
     return lines
 
 
-def render_card(card: FilmCard) -> str:
+def _cut(lines: list[str], keep: int) -> list[str]:
+    """The first `keep` lines, the last ending in `…` when something was cut."""
+    if len(lines) <= keep:
+        return lines
+    kept = lines[:keep]
+    kept[-1] = kept[-1].rstrip(" ,;.") + "…"
+    return kept
+
+
+def render_card(card: FilmCard, *, short: bool = False) -> str:
+    """The card as terminal text; `short` cuts the synopsis to three lines."""
     out = [f"┌─ {safe(card.heading)}"]
     sub = []
     if card.original_title and card.original_title != card.title:
@@ -57,7 +80,8 @@ def render_card(card: FilmCard) -> str:
         out.extend(_wrap(f"Also known as: {', '.join(card.alt_titles)}"))
     if card.synopsis:
         out.append("│")
-        out.extend(_wrap(card.synopsis))
+        synopsis = _wrap(card.synopsis)
+        out.extend(_cut(synopsis, SHORT_SYNOPSIS_LINES) if short else synopsis)
         if card.synopsis_credit:
             out.extend(_wrap(card.synopsis_credit))
     out.append("│")
@@ -81,10 +105,15 @@ def choice_label(choice: FilmChoice) -> str:
     return safe(text.replace(choice.label, f"{choice.label} #{choice.film_id}", 1))
 
 
-def render_list(films: FilmList) -> str:
+Opener = Callable[[int], str]  # the command that opens a film by id, e.g. `filmbot film '#23923'`
+
+
+def render_list(films: FilmList, opener: Opener | None = None) -> str:
     out = [safe(films.heading)]
     for n, item in enumerate(films.items, start=1 + films.page * 0):
         out.append(f"  {n}. {choice_label(item)}")
+        if opener is not None:
+            out.append(f"     {opener(item.film_id)}")
     if films.pages > 1:
         out.append(f"  page {films.page + 1} of {films.pages} ({films.total} films)")
     if films.hint:
@@ -100,11 +129,13 @@ def render_poll(poll: PollCard) -> str:
     return "\n".join(out)
 
 
-def render(reply: Reply) -> str:
+def render(reply: Reply, *, short: bool = False, opener: Opener | None = None) -> str:
+    """A reply as terminal text. `short`: cards with a three-line synopsis; `opener`: under each listed film,
+    the command that opens it (the CLI)."""
     if isinstance(reply, FilmCard):
-        return render_card(reply)
+        return render_card(reply, short=short)
     if isinstance(reply, FilmList):
-        return render_list(reply)
+        return render_list(reply, opener)
     if isinstance(reply, PollCard):
         return render_poll(reply)
     if isinstance(reply, Problem):

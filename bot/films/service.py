@@ -35,6 +35,7 @@ PICKER_SIZE = 8
 PAGE_SIZE = 10
 MAX_QUERY_CHARS = 200
 POPULAR_FACTOR = 10
+GENRES_SHOWN = 40  # an unknown genre lists the genres that exist, up to this many
 
 
 def film_ref(film_id: int) -> str:
@@ -350,9 +351,26 @@ class FilmService:
         async with self.catalog.db.session() as session:
             film = await FilmRepository(session).random(clean_text(genre) if genre else None, self.rng)
         if film is None:
+            if genre and (unknown := await self.unknown_genre(genre)) is not None:
+                return unknown
             what = f"in the genre “{clean_text(genre or '')}”" if genre else "in the catalog"
             return Problem(f"I found no film {what}. Try /random without a genre.", kind="not_found")
         return film_card(film)
+
+    async def unknown_genre(self, genre: str) -> Problem | None:
+        """A Problem listing the genres that exist when no film has `genre`; None when some do."""
+        known = await self.genres()
+        wanted = clean_text(genre).casefold()
+        if any(g.casefold() == wanted for g in known):
+            return None
+        shown = ", ".join(known[:GENRES_SHOWN]) + (
+            f" and {len(known) - GENRES_SHOWN} more" if len(known) > GENRES_SHOWN else ""
+        )
+        return Problem(
+            f"There is no genre “{clean_text(genre)[:40]}” in the catalog.",
+            kind="not_found",
+            hint=f"Genres: {shown}." if known else "The catalog has no genres yet.",
+        )
 
     async def genres(self) -> list[str]:
         async with self.catalog.db.session() as session:

@@ -228,6 +228,8 @@ class Slate:
             p for p in (genre, f"≤ {max_minutes} min" if max_minutes else None,
                         f"rated ≤ {cap_text}" if cap is not None else None) if p
         )  # fmt: skip
+        if not items and genre and (unknown := await self.films.unknown_genre(genre)) is not None:
+            return unknown
         if not items:
             return Problem(f"No unwatched film fits{' (' + what + ')' if what else ''}.", kind="not_found",
                            hint="Try another genre or a longer runtime.")  # fmt: skip
@@ -290,7 +292,13 @@ async def _fitting_ids(
     if genre:
         genres = select(FilmGenreRow.film_id).where(func.lower(FilmGenreRow.genre) == genre.strip().lower())
         query = query.where(FilmRow.id.in_(genres))
-    query = query.order_by(FilmRow.votes.is_(None), FilmRow.votes.desc(), FilmRow.id)
+    # Films people know first (votes, learned popularity), then described ones (synopsis and cast), shuffled
+    # within each rank so the list changes between asks; a runtime filter (above) only when one was asked for.
+    from bot.store.familiarity import familiarity, learned_score
+
+    query = query.order_by(
+        familiarity().desc(), FilmRow.votes.is_(None), FilmRow.votes.desc(), learned_score().desc(), func.random()
+    )
     out: list[int] = []
     stream = await session.stream(query.execution_options(yield_per=500))
     async for film_id, rating in stream:

@@ -16,6 +16,7 @@ import logging
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Protocol
 
 from bot.store.db import Database
 from bot.store.films import FilmRepository
@@ -25,6 +26,21 @@ log = logging.getLogger(__name__)
 
 # Starter first, seed last: if both describe one film, the seed's full record wins.
 STARTER_FILES = ("starter-films.jsonl.gz", "seed-films.jsonl")
+
+
+class SetupReport(Protocol):
+    """Told what a first run is doing, so a person is never left with a silent terminal (the CLI shows a
+    progress bar on a terminal, one line per stage otherwise; `filmbot run` logs each stage).
+    Called from the setup worker thread."""
+
+    def stage(self, text: str) -> None:
+        """A stage begins, e.g. "Creating the database and loading 36,070 films"."""
+
+    def progress(self, done: int, total: int) -> None:
+        """Films written so far in the current stage."""
+
+    def done(self) -> None:
+        """The current stage finished."""
 
 
 @dataclass(slots=True)
@@ -73,7 +89,9 @@ def _mark_used(db: Database) -> None:
         marker.write_text("filmbot used a database at this path; see bot/store/bootstrap.py\n", encoding="utf-8")
 
 
-async def ensure_ready(db: Database, paths: list[Path] | None = None) -> BootstrapResult:
+async def ensure_ready(
+    db: Database, paths: list[Path] | None = None, report: SetupReport | None = None
+) -> BootstrapResult:
     """Upgrade the schema; on a never-seeded catalog import the starter files. Safe on every start.
 
     Processes that start together take turns through the database's setup lock: the first migrates and
@@ -81,10 +99,10 @@ async def ensure_ready(db: Database, paths: list[Path] | None = None) -> Bootstr
     from bot.store.locks import setup_lock
 
     async with setup_lock(db):
-        return await _ensure_ready_locked(db, paths)
+        return await _ensure_ready_locked(db, paths, report)
 
 
-async def _ensure_ready_locked(db: Database, paths: list[Path] | None) -> BootstrapResult:
+async def _ensure_ready_locked(db: Database, paths: list[Path] | None, report: SetupReport | None) -> BootstrapResult:
     from bot.films.importers.apply import import_films_marking_seeded
 
     lost = _lost_database(db)
@@ -108,10 +126,12 @@ async def _ensure_ready_locked(db: Database, paths: list[Path] | None) -> Bootst
         async with db.session() as session:
             repo = FilmRepository(session)
             return BootstrapResult(False, await repo.count(), await repo.catalog_version())
-    report = await import_films_marking_seeded(db, paths)
+    imported = await import_films_marking_seeded(db, paths, report)
     async with db.session() as session, session.begin():
         await mark_release(session)  # the shipped files are the current release
-    log.info("starter catalog loaded from %s: %s", [p.name for p in paths], report.summary())
+    if report is not None:
+        report.done()
+    log.info("starter catalog loaded from %s: %s", [p.name for p in paths], imported.summary())
     async with db.session() as session:
         films = await FilmRepository(session).count()
-    return BootstrapResult(True, films, report.version, report.files, report.warnings)
+    return BootstrapResult(True, films, imported.version, imported.files, imported.warnings)

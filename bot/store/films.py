@@ -111,7 +111,10 @@ class FilmRepository:
         return None if found is None else int(found)
 
     async def random(self, genre: str | None, rng: _random.Random) -> Film | None:
-        """A uniformly random non-removed film, optionally of a genre (case-insensitive)."""
+        """A random non-removed film, optionally of a genre (case-insensitive): uniformly among the films
+        people know or someone described (synopsis and cast; `bot.store.familiarity`), else among all."""
+        from bot.store.familiarity import DESCRIBED, familiarity
+
         f = films_t.c
         cond: ColumnElement[bool] = f.removed.is_(False)
         if genre is not None:
@@ -119,7 +122,12 @@ class FilmRepository:
             if not spellings:
                 return None
             cond = and_(cond, f.id.in_(select(genres_t.c.film_id).where(genres_t.c.genre.in_(spellings))))
-        total = await self.session.scalar(select(func.count()).select_from(films_t).where(cond)) or 0
+        known = and_(cond, familiarity() >= DESCRIBED)
+        total = await self.session.scalar(select(func.count()).select_from(films_t).where(known)) or 0
+        if total:
+            cond = known
+        else:
+            total = await self.session.scalar(select(func.count()).select_from(films_t).where(cond)) or 0
         if total == 0:
             return None
         picked = await self.session.scalar(

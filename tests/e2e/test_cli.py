@@ -34,7 +34,20 @@ def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("cli") / "filmbot.sqlite3"
     first = filmbot(db, "film", "miracle in cell")
     assert first.returncode == 0, first.stderr
+    FIRST_RUN.append(first.stderr)
     return db
+
+
+FIRST_RUN: list[str] = []  # what the first run said on stderr
+
+
+def test_the_first_run_says_what_it_is_doing_one_line_per_stage(seeded_db: Path) -> None:
+    lines = FIRST_RUN[0].splitlines()
+    assert any(line.startswith("Reading the starter catalog… done in ") for line in lines), lines
+    loading = [line for line in lines if line.startswith("Creating the database and loading ")]
+    assert len(loading) == 1 and " films… done in " in loading[0] and loading[0].endswith(" s"), lines
+    again = filmbot(seeded_db, "film", "miracle in cell")
+    assert "Creating the database" not in again.stderr and again.stderr == ""
 
 
 def test_first_run_prints_the_seed_film_card(seeded_db: Path) -> None:
@@ -132,3 +145,24 @@ def test_chat_learns_a_pickers_answer_across_restarts(seeded_db: Path, tmp_path:
     assert "┌─ Top Gun (1986)" in card and "Several films match" not in card, card
     assert "directed by Tony Scott" in card and "Director: Tony Scott" in card
     assert "Synopsis: Wikipedia, CC BY-SA 4.0" in card
+
+
+def test_film_by_id_json_short_and_lists_that_print_how_to_open_each(seeded_db: Path) -> None:
+    listing = filmbot(seeded_db, "search", "miracle").stdout
+    opener = next(line.strip() for line in listing.splitlines() if line.strip().startswith("filmbot film '#"))
+    film_id = opener.split("'#")[1].rstrip("'")
+    by_ref = filmbot(seeded_db, "film", f"#{film_id}")
+    by_number = filmbot(seeded_db, "film", film_id)
+    assert by_ref.returncode == 0 and by_ref.stdout == by_number.stdout
+    assert by_ref.stdout.rstrip().endswith(f"#{film_id}")
+
+    data = json.loads(filmbot(seeded_db, "film", "miracle in cell", "--json").stdout)
+    exported = [json.loads(line) for line in filmbot(seeded_db, "export").stdout.splitlines()]
+    record = next(r for r in exported if r["title"] == data["title"] and r.get("year") == data.get("year"))
+    assert {k: v for k, v in data.items() if k in record} == record and isinstance(data["film_id"], int)
+
+    found = json.loads(filmbot(seeded_db, "search", "miracle", "--json").stdout)
+    assert found["type"] == "films" and found["items"][0]["open"].startswith("filmbot film '#")
+    short = filmbot(seeded_db, "film", "miracle in cell", "--short").stdout
+    full = filmbot(seeded_db, "film", "miracle in cell").stdout
+    assert "Miracle in Cell No. 7 (2013)" in short and len(short.splitlines()) < len(full.splitlines())

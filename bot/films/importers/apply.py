@@ -9,6 +9,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +18,9 @@ from bot.films.importers.reader import parse_file
 from bot.films.importers.source import CLI_LIMITS, ImportLimits
 from bot.store.db import Database
 from bot.store.films import FilmRepository, ImportCounts
+
+if TYPE_CHECKING:
+    from bot.store.bootstrap import SetupReport
 
 Progress = Callable[[int, int], None]
 BeforeCommit = Callable[[AsyncSession, int, ImportCounts], Awaitable[None]]
@@ -76,10 +80,21 @@ async def import_films(
     return await import_parsed(db, batches, [p.name for p in paths], progress, before_commit=before_commit)
 
 
-async def import_films_marking_seeded(db: Database, paths: Sequence[Path]) -> ImportReport:
-    """`import_films` that also records, in the same transaction, that the starter catalog is loaded."""
+async def import_films_marking_seeded(
+    db: Database, paths: Sequence[Path], report: SetupReport | None = None
+) -> ImportReport:
+    """`import_films` that also records, in the same transaction, that the starter catalog is loaded.
+    `report` hears the stage ("Creating the database and loading N films") and its progress; the caller
+    says when it is done."""
+    if report is not None:
+        report.stage("Reading the starter catalog")
     batches = [await asyncio.to_thread(parse_file, path) for path in paths]
-    return await import_parsed(db, batches, [p.name for p in paths], mark_seeded=True)
+    progress = None
+    if report is not None:
+        report.done()
+        report.stage(f"Creating the database and loading {sum(len(b.films) for b in batches):,} films")
+        progress = report.progress
+    return await import_parsed(db, batches, [p.name for p in paths], progress, mark_seeded=True)
 
 
 async def import_parsed(

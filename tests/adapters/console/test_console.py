@@ -155,3 +155,51 @@ async def test_a_poll_duration_that_is_not_whole_hours_is_explained(tmp_path: Pa
         assert "mode" not in answer
     finally:
         await services.db.dispose()
+
+
+async def test_members_vote_in_a_console_movie_night_by_number(tmp_path: Path) -> None:
+    services = await make_services(tmp_path)
+    chat = ConsoleChat(services)
+    try:
+        assert "Nominated" in await chat.handle("/movienight nominate parasite")
+        assert "Nominated" in await chat.handle("/movienight nominate spirited away")
+        poll = await chat.handle("/movienight poll")
+        assert "1. " in poll and "2. " in poll and "type a number to vote for it" in poll, poll
+        first = poll.split("1. ", 1)[1].splitlines()[0]
+        voted = await chat.handle("1")
+        assert "Vote recorded" in voted and first in voted, voted
+        assert "You are now alice" in await chat.handle("/as alice")
+        assert "Vote recorded" in await chat.handle("1")
+        assert "Pick from 1 to 2" in await chat.handle("7")
+        await chat.handle("/as")
+        closed = await chat.handle("/movienight close")
+        assert first.split(" (")[0] in closed and "2" in closed, closed
+    finally:
+        await services.db.dispose()
+
+
+async def test_pickers_say_what_a_number_does_and_arrow_keys_are_not_searches(tmp_path: Path) -> None:
+    services = await make_services(tmp_path)
+    chat = ConsoleChat(services)
+    try:
+        picker = await chat.handle("/movienight nominate miracle in cell no 7 20")
+        assert "(type a number to nominate it)" in picker, picker
+        listing = await chat.handle("/search miracle")
+        assert "(type a number to open it" in listing
+        assert await chat.handle("\x1b[A") == "" and await chat.handle("\x1b[B\x1b[A") == ""
+    finally:
+        await services.db.dispose()
+
+
+def test_a_long_url_is_never_broken_across_lines_and_short_cuts_the_synopsis() -> None:
+    from adapters.console.render import render
+    from bot.replies import FilmCard
+
+    url = "https://www.youtube.com/results?search_query=" + "a-very-long-title-with-hyphens+" * 4 + "trailer"
+    card = FilmCard(film_id=7, title="Long", year=2001, trailer_url=url, synopsis="word " * 200)
+    text = render(card)
+    assert f"Trailer: {url}" in text or f"│ {url}" in text, text
+    assert len([line for line in text.splitlines() if line.startswith("│ word")]) > 3
+    short = render(card, short=True)
+    synopsis = [line for line in short.splitlines() if line.startswith("│ word")]
+    assert len(synopsis) == 3 and synopsis[-1].endswith("…") and url in short

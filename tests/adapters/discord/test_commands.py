@@ -103,7 +103,7 @@ async def test_random_with_genre_and_genre_autocomplete(fake: FakeDiscord, bot: 
     suggestions = await fake.autocomplete(bot, "random", "genre", genre="dr")
     assert [c["name"] for c in suggestions.choices] == ["Drama"]
     nothing = await fake.slash(bot, "random", genre="no such genre")
-    assert nothing.ephemeral and "no film" in nothing.text.lower()
+    assert nothing.ephemeral and "no genre" in nothing.text.lower() and "genres: " in nothing.text.lower()
 
 
 async def test_help_lists_the_registry(fake: FakeDiscord, bot: Any) -> None:

@@ -1,0 +1,94 @@
+"""What the CLI shows while a first run sets up: "Creating the database and loading 36,070 films… done in 14 s".
+
+On a terminal a stage with progress gets a tqdm bar (replaced by the finished line); otherwise each stage is one
+line, written when it starts and completed when it ends, so a log or CI output reads the same.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from typing import Any, TextIO
+
+
+def elapsed(seconds: float) -> str:
+    return f"{seconds:.1f} s" if seconds < 10 else f"{seconds:.0f} s"
+
+
+class StageLines:
+    """A `bot.store.bootstrap.SetupReport` for a person at a terminal (stderr, so `--json` stays clean)."""
+
+    def __init__(self, out: TextIO | None = None, *, bar: bool | None = None) -> None:
+        self.out = out or sys.stderr
+        self.bar_allowed = self.out.isatty() if bar is None else bar
+        self._lock = threading.Lock()  # stages come from the setup thread
+        self._text: str | None = None
+        self._started = 0.0
+        self._bar: Any = None
+        self._open_line = False
+
+    def stage(self, text: str) -> None:
+        with self._lock:
+            self._text, self._started = text, time.monotonic()
+            if not self.bar_allowed:
+                print(f"{text}…", end="", file=self.out, flush=True)
+                self._open_line = True
+            else:
+                print(f"{text}…", end="\r", file=self.out, flush=True)
+
+    def progress(self, done: int, total: int) -> None:
+        with self._lock:
+            if not self.bar_allowed or self._text is None:
+                return
+            if self._bar is None:
+                import shutil
+
+                from tqdm import tqdm
+
+                columns, rows = shutil.get_terminal_size()
+                width = min(columns, 100) if columns >= 40 else 80  # a pty may report a size of 0 x 0,
+                height = rows if rows >= 2 else 24  # where tqdm would draw nothing
+                self._bar = tqdm(
+                    total=total, desc=self._text, unit=" films", file=self.out, leave=False, ncols=width, nrows=height
+                )
+            self._bar.total = total
+            self._bar.n = done
+            self._bar.refresh()
+
+    def done(self) -> None:
+        with self._lock:
+            if self._text is None:
+                return
+            took = f" done in {elapsed(time.monotonic() - self._started)}"
+            if self._bar is not None:
+                self._bar.close()
+                self._bar = None
+            if self._open_line:
+                print(took, file=self.out, flush=True)
+            else:
+                print(f"{self._text}…{took}", file=self.out, flush=True)
+            self._text, self._open_line = None, False
+
+
+class StageLog:
+    """The same stages as log lines, for `filmbot run` (one INFO line each, when it ends)."""
+
+    def __init__(self) -> None:
+        import logging
+
+        self.log = logging.getLogger("filmbot")
+        self._text: str | None = None
+        self._started = 0.0
+
+    def stage(self, text: str) -> None:
+        self._text, self._started = text, time.monotonic()
+        self.log.info("%s…", text)
+
+    def progress(self, done: int, total: int) -> None:
+        pass
+
+    def done(self) -> None:
+        if self._text is not None:
+            self.log.info("%s… done in %s", self._text, elapsed(time.monotonic() - self._started))
+            self._text = None

@@ -1,0 +1,59 @@
+"""`/random` and `/movienight suggest` offer films people know, and an unknown genre lists the real ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.commands import Actor
+from bot.films.model import Credit, Film
+from bot.replies import FilmCard, FilmList, Problem
+from tests.support.catalog import make_services
+
+ALICE = Actor("telegram", "1", "-100", display_name="Alice")
+
+
+def _shorts(n: int) -> list[Film]:
+    """Bare early shorts: a title, a year, a genre, nothing anyone would recognise."""
+    return [Film(f"Actuality {i}", year=1905, genres=["Drama"]) for i in range(n)]
+
+
+KNOWN = Film("Parasite", year=2019, genres=["Drama"], votes=950_000)
+DESCRIBED = Film(
+    "Burning", year=2018, genres=["Drama"], synopsis="A delivery boy meets a childhood friend.",
+    credits=[Credit(name, "cast") for name in ("Yoo Ah-in", "Steven Yeun", "Jun Jong-seo", "Kim Soo-kyung")],
+)  # fmt: skip
+UNTIMED = Film("Poetry", year=2010, genres=["Drama"], votes=20_000)  # runtime unknown
+
+
+async def test_random_and_suggest_prefer_films_people_know_over_bare_shorts(tmp_path: Path) -> None:
+    services = await make_services(tmp_path, [*_shorts(60), KNOWN, DESCRIBED, UNTIMED])
+    try:
+        picked = set()
+        for _ in range(15):
+            card = await services.films.random("drama")
+            assert isinstance(card, FilmCard)
+            picked.add(card.title)
+        assert picked <= {"Parasite", "Burning", "Poetry"} and len(picked) > 1, picked
+        suggested = await services.movienights.slate.suggest(ALICE, "drama")
+        assert isinstance(suggested, FilmList)
+        titles = [item.title for item in suggested.items]
+        assert titles[:2] == ["Parasite", "Poetry"] and titles[2] == "Burning", titles
+        # No runtime asked for: a film of unknown runtime is still suggested; asked for: it is skipped.
+        timed = await services.movienights.slate.suggest(ALICE, "drama", 120)
+        assert isinstance(timed, Problem | FilmList)
+        assert isinstance(timed, Problem) or "Poetry" not in [i.title for i in timed.items]
+    finally:
+        await services.db.dispose()
+
+
+async def test_an_unknown_genre_lists_the_genres_that_exist(tmp_path: Path) -> None:
+    services = await make_services(tmp_path, [KNOWN, Film("Alien", year=1979, genres=["Horror", "Science Fiction"])])
+    try:
+        for reply in (
+            await services.films.random("westerns"),
+            await services.movienights.slate.suggest(ALICE, "westerns"),
+        ):
+            assert isinstance(reply, Problem) and "no genre “westerns”" in reply.message, reply
+            assert reply.hint == "Genres: Drama, Horror, Science Fiction.", reply.hint
+    finally:
+        await services.db.dispose()
