@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.adapters.telegram.harness import USER, BotHarness, eventually, running_bot
-from tests.fakes.sources import FakeTmdb, FakeWikidata, parasite_fixtures, tmdb_movie
+from tests.fakes.sources import FakeTmdb, FakeWikidata, running_sources
 from tests.fakes.telegram.methods import SentMessage
 
 STRANGER = 4242
@@ -18,21 +18,8 @@ STRANGER = 4242
 
 @pytest.fixture
 async def servers() -> AsyncIterator[tuple[FakeTmdb, FakeWikidata]]:
-    tmdb, wikidata = FakeTmdb(), FakeWikidata()
-    details, entities = parasite_fixtures()
-    tmdb.add(details)
-    tmdb.add(
-        tmdb_movie(396535, "Train to Busan", "부산행", "2016-07-20", imdb="tt5700672", trailer="pyWuHv2-Abk",
-                   director="Yeon Sang-ho", runtime=118)
-    )  # fmt: skip
-    for entity in entities:
-        wikidata.add(entity)
-    await tmdb.start()
-    await wikidata.start()
-    yield tmdb, wikidata
-    await tmdb.stop()
-    await wikidata.stop()
-    assert tmdb.violations == [] and wikidata.violations == []
+    async with running_sources() as pair:
+        yield pair
 
 
 async def _bot(tmp_path: Path, servers: tuple[FakeTmdb, FakeWikidata], mp: pytest.MonkeyPatch, add_by: str) -> None:

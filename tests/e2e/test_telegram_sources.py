@@ -9,28 +9,15 @@ from pathlib import Path
 import pytest
 
 from tests.adapters.telegram.harness import USER, BotHarness, running_bot
-from tests.fakes.sources import FakeTmdb, FakeWikidata, parasite_fixtures, tmdb_movie
+from tests.fakes.sources import FakeTmdb, FakeWikidata, running_sources
 
 STRANGER = 4242
 
 
 @pytest.fixture
 async def servers() -> AsyncIterator[tuple[FakeTmdb, FakeWikidata]]:
-    tmdb, wikidata = FakeTmdb(), FakeWikidata()
-    details, entities = parasite_fixtures()
-    tmdb.add(details)
-    tmdb.add(
-        tmdb_movie(396535, "Train to Busan", "부산행", "2016-07-20", imdb="tt5700672", trailer="pyWuHv2-Abk",
-                   director="Yeon Sang-ho", runtime=118)
-    )  # fmt: skip
-    for entity in entities:
-        wikidata.add(entity)
-    await tmdb.start()
-    await wikidata.start()
-    yield tmdb, wikidata
-    await tmdb.stop()
-    await wikidata.stop()
-    assert tmdb.violations == [] and wikidata.violations == []
+    async with running_sources() as pair:
+        yield pair
 
 
 @pytest.fixture

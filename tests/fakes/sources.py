@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import copy
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -349,3 +351,24 @@ def parasite_fixtures() -> tuple[dict[str, Any], list[dict[str, Any]]]:
         wd_item("Q130232", {"en": "drama film"}, {}),
     ]
     return tmdb, [film, *people]
+
+
+@asynccontextmanager
+async def running_sources() -> AsyncIterator[tuple[FakeTmdb, FakeWikidata]]:
+    """Fake TMDB and Wikidata on loopback holding Parasite (2019) and Train to Busan (2016); on the way out,
+    every request they saw must have matched the documented parameters."""
+    tmdb, wikidata = FakeTmdb(), FakeWikidata()
+    details, entities = parasite_fixtures()
+    tmdb.add(details)
+    tmdb.add(
+        tmdb_movie(396535, "Train to Busan", "부산행", "2016-07-20", imdb="tt5700672", trailer="pyWuHv2-Abk",
+                   director="Yeon Sang-ho", runtime=118)
+    )  # fmt: skip
+    for entity in entities:
+        wikidata.add(entity)
+    await tmdb.start()
+    await wikidata.start()
+    yield tmdb, wikidata
+    await tmdb.stop()
+    await wikidata.stop()
+    assert tmdb.violations == [] and wikidata.violations == []

@@ -16,7 +16,7 @@ import pytest
 from bot.services import Services
 from tests.adapters.discord.conftest import EXTRA_FILMS
 from tests.fakes.discord.harness import ALICE, BOB, FakeDiscord, iter_components
-from tests.fakes.sources import FakeTmdb, FakeWikidata, parasite_fixtures, tmdb_movie
+from tests.fakes.sources import FakeTmdb, FakeWikidata, running_sources
 from tests.support.catalog import make_services, sample_films
 
 MANAGE = 1 << 5
@@ -24,21 +24,8 @@ MANAGE = 1 << 5
 
 @pytest.fixture
 async def servers() -> AsyncIterator[tuple[FakeTmdb, FakeWikidata]]:
-    tmdb, wikidata = FakeTmdb(), FakeWikidata()
-    details, entities = parasite_fixtures()
-    tmdb.add(details)
-    tmdb.add(
-        tmdb_movie(396535, "Train to Busan", "부산행", "2016-07-20", imdb="tt5700672", trailer="pyWuHv2-Abk",
-                   director="Yeon Sang-ho", runtime=118)
-    )  # fmt: skip
-    for entity in entities:
-        wikidata.add(entity)
-    await tmdb.start()
-    await wikidata.start()
-    yield tmdb, wikidata
-    await tmdb.stop()
-    await wikidata.stop()
-    assert tmdb.violations == [] and wikidata.violations == []
+    async with running_sources() as pair:
+        yield pair
 
 
 @pytest.fixture
