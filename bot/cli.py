@@ -314,12 +314,11 @@ async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
     if settings.health.port is not None:
         # aiohttp.web and prometheus_client take ~0.13 s of CPU to import: do it off the event loop.
         await asyncio.to_thread(importlib.import_module, "bot.ops.server")
-        from bot.ops.health import health_of
         from bot.ops.metrics import install_metrics
         from bot.ops.server import start_server
 
         metrics = install_metrics(services)
-        health = health_of(services)
+        health = services.health
         health.expected = {name for name, on in (("telegram", tg), ("discord", dc)) if on}
         ops_server = await start_server(settings.health, health, metrics)
         tasks.append(asyncio.create_task(metrics.watch_loop_lag(stop), name="loop-lag"))

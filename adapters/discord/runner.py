@@ -13,7 +13,6 @@ import logging
 import discord
 
 from adapters.discord.client import build_client, use_gateway_of_api
-from bot.ops.health import health_of
 from bot.services import Services
 from bot.startup import StartupFailed
 
@@ -27,7 +26,7 @@ async def run_discord(services: Services, stop: asyncio.Event) -> None:
     if token is None:
         raise RuntimeError("DISCORD__TOKEN is not set")
     client = build_client(services)
-    health_of(services).platform("discord", lambda: _connection_problem(client))
+    services.health.platform("discord", lambda: _connection_problem(client))
     async with client:
         runner = asyncio.create_task(
             _start(client, token.get_secret_value(), elsewhere=bool(services.settings.discord.api_base_url)),

@@ -21,7 +21,6 @@ from adapters.telegram.app import ALLOWED_UPDATES, build_application
 from adapters.telegram.menu import publish_commands
 from adapters.telegram.movienight import TelegramMovieNights
 from bot.config import TelegramSettings
-from bot.ops.health import health_of
 from bot.services import Services
 from bot.startup import StartupFailed, backoff_delays, wait_or_stop
 
@@ -92,18 +91,18 @@ async def run_telegram(services: Services, stop: asyncio.Event, *, app: Applicat
                 settings.webhook_listen,
                 settings.webhook_port,
             )
-            health_of(services).platform("telegram", lambda: None if updater.running else "webhook server stopped")
+            services.health.platform("telegram", lambda: None if updater.running else "webhook server stopped")
         else:
             polling = PollingHealth(window=2.0 * settings.poll_timeout + 10)
             await updater.start_polling(
                 timeout=settings.poll_timeout, allowed_updates=ALLOWED_UPDATES, error_callback=polling.on_error
             )
-            health_of(services).platform("telegram", polling.probe)
+            services.health.platform("telegram", polling.probe)
             log.info("telegram bot @%s polling for updates", app.bot.username)
         try:
             await stop.wait()
         finally:
-            health_of(services).forget("telegram")
+            services.health.forget("telegram")
             await nights.disconnect(app.bot)
             await updater.stop()
             await app.stop()

@@ -1,6 +1,6 @@
 """Readiness: the database answers, the search index is loaded, every enabled platform is connected.
 
-Adapters register a probe per platform (`health_of(services).platform("discord", probe)`): a callable
+Adapters register a probe per platform (`services.health.platform("discord", probe)`): a callable
 that returns None while connected, else a short reason. `check()` gives the HTTP status and a JSON body.
 """
 
@@ -62,8 +62,3 @@ class Health:
         if reasons:
             body["reasons"] = reasons
         return (200 if not reasons else 503), body
-
-
-def health_of(services: Services) -> Health:
-    """The process's one Health (a field of Services, built in the composition root)."""
-    return services.health
