@@ -19,6 +19,16 @@ class Credit:
     character: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class TitleLocale:
+    """Where an alternative title is used: `language` ISO 639-1 ("ko"; a 639-2/3 code where a language has
+    no 639-1 one, as IMDb writes "cmn"), `region` ISO 3166-1 alpha-2 ("KR"; IMDb also has "XWW" for
+    worldwide). Either may be unknown."""
+
+    language: str | None = None
+    region: str | None = None
+
+
 @dataclass(slots=True)
 class Film:
     """A film record.
@@ -26,7 +36,9 @@ class Film:
     `id` is the store's key (None before the film is stored). `external_ids` maps a source to its key
     (``{"ml": "105340", "imdb": "tt2659414"}``) and makes re-imports idempotent.
     `original_title` is the native title (7번방의 선물); `alt_titles` are other known titles,
-    `aliases` are titles admins added so that a query finds this film.
+    `aliases` are titles admins added so that a query finds this film. `alt_title_locales` says, for
+    the alternative titles where a source knew it, their language and region (a title listed under
+    several locales keeps the first one); entries for titles not in `alt_titles` mean nothing.
     """
 
     title: str
@@ -34,6 +46,7 @@ class Film:
     year: int | None = None
     original_title: str | None = None
     alt_titles: list[str] = field(default_factory=list)
+    alt_title_locales: dict[str, TitleLocale] = field(default_factory=dict)
     aliases: list[str] = field(default_factory=list)
     release_date: date | None = None
     runtime_minutes: int | None = None
@@ -72,6 +85,11 @@ class Film:
                 seen.add(t)
                 out.append(t)
         return out
+
+    def alt_title_locale(self, title: str) -> TitleLocale | None:
+        """The language/region of one alternative title, if a source said."""
+        locale = self.alt_title_locales.get(title)
+        return locale if locale is not None and (locale.language or locale.region) else None
 
     def replace(self, **changes: object) -> Film:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]

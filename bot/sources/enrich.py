@@ -98,7 +98,8 @@ def fill(film: Film, found: Film, fields: set[str]) -> tuple[Film, list[str]]:
     if "titles" in fields and (found.original_title or found.alt_titles):
         changes["original_title"] = found.original_title if found.original_title != film.title else None
         taken = {film.title, changes["original_title"], *film.aliases}
-        changes["alt_titles"] = [t for t in found.alt_titles if t not in taken]
+        changes["alt_titles"] = kept = [t for t in found.alt_titles if t not in taken]
+        changes["alt_title_locales"] = {t: lc for t in kept if (lc := found.alt_title_locale(t))}
     for name, attrs in (
         ("trailer", ("trailer_url",)),
         ("poster", ("poster_url",)),

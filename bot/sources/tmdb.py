@@ -13,7 +13,8 @@ from typing import Any
 
 import httpx
 
-from bot.films.model import Credit, Film
+from bot.films.locales import locale_of
+from bot.films.model import Credit, Film, TitleLocale
 from bot.sources.base import Clock, HttpSource, SourceError, hide_in_logs
 
 APPEND = "credits,videos,alternative_titles,translations,external_ids,release_dates"
@@ -152,19 +153,27 @@ def _order(credit: dict[str, Any]) -> int:
     return order if isinstance(order, int) else 10**6
 
 
-def _alt_titles(data: dict[str, Any], exclude: set[str | None]) -> list[str]:
-    titles = [_str(t.get("title")) for t in _list(data.get("alternative_titles"), "titles") if isinstance(t, dict)]
+def _alt_titles(data: dict[str, Any], exclude: set[str | None]) -> tuple[list[str], dict[str, TitleLocale]]:
+    """Alternative titles (region from `iso_3166_1`) and translated titles (language from `iso_639_1`,
+    region from `iso_3166_1`), each title once with the first locale it came with."""
+    found: list[tuple[str | None, TitleLocale | None]] = []
+    for t in _list(data.get("alternative_titles"), "titles"):
+        if isinstance(t, dict):
+            found.append((_str(t.get("title")), locale_of(None, t.get("iso_3166_1"))))
     for tr in _list(data.get("translations"), "translations"):
         inner = tr.get("data") if isinstance(tr, dict) else None
         if isinstance(inner, dict):
-            titles.append(_str(inner.get("title")))
+            found.append((_str(inner.get("title")), locale_of(tr.get("iso_639_1"), tr.get("iso_3166_1"))))
     out: list[str] = []
+    locales: dict[str, TitleLocale] = {}
     seen = set(exclude)
-    for t in titles:
-        if t and t not in seen:
+    for t, locale in found:
+        if t and t not in seen and len(out) < MAX_ALT_TITLES:
             seen.add(t)
             out.append(t)
-    return out[:MAX_ALT_TITLES]
+        if t in out and locale is not None:
+            locales.setdefault(t, locale)
+    return out, locales
 
 
 def film_from_details(data: dict[str, Any], region: str = "US") -> Film:
@@ -184,9 +193,11 @@ def film_from_details(data: dict[str, Any], region: str = "US") -> Film:
     original = film.original_title if film.original_title != film.title else None
     runtime = data.get("runtime")
     rating = data.get("vote_average")
+    alt_titles, locales = _alt_titles(data, {film.title, original})
     return film.replace(
         original_title=original,
-        alt_titles=_alt_titles(data, {film.title, original}),
+        alt_titles=alt_titles,
+        alt_title_locales=locales,
         runtime_minutes=runtime if isinstance(runtime, int) and runtime > 0 else None,
         country=countries[0] if countries else None,
         content_rating=_certification(data, region),

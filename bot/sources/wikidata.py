@@ -15,7 +15,8 @@ from typing import Any
 
 import httpx
 
-from bot.films.model import Credit, Film
+from bot.films.locales import locale_of_tag
+from bot.films.model import Credit, Film, TitleLocale
 from bot.sources.base import Clock, HttpSource
 
 API = "/w/api.php"
@@ -187,11 +188,15 @@ def film_from_entity(entity: dict[str, Any], labels: dict[str, str | None], lang
     original = next((str(t["text"]) for t in titles if t.get("text") and t["text"] != title), None)
     seen = {title, original}
     alt: list[str] = []
-    for value in (entity.get("labels") or {}).values():
+    locales: dict[str, TitleLocale] = {}
+    for code, value in (entity.get("labels") or {}).items():
         text = value.get("value") if isinstance(value, dict) else None
-        if text and text not in seen:
+        if text and text not in seen and len(alt) < MAX_ALT_TITLES:
             seen.add(text)
             alt.append(text)
+        # a label's language is its key ("ko", "pt-br"); the first label of a shared text names it
+        if text in alt and (locale := locale_of_tag(value.get("language") or code)) is not None:
+            locales.setdefault(text, locale)
     released = _release(entity)
     ext = {"wikidata": qid}
     for prop, source in (("P345", "imdb"), ("P4947", "tmdb")):
@@ -204,7 +209,8 @@ def film_from_entity(entity: dict[str, Any], labels: dict[str, str | None], lang
     return Film(
         title=title,
         original_title=original,
-        alt_titles=alt[:MAX_ALT_TITLES],
+        alt_titles=alt,
+        alt_title_locales=locales,
         year=released.year if released else None,
         release_date=released,
         runtime_minutes=_runtime(entity),

@@ -15,7 +15,7 @@ from typing import Any, cast
 
 from sqlalchemy import CompoundSelect, Table, literal, null, select, union_all
 
-from bot.films.model import Credit, CreditRole, Film
+from bot.films.model import Credit, CreditRole, Film, TitleLocale
 from bot.store.models import FilmCreditRow, FilmExternalIdRow, FilmGenreRow, FilmRow, FilmTitleRow
 
 films_t = cast(Table, FilmRow.__table__)
@@ -49,7 +49,7 @@ def content_hash(film: Film) -> str:
 
     Built from the repr of plain tuples (str/int/float/None/date reprs are stable across runs and
     platforms), which is several times cheaper than canonical JSON on a 150k-film import."""
-    doc = (
+    doc: tuple[object, ...] = (
         tuple(getattr(film, f) for f in SCALAR_FIELDS),
         tuple(film.alt_titles),
         tuple(film.aliases),
@@ -57,6 +57,9 @@ def content_hash(film: Film) -> str:
         tuple((c.role, c.name, c.character) for c in film.credits),
         tuple(sorted(film.external_ids.items())),
     )
+    locales = tuple((t, lc.language, lc.region) for t in film.alt_titles if (lc := film.alt_title_locale(t)))
+    if locales:  # only then, so films without any keep the digest they were stored with
+        doc = (*doc, locales)
     return hashlib.blake2b(repr(doc).encode(), digest_size=20).hexdigest()
 
 
@@ -101,10 +104,14 @@ def film_values(film: Film, now: datetime, *, created: bool, version: int) -> di
 
 def child_rows(film_id: int, film: Film) -> dict[str, list[dict[str, Any]]]:
     """Rows of every child table for one film, keyed by table name."""
-    titles = [
-        {"film_id": film_id, "kind": kind, "position": i, "title": t}
-        for kind, items in (("alt", film.alt_titles), ("alias", film.aliases))
-        for i, t in enumerate(items)
+    titles: list[dict[str, Any]] = []
+    for i, t in enumerate(film.alt_titles):
+        locale = film.alt_title_locale(t) or TitleLocale()
+        titles.append({"film_id": film_id, "kind": "alt", "position": i, "title": t,
+                       "language": locale.language, "region": locale.region})  # fmt: skip
+    titles += [
+        {"film_id": film_id, "kind": "alias", "position": i, "title": t, "language": None, "region": None}
+        for i, t in enumerate(film.aliases)
     ]
     return {
         "film_titles": titles,
@@ -125,14 +132,24 @@ class FilmAssembler:
 
     def __init__(self) -> None:
         self.alt: dict[int, list[str]] = {}
+        self.locales: dict[int, dict[str, TitleLocale]] = {}
         self.aliases: dict[int, list[str]] = {}
         self.genres: dict[int, list[str]] = {}
         self.credits: dict[int, list[Credit]] = {}
         self.external_ids: dict[int, dict[str, str]] = {}
 
     def add_titles(self, rows: Iterable[Any]) -> None:
-        for film_id, kind, title in rows:
-            (self.alt if kind == "alt" else self.aliases).setdefault(film_id, []).append(title)
+        """Rows of (film_id, kind, title, language, region)."""
+        for film_id, kind, title, language, region in rows:
+            self._add_title(film_id, kind, title, language, region)
+
+    def _add_title(self, film_id: int, kind: str, title: str, language: str | None, region: str | None) -> None:
+        if kind != "alt":
+            self.aliases.setdefault(film_id, []).append(title)
+            return
+        self.alt.setdefault(film_id, []).append(title)
+        if language or region:
+            self.locales.setdefault(film_id, {}).setdefault(title, TitleLocale(language, region))
 
     def add_genres(self, rows: Iterable[Any]) -> None:
         for film_id, genre in rows:
@@ -148,10 +165,10 @@ class FilmAssembler:
             self.external_ids.setdefault(film_id, {})[source] = key
 
     def add_children(self, rows: Iterable[Any]) -> None:
-        """Rows of `child_rows_query`: (part, film_id, s, k, position, a, b), in position order."""
-        for part, film_id, _, k, _, a, b in rows:
+        """Rows of `child_rows_query`: (part, film_id, s, k, position, a, b, l, r), in position order."""
+        for part, film_id, _, k, _, a, b, lang, region in rows:
             if part == "t":
-                (self.alt if k == "alt" else self.aliases).setdefault(film_id, []).append(a)
+                self._add_title(film_id, k, a, lang, region)
             elif part == "g":
                 self.genres.setdefault(film_id, []).append(a)
             elif part == "c":
@@ -172,6 +189,7 @@ class FilmAssembler:
         return Film(
             **values,
             alt_titles=self.alt.get(film_id, []),
+            alt_title_locales=self.locales.get(film_id, {}),
             aliases=self.aliases.get(film_id, []),
             genres=self.genres.get(film_id, []),
             credits=self.credits.get(film_id, []),
@@ -180,16 +198,20 @@ class FilmAssembler:
 
 
 def child_rows_query(ids: Sequence[int]) -> CompoundSelect[Any]:
-    """Every child row of these films in one query: (part, film_id, s, k, position, a, b), ordered so each
-    list keeps its stored order. part: t(itles: k=kind, a=title), g(enres: a), c(redits: k=role, a=name,
-    b=character), e(xternal ids: a=source, b=key)."""
+    """Every child row of these films in one query: (part, film_id, s, k, position, a, b, l, r), ordered so
+    each list keeps its stored order. part: t(itles: k=kind, a=title, l=language, r=region), g(enres: a),
+    c(redits: k=role, a=name, b=character), e(xternal ids: a=source, b=key)."""
     t, g, c, e = titles_t.c, genres_t.c, credits_t.c, external_ids_t.c
     none, blank = null(), literal("")
     parts = union_all(
         select(literal("t").label("part"), t.film_id, t.kind.label("s"), t.kind.label("k"), t.position,
-               t.title.label("a"), none.label("b")).where(t.film_id.in_(ids)),
-        select(literal("g"), g.film_id, blank, blank, g.position, g.genre, none).where(g.film_id.in_(ids)),
-        select(literal("c"), c.film_id, blank, c.role, c.position, c.name, c.character).where(c.film_id.in_(ids)),
-        select(literal("e"), e.film_id, blank, blank, literal(0), e.source, e.key).where(e.film_id.in_(ids)),
+               t.title.label("a"), none.label("b"), t.language.label("l"), t.region.label("r"))
+        .where(t.film_id.in_(ids)),
+        select(literal("g"), g.film_id, blank, blank, g.position, g.genre, none, none, none)
+        .where(g.film_id.in_(ids)),
+        select(literal("c"), c.film_id, blank, c.role, c.position, c.name, c.character, none, none)
+        .where(c.film_id.in_(ids)),
+        select(literal("e"), e.film_id, blank, blank, literal(0), e.source, e.key, none, none)
+        .where(e.film_id.in_(ids)),
     )  # fmt: skip
     return parts.order_by("part", "film_id", "s", "position")

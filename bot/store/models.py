@@ -66,7 +66,10 @@ class FilmRow(Base):
 
 
 class FilmTitleRow(Base):
-    """Alternative titles (kind 'alt', from sources) and aliases (kind 'alias', added by admins)."""
+    """Alternative titles (kind 'alt', from sources) and aliases (kind 'alias', added by admins).
+
+    An alternative title may know its `language` (ISO 639-1, "ko") and `region` (ISO 3166-1, "KR");
+    see bot.films.locales."""
 
     __tablename__ = "film_titles"
 
@@ -74,6 +77,8 @@ class FilmTitleRow(Base):
     kind: Mapped[str] = mapped_column(String(10), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
     title: Mapped[str] = mapped_column(String)
+    language: Mapped[str | None] = mapped_column(String(8))
+    region: Mapped[str | None] = mapped_column(String(8))
 
 
 class FilmGenreRow(Base):

@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from bot.films.model import Credit
+from bot.films.model import Credit, TitleLocale
 from bot.sources import SourceError, Sources, SourceUnavailable, TmdbClient, WikidataClient, parse_ref
 from bot.sources.refs import FilmRef
 from tests.fakes.sources import FakeTmdb, FakeWikidata, parasite_fixtures, tmdb_movie
@@ -61,6 +61,7 @@ async def test_tmdb_details_map_to_a_full_film(tmdb_server: FakeTmdb) -> None:
     assert film.credits[:2] == [Credit("Bong Joon Ho", "director"), Credit("Bong Joon Ho", "writer")]
     assert Credit("Song Kang-ho", "cast", "Kim Ki-taek") in film.credits
     assert film.alt_titles == ["Gisaengchung"] and film.genres == ["Drama", "Thriller"]
+    assert film.alt_title_locales == {"Gisaengchung": TitleLocale(None, "KR")}
     assert (film.votes, film.rating, film.source) == (19000, 8.5, "tmdb")
     _path, query, headers = tmdb_server.requests[-1]
     assert query["append_to_response"] == "credits,videos,alternative_titles,translations,external_ids,release_dates"

@@ -11,7 +11,7 @@ from bench.imdb_data import write_dataset
 from bot.films.importers import ImportFailed
 from bot.films.importers.imdb import ImdbOptions
 from bot.films.importers.imdb_apply import import_imdb
-from bot.films.model import Credit, Film
+from bot.films.model import Credit, Film, TitleLocale
 from bot.store.db import Database
 from bot.store.films import FilmRepository
 
@@ -91,6 +91,10 @@ async def test_movies_are_imported_with_akas_ratings_and_people(db: Database, tm
     assert parasite.year == 2019 and parasite.runtime_minutes == 132  # type: ignore[attr-defined]
     assert parasite.genres == ["Comedy", "Drama", "Thriller"]  # type: ignore[attr-defined]
     assert parasite.alt_titles == ["기생충", "Parasite:\tThe Tab Cut"]  # type: ignore[attr-defined]
+    assert parasite.alt_title_locales == {  # type: ignore[attr-defined]
+        "기생충": TitleLocale("ko", "KR"),
+        "Parasite:\tThe Tab Cut": TitleLocale("en", "GB"),
+    }
     assert (parasite.votes, parasite.rating) == (1012345, 8.5)  # type: ignore[attr-defined]
     assert parasite.credits == [  # type: ignore[attr-defined]
         Credit("Bong Joon Ho", "director"),

@@ -10,7 +10,8 @@ The full datasets are several GB (90M principals, 14M people), so nothing is joi
 Memory stays at the chunk size plus two int64 arrays; the staging file lives in a temporary directory
 and is deleted by `close()`. Parsing is synchronous: callers run it in a worker thread.
 
-Alternative titles keep no language or region: `Film.alt_titles` is a list of plain strings.
+Akas become alternative titles with their language and region (`Film.alt_title_locales`); a title listed
+under several regions keeps the first one in IMDb's `ordering`.
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ import numpy as np
 
 from bot.films.importers.errors import ImportFailed
 from bot.films.importers.imdb_tsv import TsvFile, find_dataset, int_or_none, nullable
-from bot.films.model import Credit, Film
+from bot.films.locales import locale_of
+from bot.films.model import Credit, Film, TitleLocale
 
+Aka = tuple[str, TitleLocale | None]  # an alternative title and where it is used
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 CHUNK = 50_000  # rows filtered and staged at a time
 MAX_ALT_TITLES = 40  # a popular film has 100+ akas, mostly transliterations: enough for search
@@ -36,7 +39,7 @@ CAST_CATEGORIES = frozenset({"actor", "actress", "self"})
 SCHEMA = """
 CREATE TABLE basics (tid INTEGER PRIMARY KEY, tconst TEXT, title TEXT, original TEXT, year INTEGER,
                      runtime INTEGER, genres TEXT);
-CREATE TABLE akas (tid INTEGER, ordering INTEGER, title TEXT);
+CREATE TABLE akas (tid INTEGER, ordering INTEGER, title TEXT, region TEXT, language TEXT);
 CREATE TABLE ratings (tid INTEGER PRIMARY KEY, rating REAL, votes INTEGER);
 CREATE TABLE principals (tid INTEGER, ordering INTEGER, nid INTEGER, category TEXT, characters TEXT);
 CREATE TABLE crew (tid INTEGER, ordering INTEGER, role TEXT, nid INTEGER);
@@ -201,7 +204,7 @@ class ImdbStage:
     def _akas(self, tsv: TsvFile) -> None:
         def convert(f: list[str]) -> tuple[int, list[tuple[Any, ...]]]:
             tid = _numeric_id(f[0], "tt")
-            return tid, [(tid, int(f[1]), f[2])] if f[2] and f[2] != "\\N" else []
+            return tid, [(tid, int(f[1]), f[2], nullable(f[3]), nullable(f[4]))] if f[2] and f[2] != "\\N" else []
 
         self.counts.akas = self._filtered(tsv, "akas", convert, self.title_ids)
 
@@ -260,9 +263,12 @@ class ImdbStage:
 
     def _assemble(self, rows: list[Any], lo: int, hi: int) -> list[Film]:
         q = self.db.execute
-        akas: dict[int, list[str]] = {}
-        for tid, title in q("SELECT tid, title FROM akas WHERE tid BETWEEN ? AND ? ORDER BY tid, ordering", (lo, hi)):
-            akas.setdefault(tid, []).append(title)
+        akas: dict[int, list[Aka]] = {}
+        for tid, title, region, language in q(
+            "SELECT tid, title, region, language FROM akas WHERE tid BETWEEN ? AND ? ORDER BY tid, ordering",
+            (lo, hi),
+        ):
+            akas.setdefault(tid, []).append((title, locale_of(language, region)))
         ratings = {
             tid: (rating, votes)
             for tid, rating, votes in q("SELECT tid, rating, votes FROM ratings WHERE tid BETWEEN ? AND ?", (lo, hi))
@@ -323,19 +329,20 @@ def _film(
     year: int | None,
     runtime: int | None,
     genres: str | None,
-    akas: list[str],
+    akas: list[Aka],
     rating: tuple[float, int] | None,
     crew: list[Credit],
     principals: list[Credit],
 ) -> Film:
     seen = {title, original}
     alt: list[str] = []
-    for aka in akas:
-        if aka not in seen:
+    locales: dict[str, TitleLocale] = {}
+    for aka, locale in akas:
+        if aka not in seen and len(alt) < MAX_ALT_TITLES:
             seen.add(aka)
             alt.append(aka)
-            if len(alt) >= MAX_ALT_TITLES:
-                break
+        if locale is not None and aka in alt:
+            locales.setdefault(aka, locale)
     # title.crew is the complete list of directors and writers; principals only name the top-billed ones.
     people = [c for c in crew if c.role == "director"] or [c for c in principals if c.role == "director"]
     people += [c for c in crew if c.role == "writer"] or [c for c in principals if c.role == "writer"]
@@ -345,6 +352,7 @@ def _film(
         year=year,
         original_title=original if original and original != title else None,
         alt_titles=alt,
+        alt_title_locales=locales,
         runtime_minutes=runtime,
         genres=genres.split(",") if genres else [],
         rating=rating[0] if rating else None,

@@ -5,11 +5,13 @@ Schema (every field but `title` optional)::
     id              "source:key", e.g. "ml:105340" (-> external_ids {"ml": "105340"})
     title, original_title, year, release_date ("YYYY-MM-DD"), runtime_minutes, country,
     content_rating, synopsis, votes, rating (0..10), trailer_url, poster_url, info_url, source
-    alt_titles, aliases, genres, directors, writers   lists of strings
+    alt_titles      list of titles or {"title": ..., "language": "ko", "region": "KR"} (both codes optional)
+    aliases, genres, directors, writers   lists of strings
     cast            list of names or {"name": ..., "character": ...}
     external_ids    {"imdb": "tt2659414", "tmdb": "158445"}
 
-Exported records list credits as directors, writers, cast, which is also the order import builds them in.
+Exported records write an alternative title as an object when its language or region is known, else as a
+string. Exported records list credits as directors, writers, cast, which is also the order import builds them in.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from typing import Any
 
 from bot.films.importers import fields as F
 from bot.films.importers.errors import BadValue
-from bot.films.model import Credit, Film
+from bot.films.locales import language_code, region_code
+from bot.films.model import Credit, Film, TitleLocale
 
 KNOWN_FIELDS = frozenset(
     {
@@ -62,11 +65,13 @@ def film_from_record(rec: Mapping[str, Any]) -> Film:
     credits = [Credit(n, "director") for n in F.string_list(rec.get("directors"), "directors", F.MAX_NAME)]
     credits += [Credit(n, "writer") for n in F.string_list(rec.get("writers"), "writers", F.MAX_NAME)]
     credits += _cast(rec.get("cast"))
+    alt_titles, locales = _alt_titles(rec.get("alt_titles"), title)
     return Film(
         title=title,
         year=F.year(rec.get("year")),
         original_title=F.text(rec.get("original_title"), "original_title", F.MAX_TITLE),
-        alt_titles=[t for t in F.string_list(rec.get("alt_titles"), "alt_titles", F.MAX_TITLE) if t != title],
+        alt_titles=alt_titles,
+        alt_title_locales=locales,
         aliases=F.string_list(rec.get("aliases"), "aliases", F.MAX_TITLE),
         release_date=F.iso_date(rec.get("release_date")),
         runtime_minutes=F.runtime(rec.get("runtime_minutes")),
@@ -83,6 +88,56 @@ def film_from_record(rec: Mapping[str, Any]) -> Film:
         credits=credits,
         source=F.text(rec.get("source"), "source", F.MAX_SHORT),
     )
+
+
+def _alt_titles(value: Any, title: str) -> tuple[list[str], dict[str, TitleLocale]]:
+    """Alternative titles (strings or title/language/region objects) without the main title; a title
+    given twice keeps its first place and its first known locale."""
+    if value is None:
+        return [], {}
+    if not isinstance(value, list):
+        raise BadValue("alt_titles must be a list")
+    if len(value) > F.MAX_ITEMS:
+        raise BadValue(f"alt_titles has {len(value)} items (at most {F.MAX_ITEMS})")
+    titles: list[str] = []
+    locales: dict[str, TitleLocale] = {}
+    for i, item in enumerate(value, 1):
+        what = f"alt_titles item {i}"
+        locale: TitleLocale | None = None
+        if isinstance(item, dict):
+            unknown = set(item) - {"title", "language", "region"}
+            if unknown:
+                raise BadValue(f"{what} has unknown keys {sorted(unknown)}")
+            name = F.text(item.get("title"), f"{what} title", F.MAX_TITLE, required=True)
+            locale = _locale(item.get("language"), item.get("region"), what)
+        else:
+            name = F.text(item, what, F.MAX_TITLE)
+        if name is None or name == title:
+            continue
+        if name not in titles:
+            titles.append(name)
+        if locale is not None:
+            locales.setdefault(name, locale)
+    return titles, locales
+
+
+def _locale(language: Any, region: Any, what: str) -> TitleLocale | None:
+    lang = F.text(language, f"{what} language", 16)
+    reg = F.text(region, f"{what} region", 16)
+    if lang is not None and language_code(lang) is None:
+        raise BadValue(f'{what} language {lang!r} is not a language code such as "ko" (ISO 639-1)')
+    if reg is not None and region_code(reg) is None:
+        raise BadValue(f'{what} region {reg!r} is not a country code such as "KR" (ISO 3166-1)')
+    if lang is None and reg is None:
+        return None
+    return TitleLocale(language_code(lang), region_code(reg))
+
+
+def _alt_title_out(film: Film, title: str) -> str | dict[str, str | None]:
+    locale = film.alt_title_locale(title)
+    if locale is None:
+        return title
+    return {"title": title, "language": locale.language, "region": locale.region}
 
 
 def _cast(value: Any) -> list[Credit]:
@@ -116,7 +171,7 @@ def record_from_film(film: Film) -> dict[str, Any]:
         "title": film.title,
         "year": film.year,
         "original_title": film.original_title,
-        "alt_titles": list(film.alt_titles),
+        "alt_titles": [_alt_title_out(film, t) for t in film.alt_titles],
         "aliases": list(film.aliases),
         "genres": list(film.genres),
         "directors": film.directors,
