@@ -76,6 +76,7 @@ class FilmCard:
     cast: tuple[CastMember, ...] = ()
     synopsis: str | None = None
     synopsis_credit: str | None = None  # where the synopsis comes from, when its licence asks for credit
+    data_credit: str | None = None  # where the film's record came from ("Data: TMDB"), for the card's footer
     poster_url: str | None = None
     info_url: str | None = None
     matched_title: str | None = None

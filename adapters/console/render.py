@@ -95,6 +95,8 @@ def render_card(card: FilmCard, *, short: bool = False) -> str:
     if card.others:
         out.append("│")
         out.extend(_wrap("Other matches: " + "; ".join(choice_label(c) for c in card.others)))
+    if card.data_credit:
+        out.extend(_wrap(card.data_credit))
     out.append(f"└── #{card.film_id}")  # the id admin commands take: /film edit #{id} …
     return "\n".join(out)
 

@@ -141,9 +141,11 @@ def card_embed(card: FilmCard) -> discord.Embed:
         embed.add_field(name="Also known as", value=md(", ".join(card.alt_titles), FIELD_SHORT_MAX), inline=False)
     if card.poster_url:
         embed.set_thumbnail(url=card.poster_url)
-    footer = f"matched: {card.matched_title}" if card.matched_title else None
+    footer = [f"matched: {plain(card.matched_title, 200)}"] if card.matched_title else []
+    if card.data_credit:
+        footer.append(plain(card.data_credit, 100))
     if footer:
-        embed.set_footer(text=plain(footer, 200))
+        embed.set_footer(text=" · ".join(footer))
     return embed
 
 

@@ -87,6 +87,8 @@ def card_lines(card: FilmCard) -> tuple[list[Line], int | None]:
         lines.append(())
         notice = [n for n in card.notice.split("\n") if n.strip()][:NOTICE_LINES]
         lines.extend(line(Span(trim(one_line(n), FIELD_CHARS), "i")) for n in notice)
+    if card.data_credit:  # the footer: where the record came from
+        lines.append(line(Span(trim(one_line(card.data_credit), FIELD_CHARS), "i")))
     return lines, flexible
 
 

@@ -6,6 +6,7 @@ from urllib.parse import quote_plus, urlsplit
 
 from bot.films.model import Film
 from bot.films.search import Match
+from bot.i18n import _
 from bot.replies import CastMember, FilmCard, FilmChoice
 
 WIKIPEDIA_CREDIT = "Synopsis: Wikipedia, CC BY-SA 4.0"
@@ -16,6 +17,40 @@ def synopsis_credit(film: Film) -> str | None:
     if film.synopsis and film.source and film.source.lower().startswith("wikipedia"):
         return WIKIPEDIA_CREDIT
     return None
+
+
+# A record's `source` as importers and sources write it -> the name a card's footer credits.
+DATA_SOURCES = {
+    "tmdb": "TMDB",
+    "wikidata": "Wikidata",
+    "imdb": "IMDb datasets",
+    "filmbot seed page": "starter catalog",
+}
+DATA_SOURCE_PREFIXES = (
+    ("wikipedia", "Wikipedia film lists (starter catalog)"),
+    ("bangumi", "bangumi-data (starter catalog)"),
+)
+DATA_SOURCE_MAX = 60  # a club's own import may name its file: one short line at most
+
+
+def data_source_name(source: str | None) -> str | None:
+    """The name of where a film's record came from, from its `source`; admin-made films and records
+    without a source credit nobody."""
+    raw = " ".join((source or "").split())
+    key = raw.casefold()
+    if not raw or key == "admin":
+        return None
+    if key in DATA_SOURCES:
+        return DATA_SOURCES[key]
+    for prefix, name in DATA_SOURCE_PREFIXES:
+        if key.startswith(prefix):
+            return name
+    return raw if len(raw) <= DATA_SOURCE_MAX else raw[: DATA_SOURCE_MAX - 1].rstrip() + "…"
+
+
+def data_credit(film: Film) -> str | None:
+    name = data_source_name(film.source)
+    return _("Data: {source}", source=name) if name else None
 
 
 def web_link(url: str | None) -> str | None:
@@ -66,6 +101,7 @@ def film_card(
         cast=tuple(CastMember(c.name, c.character) for c in film.cast),
         synopsis=film.synopsis,
         synopsis_credit=synopsis_credit(film),
+        data_credit=data_credit(film),
         poster_url=web_link(film.poster_url),
         info_url=web_link(film.info_url),
         matched_title=matched,

@@ -35,3 +35,26 @@ async def test_cards_keep_the_page_order_and_what_matched_and_skip_removed_films
     owner = Actor("console", "local", "console", is_owner=True)
     await curation_of(services).remove(owner, f"#{page[0].film_id}")
     assert [c.film_id for c in await services.films.cards(page)] == [c.film_id for c in page[1:]]
+
+
+@pytest.mark.parametrize(
+    ("source", "credit"),
+    [
+        ("tmdb", "Data: TMDB"),
+        ("wikidata", "Data: Wikidata"),
+        ("imdb", "Data: IMDb datasets"),
+        ("filmbot seed page", "Data: starter catalog"),
+        ("wikipedia-movie-data (CC BY-SA 4.0)", "Data: Wikipedia film lists (starter catalog)"),
+        ("bangumi-data (CC BY 4.0)", "Data: bangumi-data (starter catalog)"),
+        ("  my\nclub   list ", "Data: my club list"),
+        ("x" * 200, "Data: " + "x" * 59 + "…"),
+        ("admin", None),
+        (None, None),
+        ("", None),
+    ],
+)
+def test_the_card_names_where_the_films_record_came_from(source: str | None, credit: str | None) -> None:
+    from bot.films.cards import film_card
+    from bot.films.model import Film
+
+    assert film_card(Film(title="Parasite", id=1, source=source)).data_credit == credit

@@ -68,6 +68,7 @@ async def test_a_miss_offers_what_tmdb_found_and_add_stores_it(bot: BotHarness) 
     assert len(bot.services.catalog.index) == before + 1
     again = await bot.say("/film train to busan")  # searchable at once, from the store
     assert again.text.startswith("Train to Busan (2016)")
+    assert again.text.splitlines()[-1] == "Data: TMDB"  # the footer: where the record came from
     # the same Add pressed again (another copy of the message) never adds it twice
     mark = len(bot.api.calls)
     _, query_id = bot.api.press(sent, add["callback_data"], user_id=USER)

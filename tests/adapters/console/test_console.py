@@ -203,3 +203,31 @@ def test_a_long_url_is_never_broken_across_lines_and_short_cuts_the_synopsis() -
     short = render(card, short=True)
     synopsis = [line for line in short.splitlines() if line.startswith("│ word")]
     assert len(synopsis) == 3 and synopsis[-1].endswith("…") and url in short
+
+
+async def test_a_card_footer_says_where_the_films_data_came_from(tmp_path: Path) -> None:
+    from bot.films.model import Film
+
+    films = [
+        Film(title="Casablanca", year=1942, source="wikipedia-movie-data (CC BY-SA 4.0)"),
+        Film(title="Paprika", year=2006, source="bangumi-data (CC BY 4.0)"),
+        Film(title="Oldboy", year=2003, source="imdb"),
+        Film(title="Amélie", year=2001, source="our club list.csv"),
+        Film(title="Home Movie", year=2020, source="admin"),
+    ]
+    services = await make_services(tmp_path, films)
+    chat = ConsoleChat(services)
+    try:
+        footers = {}
+        for title in ("casablanca", "paprika", "oldboy", "amelie", "home movie"):
+            card = await chat.handle(f"/film {title}")
+            footers[title] = next((ln for ln in card.splitlines() if "Data:" in ln), None)
+    finally:
+        await services.db.dispose()
+    assert footers == {
+        "casablanca": "│ Data: Wikipedia film lists (starter catalog)",
+        "paprika": "│ Data: bangumi-data (starter catalog)",
+        "oldboy": "│ Data: IMDb datasets",
+        "amelie": "│ Data: our club list.csv",
+        "home movie": None,  # a film an admin made credits nobody
+    }

@@ -64,6 +64,7 @@ async def test_a_miss_offers_tmdbs_film_and_add_stores_it(fake: FakeDiscord, bot
     added = await fake.click(bot, message, button["custom_id"], who=ALICE, permissions=MANAGE)
     card = added.fake.messages[message["id"]]
     assert card["embeds"][0]["title"] == "Train to Busan (2016)", card
+    assert card["embeds"][0]["footer"]["text"] == "Data: TMDB"  # where the record came from
     assert len(services.catalog.index) == before + 1
     again = await fake.slash(bot, "film", title="train to busan")
     assert again.message is not None and again.message["embeds"][0]["title"] == "Train to Busan (2016)"
