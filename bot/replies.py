@@ -25,12 +25,30 @@ class Action:
 
 
 @dataclass(frozen=True, slots=True)
+class AddConfirmation:
+    """An admin's add by id or link, shown and waiting for their go-ahead (bot.sources.add).
+
+    Chat platforms show a button carrying `ref` ("tmdb:396535"), `owner` (the asker's user id: only they may
+    press it) and `expires` (epoch seconds) with `button_hint` under the preview; a terminal shows
+    `typed_hint` (the command to type) instead."""
+
+    ref: str
+    owner: str
+    expires: int
+    label: str
+    button_hint: str
+    typed_hint: str
+
+
+@dataclass(frozen=True, slots=True)
 class Text:
-    """A plain message. `title` is an optional heading the adapter may make bold; `actions` are buttons."""
+    """A plain message. `title` is an optional heading the adapter may make bold; `actions` are buttons;
+    `confirm` an add waiting for its asker's confirmation."""
 
     body: str
     title: str | None = None
     actions: tuple[Action, ...] = ()
+    confirm: AddConfirmation | None = None
 
 
 ProblemKind = Literal["bad_input", "not_found", "forbidden", "conflict", "error", "rate_limited"]

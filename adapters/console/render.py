@@ -144,5 +144,6 @@ def render(reply: Reply, *, short: bool = False, opener: Opener | None = None) -
         text = f"! {reply.message}"
         return safe(text + (f"\n  {reply.hint}" if reply.hint else ""))
     if isinstance(reply, Text):
-        return safe(f"{reply.title}\n{reply.body}" if reply.title else reply.body)
+        body = reply.body + (f"\n{reply.confirm.typed_hint}" if reply.confirm else "")  # no buttons: type it
+        return safe(f"{reply.title}\n{body}" if reply.title else body)
     raise TypeError(f"unknown reply {type(reply).__name__}")

@@ -22,7 +22,7 @@ import discord
 
 from adapters.discord.context import where
 from adapters.discord.text import plain
-from bot.replies import FilmChoice
+from bot.replies import AddConfirmation, FilmChoice
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,8 @@ class Controller(Protocol):
     async def run_action(self, interaction: discord.Interaction[Any], kind: str, film_id: int) -> None: ...
 
     async def add_online(self, interaction: discord.Interaction[Any], ref: str) -> None: ...
+
+    async def confirm_add(self, interaction: discord.Interaction[Any], ref: str, owner: str, expires: int) -> None: ...
 
     async def apologise(self, interaction: discord.Interaction[Any]) -> None: ...
 
@@ -248,12 +250,45 @@ class AddButton(
         await guarded(interaction, controller(interaction).add_online(interaction, self.ref))
 
 
+class ConfirmAddButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"fb:ok:(?P<ref>imdb:tt\d{7,10}|tmdb:\d{1,9}|wikidata:Q\d{1,12}):(?P<owner>\d{1,20}):(?P<expires>\d{1,12})",
+):
+    """Add the film an admin's `/film add <id or link>` previewed: only that admin, until it expires (the core
+    checks both from what the custom_id carries)."""
+
+    def __init__(self, ref: str, owner: str, expires: int, label: str = "Add") -> None:
+        super().__init__(
+            discord.ui.Button(
+                style=discord.ButtonStyle.success,
+                label=plain(label, BUTTON_LABEL_MAX) or "Add",
+                custom_id=f"fb:ok:{ref}:{owner}:{expires}",
+            )
+        )
+        self.ref, self.owner, self.expires = ref, owner, expires
+
+    @classmethod
+    def of(cls, confirm: AddConfirmation) -> ConfirmAddButton:
+        return cls(confirm.ref, confirm.owner, confirm.expires, confirm.label)
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ConfirmAddButton:
+        return cls(match["ref"], match["owner"], int(match["expires"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        work = controller(interaction).confirm_add(interaction, self.ref, self.owner, self.expires)
+        await guarded(interaction, work)
+
+
 DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     PickSelect,
     FilmButton,
     PageButton,
     ActionButton,
     AddButton,
+    ConfirmAddButton,
 )
 
 

@@ -28,6 +28,7 @@ from bot.curation.actions import run_action
 from bot.films.service import picker_query
 from bot.replies import FileReply, FilmList, PollCard, Problem, Reply
 from bot.services import Services
+from bot.sources.add import confirm_add
 from bot.sources.online import add_online, look_online
 
 log = logging.getLogger(__name__)
@@ -120,6 +121,14 @@ class Handlers:
         """An Add button under an online find: the core checks SOURCES__ADD_BY, then adds (card in place)."""
         actor = actor_of(interaction, self.services)
         reply = await self.in_time(add_online(self.services, actor, ref), interaction.response.defer)
+        await self.replace(interaction, reply, owner=interaction.user.id)
+
+    async def confirm_add(self, interaction: discord.Interaction[Any], ref: str, owner: str, expires: int) -> None:
+        """The Add button under an admin's add-by-id preview: the core checks who and until when, then adds
+        (the preview becomes the card)."""
+        actor = actor_of(interaction, self.services)
+        work = confirm_add(self.services.curation, actor, ref, owner, expires)
+        reply = await self.in_time(work, interaction.response.defer)
         await self.replace(interaction, reply, owner=interaction.user.id)
 
     async def open_film(

@@ -18,6 +18,7 @@ import discord
 from adapters.discord.components import (
     ActionButton,
     AddButton,
+    ConfirmAddButton,
     FilmButton,
     PageButton,
     PickSelect,
@@ -94,14 +95,17 @@ def render(reply: Reply, *, owner: int = 0, now: dt.datetime | None = None) -> O
             text += "\n" + md(reply.hint, 400)
         return Outgoing(content=text, ephemeral=True)
     if isinstance(reply, Text):
-        embed = discord.Embed(description=md(reply.body, DESCRIPTION_MAX), colour=COLOUR)
+        body = reply.body + (f"\n{reply.confirm.button_hint}" if reply.confirm else "")
+        embed = discord.Embed(description=md(body, DESCRIPTION_MAX), colour=COLOUR)
         if reply.title:
             embed.title = md(reply.title, TITLE_MAX)
         view = None
-        if reply.actions:
+        if reply.actions or reply.confirm:
             view = discord.ui.View(timeout=None)
-            for action in reply.actions[:5]:
+            for action in reply.actions[:4]:
                 view.add_item(ActionButton(action.kind, action.film_id, action.label))
+            if reply.confirm:
+                view.add_item(ConfirmAddButton.of(reply.confirm))
         return Outgoing(embeds=[embed], view=view)
     if isinstance(reply, PollCard):
         return render_poll(reply, now or discord.utils.utcnow())

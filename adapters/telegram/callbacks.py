@@ -9,6 +9,8 @@ Nothing is kept in process memory, so every button keeps working after a restart
 - `mn:<poll id>:<film id>` toggles a film on a movie-night button ballot, `mb:<poll id>` shows the presser
   their ballot and `mx:<poll id>` clears it (ranked polls and slates too big for a native poll);
 - `o:<source ref>` adds a film an online source found under a miss (`o:tmdb:496243`, `o:wikidata:Q…`);
+- `k:<ref>:<user id>:<expiry>` confirms an admin's `/film add <id or link>` (`k:imdb:tt6751668:42:1764500000`):
+  only that user may, until that time (epoch seconds), and the core checks both;
 - `s:<page>:<query>` pages a `/search` list. The query is cut to fit 64 bytes at a UTF-8 boundary; the
   full query is re-read from the list message itself (its heading quotes it) whenever the message is
   there and agrees with the prefix, so a long query pages exactly and a short one never needs the message.
@@ -25,7 +27,16 @@ from adapters.telegram.html import trim_bytes
 MAX_BYTES = 64
 
 CallbackKind = Literal[
-    "open", "open_new", "rerun", "page", "action", "ballot", "my_ballot", "clear_ballot", "add_online"
+    "open",
+    "open_new",
+    "rerun",
+    "page",
+    "action",
+    "ballot",
+    "my_ballot",
+    "clear_ballot",
+    "add_online",
+    "confirm_add",
 ]
 ACTION_CODES = {"undo_remove": "u", "wrong_film": "w"}
 ACTION_KINDS = {code: kind for kind, code in ACTION_CODES.items()}
@@ -40,7 +51,9 @@ class Callback:
     action: str = ""
     poll_id: int = 0
     command: str = ""  # the code of the command to re-run (`rerun`)
-    ref: str = ""  # an online source's film ref (`add_online`): `tmdb:496243`
+    ref: str = ""  # an online source's film ref (`add_online`, `confirm_add`): `tmdb:496243`
+    owner: str = ""  # who may press it (`confirm_add`)
+    expires: int = 0  # until when, epoch seconds (`confirm_add`)
 
 
 def open_card(film_id: int, *, new_message: bool = False) -> str:
@@ -63,6 +76,14 @@ def add_online(ref: str) -> str:
     if not _ONLINE.match(f"o:{ref}"):
         raise ValueError(f"not a source ref: {ref!r}")
     return f"o:{ref}"
+
+
+def confirm_add(ref: str, owner: str, expires: int) -> str:
+    """The Add button under an admin's add-by-id preview."""
+    data = f"k:{ref}:{owner}:{expires}"
+    if not _CONFIRM.match(data) or len(data.encode()) > MAX_BYTES:
+        raise ValueError(f"not a confirmable ref: {ref!r}")
+    return data
 
 
 def ballot(poll_id: int, film_id: int) -> str:
@@ -89,6 +110,7 @@ _ACTION = re.compile(r"^a:([a-z]):(\d{1,12})$")
 _BALLOT = re.compile(r"^mn:(\d{1,12}):(\d{1,12})$")
 _BALLOT_VIEW = re.compile(r"^m([bx]):(\d{1,12})$")
 _ONLINE = re.compile(r"^o:((?:tmdb:\d{1,9})|(?:wikidata:Q\d{1,12}))$")
+_CONFIRM = re.compile(r"^k:((?:imdb:tt\d{7,10})|(?:tmdb:\d{1,9})|(?:wikidata:Q\d{1,12})):(\d{1,20}):(\d{1,12})$")
 _PAGE = re.compile(r"^s:(\d{1,4}):(.*)$", re.DOTALL)
 
 
@@ -106,6 +128,8 @@ def parse(data: str | None) -> Callback | None:
         return Callback("my_ballot" if m.group(1) == "b" else "clear_ballot", poll_id=int(m.group(2)))
     if m := _ONLINE.match(data):
         return Callback("add_online", ref=m.group(1))
+    if m := _CONFIRM.match(data):
+        return Callback("confirm_add", ref=m.group(1), owner=m.group(2), expires=int(m.group(3)))
     if m := _PAGE.match(data):
         return Callback("page", page=int(m.group(1)), query=m.group(2))
     if (m := _ACTION.match(data)) and m.group(1) in ACTION_KINDS:

@@ -32,6 +32,7 @@ from bot.curation.actions import run_action as run_core_action
 from bot.films.service import picker_query
 from bot.replies import FileReply, FilmCard, FilmList, PollCard, Problem, Reply, Text
 from bot.services import Services
+from bot.sources.add import confirm_add
 from bot.sources.online import add_online, look_online
 
 log = logging.getLogger(__name__)
@@ -204,6 +205,9 @@ class TelegramHandlers:
             reply = await self.rerun(context, query, data)
         elif data.kind == "add_online":
             reply = await add_online(self.services, await self.presser(context, query), data.ref)
+        elif data.kind == "confirm_add":
+            actor = await self.presser(context, query)
+            reply = await confirm_add(self.services.curation, actor, data.ref, data.owner, data.expires)
         else:
             asked = self.film_query(query) if data.kind == "open" else None
             reply = await films.choose(asked, data.film_id) if asked else await films.card(data.film_id)

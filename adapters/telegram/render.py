@@ -233,6 +233,10 @@ def render_text(text: Text) -> Outgoing:
         [InlineKeyboardButton(button_label(a.label), callback_data=callbacks.action(a.kind, a.film_id))]
         for a in text.actions
     ]
+    if (confirm := text.confirm) is not None:
+        lines.append(line(Span(confirm.button_hint, "i")))
+        data = callbacks.confirm_add(confirm.ref, confirm.owner, confirm.expires)
+        rows.append([InlineKeyboardButton(button_label(confirm.label), callback_data=data)])
     markup = InlineKeyboardMarkup(rows) if rows else None
     return Outgoing(compose(lines, flexible=len(lines) - 1 if len(lines) > 1 else None), markup)
 

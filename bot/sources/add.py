@@ -1,16 +1,21 @@
 """Admin add by id or link: `/film add tt6751668`, a TMDB/Wikidata link, or `tmdb:496243`.
 
-The first command fetches the record and shows it for confirmation (nothing is stored); the same command
-followed by ``confirm`` stores it through the curation add path (duplicate checks by external id, then
-title + year, and the audit row). A chat "Add" button is a later step: today confirmation is typed.
+The first command fetches the record and shows it for confirmation (nothing is stored) with an Add button
+(`AddConfirmation`) that only the asking admin may press, for `CONFIRM_SECONDS`; pressing it (`confirm_add`)
+stores the film through the curation add path (duplicate checks by external id, then title + year, and the
+audit row). The button carries everything it needs (ref, asker, expiry), so it survives a restart like
+every other button; a forged one gains nothing, since the presser must be that user and still an admin. A
+terminal has no buttons: there the same command followed by ``confirm`` adds it (it works everywhere).
 """
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.films.model import Film
-from bot.replies import Problem, Reply, Text
+from bot.replies import AddConfirmation, Problem, Reply, Text
 from bot.sources import SourceError
 from bot.sources.refs import FilmRef, parse_ref
 from bot.store.films import FilmRepository
@@ -19,7 +24,14 @@ if TYPE_CHECKING:
     from bot.commands import Actor
     from bot.curation.service import Curation
 
+log = logging.getLogger(__name__)
+
 CONFIRM_WORDS = frozenset({"confirm", "yes", "ok"})
+CONFIRM_SECONDS = 600  # how long an Add button under a preview stays good
+NOT_AVAILABLE = "That button is not available here."
+# Refs being added right now in this process: a second press while the first is still fetching is told so
+# (the store's unique external ids would refuse a second film anyway; this spares the source a request).
+_ADDING: set[str] = set()
 SOURCE_NAMES = {"tmdb": "TMDB", "wikidata": "Wikidata", "imdb": "IMDb"}
 
 
@@ -48,8 +60,38 @@ async def add_by_ref(curation: Curation, actor: Actor, ref: FilmRef, *, confirme
     if film is None:
         return Problem(f"{SOURCE_NAMES.get(ref.kind, ref.kind)} has no film {ref.key}.", kind="not_found")
     if not confirmed:
-        return preview(film, ref)
+        return preview(film, ref, actor.user_id, curation.clock())
     return await curation._add(actor, film)
+
+
+async def confirm_add(curation: Curation, actor: Actor, ref_text: str, owner: str, expires: int) -> Reply:
+    """The Add button under a preview: only its asker, before it expires, while still allowed to add."""
+    ref = parse_ref(ref_text)
+    if ref is None or ref.kind not in ("imdb", "tmdb", "wikidata"):
+        return Problem(NOT_AVAILABLE, kind="not_found")
+    again = f"/film add {_typed(ref)}"
+    if actor.user_id != owner:
+        log.info("refused add confirmation of %s by user %s (asked by %s)", ref, actor.user_id, owner)
+        return Problem(
+            "Only the admin who asked can confirm this add.", kind="forbidden", hint=f"Run {again} yourself."
+        )
+    if curation.clock().timestamp() > expires:
+        return Problem("This confirmation has expired; nothing was added.", hint=f"Run {again} again.")
+    if (refused := curation.allowed(actor, "add")) is not None:
+        return refused
+    key = str(ref)
+    if key in _ADDING:
+        return Problem("That film is being added already.", kind="conflict")
+    _ADDING.add(key)
+    try:
+        return await add_by_ref(curation, actor, ref, confirmed=True)
+    finally:
+        _ADDING.discard(key)
+
+
+def _typed(ref: FilmRef) -> str:
+    """The reference as an admin would type it (a bare TMDB number would not be recognised)."""
+    return str(ref) if ref.kind == "tmdb" else ref.key
 
 
 async def _stored_id(curation: Curation, ref: FilmRef) -> int | None:
@@ -57,7 +99,7 @@ async def _stored_id(curation: Curation, ref: FilmRef) -> int | None:
         return await FilmRepository(session).find_existing_id(Film(title="\x00", external_ids={ref.kind: ref.key}))
 
 
-def preview(film: Film, ref: FilmRef) -> Text:
+def preview(film: Film, ref: FilmRef, owner: str, now: datetime) -> Text:
     """The fetched record, plain, with how to confirm (the card proper needs a stored film)."""
     heading = f"{film.title} ({film.year})" if film.year else film.title
     lines = []
@@ -77,5 +119,13 @@ def preview(film: Film, ref: FilmRef) -> Text:
         lines.append(film.synopsis[:400])
     ids = ", ".join(f"{k}:{v}" for k, v in film.external_ids.items())
     lines.append(f"Found on {SOURCE_NAMES.get(film.source or '', film.source or '?')} ({ids}).")
-    lines.append(f"Not added yet. To add it: /film add {ref.key} confirm")
-    return Text("\n".join(lines), title=heading)
+    lines.append("Not added yet.")
+    confirm = AddConfirmation(
+        ref=str(ref),
+        owner=owner,
+        expires=int(now.timestamp()) + CONFIRM_SECONDS,
+        label=f"Add {heading}",
+        button_hint=f"Press Add within {CONFIRM_SECONDS // 60} minutes to add it.",
+        typed_hint=f"To add it: /film add {_typed(ref)} confirm",
+    )
+    return Text("\n".join(lines), title=heading, confirm=confirm)

@@ -231,3 +231,20 @@ async def test_a_card_footer_says_where_the_films_data_came_from(tmp_path: Path)
         "amelie": "│ Data: our club list.csv",
         "home movie": None,  # a film an admin made credits nobody
     }
+
+
+async def test_the_console_confirms_an_add_by_id_by_typing(tmp_path: Path) -> None:
+    from tests.fakes.sources import running_sources
+
+    async with running_sources() as (tmdb, _):
+        services = await make_services(tmp_path, tmdb={"read_token": tmdb.token, "base_url": tmdb.url})
+        chat = ConsoleChat(services)
+        try:
+            preview = await chat.handle("/film add tt5700672")
+            assert "Not added yet.\nTo add it: /film add tt5700672 confirm" in preview
+            assert "Press Add" not in preview  # no buttons in a terminal
+            assert "Train to Busan (2016)" in await chat.handle("/film add tt5700672 confirm")
+            assert "Train to Busan (2016)" in await chat.handle("/film train to busan")
+        finally:
+            await services.sources.close()
+            await services.db.dispose()

@@ -100,3 +100,47 @@ async def test_a_source_down_adds_no_delay_once_its_breaker_is_open(
     assert len(tmdb.requests) + len(wikidata.requests) == asked  # open breakers: not a single request
     assert [r.method for r in second.requests] == ["POST"]  # the store's answer, no edit
     print(f"miss with the sources down: {elapsed * 1000:.1f} ms")
+
+
+def confirm_button(message: dict[str, Any]) -> dict[str, Any]:
+    return next(c for c in iter_components(message["components"]) if c.get("custom_id", "").startswith("fb:ok:"))
+
+
+def with_custom_id(message: dict[str, Any], old: str, new: str) -> dict[str, Any]:
+    copied = copy.deepcopy(message)
+    for component in iter_components(copied["components"]):
+        if component.get("custom_id") == old:
+            component["custom_id"] = new
+    return copied
+
+
+async def test_admin_add_by_id_is_confirmed_with_a_button_only_its_asker_may_press(
+    fake: FakeDiscord, bot: Any, services: Services
+) -> None:
+    before = len(services.catalog.index)
+    shown = await fake.slash(bot, "film-admin", sub="add", details="tt5700672", who=ALICE, permissions=MANAGE)
+    preview = shown.message
+    assert preview is not None and preview["embeds"][0]["title"] == "Train to Busan (2016)", shown.text
+    assert "Press Add within 10 minutes" in preview["embeds"][0]["description"]
+    assert "confirm" not in preview["embeds"][0]["description"]  # a button, not a typed word
+    button = confirm_button(preview)
+    custom_id = button["custom_id"]
+    assert button["label"] == "Add Train to Busan (2016)" and len(custom_id) <= 100
+    assert custom_id.startswith(f"fb:ok:imdb:tt5700672:{ALICE['id']}:")
+    assert len(services.catalog.index) == before  # shown, not stored
+
+    other = await fake.click(bot, preview, custom_id, who=BOB, permissions=MANAGE)
+    assert other.ephemeral and "Only the admin who asked" in other.text
+    stale_id = custom_id.rsplit(":", 1)[0] + ":1000"  # the same button, long expired
+    expired = await fake.click(bot, with_custom_id(preview, custom_id, stale_id), stale_id, who=ALICE)
+    assert expired.ephemeral and "expired" in expired.text
+    assert len(services.catalog.index) == before
+
+    stale = copy.deepcopy(preview)  # the preview as it was, button and all
+    added = await fake.click(bot, preview, custom_id, who=ALICE, permissions=MANAGE)
+    card = added.fake.messages[preview["id"]]
+    assert card["embeds"][0]["title"] == "Train to Busan (2016)" and "Added by" in str(card["embeds"][0])
+    assert len(services.catalog.index) == before + 1
+    twice = await fake.click(bot, stale, custom_id, who=ALICE, permissions=MANAGE)
+    assert "already in the catalog" in twice.text
+    assert len(services.catalog.index) == before + 1

@@ -196,3 +196,14 @@ def test_a_picker_that_re_runs_a_command_carries_its_code(tg_spec: TelegramSpec)
     plain = render(FilmList("did_you_mean", "가", items, "Which one?", rerun=None))
     assert plain.markup is not None and str(plain.markup.inline_keyboard[0][0].callback_data).startswith("f:")
     assert callbacks.parse("c:0A1B2C:1") is None and callbacks.parse("c:0a1b2:1") is None
+
+
+def test_the_add_confirmation_button_fits_64_bytes_for_the_longest_ids() -> None:
+    from adapters.telegram import callbacks
+
+    for ref in ("imdb:tt1234567890", "tmdb:999999999", "wikidata:Q999999999999"):
+        data = callbacks.confirm_add(ref, "9" * 20, 10**12 - 1)
+        assert len(data.encode()) <= 64
+        parsed = callbacks.parse(data)
+        assert parsed is not None and (parsed.kind, parsed.ref, parsed.owner) == ("confirm_add", ref, "9" * 20)
+    assert callbacks.parse("k:imdb:tt1234567:x:1") is None  # not ours: a stale-button answer
