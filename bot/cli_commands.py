@@ -105,6 +105,9 @@ def chat(args: argparse.Namespace, settings: Settings) -> int:
     async def answer(state: tuple[Services, ConsoleChat], line: str) -> str:
         return await state[1].handle(line)
 
+    async def follow(state: tuple[Services, ConsoleChat]) -> str:
+        return await state[1].follow_up()
+
     async def finish(state: tuple[Services, ConsoleChat]) -> None:
         from bot.app import close_services
 
@@ -115,7 +118,7 @@ def chat(args: argparse.Namespace, settings: Settings) -> int:
         await close_services(state[0])
 
     words = ["/" + name for name in chat_words()] + ["/as", "/quit"]
-    return chat_in_terminal(start, answer, finish, welcome=WELCOME, quit_words=QUIT_WORDS, words=words)
+    return chat_in_terminal(start, answer, finish, welcome=WELCOME, quit_words=QUIT_WORDS, words=words, follow=follow)
 
 
 def chat_words() -> list[str]:

@@ -1,7 +1,9 @@
 """A terminal chat on the same command registry as Discord and Telegram: the zero-token way to use the bot.
 
 The console user owns the machine, so they are an admin. A number picks from the last list; `n`/`p` page a
-search; plain text without a slash is a film lookup.
+search; plain text without a slash is a film lookup. A miss is answered from the store at once; `follow_up`
+then asks the online sources and lists what they found, and `add N` adds the Nth find (SOURCES__ADD_BY
+decides who may, as the Add buttons on the chat platforms do).
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from typing import TextIO
 from adapters.console.render import render
 from bot.commands import Actor, CommandContext
 from bot.polls.voting import Where
-from bot.replies import FilmList, PollCard, Problem, Reply, Text
+from bot.replies import FilmList, OnlineChoice, PollCard, Problem, Reply, Text
 from bot.services import Services
+from bot.sources.online import add_online, look_online, may_add
 
 # Whoever runs the console runs the machine: always a catalog owner.
 CONSOLE_ACTOR = Actor(platform="console", user_id="owner", chat_id="console", is_owner=True, display_name="you")
@@ -23,6 +26,7 @@ QUIT_WORDS = {"/quit", "/exit", "quit", "exit"}
 WELCOME = "filmbot chat — type /help, /film <title>, or just a title. /quit or Ctrl+D leaves."
 # Keys a terminal without line editing passes through as text (arrows, Home, F-keys): never a search.
 TERMINAL_KEYS = re.compile(r"\x1b(\[[0-9;?]*[ -/]*[@-~]|O.|.)?")
+ADD_FOUND = re.compile(r"add\s+(\d{1,2})", re.IGNORECASE)
 
 
 def picker_hint(films: FilmList) -> str:
@@ -51,6 +55,8 @@ class ConsoleChat:
         self.actor = actor
         self._last_list: FilmList | None = None
         self._ballot: PollCard | None = None  # the vote numbers answer, until another list is shown
+        self._ask_online: FilmList | None = None  # a miss the sources are to be asked about (`follow_up`)
+        self._found: tuple[OnlineChoice, ...] = ()  # the last online finds: `add N` adds one
 
     async def reply_to(self, line: str) -> Reply | None:
         """The reply to one typed line (None for a blank line or a stray terminal key)."""
@@ -59,6 +65,14 @@ class ConsoleChat:
             return None
         if text.split(maxsplit=1)[0].lower() == "/as":
             return self._switch(text[3:].strip())
+        if self._found and (m := ADD_FOUND.fullmatch(text)) and 1 <= int(m.group(1)) <= len(self._found):
+            choice = self._found[int(m.group(1)) - 1]
+            if not choice.can_add:
+                return Problem("Adding films from the online sources is switched off here.")
+            reply = await add_online(self.services, self.actor, choice.ref)
+            if not isinstance(reply, Problem):
+                self._found = tuple(c for c in self._found if c.ref != choice.ref)
+            return reply
         if self._ballot is not None and re.fullmatch(r"\d+([ ,]+\d+)*", text):
             return await self._vote(self._ballot, [int(n) for n in re.split(r"[ ,]+", text)])
         last = self._last_list
@@ -103,6 +117,7 @@ class ConsoleChat:
         return Text(f"{receipt.message} Your vote: {picked}" if picked else receipt.message)
 
     def _remember(self, reply: Reply) -> Reply:
+        self._ask_online = reply if isinstance(reply, FilmList) and reply.ask_online else None
         if isinstance(reply, FilmList):
             self._last_list = reply if reply.items else None
             self._ballot = None
@@ -122,6 +137,22 @@ class ConsoleChat:
             text += "\n" + ballot_hint(reply)
         return text
 
+    async def follow_up(self) -> str:
+        """After a miss was shown: what the online sources found that the catalog lacks ("" for nothing)."""
+        asked, self._ask_online = self._ask_online, None
+        if asked is None:
+            return ""
+        updated = await look_online(self.services, asked)
+        if updated is None or not updated.found_online:
+            return ""
+        self._found = updated.found_online
+        lines = [updated.online_heading or "Found online:"]
+        lines += [f"  add {n}: {c.text}" for n, c in enumerate(self._found, start=1)]
+        if any(c.can_add for c in self._found) and may_add(self.services, self.actor):
+            lines.append("(type add 1 to add it to the catalog)" if len(self._found) == 1 else
+                         f"(type add 1 … add {len(self._found)} to add one to the catalog)")  # fmt: skip
+        return render(Text("\n".join(lines)))
+
     async def loop(self, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
         print(WELCOME, file=stdout, flush=True)
         while True:
@@ -132,3 +163,6 @@ class ConsoleChat:
             output = await self.handle(line)
             if output:
                 print(output, file=stdout, flush=True)
+            found = await self.follow_up()
+            if found:
+                print(found, file=stdout, flush=True)

@@ -93,9 +93,11 @@ def chat_in_terminal(
     quit_words: set[str],
     words: list[str] | None = None,
     out: TextIO | None = None,
+    follow: Callable[[Any], Coroutine[Any, Any, str]] | None = None,
 ) -> int:
     """Run a chat: `start()` builds the state on the loop thread, `answer(state, line)` is each reply's text,
-    `stop(state)` closes it. Returns the exit status (0, also after Ctrl+D)."""
+    `follow(state)` what comes after it once printed (the online finds under a miss), `stop(state)` closes
+    it. Returns the exit status (0, also after Ctrl+D)."""
     import sys
 
     out = out or sys.stdout
@@ -119,11 +121,14 @@ def chat_in_terminal(
                     break
                 try:
                     text = loop.run(answer(state, line))
+                    if text:
+                        print(text, file=out, flush=True)
+                    later = loop.run(follow(state)) if follow is not None else ""
                 except KeyboardInterrupt:
                     print("\n(stopped)", file=out, flush=True)
                     continue
-                if text:
-                    print(text, file=out, flush=True)
+                if later:
+                    print(later, file=out, flush=True)
         finally:
             save_history(readline, history)
             loop.run(stop(state))

@@ -248,3 +248,32 @@ async def test_the_console_confirms_an_add_by_id_by_typing(tmp_path: Path) -> No
         finally:
             await services.sources.close()
             await services.db.dispose()
+
+
+async def test_a_miss_offers_the_online_find_and_add_n_adds_it(tmp_path: Path) -> None:
+    from tests.fakes.sources import running_sources
+
+    async with running_sources() as (tmdb, _):
+        services = await make_services(
+            tmp_path, tmdb={"read_token": tmdb.token, "base_url": tmdb.url}, sources={"add_by": "admins"}
+        )
+        chat = ConsoleChat(services)
+        try:
+            await chat.handle("/as bob")  # a member sees the find but may not add it
+            assert "No film called" in await chat.handle("/film train to busan")  # the store's answer first
+            found = await chat.follow_up()
+            assert "Not in our catalog — found on TMDB:" in found
+            assert "add 1: Train to Busan (2016) · 부산행, dir. Yeon Sang-ho" in found and "type add" not in found
+            assert "catalog owners" in await chat.handle("add 1")
+            await chat.handle("/as")
+            await chat.handle("train to busan")
+            found = await chat.follow_up()
+            assert "(type add 1 to add it to the catalog)" in found
+            card = await chat.handle("add 1")
+            assert "Train to Busan (2016)" in card and "Added by" in card
+            assert await chat.follow_up() == ""  # nothing more to ask
+            assert "Train to Busan (2016)" in await chat.handle("/film train to busan")
+            assert await chat.follow_up() == ""  # a hit: the sources are not asked
+        finally:
+            await services.sources.close()
+            await services.db.dispose()
