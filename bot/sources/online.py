@@ -44,17 +44,25 @@ async def look_online(services: Services, reply: FilmList) -> FilmList | None:
     (no source, a source down, nothing found, or everything found is already in the catalog)."""
     if not reply.ask_online or not services.sources.enabled:
         return None
-    try:
-        found = await asyncio.wait_for(_candidates(services, reply.query), LOOK_SECONDS)
-    except TimeoutError:
-        log.info("film sources took over %.0f s for a miss; not offered", LOOK_SECONDS)
+    choices = await online_finds(services, reply.query)
+    if not choices:
         return None
-    fresh = await _not_stored(services, found) if found else []
-    if not fresh:
-        return None
-    can_add = services.settings.sources.add_by != "nobody"
-    choices = tuple(_choice(film, can_add) for film in fresh)
     return dataclasses.replace(reply, ask_online=False, found_online=choices)
+
+
+async def online_finds(services: Services, query: str, *, within: float = LOOK_SECONDS) -> tuple[OnlineChoice, ...]:
+    """What the enabled sources found for `query` that the catalog lacks, within `within` seconds in all
+    (nothing when a source is down, slow or finds nothing new)."""
+    if not services.sources.enabled:
+        return ()
+    try:
+        found = await asyncio.wait_for(_candidates(services, query), within)
+    except TimeoutError:
+        log.info("film sources took over %.1f s for a miss; not offered", within)
+        return ()
+    fresh = await _not_stored(services, found) if found else []
+    can_add = services.settings.sources.add_by != "nobody"
+    return tuple(_choice(film, can_add) for film in fresh)
 
 
 async def _candidates(services: Services, query: str) -> list[Film]:

@@ -121,3 +121,29 @@ async def test_a_source_timing_out_costs_nothing_once_its_breaker_is_open(
     assert time.perf_counter() - started < 2.0  # reported, not judged: the real check is below
     assert len(tmdb.requests) + len(wikidata.requests) == asked  # breakers open: no request at all
     assert second.edits == 0
+
+
+async def test_inline_mode_offers_the_sources_finds_after_the_stores_and_marked(
+    bot: BotHarness, servers: tuple[FakeTmdb, FakeWikidata]
+) -> None:
+    tmdb, _ = servers
+    answer = await bot.inline("train to busan")
+    results = answer["results"]
+    assert 1 <= len(results) <= 50
+    online = [r for r in results if r["id"].startswith("o:")]
+    assert [r["id"] for r in online] == ["o:tmdb:396535"]
+    assert results[-len(online) :] == online  # after every store result
+    found = online[0]
+    assert found["title"] == "🌐 Train to Busan (2016)"
+    assert found["description"].startswith("Not in our catalog — found on TMDB · Train to Busan (2016) · 부산행")
+    posted = found["input_message_content"]["message_text"]
+    assert "Not in our catalog — found on TMDB." in posted and "dir. Yeon Sang-ho" in posted
+    assert found["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "o:tmdb:396535"
+    asked = len(tmdb.requests)
+    hit = await bot.inline("spirited away")  # a clear answer from the store: no source is asked
+    assert not [r for r in hit["results"] if r["id"].startswith("o:")] and len(tmdb.requests) == asked
+    short = await bot.inline("tr")  # two letters: never worth a request
+    assert not [r for r in short["results"] if r["id"].startswith("o:")] and len(tmdb.requests) == asked
+    if answer["next_offset"]:  # a next page holds store results only
+        more = await bot.inline("train to busan", offset=answer["next_offset"])
+        assert not [r for r in more["results"] if r["id"].startswith("o:")]
