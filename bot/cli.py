@@ -324,6 +324,10 @@ async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
         tasks.append(asyncio.create_task(metrics.watch_loop_lag(stop), name="loop-lag"))
     if services.films.learning is not None:
         tasks.append(asyncio.create_task(services.films.learning.keep_flushing(stop), name="learned-popularity"))
+    if settings.sources.enrich_in_background:
+        from bot.sources.background import enrich_in_background
+
+        tasks.append(asyncio.create_task(enrich_in_background(settings, services.db, stop), name="enrichment"))
     if tg:
         from adapters.telegram.runner import run_telegram
 

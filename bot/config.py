@@ -128,6 +128,11 @@ class SourcesSettings(BaseModel):
     # /film add: the catalog owners, or group admins with CATALOG_EDITORS=group_admins), nobody (shown only).
     add_by: Literal["anyone", "admins", "nobody"] = "admins"
     online_results: int = Field(default=3, ge=1, le=5)  # films offered from the sources under a miss
+    # `filmbot run` also fills missing fields in the background (bot.sources.background), slowly, one process
+    # at a time per database; admin edits are never overwritten.
+    enrich_in_background: bool = False
+    background_per_second: float = Field(default=0.5, gt=0, le=10)  # its requests per second
+    background_pass_hours: float = Field(default=24.0, gt=0)  # its pause after going through every film
 
 
 class Settings(BaseSettings):

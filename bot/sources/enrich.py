@@ -209,29 +209,39 @@ async def enrich(
     matcher = Matcher(client)
     todo = await _films_missing(db, wanted, limit)
     for i, film_id in enumerate(todo, start=1):
-        async with db.session() as session:
-            film = await FilmRepository(session).get(film_id)
-        if film is None:
+        if not await enrich_film(db, matcher, actor, film_id, wanted, summary):
             continue
-        summary.examined += 1
-        try:
-            outcome, found = await _match_patiently(matcher, film)
-        except SourceRefused:
-            raise  # a wrong key: every further request would fail the same way
-        except SourceError as exc:
-            summary.failed += 1
-            log.warning("film #%s: %s", film_id, exc)
-            continue
-        if outcome == "ambiguous":
-            summary.ambiguous += 1
-        elif found is None:
-            summary.not_found += 1
-        else:
-            summary.matched += 1
-            await _apply(db, actor, film_id, found, wanted, summary)
         if progress is not None:
             progress(i, len(todo))
     return summary
+
+
+async def enrich_film(
+    db: Database, matcher: Matcher, actor: Actor, film_id: int, wanted: list[str], summary: EnrichSummary
+) -> bool:
+    """Match one stored film and fill its gaps (admin edits kept), counted in `summary`; False when the film
+    is gone or the source failed for it. A wrong key (SourceRefused) is raised: every request would fail."""
+    async with db.session() as session:
+        film = await FilmRepository(session).get(film_id)
+    if film is None:
+        return False
+    summary.examined += 1
+    try:
+        outcome, found = await _match_patiently(matcher, film)
+    except SourceRefused:
+        raise
+    except SourceError as exc:
+        summary.failed += 1
+        log.warning("film #%s: %s", film_id, exc)
+        return False
+    if outcome == "ambiguous":
+        summary.ambiguous += 1
+    elif found is None:
+        summary.not_found += 1
+    else:
+        summary.matched += 1
+        await _apply(db, actor, film_id, found, wanted, summary)
+    return True
 
 
 async def _match_patiently(matcher: Matcher, film: Film) -> tuple[str, Film | None]:

@@ -41,6 +41,49 @@ async def setup_lock(db: Database, name: str = LOCK_NAME) -> AsyncIterator[None]
 
 
 @contextlib.asynccontextmanager
+async def try_lock(db: Database, name: str) -> AsyncIterator[bool]:
+    """Take a database-wide lock `name` if it is free, without waiting: the block gets True (held until it
+    ends) or False (another process holds it). For work one process should do at a time, like background
+    enrichment."""
+    if db.dialect == "postgresql":
+        async with db.direct_engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            held = bool(await conn.scalar(text(f"SELECT pg_try_advisory_lock({_PG_KEY})"), {"name": name}))
+            try:
+                yield held
+            finally:
+                if held:
+                    await conn.execute(text(f"SELECT pg_advisory_unlock({_PG_KEY})"), {"name": name})
+    elif db.file is not None:
+        async with _file_try_lock(db.file.with_name(f"{db.file.name}.{name}.lock")) as held:
+            yield held
+    else:
+        yield True
+
+
+@contextlib.asynccontextmanager
+async def _file_try_lock(path: Path) -> AsyncIterator[bool]:
+    try:
+        import fcntl
+    except ImportError:
+        yield True
+        return
+    handle: IO[bytes] = await asyncio.to_thread(path.open, "ab")
+    try:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    finally:
+        handle.close()
+
+
+@contextlib.asynccontextmanager
 async def _pg_advisory_lock(db: Database, name: str) -> AsyncIterator[None]:
     async with db.direct_engine.connect() as conn:  # a pooler would move the session lock between servers
         # Autocommit: the lock belongs to the session, and no transaction stays open while we wait or work.
