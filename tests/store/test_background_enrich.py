@@ -30,10 +30,11 @@ async def tmdb() -> AsyncIterator[FakeTmdb]:
 
 
 def settings_for(tmdb: FakeTmdb) -> Settings:
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        tmdb={"read_token": tmdb.token, "base_url": tmdb.url},
-        sources={"enrich_in_background": True, "background_per_second": 10},
+    return Settings.model_validate(
+        {
+            "tmdb": {"read_token": tmdb.token, "base_url": tmdb.url},
+            "sources": {"enrich_in_background": True, "background_per_second": 10},
+        }
     )
 
 
@@ -107,6 +108,6 @@ async def test_one_process_per_database_enriches(db: Database, tmdb: FakeTmdb) -
 
 async def test_no_source_configured_ends_quietly(db: Database, caplog: pytest.LogCaptureFixture) -> None:
     stop = asyncio.Event()
-    settings = Settings(_env_file=None, sources={"enrich_in_background": True})  # type: ignore[call-arg]
+    settings = Settings.model_validate({"sources": {"enrich_in_background": True}})
     await asyncio.wait_for(enrich_in_background(settings, db, stop), 5)
     assert "no source is configured" in caplog.text
