@@ -70,7 +70,11 @@ async def enrich_in_background(
     lock_retry: float = LOCK_RETRY_SECONDS,
 ) -> None:
     """Run until `stop` is set; returns (never raises) when there is nothing to do or something failed."""
-    sources = sources_of(settings)
+    try:
+        sources = await asyncio.to_thread(sources_of, settings)  # TLS contexts take tens of ms: off the loop
+    except Exception:
+        log.exception("background enrichment could not start")
+        return
     client: HttpSource | None = sources.tmdb or sources.wikidata
     try:
         if client is None:
