@@ -4,7 +4,9 @@ They answer in the real APIs' shapes (TMDB's error bodies, paging, nulls; Wikida
 JSON) and can be told to misbehave: `fail(status, times, headers)`, `delay` seconds, `malformed` JSON.
 Every request is checked against the documented parameters of its operation (TMDB_OPERATIONS, from
 TMDB's API v3 reference pages; WIKIDATA_ACTIONS, from the MediaWiki API help); a request with an unknown
-or missing parameter is answered 400 and listed in `violations`, which tests assert to be empty.
+or missing parameter is answered 400 and listed in `violations`, which tests assert to be empty. When TMDB's
+own OpenAPI 3.1 description is at ../shared/specs/tmdb-api.json (tests/specs/tmdb_spec.py), every TMDB
+request is checked against it as well.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from tests.specs.tmdb_spec import SPEC_PATH as TMDB_SPEC_PATH
+from tests.specs.tmdb_spec import TmdbSpec
 
 # operationId -> (path pattern, allowed query parameters, required query parameters); "api_key" is allowed
 # everywhere (v3 auth). Enumerations: external_source of /3/find.
@@ -124,6 +129,7 @@ class FakeTmdb(_FakeBase):
         super().__init__()
         self.token, self.api_key = token, api_key
         self.movies: dict[int, dict[str, Any]] = {}
+        self.spec = TmdbSpec.load() if TMDB_SPEC_PATH.exists() else None  # TMDB's OpenAPI, when present
 
     def add(self, details: dict[str, Any]) -> None:
         self.movies[int(details["id"])] = details
@@ -141,6 +147,8 @@ class FakeTmdb(_FakeBase):
         auth = headers.get("Authorization", "")
         if auth != f"Bearer {self.token}" and query.get("api_key") != self.api_key:
             return 401, self.error_body(401)
+        if self.spec is not None and (problems := self.spec.check_request("GET", path, query)):
+            return self.violation("; ".join(problems))
         params = {k for k in query if k != "api_key"}
         matched = [(op, spec) for op, spec in TMDB_OPERATIONS.items() if spec[0].match(path)]
         if not matched:
