@@ -102,7 +102,7 @@ def render(reply: Reply, *, owner: int = 0, now: dt.datetime | None = None) -> O
         view = None
         if reply.actions or reply.confirm:
             view = discord.ui.View(timeout=None)
-            for action in reply.actions[:4]:
+            for action in reply.actions[: 4 if reply.confirm else 5]:
                 view.add_item(ActionButton(action.kind, action.film_id, action.label))
             if reply.confirm:
                 view.add_item(ConfirmAddButton.of(reply.confirm))
