@@ -19,7 +19,7 @@ from bot.films.model import Film
 from bot.films.search import SearchDoc, SearchIndex
 from bot.films.words import WordIndex
 from bot.store.db import Database
-from bot.store.films import FilmRepository
+from bot.store.films import JOINED_READ, FilmRepository
 from bot.store.notify import CatalogListener, wait_any
 
 log = logging.getLogger(__name__)
@@ -280,7 +280,7 @@ class Catalog:
         if cached is not None:
             return cached
         edits = self._edits
-        async with self.db.session() as session:
+        async with self.db.read_one() as session:  # one joined statement: one round trip
             film = await FilmRepository(session).get(film_id, include_removed=include_removed)
         if film is not None and not film.removed and edits == self._edits:  # no edit raced the read
             self.cache.put(film)
@@ -297,7 +297,8 @@ class Catalog:
                 missing.append(film_id)
         if missing:
             edits = self._edits
-            async with self.db.session() as session:
+            opened = self.db.read_one if len(missing) <= JOINED_READ else self.db.session
+            async with opened() as session:
                 loaded = await FilmRepository(session).get_many(missing)
             if edits == self._edits:
                 for film in loaded.values():
