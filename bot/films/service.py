@@ -349,7 +349,8 @@ class FilmService:
 
     async def random(self, genre: str | None = None) -> Reply:
         async with self.catalog.db.session() as session:
-            film = await FilmRepository(session).random(clean_text(genre) if genre else None, self.rng)
+            picked = await FilmRepository(session).random_id(clean_text(genre) if genre else None, self.rng)
+        film = None if picked is None else await self.catalog.film(picked)  # the card cache, as /film
         if film is None:
             if genre and (unknown := await self.unknown_genre(genre)) is not None:
                 return unknown

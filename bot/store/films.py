@@ -118,9 +118,15 @@ class FilmRepository:
         return None if found is None else int(found)
 
     async def random(self, genre: str | None, rng: _random.Random) -> Film | None:
-        """A random non-removed film, optionally of a genre (case-insensitive): uniformly among the films
-        people know or someone described (synopsis and cast; `bot.store.familiarity`), else among all."""
-        from bot.store.familiarity import DESCRIBED, familiarity
+        """A random film (see `random_id`), read whole."""
+        picked = await self.random_id(genre, rng)
+        return None if picked is None else await self.get(picked)
+
+    async def random_id(self, genre: str | None, rng: _random.Random) -> int | None:
+        """A random non-removed film's id, optionally of a genre (case-insensitive): uniformly among the films
+        people know or someone described (`bot.store.familiarity`), else among all. Counted and picked
+        through the familiarity index; the learned films below that level are few, checked by id."""
+        from bot.store.familiarity import DESCRIBED, learned_scores
 
         f = films_t.c
         cond: ColumnElement[bool] = f.removed.is_(False)
@@ -129,18 +135,25 @@ class FilmRepository:
             if not spellings:
                 return None
             cond = and_(cond, f.id.in_(select(genres_t.c.film_id).where(genres_t.c.genre.in_(spellings))))
-        known = and_(cond, familiarity() >= DESCRIBED)
-        total = await self.session.scalar(select(func.count()).select_from(films_t).where(known)) or 0
-        if total:
-            cond = known
-        else:
+        described = and_(cond, f.familiarity >= DESCRIBED)
+        total = await self.session.scalar(select(func.count()).select_from(films_t).where(described)) or 0
+        learned: list[int] = []
+        for chunk in chunks(sorted(await learned_scores(self.session)), ID_CHUNK):
+            rows = await self.session.scalars(
+                select(f.id).where(cond, f.familiarity < DESCRIBED, f.id.in_(chunk)).order_by(f.id)
+            )
+            learned.extend(rows)
+        if total + len(learned) == 0:  # no film anyone knows: any film
+            described = cond
             total = await self.session.scalar(select(func.count()).select_from(films_t).where(cond)) or 0
-        if total == 0:
-            return None
-        picked = await self.session.scalar(
-            select(f.id).where(cond).order_by(f.id).offset(rng.randrange(total)).limit(1)
-        )
-        return None if picked is None else await self.get(picked)
+            if total == 0:
+                return None
+        pick = rng.randrange(total + len(learned))
+        if pick >= total:
+            return learned[pick - total]
+        # In the index's order (removed, familiarity, votes, then id): the offset walks the index, no sort.
+        order = (f.familiarity, f.votes, f.id)
+        return await self.session.scalar(select(f.id).where(described).order_by(*order).offset(pick).limit(1))
 
     async def _all_genres(self) -> list[str]:
         return list(await self.session.scalars(select(genres_t.c.genre).distinct()))

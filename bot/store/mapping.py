@@ -16,6 +16,7 @@ from typing import Any, cast
 
 from sqlalchemy import BindParameter, CompoundSelect, Select, Table, bindparam, literal, null, select, union_all
 
+from bot.films.familiarity import record_familiarity
 from bot.films.model import Credit, CreditRole, Film
 from bot.store.models import FilmCreditRow, FilmExternalIdRow, FilmGenreRow, FilmRow, FilmTitleRow
 
@@ -94,6 +95,7 @@ def film_values(film: Film, now: datetime, *, created: bool, version: int) -> di
     values["content_hash"] = content_hash(film)
     values["updated_at"] = now
     values["changed_version"] = version
+    values["familiarity"] = record_familiarity(film)
     if created:
         values["created_at"] = now
         values["removed"] = film.removed
