@@ -58,7 +58,7 @@ async def test_0013_gives_stored_films_the_level_new_writes_get(old_db: Database
                 )
     await old_db.upgrade()
     async with old_db.session() as session:
-        stored = dict((await session.execute(text("SELECT title, familiarity FROM films"))).all())
+        stored: dict[str, int] = dict((await session.execute(text("SELECT title, familiarity FROM films"))).all())
         films = await FilmRepository(session).get_many(range(1, len(FILMS) + 1))
     assert stored == LEVELS
     assert {f.title: record_familiarity(f) for f in films.values()} == LEVELS  # the same rule as new writes
