@@ -150,9 +150,13 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", self._check_file_on_connect)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._read_sessions = async_sessionmaker(
-            self.engine.execution_options(**{SINGLE_READ_OPTION: True}), expire_on_commit=False
-        )
+        # One read statement needs no transaction around it: on SQLite `_sqlite_begin` then emits no BEGIN
+        # (SQLAlchemy's AUTOCOMMIT would reset the driver's own transaction handling afterwards); on
+        # PostgreSQL AUTOCOMMIT saves the BEGIN and ROLLBACK round trips.
+        read_options: dict[str, Any] = {SINGLE_READ_OPTION: True}
+        if self.dialect == "postgresql":
+            read_options["isolation_level"] = "AUTOCOMMIT"
+        self._read_sessions = async_sessionmaker(self.engine.execution_options(**read_options), expire_on_commit=False)
         self._write_sessions = async_sessionmaker(
             self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
         )
@@ -184,10 +188,10 @@ class Database:
 
     @asynccontextmanager
     async def read_one(self) -> AsyncIterator[AsyncSession]:
-        """A session for ONE read statement (a card's film, joined with its child rows). On SQLite it opens
-        no transaction: a single statement already reads one consistent snapshot, and BEGIN would cost a
-        round trip through aiosqlite's thread of its own. Two statements here could see two snapshots: use
-        `session()` for those."""
+        """A session for ONE read statement (a card's film, joined with its child rows). It opens no
+        transaction: a single statement already reads one consistent snapshot, and BEGIN/ROLLBACK would cost
+        round trips of their own (on SQLite each through aiosqlite's thread). Two statements here could see
+        two snapshots: use `session()` for those."""
         async with self._read_sessions() as session:
             yield session
 
