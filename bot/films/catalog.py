@@ -113,6 +113,7 @@ class Catalog:
         self._refresh_lock = asyncio.Lock()
         self._edits = 0  # bumped on every index change, so a background compaction knows it is stale
         self._replay: list[Edit] | None = None  # edits made while a new index is built in a thread
+        self._genres: tuple[int, list[str]] | None = None  # (the `_edits` they were read at, genre spellings)
 
     @property
     def version(self) -> int | None:
@@ -305,6 +306,16 @@ class Catalog:
                     self.cache.put(film)
             found.update(loaded)
         return found
+
+    async def genres(self) -> list[str]:
+        """Every genre spelling in the store, read once per catalog state (any change here, or another
+        process's change the refresh brought in, reads it again)."""
+        if self._genres is None or self._genres[0] != self._edits:
+            edits = self._edits
+            async with self.db.read_one() as session:
+                names = await FilmRepository(session).all_genres()
+            self._genres = (edits, names)
+        return self._genres[1]
 
     def cache_info(self) -> dict[str, int]:
         return {"size": len(self.cache), "hits": self.cache.hits, "misses": self.cache.misses}

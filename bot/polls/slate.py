@@ -7,7 +7,7 @@ others stay for next time.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -21,6 +21,7 @@ from bot.polls.rules import rating_age
 from bot.polls.store import ChatSettings, MovieNightStore, Nomination, as_utc, in_transaction
 from bot.replies import FilmList, Problem, Reply, Text
 from bot.store.bulk import chunks
+from bot.store.films import genre_spellings
 from bot.store.models import FilmGenreRow, FilmRow
 
 if TYPE_CHECKING:
@@ -222,7 +223,8 @@ class Slate:
             store = MovieNightStore(session)
             skip = set(await store.watched(actor.platform, actor.chat_id))
             skip |= {n.film_id for n in await store.nominations(actor.platform, actor.chat_id)}
-            ids = await _fitting_ids(session, genre, max_minutes, skip, cap)
+            spellings = genre_spellings(await self.films.catalog.genres(), genre) if genre else None
+            ids = [] if spellings == [] else await _fitting_ids(session, spellings, max_minutes, skip, cap)
         found = await self.films.catalog.films(ids)
         items = tuple(choice_from_film(found[i]) for i in ids if i in found)
         what = ", ".join(
@@ -285,7 +287,7 @@ class Slate:
 
 
 async def _fitting_ids(
-    session: AsyncSession, genre: str | None, max_minutes: int | None, skip: set[int], cap: int | None
+    session: AsyncSession, genres: Sequence[str] | None, max_minutes: int | None, skip: set[int], cap: int | None
 ) -> list[int]:
     """Up to SUGGESTIONS unwatched films that fit, the ones people know first: voted films (most votes first),
     then those our members look up (learned popularity, highest first), then described ones (synopsis and
@@ -296,9 +298,8 @@ async def _fitting_ids(
     query = select(FilmRow.id, FilmRow.content_rating, FilmRow.familiarity).where(FilmRow.removed == false())
     if max_minutes:
         query = query.where(FilmRow.runtime_minutes.is_not(None), FilmRow.runtime_minutes <= max_minutes)
-    if genre:
-        genres = select(FilmGenreRow.film_id).where(func.lower(FilmGenreRow.genre) == genre.strip().lower())
-        query = query.where(FilmRow.id.in_(genres))
+    if genres is not None:  # exact spellings: the genre index, not a lower() over every row
+        query = query.where(FilmRow.id.in_(select(FilmGenreRow.film_id).where(FilmGenreRow.genre.in_(genres))))
     learned = await learned_scores(session)
     lifted: list[int] = []  # learned films below KNOWN by their record, which fit: known all the same
     for chunk in chunks(sorted(learned), 1000):

@@ -118,23 +118,24 @@ class FilmRepository:
         return None if found is None else int(found)
 
     async def random(self, genre: str | None, rng: _random.Random) -> Film | None:
-        """A random film (see `random_id`), read whole."""
-        picked = await self.random_id(genre, rng)
+        """A random film (see `random_id`) of a genre named in any case, read whole."""
+        spellings = None if genre is None else genre_spellings(await self.all_genres(), genre)
+        if spellings is not None and not spellings:
+            return None
+        picked = await self.random_id(spellings, rng)
         return None if picked is None else await self.get(picked)
 
-    async def random_id(self, genre: str | None, rng: _random.Random) -> int | None:
-        """A random non-removed film's id, optionally of a genre (case-insensitive): uniformly among the films
-        people know or someone described (`bot.store.familiarity`), else among all. Counted and picked
-        through the familiarity index; the learned films below that level are few, checked by id."""
+    async def random_id(self, genres: Sequence[str] | None, rng: _random.Random) -> int | None:
+        """A random non-removed film's id, optionally of one of these genres (exact spellings, see
+        `genre_spellings`): uniformly among the films people know or someone described
+        (`bot.store.familiarity`), else among all. Counted and picked through the familiarity index; the
+        learned films below that level are few, checked by id."""
         from bot.store.familiarity import DESCRIBED, learned_scores
 
         f = films_t.c
         cond: ColumnElement[bool] = f.removed.is_(False)
-        if genre is not None:
-            spellings = [g for g in await self._all_genres() if g.casefold() == genre.strip().casefold()]
-            if not spellings:
-                return None
-            cond = and_(cond, f.id.in_(select(genres_t.c.film_id).where(genres_t.c.genre.in_(spellings))))
+        if genres is not None:
+            cond = and_(cond, f.id.in_(select(genres_t.c.film_id).where(genres_t.c.genre.in_(genres))))
         described = and_(cond, f.familiarity >= DESCRIBED)
         total = await self.session.scalar(select(func.count()).select_from(films_t).where(described)) or 0
         learned: list[int] = []
@@ -155,7 +156,8 @@ class FilmRepository:
         order = (f.familiarity, f.votes, f.id)
         return await self.session.scalar(select(f.id).where(described).order_by(*order).offset(pick).limit(1))
 
-    async def _all_genres(self) -> list[str]:
+    async def all_genres(self) -> list[str]:
+        """Every genre spelling stored (a scan of the genre index: callers keep it, see `Catalog.genres`)."""
         return list(await self.session.scalars(select(genres_t.c.genre).distinct()))
 
     async def genres(self) -> list[str]:
@@ -396,6 +398,12 @@ class FilmRepository:
         for source, key, other in await self.session.execute(q):
             if other != own_id:
                 raise ExternalIdConflict(source, key, other)
+
+
+def genre_spellings(all_genres: Iterable[str], genre: str) -> list[str]:
+    """The stored spellings of a genre named in any case ("drama" -> ["Drama"]); empty when none is stored."""
+    wanted = genre.strip().casefold()
+    return [g for g in all_genres if g.casefold() == wanted]
 
 
 def _insert(session: AsyncSession) -> Any:

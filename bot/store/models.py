@@ -66,7 +66,8 @@ class FilmRow(Base):
         Index("ix_films_title_folded_year", "title_folded", "year"),
         Index("ux_films_identity_key", "identity_key", unique=True),
         Index("ix_films_changed_version", "changed_version"),
-        Index("ix_films_familiarity", "removed", "familiarity", "votes"),
+        # Suggestions read it in order, the filters' columns included (no row lookups for 8,000 films).
+        Index("ix_films_familiarity", "removed", "familiarity", "votes", "runtime_minutes", "content_rating"),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.app import build_services
 from bot.commands import Actor
 from bot.films.model import Credit, Film
 from bot.replies import FilmCard, FilmList, Problem
@@ -112,4 +113,27 @@ async def test_a_film_an_admin_describes_is_suggested_from_then_on(tmp_path: Pat
             card = await services.films.random()
             assert isinstance(card, FilmCard) and card.title == "Parasite"
     finally:
+        await services.db.dispose()
+
+
+async def test_a_genre_added_here_or_elsewhere_is_found_at_once(tmp_path: Path) -> None:
+    """The genre names are read once per catalog state: a film of a new genre, added by this process or another
+    (brought in by the catalog's refresh), makes that genre known to /random and suggestions."""
+    services = await make_services(tmp_path, [KNOWN])
+    other = await build_services(services.settings)
+    try:
+        assert isinstance(await services.films.random("western"), Problem)
+        async with services.db.write() as session:
+            added = await FilmRepository(session).add(Film("Unforgiven", 1992, genres=["Western"], votes=9))
+        services.catalog.film_changed(added)
+        card = await services.films.random("western")
+        assert isinstance(card, FilmCard) and card.title == "Unforgiven"
+        assert isinstance(await services.films.random("noir"), Problem)
+        async with other.db.write() as session:
+            await FilmRepository(session).add(Film("Laura", 1944, genres=["Film Noir"], votes=5))
+        assert await services.catalog.refresh_if_changed() is True
+        suggested = await services.movienights.slate.suggest(ALICE, "film noir")
+        assert isinstance(suggested, FilmList) and [i.title for i in suggested.items] == ["Laura"]
+    finally:
+        await other.db.dispose()
         await services.db.dispose()

@@ -44,7 +44,9 @@ def upgrade() -> None:
         )
     )
     with op.batch_alter_table("films") as batch:
-        batch.create_index("ix_films_familiarity", ["removed", "familiarity", "votes"])
+        batch.create_index(
+            "ix_films_familiarity", ["removed", "familiarity", "votes", "runtime_minutes", "content_rating"]
+        )
 
 
 def downgrade() -> None:
