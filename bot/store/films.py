@@ -152,8 +152,8 @@ class FilmRepository:
         pick = rng.randrange(total + len(learned))
         if pick >= total:
             return learned[pick - total]
-        # In the index's order (removed, familiarity, votes, then id): the offset walks the index, no sort.
-        order = (f.familiarity, f.votes, f.id)
+        # In ix_films_familiarity's own order (its columns, then the row id): the offset walks the index, no sort.
+        order = (f.familiarity, f.votes, f.runtime_minutes, f.content_rating, f.id)
         return await self.session.scalar(select(f.id).where(described).order_by(*order).offset(pick).limit(1))
 
     async def all_genres(self) -> list[str]:
