@@ -102,13 +102,14 @@ async def test_a_film_an_admin_describes_is_suggested_from_then_on(tmp_path: Pat
             repo = FilmRepository(session)
             film = await repo.get(film_id)
             assert film is not None
-            described = film.replace(synopsis=DESCRIBED.synopsis, credits=DESCRIBED.credits)
-            services.catalog.film_changed(await repo.update(described))
+            described = await repo.update(film.replace(synopsis=DESCRIBED.synopsis, credits=DESCRIBED.credits))
+        services.catalog.film_changed(described)  # after the commit, as the admin commands do
         suggested = await services.movienights.slate.suggest(ALICE)
         assert isinstance(suggested, FilmList)
         assert [item.title for item in suggested.items][:2] == ["Parasite", "Actuality 3"]
         async with services.db.write() as session:
-            services.catalog.film_changed(await FilmRepository(session).update(described.replace(synopsis=None)))
+            bare = await FilmRepository(session).update(described.replace(synopsis=None))
+        services.catalog.film_changed(bare)
         for _ in range(10):
             card = await services.films.random()
             assert isinstance(card, FilmCard) and card.title == "Parasite"
