@@ -148,5 +148,6 @@ async def test_a_card_read_in_one_statement_equals_the_bulk_read(db: Database, m
     async with db.session() as s:
         bulk = await FilmRepository(s).get_many(ids)
     assert joined == bulk == {full.id: full, bare.id: bare}
+    assert full.id is not None
     assert joined[full.id].aliases == ["Cell 7", "Room Seven"] and joined[full.id].cast[1].name == "Kal So-won"
     assert with_removed[gone.id].removed and with_removed[gone.id].genres == ["Drama"]
