@@ -80,7 +80,7 @@ async def build_services(
     def now() -> datetime:  # services.clock, read at each call: tests (and time travel) replace it
         return services.clock()
 
-    catalog = Catalog(db, on_index_built=freeze_long_lived)
+    catalog = Catalog(db, cache_size=settings.film_cache_size, on_index_built=freeze_long_lived)
     await catalog.load()
     learning = build_learning(settings, db)
     await learning.load()

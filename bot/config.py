@@ -164,6 +164,10 @@ class Settings(BaseSettings):
     # How often `filmbot run` and `filmbot chat` check the catalog version for other processes' changes: on
     # PostgreSQL a LISTEN/NOTIFY connection brings each change at once and this is only the fallback.
     catalog_refresh_seconds: float = Field(default=10.0, gt=0)
+    # Films kept built in memory for cards (an LRU, a few KB each): a card of one of them costs no database
+    # read. Every change to a film drops it, here or in another process (as the search index follows it).
+    # 0 turns the cache off.
+    film_cache_size: int = Field(default=2048, ge=0, le=1_000_000)
     # For tests and diagnosis: run the event loop in asyncio debug mode and log every callback that holds it
     # longer than 50 ms ("Executing <...> took 0.123 seconds" from the `asyncio` logger).
     asyncio_debug: bool = False

@@ -19,7 +19,7 @@ from bot.films.model import Film
 from bot.films.search import SearchDoc, SearchIndex
 from bot.films.words import WordIndex
 from bot.store.db import Database
-from bot.store.films import FilmRepository
+from bot.store.films import JOINED_READ, FilmRepository
 from bot.store.notify import CatalogListener, wait_any
 
 log = logging.getLogger(__name__)
@@ -113,6 +113,7 @@ class Catalog:
         self._refresh_lock = asyncio.Lock()
         self._edits = 0  # bumped on every index change, so a background compaction knows it is stale
         self._replay: list[Edit] | None = None  # edits made while a new index is built in a thread
+        self._genres: tuple[int, list[str]] | None = None  # (the `_edits` they were read at, genre spellings)
 
     @property
     def version(self) -> int | None:
@@ -280,7 +281,7 @@ class Catalog:
         if cached is not None:
             return cached
         edits = self._edits
-        async with self.db.session() as session:
+        async with self.db.read_one() as session:  # one joined statement: one round trip
             film = await FilmRepository(session).get(film_id, include_removed=include_removed)
         if film is not None and not film.removed and edits == self._edits:  # no edit raced the read
             self.cache.put(film)
@@ -297,13 +298,24 @@ class Catalog:
                 missing.append(film_id)
         if missing:
             edits = self._edits
-            async with self.db.session() as session:
+            opened = self.db.read_one if len(missing) <= JOINED_READ else self.db.session
+            async with opened() as session:
                 loaded = await FilmRepository(session).get_many(missing)
             if edits == self._edits:
                 for film in loaded.values():
                     self.cache.put(film)
             found.update(loaded)
         return found
+
+    async def genres(self) -> list[str]:
+        """Every genre spelling in the store, read once per catalog state (any change here, or another
+        process's change the refresh brought in, reads it again)."""
+        if self._genres is None or self._genres[0] != self._edits:
+            edits = self._edits
+            async with self.db.read_one() as session:
+                names = await FilmRepository(session).all_genres()
+            self._genres = (edits, names)
+        return self._genres[1]
 
     def cache_info(self) -> dict[str, int]:
         return {"size": len(self.cache), "hits": self.cache.hits, "misses": self.cache.misses}

@@ -22,7 +22,7 @@ from bot.films.normalize import normalize_title
 from bot.films.search import Match, SearchIndex, parse_query
 from bot.films.words import WordIndex
 from bot.replies import FilmCard, FilmChoice, FilmList, Problem, Reply
-from bot.store.films import FilmRepository
+from bot.store.films import FilmRepository, genre_spellings
 from bot.text import clean_text
 
 log = logging.getLogger(__name__)
@@ -348,8 +348,12 @@ class FilmService:
         return out[:limit]
 
     async def random(self, genre: str | None = None) -> Reply:
-        async with self.catalog.db.session() as session:
-            film = await FilmRepository(session).random(clean_text(genre) if genre else None, self.rng)
+        spellings = genre_spellings(await self.catalog.genres(), clean_text(genre)) if genre else None
+        picked = None
+        if spellings is None or spellings:
+            async with self.catalog.db.session() as session:
+                picked = await FilmRepository(session).random_id(spellings, self.rng)
+        film = None if picked is None else await self.catalog.film(picked)  # the card cache, as /film
         if film is None:
             if genre and (unknown := await self.unknown_genre(genre)) is not None:
                 return unknown

@@ -7,7 +7,7 @@ others stay for next time.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -20,6 +20,8 @@ from bot.films.service import parse_film_ref
 from bot.polls.rules import rating_age
 from bot.polls.store import ChatSettings, MovieNightStore, Nomination, as_utc, in_transaction
 from bot.replies import FilmList, Problem, Reply, Text
+from bot.store.bulk import chunks
+from bot.store.films import genre_spellings
 from bot.store.models import FilmGenreRow, FilmRow
 
 if TYPE_CHECKING:
@@ -221,7 +223,8 @@ class Slate:
             store = MovieNightStore(session)
             skip = set(await store.watched(actor.platform, actor.chat_id))
             skip |= {n.film_id for n in await store.nominations(actor.platform, actor.chat_id)}
-            ids = await _fitting_ids(session, genre, max_minutes, skip, cap)
+            spellings = genre_spellings(await self.films.catalog.genres(), genre) if genre else None
+            ids = [] if spellings == [] else await _fitting_ids(session, spellings, max_minutes, skip, cap)
         found = await self.films.catalog.films(ids)
         items = tuple(choice_from_film(found[i]) for i in ids if i in found)
         what = ", ".join(
@@ -284,32 +287,46 @@ class Slate:
 
 
 async def _fitting_ids(
-    session: AsyncSession, genre: str | None, max_minutes: int | None, skip: set[int], cap: int | None
+    session: AsyncSession, genres: Sequence[str] | None, max_minutes: int | None, skip: set[int], cap: int | None
 ) -> list[int]:
-    query = select(FilmRow.id, FilmRow.content_rating).where(FilmRow.removed == false())
+    """Up to SUGGESTIONS unwatched films that fit, the ones people know first: voted films (most votes first),
+    then those our members look up (learned popularity, highest first), then described ones (synopsis and
+    cast), then the rest, shuffled within each rank so the list changes between asks. A runtime filter only
+    when one was asked for. Ordered through the familiarity index (`bot.store.familiarity`)."""
+    from bot.store.familiarity import KNOWN, learned_scores
+
+    query = select(FilmRow.id, FilmRow.content_rating, FilmRow.familiarity).where(FilmRow.removed == false())
     if max_minutes:
         query = query.where(FilmRow.runtime_minutes.is_not(None), FilmRow.runtime_minutes <= max_minutes)
-    if genre:
-        genres = select(FilmGenreRow.film_id).where(func.lower(FilmGenreRow.genre) == genre.strip().lower())
-        query = query.where(FilmRow.id.in_(genres))
-    # Films people know first (votes, learned popularity), then described ones (synopsis and cast), shuffled
-    # within each rank so the list changes between asks; a runtime filter (above) only when one was asked for.
-    from bot.store.familiarity import familiarity, learned_score
-
-    query = query.order_by(
-        familiarity().desc(), FilmRow.votes.is_(None), FilmRow.votes.desc(), learned_score().desc(), func.random()
-    )
+    if genres is not None:  # exact spellings: the genre index, not a lower() over every row
+        query = query.where(FilmRow.id.in_(select(FilmGenreRow.film_id).where(FilmGenreRow.genre.in_(genres))))
+    learned = await learned_scores(session)
+    lifted: list[int] = []  # learned films below KNOWN by their record, which fit: known all the same
+    for chunk in chunks(sorted(learned), 1000):
+        rows = await session.execute(query.where(FilmRow.familiarity < KNOWN, FilmRow.id.in_(chunk)))
+        lifted.extend(film_id for film_id, rating, _ in rows if _fits(film_id, rating, skip, cap))
+    lifted.sort(key=lambda film_id: -learned[film_id])
     out: list[int] = []
-    stream = await session.stream(query.execution_options(yield_per=500))
-    async for film_id, rating in stream:
-        if film_id in skip:
-            continue
-        if cap is not None:
-            age = rating_age(rating)
-            if age is None or age > cap:
-                continue
-        out.append(film_id)
+    ordered = query.order_by(FilmRow.familiarity.desc(), FilmRow.votes.desc(), func.random())
+    stream = await session.stream(ordered.execution_options(yield_per=100))
+    async for film_id, rating, familiarity in stream:
+        if familiarity < KNOWN and lifted:  # past the voted films: the learned ones come next
+            out.extend(lifted[: SUGGESTIONS - len(out)])
+            lifted = []
         if len(out) >= SUGGESTIONS:
             break
+        if (familiarity < KNOWN and film_id in learned) or not _fits(film_id, rating, skip, cap):
+            continue
+        out.append(film_id)
     await stream.close()
+    out.extend(lifted[: SUGGESTIONS - len(out)])  # every fitting film was voted for
     return out
+
+
+def _fits(film_id: int, rating: str | None, skip: set[int], cap: int | None) -> bool:
+    if film_id in skip:
+        return False
+    if cap is None:
+        return True
+    age = rating_age(rating)
+    return age is not None and age <= cap

@@ -31,6 +31,7 @@ from bot.store.errors import DatabaseFileGone, check_url, safe_url
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 WRITE_OPTION = "filmbot_write"  # execution option marking a write unit of work (BEGIN IMMEDIATE on SQLite)
+SINGLE_READ_OPTION = "filmbot_single_read"  # a session for one read statement (no BEGIN on SQLite)
 
 
 def default_database_url() -> str:
@@ -73,6 +74,8 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Connection) -> None:
+    if conn.get_execution_options().get(SINGLE_READ_OPTION, False):
+        return  # one statement: SQLite reads it from one snapshot without a transaction around it
     immediate = conn.get_execution_options().get(WRITE_OPTION, False)
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
@@ -147,6 +150,13 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", self._check_file_on_connect)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # One read statement needs no transaction around it: on SQLite `_sqlite_begin` then emits no BEGIN
+        # (SQLAlchemy's AUTOCOMMIT would reset the driver's own transaction handling afterwards); on
+        # PostgreSQL AUTOCOMMIT saves the BEGIN and ROLLBACK round trips.
+        read_options: dict[str, Any] = {SINGLE_READ_OPTION: True}
+        if self.dialect == "postgresql":
+            read_options["isolation_level"] = "AUTOCOMMIT"
+        self._read_sessions = async_sessionmaker(self.engine.execution_options(**read_options), expire_on_commit=False)
         self._write_sessions = async_sessionmaker(
             self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
         )
@@ -174,6 +184,15 @@ class Database:
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A session; the caller commits (``async with session.begin():`` or ``await s.commit()``)."""
         async with self._sessions() as session:
+            yield session
+
+    @asynccontextmanager
+    async def read_one(self) -> AsyncIterator[AsyncSession]:
+        """A session for ONE read statement (a card's film, joined with its child rows). It opens no
+        transaction: a single statement already reads one consistent snapshot, and BEGIN/ROLLBACK would cost
+        round trips of their own (on SQLite each through aiosqlite's thread). Two statements here could see
+        two snapshots: use `session()` for those."""
+        async with self._read_sessions() as session:
             yield session
 
     @asynccontextmanager

@@ -26,6 +26,7 @@ from bot.store.mapping import (
     child_rows_query,
     external_ids_t,
     film_values,
+    film_with_children_query,
     films_t,
     genres_t,
     identity_key,
@@ -43,6 +44,7 @@ ID_CHUNK = 1000  # ids per IN (...) list: well under SQLite's and asyncpg's bind
 # against the whole catalog: imports and adds. SQLite needs none: its writers are serialised by
 # BEGIN IMMEDIATE (`Database.write`).
 IDENTITY_LOCK = 0x46494C4D  # "FILM"
+JOINED_READ = 50  # up to this many films are read with their child rows in one statement
 DOC_PAGE = 2000  # films per page of search docs: a few ms of work each
 
 
@@ -81,8 +83,13 @@ class FilmRepository:
         return out
 
     async def _load(self, ids: list[int], include_removed: bool) -> list[Film]:
-        """Films with these ids in two queries: the films, then all their child rows in one UNION ALL
-        (a card's read is two round trips, not five)."""
+        """Films with these ids: a few (a card, a page of choices) in one joined statement, more in two
+        queries (the films, then all their child rows in one UNION ALL) so a film's columns are not
+        repeated on each of its child rows."""
+        if len(ids) <= JOINED_READ:
+            joined = FilmAssembler()
+            result = await self.session.execute(film_with_children_query(include_removed), {"ids": ids})
+            return [joined.build(r) for r in joined.add_joined(result)]
         cond: ColumnElement[bool] = films_t.c.id.in_(ids)
         if not include_removed:
             cond = and_(cond, films_t.c.removed.is_(False))
@@ -111,31 +118,46 @@ class FilmRepository:
         return None if found is None else int(found)
 
     async def random(self, genre: str | None, rng: _random.Random) -> Film | None:
-        """A random non-removed film, optionally of a genre (case-insensitive): uniformly among the films
-        people know or someone described (synopsis and cast; `bot.store.familiarity`), else among all."""
-        from bot.store.familiarity import DESCRIBED, familiarity
+        """A random film (see `random_id`) of a genre named in any case, read whole."""
+        spellings = None if genre is None else genre_spellings(await self.all_genres(), genre)
+        if spellings is not None and not spellings:
+            return None
+        picked = await self.random_id(spellings, rng)
+        return None if picked is None else await self.get(picked)
+
+    async def random_id(self, genres: Sequence[str] | None, rng: _random.Random) -> int | None:
+        """A random non-removed film's id, optionally of one of these genres (exact spellings, see
+        `genre_spellings`): uniformly among the films people know or someone described
+        (`bot.store.familiarity`), else among all. Counted and picked through the familiarity index; the
+        learned films below that level are few, checked by id."""
+        from bot.store.familiarity import DESCRIBED, learned_scores
 
         f = films_t.c
         cond: ColumnElement[bool] = f.removed.is_(False)
-        if genre is not None:
-            spellings = [g for g in await self._all_genres() if g.casefold() == genre.strip().casefold()]
-            if not spellings:
-                return None
-            cond = and_(cond, f.id.in_(select(genres_t.c.film_id).where(genres_t.c.genre.in_(spellings))))
-        known = and_(cond, familiarity() >= DESCRIBED)
-        total = await self.session.scalar(select(func.count()).select_from(films_t).where(known)) or 0
-        if total:
-            cond = known
-        else:
+        if genres is not None:
+            cond = and_(cond, f.id.in_(select(genres_t.c.film_id).where(genres_t.c.genre.in_(genres))))
+        described = and_(cond, f.familiarity >= DESCRIBED)
+        total = await self.session.scalar(select(func.count()).select_from(films_t).where(described)) or 0
+        learned: list[int] = []
+        for chunk in chunks(sorted(await learned_scores(self.session)), ID_CHUNK):
+            rows = await self.session.scalars(
+                select(f.id).where(cond, f.familiarity < DESCRIBED, f.id.in_(chunk)).order_by(f.id)
+            )
+            learned.extend(rows)
+        if total + len(learned) == 0:  # no film anyone knows: any film
+            described = cond
             total = await self.session.scalar(select(func.count()).select_from(films_t).where(cond)) or 0
-        if total == 0:
-            return None
-        picked = await self.session.scalar(
-            select(f.id).where(cond).order_by(f.id).offset(rng.randrange(total)).limit(1)
-        )
-        return None if picked is None else await self.get(picked)
+            if total == 0:
+                return None
+        pick = rng.randrange(total + len(learned))
+        if pick >= total:
+            return learned[pick - total]
+        # In ix_films_familiarity's own order (its columns, then the row id): the offset walks the index, no sort.
+        order = (f.familiarity, f.votes, f.runtime_minutes, f.content_rating, f.id)
+        return await self.session.scalar(select(f.id).where(described).order_by(*order).offset(pick).limit(1))
 
-    async def _all_genres(self) -> list[str]:
+    async def all_genres(self) -> list[str]:
+        """Every genre spelling stored (a scan of the genre index: callers keep it, see `Catalog.genres`)."""
         return list(await self.session.scalars(select(genres_t.c.genre).distinct()))
 
     async def genres(self) -> list[str]:
@@ -376,6 +398,12 @@ class FilmRepository:
         for source, key, other in await self.session.execute(q):
             if other != own_id:
                 raise ExternalIdConflict(source, key, other)
+
+
+def genre_spellings(all_genres: Iterable[str], genre: str) -> list[str]:
+    """The stored spellings of a genre named in any case ("drama" -> ["Drama"]); empty when none is stored."""
+    wanted = genre.strip().casefold()
+    return [g for g in all_genres if g.casefold() == wanted]
 
 
 def _insert(session: AsyncSession) -> Any:

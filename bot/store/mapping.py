@@ -7,14 +7,16 @@ agree on the stored shape.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import CompoundSelect, Table, literal, null, select, union_all
+from sqlalchemy import BindParameter, CompoundSelect, Select, Table, bindparam, literal, null, select, union_all
 
+from bot.films.familiarity import record_familiarity
 from bot.films.model import Credit, CreditRole, Film, TitleLocale
 from bot.store.models import FilmCreditRow, FilmExternalIdRow, FilmGenreRow, FilmRow, FilmTitleRow
 
@@ -96,6 +98,7 @@ def film_values(film: Film, now: datetime, *, created: bool, version: int) -> di
     values["content_hash"] = content_hash(film)
     values["updated_at"] = now
     values["changed_version"] = version
+    values["familiarity"] = record_familiarity(film)
     if created:
         values["created_at"] = now
         values["removed"] = film.removed
@@ -177,6 +180,20 @@ class FilmAssembler:
             else:
                 self.external_ids.setdefault(film_id, {})[a] = b
 
+    def add_joined(self, rows: Iterable[Any]) -> list[Sequence[Any]]:
+        """Rows of `film_with_children_query`: collects the child part of each and returns each film's own
+        columns once (in the query's order)."""
+        films: list[Sequence[Any]] = []
+        width = len(FILM_COLUMNS)
+        last = None
+        for row in rows:
+            if row[0] != last:
+                films.append(row[:width])
+                last = row[0]
+            if row[width] is not None:
+                self.add_children([row[width:]])
+        return films
+
     def build(self, row: Sequence[Any]) -> Film:
         values = dict(zip(FILM_COLUMNS, row, strict=True))
         film_id = values["id"]
@@ -201,9 +218,13 @@ def child_rows_query(ids: Sequence[int]) -> CompoundSelect[Any]:
     """Every child row of these films in one query: (part, film_id, s, k, position, a, b, l, r), ordered so
     each list keeps its stored order. part: t(itles: k=kind, a=title, l=language, r=region), g(enres: a),
     c(redits: k=role, a=name, b=character), e(xternal ids: a=source, b=key)."""
+    return _child_parts(ids).order_by("part", "film_id", "s", "position")
+
+
+def _child_parts(ids: Sequence[int] | BindParameter[Any]) -> CompoundSelect[Any]:
     t, g, c, e = titles_t.c, genres_t.c, credits_t.c, external_ids_t.c
     none, blank = null(), literal("")
-    parts = union_all(
+    return union_all(
         select(literal("t").label("part"), t.film_id, t.kind.label("s"), t.kind.label("k"), t.position,
                t.title.label("a"), none.label("b"), t.language.label("l"), t.region.label("r"))
         .where(t.film_id.in_(ids)),
@@ -214,4 +235,21 @@ def child_rows_query(ids: Sequence[int]) -> CompoundSelect[Any]:
         select(literal("e"), e.film_id, blank, blank, literal(0), e.source, e.key, none, none)
         .where(e.film_id.in_(ids)),
     )  # fmt: skip
-    return parts.order_by("part", "film_id", "s", "position")
+
+
+@functools.cache
+def film_with_children_query(include_removed: bool = False) -> Select[Any]:
+    """Films and all their child rows in one statement, for the ids bound as `ids` (a list): each film's
+    columns (`FILM_COLUMNS`) followed by one `child_rows_query` row (all NULL for a film with no child
+    rows). One round trip for a card, and consistent without a transaction (a single statement reads one
+    snapshot). Built once: making the construct costs more than running it."""
+    ids: BindParameter[Any] = bindparam("ids", expanding=True)
+    children = _child_parts(ids).subquery("ch")
+    f = films_t.c
+    cond = f.id.in_(ids) if include_removed else f.id.in_(ids) & f.removed.is_(False)
+    return (
+        select(*(f[c] for c in FILM_COLUMNS), *children.c)
+        .select_from(films_t.outerjoin(children, children.c.film_id == f.id))
+        .where(cond)
+        .order_by(f.id, children.c.part, children.c.s, children.c.position)
+    )

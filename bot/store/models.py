@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -57,11 +58,16 @@ class FilmRow(Base):
     # The catalog version this film's last change was committed under: other processes re-read only the
     # films changed after the version they hold (see Catalog.refresh_if_changed).
     changed_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # How well people likely know the film, from its record (bot.films.familiarity: 2 voted, 1 synopsis and
+    # cast, 0), written with every row so suggestions read an index instead of counting each film's cast.
+    familiarity: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
 
     __table_args__ = (
         Index("ix_films_title_folded_year", "title_folded", "year"),
         Index("ux_films_identity_key", "identity_key", unique=True),
         Index("ix_films_changed_version", "changed_version"),
+        # Suggestions read it in order, the filters' columns included (no row lookups for 8,000 films).
+        Index("ix_films_familiarity", "removed", "familiarity", "votes", "runtime_minutes", "content_rating"),
     )
 
 

@@ -125,3 +125,29 @@ async def test_search_docs_carry_every_title(db: Database) -> None:
         "12월 23일",
         "Cell Seven",
     )
+
+
+async def test_a_card_read_in_one_statement_equals_the_bulk_read(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A few films (a card) are read joined with their child rows in one statement, without a transaction on
+    SQLite; many in two queries. Both give the same films, with every list in its stored order."""
+    import bot.store.films as films_module
+
+    async with db.session() as s, s.begin():
+        repo = FilmRepository(s)
+        full = await repo.add(miracle(aliases=["Cell 7", "Room Seven"]))
+        bare = await repo.add(Film(title="Actuality", year=1905))  # no child rows at all
+        gone = await repo.add(Film(title="Removed Film", year=2001, genres=["Drama"]))
+        assert gone.id is not None
+        await repo.set_removed(gone.id, True)
+    ids = [i for i in (full.id, bare.id, gone.id) if i is not None]
+    async with db.read_one() as s:
+        joined = await FilmRepository(s).get_many(ids)
+    async with db.read_one() as s:
+        with_removed = await FilmRepository(s).get_many(ids, include_removed=True)
+    monkeypatch.setattr(films_module, "JOINED_READ", 0)
+    async with db.session() as s:
+        bulk = await FilmRepository(s).get_many(ids)
+    assert joined == bulk == {full.id: full, bare.id: bare}
+    assert full.id is not None
+    assert joined[full.id].aliases == ["Cell 7", "Room Seven"] and joined[full.id].cast[1].name == "Kal So-won"
+    assert with_removed[gone.id].removed and with_removed[gone.id].genres == ["Drama"]
