@@ -103,8 +103,6 @@ async def ensure_ready(
 
 
 async def _ensure_ready_locked(db: Database, paths: list[Path] | None, report: SetupReport | None) -> BootstrapResult:
-    from bot.films.importers.apply import import_films_marking_seeded
-
     lost = _lost_database(db)
     await db.upgrade()
     _mark_used(db)
@@ -126,6 +124,8 @@ async def _ensure_ready_locked(db: Database, paths: list[Path] | None, report: S
         async with db.session() as session:
             repo = FilmRepository(session)
             return BootstrapResult(False, await repo.count(), await repo.catalog_version())
+    from bot.films.importers.apply import import_films_marking_seeded  # a first run only: not on every start
+
     imported = await import_films_marking_seeded(db, paths, report)
     async with db.session() as session, session.begin():
         await mark_release(session)  # the shipped files are the current release
