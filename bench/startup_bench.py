@@ -8,7 +8,8 @@ Each run is a new process (`python -m bot …`) on the configured database (DATA
 SQLite file), so it includes the interpreter's start, every import, opening the database and loading the search
 index. Wall time is what a person waits; CPU time (user + system of the child) is less distorted by a busy
 machine, so both are printed, with the load average before and after: on a shared machine quote them together.
-The warm-up run (not counted) is the one that may build a database or a search index snapshot.
+The warm-up run (not counted) is the one that may build a database or a search index snapshot, and that
+writes the bytecode cache (PYTHONDONTWRITEBYTECODE is dropped for the runs unless --keep-dontwritebytecode).
 """
 
 from __future__ import annotations
@@ -74,10 +75,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-warmup", action="store_true", help="count the first run too")
     parser.add_argument("--imports", type=int, default=0, metavar="N", help="also list the N slowest imports")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--keep-dontwritebytecode",
+        action="store_true",
+        help="keep PYTHONDONTWRITEBYTECODE if set (every run then compiles filmbot's modules again, which an "
+        "installed filmbot never does: its bytecode is cached)",
+    )
     parser.add_argument("args", nargs="*", help="the filmbot command (default: film miracle)")
     options = parser.parse_args(argv)
     command = [sys.executable, "-m", "bot", *(options.args or ["film", "miracle"])]
     env = dict(os.environ)
+    if not options.keep_dontwritebytecode:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)  # the warm-up run writes the bytecode cache, as a user's first does
     load_before = load_average()
     if not options.no_warmup:
         one_run(command, env)
