@@ -45,6 +45,19 @@ def one_run(command: list[str], env: dict[str, str]) -> tuple[float, float, int]
     return wall, cpu, done.returncode
 
 
+REFERENCE = "sum(range(10**7))"  # a fixed pure-Python workload: about 0.15 s of CPU on a quiet 2020s server core
+
+
+def reference_cpu(runs: int = 3) -> float:
+    """The least CPU time of REFERENCE over a few runs: how slow this machine is right now. Divide a figure by
+    (this / the quiet value) to estimate it on a quiet machine."""
+    best = float("inf")
+    for _ in range(runs):
+        _, cpu, _ = one_run([sys.executable, "-c", REFERENCE], dict(os.environ))
+        best = min(best, cpu)
+    return best
+
+
 def summary(values: Sequence[float]) -> dict[str, float]:
     return {
         "min": round(min(values), 3),
@@ -88,6 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not options.keep_dontwritebytecode:
         env.pop("PYTHONDONTWRITEBYTECODE", None)  # the warm-up run writes the bytecode cache, as a user's first does
     load_before = load_average()
+    reference = reference_cpu()
     if not options.no_warmup:
         one_run(command, env)
     walls: list[float] = []
@@ -106,6 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "cpu_s": summary(cpus),
         "load_before": load_before,
         "load_after": load_average(),
+        "reference_cpu_s": round(reference, 3),
     }
     imports = slowest_imports(command, env, options.imports) if options.imports else []
     if options.json:
@@ -117,6 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         assert isinstance(s, dict)
         print(f"  {label}  min {s['min']:.3f} s   median {s['median']:.3f} s   max {s['max']:.3f} s")
     print(f"  load average before: {load_before}   after: {result['load_after']}")
+    print(f"  reference `{REFERENCE}`: {reference:.3f} s of CPU (a quiet machine: ~0.15 s)")
     if imports:
         print("  slowest imports (one run, cumulative):")
         for name, seconds in imports:

@@ -267,19 +267,23 @@ class Database:
         if head is None:
             return False
         try:
-            async with self.direct_engine.connect() as conn:
-                if self.dialect == "sqlite":
-                    exists = await conn.scalar(
-                        text("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'")
-                    )
-                else:
-                    exists = await conn.scalar(text("SELECT to_regclass('alembic_version') IS NOT NULL"))
-                if not exists:
-                    return False
-                current = list((await conn.execute(text("SELECT version_num FROM alembic_version"))).scalars())
+            return await self.revision() == head
         except SQLAlchemyError:
             return False
-        return current == [head]
+
+    async def revision(self) -> str | None:
+        """The schema's migration revision; None for a database that has none yet (a new one)."""
+        async with self.direct_engine.connect() as conn:
+            if self.dialect == "sqlite":
+                exists = await conn.scalar(
+                    text("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'")
+                )
+            else:
+                exists = await conn.scalar(text("SELECT to_regclass('alembic_version') IS NOT NULL"))
+            if not exists:
+                return None
+            current = list((await conn.execute(text("SELECT version_num FROM alembic_version"))).scalars())
+        return current[0] if len(current) == 1 else ",".join(current)
 
     @property
     def in_memory(self) -> bool:
