@@ -181,6 +181,8 @@ class IndexSnapshots:
 
     def _read_own_file(self) -> bytes | None:
         """The snapshot's bytes, only if its directory and the file are this user's and private."""
+        if not self.directory.exists():
+            raise FileNotFoundError(self.directory)  # no snapshot saved yet: nothing to say
         if not _private_dir(self.directory):
             log.info("search index snapshot not used: %s is not a private directory of this user", self.directory)
             return None
