@@ -18,6 +18,7 @@ from bot.films.catalog import Catalog
 from bot.films.learning import Learning
 from bot.films.popularity import LearnRules
 from bot.films.service import FilmService
+from bot.films.snapshot import IndexSnapshots, default_directory
 from bot.ops.health import Health
 from bot.polls.announce import SharedScheduler
 from bot.polls.service import MovieNightService
@@ -80,8 +81,13 @@ async def build_services(
     def now() -> datetime:  # services.clock, read at each call: tests (and time travel) replace it
         return services.clock()
 
-    catalog = Catalog(db, cache_size=settings.film_cache_size, on_index_built=freeze_long_lived)
-    await catalog.load()
+    catalog = Catalog(
+        db,
+        cache_size=settings.film_cache_size,
+        on_index_built=freeze_long_lived,
+        snapshots=index_snapshots(settings, db),
+    )
+    await catalog.load(report)
     learning = build_learning(settings, db)
     await learning.load()
     catalog.use_learned(learning.rank)
@@ -119,6 +125,17 @@ async def build_services(
     )
     services.health = Health(services)
     return services
+
+
+def index_snapshots(settings: Settings, db: Database) -> IndexSnapshots | None:
+    """Where the search index of this database is kept between starts (bot.films.snapshot); None when
+    INDEX_SNAPSHOT is off or the database lives only in this process's memory."""
+    if not settings.index_snapshot or db.in_memory:
+        return None
+    from bot.store.errors import safe_url
+
+    name = safe_url(db.url) + (f"#{db.schema}" if db.schema else "")
+    return IndexSnapshots(default_directory(), name, sqlite_file=db.file)
 
 
 def freeze_long_lived() -> None:

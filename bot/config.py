@@ -168,6 +168,9 @@ class Settings(BaseSettings):
     # read. Every change to a film drops it, here or in another process (as the search index follows it).
     # 0 turns the cache off.
     film_cache_size: int = Field(default=2048, ge=0, le=1_000_000)
+    # Keep the search index on disk between starts (the user's cache directory), so a one-shot command does
+    # not rebuild it: ~0.2 s instead of seconds at 36k films. Rebuilt whenever the catalog or the code changes.
+    index_snapshot: bool = True
     # For tests and diagnosis: run the event loop in asyncio debug mode and log every callback that holds it
     # longer than 50 ms ("Executing <...> took 0.123 seconds" from the `asyncio` logger).
     asyncio_debug: bool = False

@@ -29,7 +29,7 @@ from bot.curation.search_hooks import AliasPins, MissLog
 from bot.curation.store import CurationRepository, Origin, who_label
 from bot.films.cards import choice_from_match, film_card
 from bot.films.catalog import Catalog
-from bot.films.importers import ImportFailed, parse_text
+from bot.films.importers import ImportFailed
 from bot.films.model import Film
 from bot.films.search import Match
 from bot.films.service import PICKER_SIZE, check_query, parse_film_ref, resolve
@@ -364,6 +364,8 @@ def _parse_page(text: str) -> tuple[Film, list[str]]:
     head = lines[first].strip()
     if head.casefold().startswith("title:"):
         lines[first] = head[len("title:") :].strip()
+    from bot.films.importers import parse_text  # the readers load on first use
+
     batch = parse_text("\n".join(lines), "page", "message")
     if len(batch.films) != 1:
         raise FieldError(f"That is {len(batch.films)} films; add one at a time, or use /{GROUP} import.")

@@ -24,8 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import Actor
 from bot.curation.store import CurationRepository
-from bot.films.importers import ImportFailed, ParsedBatch, export_jsonl_async
-from bot.films.importers.reader import parse_bytes, parse_file
+from bot.films.importers import ImportFailed, ParsedBatch
 from bot.replies import FileReply, Problem, Reply, Text
 from bot.store.bulk import ImportCounts
 from bot.store.db import Database
@@ -83,6 +82,8 @@ async def import_upload(cur: Curation, actor: Actor, filename: str, data: bytes)
     if len(data) > MAX_UPLOAD_BYTES:
         return Problem(f"{name} is too large ({len(data) >> 20} MB; at most {MAX_UPLOAD_BYTES >> 20} MB).")
     limits = cur.settings.imports.limits(chat=actor.platform not in LOCAL_PLATFORMS)
+    from bot.films.importers.reader import parse_bytes  # the readers load on first use
+
     return await _import(cur, actor, name, lambda: parse_bytes(data, name, limits=limits))
 
 
@@ -157,6 +158,8 @@ async def _write_export(db: Database, target: Path) -> int:
     """Stream the catalog to `target`, a batch of films at a time; returns the film count."""
     with target.open("w", encoding="utf-8", newline="\n") as out:
         async with db.session() as session:
+            from bot.films.importers.export import export_jsonl_async
+
             return await export_jsonl_async(FilmRepository(session).iter_films(), out)
 
 
@@ -210,4 +213,6 @@ async def import_local(cur: Curation, actor: Actor, path_text: str) -> Reply:
     if not await asyncio.to_thread(path.is_file):
         return Problem(f"I can't read {path_text}: there is no such file.")
     limits = cur.settings.imports.limits(chat=False)
+    from bot.films.importers.reader import parse_file
+
     return await _import(cur, actor, path.name, lambda: parse_file(path, limits=limits))

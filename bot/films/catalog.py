@@ -13,18 +13,24 @@ import contextlib
 import gc
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from bot.films.model import Film
 from bot.films.search import SearchDoc, SearchIndex
+from bot.films.snapshot import CatalogStamp, IndexSnapshots
 from bot.films.words import WordIndex
 from bot.store.db import Database
 from bot.store.films import JOINED_READ, FilmRepository
 from bot.store.notify import CatalogListener, wait_any
 
+if TYPE_CHECKING:
+    from bot.store.bootstrap import SetupReport
+
 log = logging.getLogger(__name__)
 
 REFRESH_SECONDS = 10.0
+STAGE_MIN_FILMS = 1000  # a build of this many films takes a noticeable time: a first run says it is doing it
 FILM_CACHE_SIZE = 2048  # films kept built in memory for cards (a few MB); the popular ones stay
 
 
@@ -101,8 +107,11 @@ class Catalog:
         *,
         cache_size: int = FILM_CACHE_SIZE,
         on_index_built: Callable[[], None] | None = None,
+        snapshots: IndexSnapshots | None = None,
     ) -> None:
         self.db = db
+        # Where this catalog's index is saved between starts (None: always built from the store).
+        self.snapshots = snapshots
         # Called after every whole index (re)build: the composition root freezes the collector there.
         self.on_index_built = on_index_built
         self.cache = FilmCache(cache_size)
@@ -119,31 +128,62 @@ class Catalog:
     def version(self) -> int | None:
         return self._version
 
-    async def load(self) -> None:
-        """Build the index from the store, off the event loop. The version is read first: a change committed
-        while the films are read is then read again by the next refresh, never missed."""
-        docs: list[SearchDoc] = []
+    async def load(self, report: SetupReport | None = None) -> None:
+        """Load the index from its snapshot when one was saved for exactly this catalog state, else build it
+        from the store, off the event loop (and save a snapshot for the next start). The version is read
+        first: a change committed while the films are read is then read again by the next refresh, never
+        missed. `report` hears a build of a large catalog (seconds) as a stage."""
         with _collector_paused():
             async with self.db.session() as session:
+                stamp = CatalogStamp(*await FilmRepository(session).catalog_stamp())
+            snapshots = self.snapshots
+            if snapshots is not None:
+                async with self._refresh_lock:
+                    if await self._swap_in(lambda: snapshots.load(stamp)):
+                        self._version = stamp.version
+                        log.info("search index ready: %d films (catalog version %s, from its snapshot)",
+                                 len(self.index), stamp.version)  # fmt: skip
+                        return
+            docs: list[SearchDoc] = []
+            async with self.db.session() as session:
                 repo = FilmRepository(session)
-                version = await repo.catalog_version()
+                films = await repo.count()
+                shown = report is not None and films >= STAGE_MIN_FILMS
+                if report is not None and shown:
+                    report.stage(f"Building the search index of {films:,} films")
                 async for page in repo.iter_search_docs():
                     docs.extend(page)
+                # saved only when the films read are exactly that state (no commit came in between)
+                unchanged = CatalogStamp(*await repo.catalog_stamp()) == stamp
             async with self._refresh_lock:
-                await self._swap_in(lambda: docs)
-                self._version = version
-        log.info("search index ready: %d films (catalog version %s)", len(self.index), version)
+                await self._swap_in(lambda: self._build(docs, stamp if unchanged else None))
+                self._version = stamp.version
+            if report is not None and shown:
+                report.done()
+        log.info("search index ready: %d films (catalog version %s)", len(self.index), stamp.version)
 
-    async def _swap_in(self, docs_of: Callable[[], Iterable[SearchDoc]]) -> None:
-        """Build a new index (and word index) from `docs_of()` in a worker thread, then swap it in at once;
-        edits made on the loop meanwhile are replayed onto it, so none is lost."""
+    def _build(self, docs: list[SearchDoc], stamp: CatalogStamp | None) -> tuple[SearchIndex, WordIndex]:
+        """Build both indexes (in a worker thread) and save their snapshot for `stamp`, if any."""
+        index, words = _build_both(docs)
+        if stamp is not None and self.snapshots is not None:
+            try:
+                self.snapshots.save(stamp, index, words)
+            except Exception:  # the snapshot only saves time: never fail a start for it
+                log.exception("could not save the search index snapshot")
+        return index, words
+
+    async def _swap_in(self, make: Callable[[], tuple[SearchIndex, WordIndex] | None]) -> bool:
+        """Build a new index (and word index) with `make()` in a worker thread, then swap it in at once;
+        edits made on the loop meanwhile are replayed onto it, so none is lost. False: `make` had none."""
         self._replay = []
         try:
-            docs = await asyncio.to_thread(lambda: list(docs_of()))
-            index, words = await asyncio.to_thread(_build_both, docs)
+            built = await asyncio.to_thread(make)
             replay = self._replay
         finally:
             self._replay = None
+        if built is None:
+            return False
+        index, words = built
         index.learned = self.learned
         for film_id, doc in replay:
             if doc is None:
@@ -156,6 +196,7 @@ class Catalog:
         self.cache.clear()  # a rebuilt index may hold changes the cached films predate
         self._edits += 1
         self._built()
+        return True
 
     def _built(self) -> None:
         if self.on_index_built is not None:
@@ -206,7 +247,7 @@ class Catalog:
                     removed = await repo.removed_after(self._version)
                     if large:
                         current = self.index.all_docs()
-                        await self._swap_in(lambda: _merged(current, docs, removed))
+                        await self._swap_in(lambda: _build_both(_merged(current, docs, removed)))
             if not large:
                 for film_id in removed:
                     self.film_removed(film_id)

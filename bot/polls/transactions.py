@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -59,7 +58,12 @@ async def in_transaction(db: Database, work: Callable[[AsyncSession], Awaitable[
 
 
 def dialect_insert(session: AsyncSession, table: Any) -> Any:
-    """The dialect's INSERT, which has ON CONFLICT on both SQLite and PostgreSQL."""
+    """The dialect's INSERT, which has ON CONFLICT on both SQLite and PostgreSQL (each dialect's module is
+    imported on first use: a start on SQLite never loads PostgreSQL's)."""
     if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)

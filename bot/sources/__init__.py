@@ -7,15 +7,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from bot.films.model import Film
 from bot.sources.base import SourceError, SourceUnavailable
 from bot.sources.refs import FilmRef, parse_ref
-from bot.sources.tmdb import ATTRIBUTION as TMDB_ATTRIBUTION
-from bot.sources.tmdb import TmdbClient
-from bot.sources.wikidata import WikidataClient
+
+if TYPE_CHECKING:
+    import httpx
+
+    from bot.sources.tmdb import ATTRIBUTION as TMDB_ATTRIBUTION
+    from bot.sources.tmdb import TmdbClient
+    from bot.sources.wikidata import WikidataClient
 
 __all__ = [
     "TMDB_ATTRIBUTION",
@@ -27,6 +30,24 @@ __all__ = [
     "WikidataClient",
     "parse_ref",
 ]
+
+
+# The clients (and httpx under them) are imported when a source is enabled or one of them is asked for by
+# name: a start with no source configured, e.g. a one-shot `filmbot film …`, does not load them.
+_LAZY = {
+    "TmdbClient": ("bot.sources.tmdb", "TmdbClient"),
+    "WikidataClient": ("bot.sources.wikidata", "WikidataClient"),
+    "TMDB_ATTRIBUTION": ("bot.sources.tmdb", "ATTRIBUTION"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    module, attribute = _LAZY[name]
+    return getattr(importlib.import_module(module), attribute)
 
 
 def _version() -> str:
@@ -49,16 +70,20 @@ class Sources:
 
         assert isinstance(settings, Settings)
         t, w, backoff = settings.tmdb, settings.wikidata, settings.sources.backoff_seconds
-        tmdb = None
+        tmdb: TmdbClient | None = None
         if t.enabled:
+            from bot.sources.tmdb import TmdbClient
+
             tmdb = TmdbClient(
                 api_key=t.api_key.get_secret_value() if t.api_key else None,
                 read_token=t.read_token.get_secret_value() if t.read_token else None,
                 base_url=t.base_url, language=t.language, region=t.region, timeout=t.timeout, backoff=backoff,
                 transport=transport,
             )  # fmt: skip
-        wikidata = None
+        wikidata: WikidataClient | None = None
         if w.enabled and w.contact:
+            from bot.sources.wikidata import WikidataClient
+
             wikidata = WikidataClient(
                 contact=w.contact, base_url=w.base_url, language=w.language, timeout=w.timeout, backoff=backoff,
                 transport=transport, version=_version(),

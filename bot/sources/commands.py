@@ -7,11 +7,12 @@ from typing import Any
 
 from bot.commands import CommandContext, CommandSpec
 from bot.replies import Reply, Text
-from bot.sources.tmdb import ATTRIBUTION as TMDB_NOTICE
 
 
 def about_text(enabled: list[str]) -> Text:
     """The /about reply. `enabled`: the online sources this bot is configured to use."""
+    from bot.sources.tmdb import ATTRIBUTION as TMDB_NOTICE  # the client's module (and httpx): on use only
+
     lines = [
         "A film-club bot: look films up in any language, vote on movie nights. Open source (MIT).",
         "",

@@ -83,6 +83,22 @@ def _lost_database(db: Database) -> str | None:
     )
 
 
+async def _migrate(db: Database, report: SetupReport | None) -> None:
+    """Bring the schema to the newest revision; creating or upgrading it (seconds: Alembic and every
+    migration) is a stage the person waiting is told about. At the head already: one query, no stage."""
+    if await db.at_head():
+        return
+    if report is not None:
+        try:
+            new = await db.revision() is None
+        except Exception:  # Alembic will say what is wrong
+            new = False
+        report.stage("Setting up the database" if new else "Upgrading the database to this version of filmbot")
+    await db.upgrade()
+    if report is not None:
+        report.done()
+
+
 def _mark_used(db: Database) -> None:
     marker = used_marker(db)
     if marker is not None and not marker.exists():
@@ -103,10 +119,8 @@ async def ensure_ready(
 
 
 async def _ensure_ready_locked(db: Database, paths: list[Path] | None, report: SetupReport | None) -> BootstrapResult:
-    from bot.films.importers.apply import import_films_marking_seeded
-
     lost = _lost_database(db)
-    await db.upgrade()
+    await _migrate(db, report)
     _mark_used(db)
     wanted = paths is None
     paths = starter_catalog_paths() if paths is None else paths
@@ -126,6 +140,8 @@ async def _ensure_ready_locked(db: Database, paths: list[Path] | None, report: S
         async with db.session() as session:
             repo = FilmRepository(session)
             return BootstrapResult(False, await repo.count(), await repo.catalog_version())
+    from bot.films.importers.apply import import_films_marking_seeded  # a first run only: not on every start
+
     imported = await import_films_marking_seeded(db, paths, report)
     async with db.session() as session, session.begin():
         await mark_release(session)  # the shipped files are the current release

@@ -278,6 +278,18 @@ class FilmRepository:
     async def catalog_version(self) -> int:
         return int(await self.session.scalar(select(state_t.c.version).where(state_t.c.id == 1)) or 0)
 
+    async def catalog_stamp(self) -> tuple[int, str, str]:
+        """The catalog version, the time of the change that made it and the time the catalog was seeded:
+        together they name one state of one catalog (a search index snapshot is reused only for the same)."""
+        row = (
+            await self.session.execute(
+                select(state_t.c.version, state_t.c.updated_at, state_t.c.seeded_at).where(state_t.c.id == 1)
+            )
+        ).first()
+        if row is None:
+            return 0, "", ""
+        return int(row[0] or 0), str(row[1] or ""), str(row[2] or "")
+
     async def bump_version(self) -> int:
         """Move the catalog version on, in the caller's transaction; the new version is returned.
 

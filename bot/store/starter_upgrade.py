@@ -23,7 +23,6 @@ from typing import cast
 from sqlalchemy import Table, column, select, table, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.films.importers.reader import parse_file
 from bot.films.model import Credit, Film
 from bot.store.db import Database
 from bot.store.films import FilmRepository
@@ -64,6 +63,8 @@ async def upgrade_starter(db: Database, paths: Sequence[Path]) -> UpgradeResult 
         async with db.session() as session, session.begin():
             await mark_release(session)
         return UpgradeResult()
+    from bot.films.importers.reader import parse_file  # once per catalog: not imported on every start
+
     records = (await asyncio.to_thread(parse_file, source)).films
     async with db.session() as session, session.begin():
         result = await _fill(session, records)

@@ -17,6 +17,7 @@ def filmbot(db: Path, *args: str, stdin: str | None = None) -> subprocess.Comple
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM__", "DISCORD__", "DATABASE_URL"))}
     env["DATABASE_URL"] = f"sqlite+aiosqlite:///{db}"
     env["PYTHONIOENCODING"] = "utf-8"
+    env["XDG_CACHE_HOME"] = str(db.parent / "cache")  # the search index snapshot stays with the test's database
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=db.parent,
@@ -43,9 +44,13 @@ FIRST_RUN: list[str] = []  # what the first run said on stderr
 
 def test_the_first_run_says_what_it_is_doing_one_line_per_stage(seeded_db: Path) -> None:
     lines = FIRST_RUN[0].splitlines()
+    assert lines[0].startswith("Setting up the database… done in "), lines
     assert any(line.startswith("Reading the starter catalog… done in ") for line in lines), lines
     loading = [line for line in lines if line.startswith("Creating the database and loading ")]
     assert len(loading) == 1 and " films… done in " in loading[0] and loading[0].endswith(" s"), lines
+    index = [line for line in lines if line.startswith("Building the search index of ")]
+    assert len(index) == 1 and " films… done in " in index[0] and index[0].endswith(" s"), lines
+    assert len(lines) == 4, lines  # nothing else, and each stage is one finished line
     again = filmbot(seeded_db, "film", "miracle in cell")
     assert "Creating the database" not in again.stderr and again.stderr == ""
 
