@@ -142,6 +142,7 @@ class Proc:
     latencies_ms: list[float] = field(default_factory=list)
     acks_ms: list[float] = field(default_factory=list)
     unanswered: int = 0
+    missing: list[str] = field(default_factory=list)  # what went unanswered (kind and text)
     in_flight_at_kill: int = 0  # events the process had received when it was killed (never answered)
     incarnation: int = 0
     log: str = ""
@@ -423,6 +424,7 @@ class Cluster:
             roll = rng.random()
             title = rng.choice(TITLES)
             incarnation = proc.incarnation
+            began = time.perf_counter()
             try:
                 if where == 0 and roll < 0.15:
                     await self.discord_vote(who)  # voting happens on Discord, whether or not the bot is up
@@ -446,6 +448,7 @@ class Cluster:
                     proc.in_flight_at_kill += 1  # what Discord shows as "This interaction failed"
                 else:
                     proc.unanswered += 1
+                    proc.missing.append(f"roll {roll:.2f} {title!r} after {time.perf_counter() - began:.1f} s")
 
     async def editor(self, until: float) -> None:
         """The catalog owner: an alias edit on discord-1 every `--edit-every` s."""
@@ -636,6 +639,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     else None,
                     "unanswered": proc.unanswered,
                     "in_flight_at_kill": proc.in_flight_at_kill,
+                    "missing": proc.missing,
                 }  # fmt: skip
             every = [ms for proc in cluster.procs for ms in proc.latencies_ms]
             spread, after_reply, missed = cluster.propagation()

@@ -32,6 +32,16 @@ async def test_cluster_bench_short_run_keeps_the_invariants(tmp_path: Path) -> N
     result = json.loads(out.decode().strip().splitlines()[-1])
 
     assert result["killed"] == "discord-0"
+    logs = tmp_path / "logs"
+    problems = [
+        f"{log.name}: {line[:600]}"
+        for log in sorted(logs.glob("*.log"))
+        for line in log.read_text(encoding="utf-8").splitlines()
+        if '"level": "ERROR"' in line or line.startswith("Traceback")
+    ]
+    assert not problems, "\n".join(problems)
+    missing = {name: figures["missing"] for name, figures in result["processes"].items() if figures["missing"]}
+    assert not missing, missing
     assert result["errors"] == {
         "discord-0": 0,
         "discord-1": 0,
