@@ -104,7 +104,9 @@ class Learning:
             started = self.clock()
             since = (self._synced_at or started) - SYNC_MARGIN
             try:
-                async with self.db.session() as session, session.begin():
+                # A write unit of work (SQLite: BEGIN IMMEDIATE): the read-merge-write below must not be
+                # upgraded from a read lock while another process writes (that fails as "database is locked").
+                async with self.db.write() as session:
                     repo = PopularityRepository(session)
                     await repo.add(pending, half_life)
                     await repo.prune(started - PRUNE_HALF_LIVES * half_life)
