@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from bot.films.normalize import normalize_title
 from bot.films.popularity import Book, LearnRules, Signal
 from bot.store.db import Database
+from bot.store.errors import DatabaseFileGone
 from bot.store.popularity import PopularityRepository
 
 log = logging.getLogger(__name__)
@@ -140,5 +141,7 @@ class Learning:
             try:
                 if not await self.flush() and not stop.is_set():
                     await self.refresh()
+            except DatabaseFileGone as gone:  # the database watcher stops the process and says why
+                log.warning("writing learned popularity failed: %s", gone)
             except Exception:
                 log.exception("writing learned popularity failed; will retry")
