@@ -28,6 +28,7 @@ from bot.services import Services
 from bot.sources import Sources
 from bot.store.bootstrap import SetupReport, ensure_ready
 from bot.store.db import Database
+from bot.store.errors import DatabaseFileGone
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +166,8 @@ async def close_services(services: Services) -> None:
             log.exception("could not write pending search misses at shutdown")
         try:
             await services.learning.flush()
+        except DatabaseFileGone as gone:  # already reported as the reason the process stops
+            log.warning("could not write the last learned popularity: %s", gone)
         except Exception:
             log.exception("could not write the last learned popularity")
     finally:

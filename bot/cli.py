@@ -320,6 +320,7 @@ async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
         metrics = install_metrics(services)
         health = services.health
         health.expected = {name for name, on in (("telegram", tg), ("discord", dc)) if on}
+        health.listener_grace_s = settings.health.listener_grace_seconds
         ops_server = await start_server(settings.health, health, metrics)
         tasks.append(asyncio.create_task(metrics.watch_loop_lag(stop), name="loop-lag"))
     if services.films.learning is not None:

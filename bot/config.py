@@ -67,6 +67,8 @@ class RateLimitSettings(BaseModel):
 class HealthSettings(BaseModel):
     port: int | None = Field(default=None, ge=0, le=65535)  # None: no health/metrics endpoint
     host: str = "127.0.0.1"  # loopback: a scraper on this host or behind your proxy
+    # The catalog LISTEN connection may be down this long (reconnecting) before /healthz says "degraded".
+    listener_grace_seconds: float = Field(default=15.0, ge=0)
 
 
 class ImportSettings(BaseModel):

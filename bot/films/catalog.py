@@ -115,6 +115,7 @@ class Catalog:
         # Called after every whole index (re)build: the composition root freezes the collector there.
         self.on_index_built = on_index_built
         self.cache = FilmCache(cache_size)
+        self.listener: CatalogListener | None = None  # set by `follow` on PostgreSQL (health reads it)
         self.learned: Mapping[int, float] = {}  # learned popularity, handed to every index built here
         self.index = index or SearchIndex.build([])
         self.words = WordIndex.build(self.index.all_docs())
@@ -290,7 +291,7 @@ class Catalog:
                 )
             await self.keep_fresh(stop, interval, wake)
             return
-        listener = CatalogListener(url, lambda _payload: wake.set())
+        listener = self.listener = CatalogListener(url, lambda _payload: wake.set())
         await asyncio.gather(self.keep_fresh(stop, interval, wake), listener.run(stop))
 
     def film_changed(self, film: Film) -> None:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from bot.films.normalize import normalize_title
 from bot.films.popularity import Book, LearnRules, Signal
 from bot.store.db import Database
+from bot.store.errors import DatabaseFileGone
 from bot.store.popularity import PopularityRepository
 
 log = logging.getLogger(__name__)
@@ -104,7 +105,9 @@ class Learning:
             started = self.clock()
             since = (self._synced_at or started) - SYNC_MARGIN
             try:
-                async with self.db.session() as session, session.begin():
+                # A write unit of work (SQLite: BEGIN IMMEDIATE): the read-merge-write below must not be
+                # upgraded from a read lock while another process writes (that fails as "database is locked").
+                async with self.db.write() as session:
                     repo = PopularityRepository(session)
                     await repo.add(pending, half_life)
                     await repo.prune(started - PRUNE_HALF_LIVES * half_life)
@@ -138,5 +141,7 @@ class Learning:
             try:
                 if not await self.flush() and not stop.is_set():
                     await self.refresh()
+            except DatabaseFileGone as gone:  # the database watcher stops the process and says why
+                log.warning("writing learned popularity failed: %s", gone)
             except Exception:
                 log.exception("writing learned popularity failed; will retry")

@@ -2,6 +2,12 @@
 
 Adapters register a probe per platform (`services.health.platform("discord", probe)`): a callable
 that returns None while connected, else a short reason. `check()` gives the HTTP status and a JSON body.
+
+On PostgreSQL the catalog's LISTEN connection is reported too (`checks.catalog_listener`: "ok",
+"reconnecting", or why not). Down past its grace window it makes the process "degraded", not unavailable:
+the answer stays 200 with `warnings`, because the bot still serves and still catches other processes'
+catalog changes by its periodic version check (only later); `filmbot_catalog_listener_connected` is the
+figure to alert on.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ class Health:
     probes: dict[str, Probe] = field(default_factory=dict)
     expected: set[str] = field(default_factory=set)  # platforms this process runs (enabled by a token)
     index_loaded: bool = True
+    listener_grace_s: float = 15.0  # see HealthSettings.listener_grace_seconds
 
     def platform(self, name: str, probe: Probe) -> None:
         self.probes[name] = probe
@@ -57,8 +64,17 @@ class Health:
             checks[name] = "ok" if reason is None else reason
             if reason is not None:
                 reasons.append(f"{name}: {reason}")
-        body: dict[str, Any] = {"status": "ok" if not reasons else "unavailable", "checks": checks,
-                                "films": films, "database_ms": db_ms}  # fmt: skip
+        warnings: list[str] = []
+        listener = self.services.catalog.listener
+        if listener is not None:
+            late = listener.probe(self.listener_grace_s)
+            checks["catalog_listener"] = "ok" if listener.connected.is_set() else (late or "reconnecting")
+            if late is not None:
+                warnings.append(late)
+        status = "unavailable" if reasons else "degraded" if warnings else "ok"
+        body: dict[str, Any] = {"status": status, "checks": checks, "films": films, "database_ms": db_ms}
         if reasons:
             body["reasons"] = reasons
+        if warnings:
+            body["warnings"] = warnings
         return (200 if not reasons else 503), body

@@ -28,6 +28,7 @@ from sqlalchemy import text
 
 if TYPE_CHECKING:
     from bot.services import Services
+    from bot.store.notify import CatalogListener
 
 LAG_INTERVAL_S = 0.5
 FAST_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
@@ -53,6 +54,27 @@ class Metrics:
         self.open_polls = Gauge("filmbot_open_polls", "Movie-night polls open now", registry=r)
         self.ballots = Gauge("filmbot_ballots", "Ballots cast in open polls", registry=r)
         self.index_films.set_function(lambda: len(services.catalog.index))
+        # The catalog LISTEN connection (PostgreSQL): 1 while listening; successful LISTENs since start (a
+        # rising count = reconnects); seconds it has been down. NaN on SQLite (no listener).
+        self.listener_connected = Gauge("filmbot_catalog_listener_connected",
+                                        "1 while the catalog change listener is listening", registry=r)  # fmt: skip
+        self.listener_connections = Gauge("filmbot_catalog_listener_connections",
+                                          "Successful LISTENs of the catalog listener since start",
+                                          registry=r)  # fmt: skip
+        self.listener_down = Gauge("filmbot_catalog_listener_down_seconds",
+                                   "Seconds the catalog listener has not been listening (0 while it is)",
+                                   registry=r)  # fmt: skip
+
+        def listener_value(read: Callable[[CatalogListener], float]) -> Callable[[], float]:
+            def value() -> float:
+                listener = services.catalog.listener
+                return float("nan") if listener is None else read(listener)
+
+            return value
+
+        self.listener_connected.set_function(listener_value(lambda li: float(li.connected.is_set())))
+        self.listener_connections.set_function(listener_value(lambda li: float(li.connections)))
+        self.listener_down.set_function(listener_value(lambda li: li.down_seconds()))
 
     def observe_command(self, name: str, outcome: str, seconds: float) -> None:
         self.commands.labels(name, outcome).inc()

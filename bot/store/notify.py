@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +27,7 @@ from bot.store.errors import safe_url
 log = logging.getLogger(__name__)
 
 CHANNEL = "filmbot_catalog"
+APPLICATION_NAME = "filmbot-catalog-listener"  # how an operator finds the LISTEN backend in pg_stat_activity
 FIRST_RETRY_S = 0.5
 MAX_RETRY_S = 30.0
 CHECK_EVERY_S = 30.0  # an idle listening connection is pinged this often (a silently dead link is noticed)
@@ -57,6 +59,24 @@ class CatalogListener:
         self.on_change = on_change
         self.connected = asyncio.Event()  # set while listening (tests and health can wait on it)
         self.connections = 0  # successful LISTENs so far
+        self.disconnected_since: float | None = time.monotonic()  # monotonic; None while listening
+
+    def probe(self, window: float) -> str | None:
+        """None while listening, or while (re)connecting for less than `window` seconds; else the reason.
+        A process that is not listening still catches up by its periodic version check, only later."""
+        since = self.disconnected_since
+        if since is None:
+            return None
+        down = time.monotonic() - since
+        if down < window:
+            return None
+        what = "not connected yet" if self.connections == 0 else "disconnected"
+        return f"catalog listener {what} for {down:.0f} s (changes arrive by the periodic version check)"
+
+    def down_seconds(self) -> float:
+        """Seconds since the listener last stopped listening (0 while it listens)."""
+        since = self.disconnected_since
+        return 0.0 if since is None else time.monotonic() - since
 
     async def run(self, stop: asyncio.Event) -> None:
         """Listen until `stop` is set, reconnecting whenever the connection is lost."""
@@ -65,7 +85,9 @@ class CatalogListener:
         attempt = 0
         while not stop.is_set():
             try:
-                conn = await asyncpg.connect(asyncpg_dsn(self.url), timeout=10)
+                conn = await asyncpg.connect(
+                    asyncpg_dsn(self.url), timeout=10, server_settings={"application_name": APPLICATION_NAME}
+                )
             except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 attempt += 1
                 delay = retry_delay(attempt)
@@ -78,6 +100,8 @@ class CatalogListener:
             try:
                 await self._listen(conn, stop)
             finally:
+                if self.connected.is_set():
+                    self.disconnected_since = time.monotonic()
                 self.connected.clear()
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(conn.close(), 2)
@@ -95,6 +119,7 @@ class CatalogListener:
             return
         self.connections += 1
         self.connected.set()
+        self.disconnected_since = None
         log.info("catalog listener: listening for catalog changes on %s", safe_url(self.url))
         self.on_change("")
         while not (stop.is_set() or lost.is_set()):

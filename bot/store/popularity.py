@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, delete, select, tuple_, update
+from sqlalchemy import Table, delete, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.films.popularity import Decaying, Pending
@@ -55,7 +55,15 @@ class PopularityRepository:
         return removed
 
     async def add(self, pending: Pending, half_life: timedelta) -> None:
-        """Merge a batch of deltas into the stored scores (the caller commits)."""
+        """Merge a batch of deltas into the stored scores (the caller commits).
+
+        Read, merge, write: two processes flushing at once would both read "no row" for a film and both
+        insert it (a UniqueViolation for the second). On PostgreSQL the flushes take turns under a
+        transaction-scoped advisory lock (released at the commit); SQLite has one writer at a time anyway."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            await self.session.execute(
+                text("SELECT pg_advisory_xact_lock(hashtext('filmbot:popularity:' || coalesce(current_schema(), '')))")
+            )
         existing = await self._existing_films({f for f in pending.films} | {f for _, f in pending.pairs})
         films = {f: d for f, d in pending.films.items() if f in existing}
         pairs = {p: d for p, d in pending.pairs.items() if p[1] in existing}

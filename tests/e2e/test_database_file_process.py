@@ -11,7 +11,7 @@ from tests.support.process import BotProcess, sample_catalog_env
 
 
 async def test_a_deleted_database_file_stops_the_running_bot_with_a_clear_reason(tmp_path: Path) -> None:
-    env = await sample_catalog_env(tmp_path)
+    env = await sample_catalog_env(tmp_path, sqlite=True)  # about the SQLite file itself
     database = tmp_path / "filmbot.sqlite3"
     api = new_api()
     await api.start()

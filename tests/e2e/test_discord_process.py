@@ -5,9 +5,7 @@ user's /film answered with the card, and a clean stop on SIGTERM. Also: the sett
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +19,7 @@ from tests.fakes.discord.gateway import FakeDiscordServer
 from tests.fakes.discord.payloads import ALICE, BOB, user
 from tests.specs.discord_spec import SPEC_PATH, DiscordSpec
 from tests.support.catalog import make_services, sample_films
-from tests.support.process import BotProcess, sample_catalog_env
+from tests.support.process import BotProcess, query_rows, sample_catalog_env
 
 TOKEN = "fake-discord-token"
 
@@ -111,7 +109,7 @@ async def test_filmbot_run_counts_votes_cast_while_it_was_down_in_a_close_right_
         parasite, spirited = answers["Parasite"], answers["Spirited Away"]
         await fake.vote(poll["id"], ALICE, parasite)
         await fake.vote(poll["id"], BOB, parasite)
-        await wait_for_ballots(tmp_path / "filmbot.sqlite3", 2)
+        await wait_for_ballots(env, 2)
         assert await bot.terminate() == 0
 
         await fake.vote(poll["id"], BOB, spirited, online=False)  # Discord never replays these
@@ -143,14 +141,13 @@ async def test_filmbot_run_counts_votes_cast_while_it_was_down_in_a_close_right_
 MEMBERS_WHILE_DOWN = 120
 
 
-async def wait_for_ballots(db: Path, count: int, within: float = 30) -> None:
+async def wait_for_ballots(env: dict[str, str], count: int, within: float = 30) -> None:
     """Wait until the bot has stored `count` ballots (its effect of the live vote events)."""
 
-    def stored() -> int:
-        with contextlib.closing(sqlite3.connect(db)) as conn:
-            return int(conn.execute("SELECT count(*) FROM movie_night_ballots").fetchone()[0])
+    async def stored() -> int:
+        return int((await query_rows(env, "SELECT count(*) FROM movie_night_ballots"))[0][0])
 
     deadline = asyncio.get_running_loop().time() + within
-    while await asyncio.to_thread(stored) < count:
+    while await stored() < count:
         assert asyncio.get_running_loop().time() < deadline, "the bot did not record the live votes"
         await asyncio.sleep(0.05)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ import httpx
 
 from tests.adapters.telegram.harness import TOKEN, USER, new_api
 from tests.fakes.telegram.server import FakeBotApi
-from tests.support.process import BotProcess, sample_catalog_env
+from tests.support.process import BotProcess, query_rows, sample_catalog_env
 
 HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
@@ -79,8 +78,8 @@ async def test_webhook_mode_generates_a_secret_and_refuses_forged_updates(tmp_pa
             assert missed.status_code == 200
             await api.wait_for("sendMessage", lambda c: "zzyzx" in str(c.params.get("text")), within=30)
         assert await bot.terminate() == 0
-        with sqlite3.connect(tmp_path / "filmbot.sqlite3") as conn:  # the miss was counted in memory ...
-            rows = conn.execute("SELECT platform, chat_id, query, count FROM search_misses").fetchall()
+        # the miss was counted in memory ...
+        rows = await query_rows(env, "SELECT platform, chat_id, query, count FROM search_misses")
         assert rows == [("telegram", str(USER), "zzyzx nowhere", 1)]  # ... and written at shutdown
     finally:
         await bot.kill_if_running()

@@ -81,7 +81,7 @@ async def cli(env: dict[str, str], *argv: str) -> tuple[int, str]:
 async def test_dump_restore_round_trips_sqlite_to_postgres_exactly(tmp_path: Path) -> None:
     source = await fill(tmp_path)
     first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl.gz"
-    env = bot_env(source)
+    env = bot_env(source, sqlite=True)  # the source is a SQLite file by design (moving a club to PostgreSQL)
     code, err = await cli(env, "db", "dump", "-o", str(first))
     assert code == 0 and f"dumped {len(first.read_text().splitlines()) - 1} rows to {first}" in err, err
     header = json.loads(first.read_text(encoding="utf-8").splitlines()[0])

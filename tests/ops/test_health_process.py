@@ -89,7 +89,7 @@ async def test_healthz_and_metrics_of_a_running_bot(tmp_path: Path) -> None:
         bot = await BotProcess.start(env, tmp_path)
         try:
             ready = await wait_health(base, 200)
-            assert ready["checks"] == {"database": "ok", "index": "ok", "telegram": "ok"}
+            assert ready["checks"] == {"database": "ok", "index": "ok", "telegram": "ok", "catalog_listener": "ok"}
             assert ready["films"] == len(sample_films())
 
             await api.wait_for("getUpdates", arrived=True, within=30)

@@ -84,7 +84,7 @@ async def test_processes_started_together_on_empty_postgres_all_come_up(tmp_path
 async def test_processes_started_together_on_a_new_sqlite_file_all_come_up(tmp_path: Path) -> None:
     starter = small_starter(tmp_path)
     db = tmp_path / "club.sqlite3"
-    env = bot_env(db) | {"STARTER_CATALOG": "true", "STARTER_CATALOG_FILES": json.dumps([str(starter)])}
+    env = bot_env(db, sqlite=True) | {"STARTER_CATALOG": "true", "STARTER_CATALOG_FILES": json.dumps([str(starter)])}
     results = await start_together(env, ARGVS)
     for code, err in results:
         assert code == 0, err[-2000:]

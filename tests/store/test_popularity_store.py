@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
 from bot.films.learning import Learning
 from bot.films.model import Film
-from bot.films.popularity import LearnRules
+from bot.films.popularity import FILM_WEIGHTS, LearnRules
 from bot.store.db import Database
 from bot.store.films import FilmRepository
 from bot.store.models import FilmPopularityRow, QueryChoiceRow
@@ -92,3 +93,33 @@ async def test_scores_untouched_for_eight_half_lives_are_pruned(db: Database) ->
     learning.card_shown(old)
     await learning.flush()
     assert await _rows(db) == 1  # only the fresh card of the other film
+
+
+async def test_two_processes_flushing_the_same_new_film_at_once_both_count(db: Database) -> None:
+    """Each process reads the film's row (none yet), then inserts it: without a lock between processes the
+    second insert failed with a UniqueViolation (seen in `python -m bench.cluster`) and its flush was lost
+    until a retry. The flushes now take turns, and the stored score is the sum of both."""
+    new, _ = await _films(db)
+    other = Database(db.url, schema=db.schema) if db.schema is not None else Database(db.url)
+    try:
+        clock = Clock()
+        one, two = Learning(db, RULES, clock=clock), Learning(other, RULES, clock=clock)
+        await one.load()
+        await two.load()
+        for _ in range(3):
+            one.chosen("Top Gun", new)
+        for _ in range(2):
+            two.chosen("Top Gun", new)
+        for _ in range(10):  # a few rounds: the race needs both reads before either insert commits
+            results = await asyncio.gather(one.flush(), two.flush(), return_exceptions=True)
+            assert [r for r in results if isinstance(r, BaseException)] == []
+            one.chosen("Top Gun", new)
+            two.chosen("Top Gun", new)
+        await asyncio.gather(one.flush(), two.flush())
+        async with db.session() as session:
+            scores = list(await session.scalars(select(FilmPopularityRow.score)))
+        assert len(scores) == 1
+        choices = 3 + 2 + 10 * 2  # nothing decayed: the clock stands
+        assert abs(scores[0] - choices * FILM_WEIGHTS["choice"]) < 1e-6
+    finally:
+        await other.dispose()

@@ -11,6 +11,7 @@ from bot.app import build_services  # at import: its first import costs seconds,
 from bot.config import Settings
 from bot.films.model import Credit, Film
 from bot.services import Services
+from tests.support.testdb import new_postgres_url, on_postgres
 
 SEED_ALT_TITLES = [
     "12 Wol 23 Il",
@@ -140,8 +141,13 @@ async def make_services(
     """A migrated SQLite database in tmp_path holding `films` (not the starter catalog), index loaded.
 
     The database is prepared in a worker thread (its own loop and connection), as `filmbot run` does on a
-    first start, so the end-to-end tests' slow-callback guard sees only what the bot does."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'filmbot.sqlite3'}"
+    first start, so the end-to-end tests' slow-callback guard sees only what the bot does. With
+    FILMBOT_TEST_DATABASE=postgres it is a new PostgreSQL database instead (tests/support/testdb.py)."""
+    url = (
+        await asyncio.to_thread(new_postgres_url, migrated=True)
+        if on_postgres()
+        else f"sqlite+aiosqlite:///{tmp_path / 'filmbot.sqlite3'}"
+    )
     settings.setdefault("rate_limit", {"burst": 10_000})  # tests type fast; the limit has its own tests
     config = Settings(database_url=url, starter_catalog=False, _env_file=None, **settings)  # type: ignore[call-arg, arg-type]
     await asyncio.to_thread(asyncio.run, _fill(url, list(films if films is not None else sample_films())))

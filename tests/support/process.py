@@ -8,15 +8,24 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.loopwatch import blocked_the_loop
 from tests.support.catalog import sample_films
+from tests.support.testdb import new_postgres_url, on_postgres
 
 
-def bot_env(db: Path) -> dict[str, str]:
-    """This environment without any bot setting of the developer's, pointed at `db`, loopback unproxied."""
+def bot_env(db: Path, *, sqlite: bool = False) -> dict[str, str]:
+    """This environment without any bot setting of the developer's, pointed at `db`, loopback unproxied.
+
+    With FILMBOT_TEST_DATABASE=postgres the database is a new, empty PostgreSQL database instead of the file
+    `db` (tests/support/testdb.py), unless `sqlite` says the test is about the SQLite file itself."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM__", "DISCORD__", "DATABASE_URL"))}
-    env |= {"DATABASE_URL": f"sqlite+aiosqlite:///{db}", "STARTER_CATALOG": "false", "NO_PROXY": "127.0.0.1"}
+    url = new_postgres_url(migrated=False) if on_postgres() and not sqlite else f"sqlite+aiosqlite:///{db}"
+    env |= {"DATABASE_URL": url, "STARTER_CATALOG": "false", "NO_PROXY": "127.0.0.1"}
     env["ASYNCIO_DEBUG"] = "true"  # every callback holding the loop > 50 ms is logged, and fails the test
     # A test's one member types faster than a person; the per-user limit has its own tests.
     env.setdefault("RATE_LIMIT__BURST", "10000")
@@ -33,8 +42,9 @@ def slow_callbacks(log: str) -> list[str]:
     return [line for line in SLOW_CALLBACK.findall(log) if blocked_the_loop(line)]
 
 
-async def sample_catalog_env(tmp_path: Path) -> dict[str, str]:
-    """A database in tmp_path holding the sample catalog, imported by `filmbot import` as a user would."""
+async def sample_catalog_env(tmp_path: Path, *, sqlite: bool = False) -> dict[str, str]:
+    """A database in tmp_path (or on PostgreSQL: see `bot_env`) holding the sample catalog, imported by
+    `filmbot import` as a user would."""
     catalog = tmp_path / "club.jsonl"
     catalog.write_text(
         "\n".join(
@@ -44,10 +54,20 @@ async def sample_catalog_env(tmp_path: Path) -> dict[str, str]:
         ),
         encoding="utf-8",
     )  # fmt: skip
-    env = bot_env(tmp_path / "filmbot.sqlite3")
+    env = bot_env(tmp_path / "filmbot.sqlite3", sqlite=sqlite)
     load = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "import", "--quiet", str(catalog), env=env)
     assert await asyncio.wait_for(load.wait(), 60) == 0
     return env
+
+
+async def query_rows(env: dict[str, str], sql: str) -> list[tuple[Any, ...]]:
+    """The rows of `sql` in the database a child process of `env` uses (SQLite file or PostgreSQL)."""
+    engine = create_async_engine(env["DATABASE_URL"])
+    try:
+        async with engine.connect() as conn:
+            return [tuple(row) for row in (await conn.execute(text(sql))).all()]
+    finally:
+        await engine.dispose()
 
 
 class BotProcess:
