@@ -26,7 +26,7 @@ from adapters.discord.text import unescape
 from bot.commands import Actor, CommandContext, CommandSpec, Upload, UploadTooLarge
 from bot.curation.actions import run_action
 from bot.films.service import picker_query
-from bot.i18n import N_, _, use_language
+from bot.i18n import N_, _, choose_language, use_language
 from bot.replies import FileReply, FilmList, PollCard, Problem, Reply
 from bot.services import Services
 from bot.sources.online import add_online, look_online
@@ -85,8 +85,13 @@ class Handlers:
 
     async def speak(self, interaction: discord.Interaction[Any]) -> str:
         """Choose the language of this interaction's replies (`CommandRegistry.language_for`) and speak it for
-        the rest of its task: the command or component callback, its rendering and its follow-ups."""
-        language = await self.services.registry.language_for(actor_of(interaction, self.services), self.services)
+        the rest of its task: the command or component callback, its rendering and its follow-ups. Autocomplete
+        answers within Discord's 3 s from memory alone: the member's or the server's language, no database."""
+        actor = actor_of(interaction, self.services)
+        if interaction.type is discord.InteractionType.autocomplete:
+            language = choose_language(actor.language, actor.chat_language)
+        else:
+            language = await self.services.registry.language_for(actor, self.services)
         use_language(language)
         return language
 

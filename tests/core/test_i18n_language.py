@@ -133,3 +133,13 @@ def test_the_console_follows_lang_then_the_terminal_locale() -> None:
     assert terminal_language(None, {"LANG": "ko_KR.UTF-8"}) == "ko_KR.UTF-8"
     assert terminal_language(None, {"LC_ALL": "ja_JP.UTF-8", "LANG": "ko_KR.UTF-8"}) == "ja_JP.UTF-8"
     assert terminal_language(None, {}) is None
+
+
+async def test_the_console_speaks_its_language(services: Services) -> None:
+    from adapters.console.chat import ConsoleChat
+
+    korean = ConsoleChat(services, language="ko_KR.UTF-8")
+    answer = await korean.handle("/nonsense")
+    assert answer == "! /nonsense은(는) 모르는 명령어예요. /help로 할 수 있는 일을 확인해 보세요."
+    english = ConsoleChat(services)
+    assert "I don't know /nonsense" in await english.handle("/nonsense")
