@@ -28,9 +28,12 @@ MAX_SHOWN_VALUE = 80
 
 def ago(then: datetime, now: datetime) -> str:
     seconds = max(0, int((now - then).total_seconds()))
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if seconds >= size:
-            return f"{seconds // size} {unit} ago"
+    if seconds >= 86400:
+        return _("{n} d ago", n=seconds // 86400)
+    if seconds >= 3600:
+        return _("{n} h ago", n=seconds // 3600)
+    if seconds >= 60:
+        return _("{n} min ago", n=seconds // 60)
     return _("just now")
 
 
@@ -97,7 +100,8 @@ async def top_misses(cur: Curation, scope: Origin | None = None) -> Reply:
         return Text(
             _("No searches{scope} came up empty in the last 30 days.", scope=_here(scope)), title=_("Search misses")
         )
-    lines = [f"{m.count}× “{m.query}” — last {ago(m.last_seen, now)}" for m in misses]
+    lines = [_("{count}× “{query}” — last {ago}", count=m.count, query=m.query, ago=ago(m.last_seen, now))
+             for m in misses]  # fmt: skip
     lines.append(_("Add a film with /film add, or point a query at a film with /film alias."))
     return Text("\n".join(lines), title=_("Searches{scope} that found nothing (30 days)", scope=_here(scope)))
 

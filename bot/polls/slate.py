@@ -217,9 +217,19 @@ class Slate:
             counts = ", ".join(
                 f"{films[f].title if f in films else f'#{f}'} {p}" for f, p in sorted(n.scores, key=lambda s: -s[1])
             )
-            mark = " ✓ watched" if n.watched_at else ""
-            lines.append(f"{when} — {won}{mark} · {n.voters} voter{'s' if n.voters != 1 else ''}"
-                         f" ({n.mode}{': ' + counts if counts else ''})")  # fmt: skip
+            mark = _(" ✓ watched") if n.watched_at else ""
+            how = f"{n.mode}: {counts}" if counts else n.mode
+            lines.append(
+                ngettext(
+                    "{when} — {won}{mark} · {n} voter ({how})",
+                    "{when} — {won}{mark} · {n} voters ({how})",
+                    n.voters,
+                    when=when,
+                    won=won,
+                    mark=mark,
+                    how=how,
+                )
+            )
         return Text(title=_("Movie-night history"), body="\n".join(lines))
 
     async def suggest(self, actor: Actor, genre: str | None = None, max_minutes: int | None = None) -> Reply:
