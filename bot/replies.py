@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from bot.i18n import _
+
 ActionKind = Literal["undo_remove", "wrong_film"]
 CAST_SHOWN = 6  # cast members a card names before "and N more"
 
@@ -159,7 +161,7 @@ class FilmChoice:
         """What tells same-titled films apart beyond the label: country, and the title that matched."""
         facts = [self.country] if self.country else []
         if self.matched_title and self.matched_title not in self.label:
-            facts.append(f"matched: {self.matched_title}")
+            facts.append(_("matched: {title}", title=self.matched_title))
         return facts
 
     @property

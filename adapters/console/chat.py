@@ -9,12 +9,14 @@ decides who may, as the Add buttons on the chat platforms do).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 import sys
 from typing import TextIO
 
 from adapters.console.render import render
 from bot.commands import Actor, CommandContext
+from bot.i18n import N_, _, speaking
 from bot.polls.voting import Where
 from bot.replies import FilmList, OnlineChoice, PollCard, Problem, Reply, Text
 from bot.services import Services
@@ -23,7 +25,7 @@ from bot.sources.online import add_online, look_online, may_add
 # Whoever runs the console runs the machine: always a catalog owner.
 CONSOLE_ACTOR = Actor(platform="console", user_id="owner", chat_id="console", is_owner=True, display_name="you")
 QUIT_WORDS = {"/quit", "/exit", "quit", "exit"}
-WELCOME = "filmbot chat — type /help, /film <title>, or just a title. /quit or Ctrl+D leaves."
+WELCOME = N_("filmbot chat — type /help, /film <title>, or just a title. /quit or Ctrl+D leaves.")
 # Keys a terminal without line editing passes through as text (arrows, Home, F-keys): never a search.
 TERMINAL_KEYS = re.compile(r"\x1b(\[[0-9;?]*[ -/]*[@-~]|O.|.)?")
 ADD_FOUND = re.compile(r"add\s+(\d{1,2})", re.IGNORECASE)
@@ -31,28 +33,32 @@ ADD_FOUND = re.compile(r"add\s+(\d{1,2})", re.IGNORECASE)
 
 def picker_hint(films: FilmList) -> str:
     """What typing a number does here: open a card, or finish the command the picker came from."""
-    doing = {
-        "movienight nominate": "nominate it",
-        "movienight remove": "take it off the slate",
-    }.get(films.rerun.command if films.rerun is not None else "", "open it")
-    if films.rerun is not None and doing == "open it":
-        doing = f"use it for /{films.rerun.command}"
-    paging = ", n/p to page" if films.kind == "results" and films.pages > 1 else ""
-    return f"(type a number to {doing}{paging})"
+    command = films.rerun.command if films.rerun is not None else ""
+    paging = _(", n/p to page") if films.kind == "results" and films.pages > 1 else ""
+    if command == "movienight nominate":
+        return _("(type a number to nominate it{paging})", paging=paging)
+    if command == "movienight remove":
+        return _("(type a number to take it off the slate{paging})", paging=paging)
+    if command:
+        return _("(type a number to use it for /{command}{paging})", command=command, paging=paging)
+    return _("(type a number to open it{paging})", paging=paging)
 
 
 def ballot_hint(poll: PollCard) -> str:
     if poll.mode == "ranked":
-        return f"(to vote, type the numbers in order of preference, best first, e.g. 2 1; at most {poll.max_choices})"
+        return _(
+            "(to vote, type the numbers in order of preference, best first, e.g. 2 1; at most {n})", n=poll.max_choices
+        )
     if poll.mode == "multiple":
-        return "(to vote, type the numbers of every film you'd watch, e.g. 1 3; 0 retracts your vote)"
-    return "(type a number to vote for it; 0 retracts your vote)"
+        return _("(to vote, type the numbers of every film you'd watch, e.g. 1 3; 0 retracts your vote)")
+    return _("(type a number to vote for it; 0 retracts your vote)")
 
 
 class ConsoleChat:
-    def __init__(self, services: Services, actor: Actor = CONSOLE_ACTOR) -> None:
+    def __init__(self, services: Services, actor: Actor = CONSOLE_ACTOR, *, language: str | None = None) -> None:
         self.services = services
-        self.actor = actor
+        self.language = language  # `filmbot chat --lang`, else the terminal's locale
+        self.actor = dataclasses.replace(actor, language=language)
         self._last_list: FilmList | None = None
         self._ballot: PollCard | None = None  # the vote numbers answer, until another list is shown
         self._ask_online: FilmList | None = None  # a miss the sources are to be asked about (`follow_up`)
@@ -93,11 +99,12 @@ class ConsoleChat:
         """`/as alice`: act as another club member in this terminal (to try a movie night's flow end to end);
         `/as` alone returns to the machine's owner."""
         if not name:
-            self.actor = CONSOLE_ACTOR
-            return Text("You are yourself again (the owner of this console).")
+            self.actor = dataclasses.replace(CONSOLE_ACTOR, language=self.language)
+            return Text(_("You are yourself again (the owner of this console)."))
         name = name[:32]
-        self.actor = Actor(platform="console", user_id=f"member:{name}", chat_id="console", display_name=name)
-        return Text(f"You are now {name}, a club member (not an admin). /as alone switches back.")
+        self.actor = Actor(platform="console", user_id=f"member:{name}", chat_id="console", display_name=name,
+                           language=self.language)  # fmt: skip
+        return Text(_("You are now {name}, a club member (not an admin). /as alone switches back.", name=name))
 
     async def _vote(self, poll: PollCard, numbers: list[int]) -> Reply:
         """A member's ballot by option numbers (`0` retracts), through the same path as a ballot button."""
@@ -106,7 +113,7 @@ class ConsoleChat:
         elif all(1 <= n <= len(poll.options) for n in numbers):
             films = [poll.options[n - 1].film_id for n in numbers]
         else:
-            return Problem(f"Pick from 1 to {len(poll.options)} (0 retracts your vote).")
+            return Problem(_("Pick from 1 to {count} (0 retracts your vote).", count=len(poll.options)))
         receipt = await self.services.movienights.record_ballot(
             poll.night_id, self.actor.user_id, films, where=Where(self.actor.platform, self.actor.chat_id)
         )
@@ -114,7 +121,9 @@ class ConsoleChat:
             return Problem(receipt.message)
         chosen = {o.film_id: o.label for o in poll.options}
         picked = "; ".join(chosen[f] for f in receipt.choices if f in chosen)
-        return Text(f"{receipt.message} Your vote: {picked}" if picked else receipt.message)
+        return Text(
+            _("{message} Your vote: {picked}", message=receipt.message, picked=picked) if picked else receipt.message
+        )
 
     def _remember(self, reply: Reply) -> Reply:
         self._ask_online = reply if isinstance(reply, FilmList) and reply.ask_online else None
@@ -127,6 +136,11 @@ class ConsoleChat:
         return reply
 
     async def handle(self, line: str) -> str:
+        """The answer to one line, said and rendered in the console member's language."""
+        with speaking(await self.services.registry.language_for(self.actor, self.services)):
+            return await self._handle(line)
+
+    async def _handle(self, line: str) -> str:
         reply = await self.reply_to(line)
         if reply is None:
             return ""
@@ -154,7 +168,7 @@ class ConsoleChat:
         return render(Text("\n".join(lines)))
 
     async def loop(self, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
-        print(WELCOME, file=stdout, flush=True)
+        print(_(WELCOME), file=stdout, flush=True)
         while True:
             print("> ", end="", file=stdout, flush=True)
             line = await asyncio.to_thread(stdin.readline)

@@ -22,6 +22,7 @@ import discord
 
 from adapters.discord.context import where
 from adapters.discord.text import plain
+from bot.i18n import _
 from bot.replies import AddConfirmation, FilmChoice
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,8 @@ class Controller(Protocol):
 
     async def apologise(self, interaction: discord.Interaction[Any]) -> None: ...
 
+    async def speak(self, interaction: discord.Interaction[Any]) -> str: ...
+
 
 def controller(interaction: discord.Interaction[Any]) -> Controller:
     ctl: Controller = interaction.client.controller
@@ -60,6 +63,7 @@ def controller(interaction: discord.Interaction[Any]) -> Controller:
 async def guarded(interaction: discord.Interaction[Any], work: Awaitable[None]) -> None:
     """discord.py only logs a failing component callback (the user would see "This interaction failed")."""
     try:
+        await controller(interaction).speak(interaction)
         await work
     except Exception:
         log.exception("component failed (%s)", where(interaction))
@@ -143,7 +147,7 @@ class FilmButton(
         super().__init__(
             discord.ui.Button(
                 style=discord.ButtonStyle.secondary,
-                label=plain(label, BUTTON_LABEL_MAX) or "Open",
+                label=plain(label, BUTTON_LABEL_MAX) or _("Open"),
                 custom_id=film_id_of(owner, film_id, then),
             )
         )
@@ -207,7 +211,7 @@ class ActionButton(
         super().__init__(
             discord.ui.Button(
                 style=discord.ButtonStyle.secondary,
-                label=plain(label, BUTTON_LABEL_MAX) or "Go",
+                label=plain(label, BUTTON_LABEL_MAX) or _("Go"),
                 custom_id=f"fb:act:{kind}:{film_id}",
             )
         )
@@ -234,7 +238,7 @@ class AddButton(
         super().__init__(
             discord.ui.Button(
                 style=discord.ButtonStyle.success,
-                label=plain(label, BUTTON_LABEL_MAX) or "Add",
+                label=plain(label, BUTTON_LABEL_MAX) or _("Add"),
                 custom_id=f"fb:add:{ref}",
             )
         )

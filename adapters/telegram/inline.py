@@ -18,6 +18,7 @@ import logging
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InlineQuery,
     InlineQueryResultArticle,
     InlineQueryResultsButton,
     InputTextMessageContent,
@@ -31,6 +32,7 @@ from adapters.telegram.html import TEXT_LIMIT, Span, compose, line, one_line, tr
 from adapters.telegram.render import button_label, render_card
 from bot.commands import MAX_ARG_CHARS
 from bot.films.service import check_query
+from bot.i18n import _, speaking
 from bot.replies import FilmCard, FilmChoice, OnlineChoice, Problem
 from bot.services import Services
 from bot.sources.online import ONLINE_KINDS, online_finds
@@ -98,9 +100,14 @@ class InlineHandler:
         self.services = services
 
     async def on_inline_query(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Results in the asker's Telegram language (an inline query has no chat, so no group setting)."""
         query = update.inline_query
         if query is None:
             return
+        with speaking(query.from_user.language_code):
+            await self._answer(query)
+
+    async def _answer(self, query: InlineQuery) -> None:
         text = one_line(query.query[:MAX_ARG_CHARS])[:MAX_QUERY]
         offset = int(query.offset) if query.offset.isdigit() else 0
         if not text or offset >= MAX_RESULTS:
@@ -110,7 +117,7 @@ class InlineHandler:
                 next_offset="",
                 button=None
                 if text
-                else InlineQueryResultsButton("Type a film title — or tap for help", start_parameter="inline"),
+                else InlineQueryResultsButton(_("Type a film title — or tap for help"), start_parameter="inline"),
             )
             return
         end = min(offset + PAGE_SIZE, MAX_RESULTS)

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.commands import CommandContext, CommandSpec, Param
+from bot.i18n import _
 from bot.replies import Reply, Text
 from bot.sources.online import mark_online
 
@@ -27,7 +28,7 @@ async def help_text(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
     lines = []
     for spec in ctx.services.registry.visible_to(ctx.actor):
         lines.append(f"{spec.usage} — {spec.summary}")
-    return Text(title="What I can do", body="\n".join(lines))
+    return Text(title=_("What I can do"), body="\n".join(lines))
 
 
 SPECS = (

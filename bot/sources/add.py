@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.films.model import Film
+from bot.i18n import _, ngettext
 from bot.replies import AddConfirmation, Problem, Reply, Text
 from bot.sources import SourceError
 from bot.sources.refs import FilmRef, parse_ref
@@ -52,13 +53,15 @@ async def add_by_ref(curation: Curation, actor: Actor, ref: FilmRef, *, confirme
     """Fetch the film `ref` names; show it (not confirmed) or add it (confirmed). Admin check done by caller."""
     existing = await _stored_id(curation, ref)
     if existing is not None:
-        return Problem(f"That film is already in the catalog as #{existing}.", kind="conflict")
+        return Problem(_("That film is already in the catalog as #{existing}.", existing=existing), kind="conflict")
     try:
         film = await curation.sources.fetch(ref)
     except SourceError as exc:
-        return Problem(f"I couldn't look that up: {exc}.", kind="error")
+        return Problem(_("I couldn't look that up: {exc}.", exc=exc), kind="error")
     if film is None:
-        return Problem(f"{SOURCE_NAMES.get(ref.kind, ref.kind)} has no film {ref.key}.", kind="not_found")
+        return Problem(
+            _("{kind} has no film {key}.", kind=SOURCE_NAMES.get(ref.kind, ref.kind), key=ref.key), kind="not_found"
+        )
     if not confirmed:
         return preview(film, ref, actor.user_id, curation.clock())
     return await curation._add(actor, film)
@@ -104,11 +107,11 @@ def preview(film: Film, ref: FilmRef, owner: str, now: datetime) -> Text:
     heading = f"{film.title} ({film.year})" if film.year else film.title
     lines = []
     if film.original_title:
-        lines.append(f"Original title: {film.original_title}")
+        lines.append(_("Original title: {original_title}", original_title=film.original_title))
     if film.directors:
-        lines.append("Directed by " + ", ".join(film.directors[:3]))
+        lines.append(_("Directed by ") + ", ".join(film.directors[:3]))
     if film.cast:
-        lines.append("With " + ", ".join(c.name for c in film.cast[:4]))
+        lines.append(_("With ") + ", ".join(c.name for c in film.cast[:4]))
     facts = [f"{film.runtime_minutes} min"] if film.runtime_minutes else []
     facts += [", ".join(film.genres[:3])] if film.genres else []
     if film.country:
@@ -118,14 +121,19 @@ def preview(film: Film, ref: FilmRef, owner: str, now: datetime) -> Text:
     if film.synopsis:
         lines.append(film.synopsis[:400])
     ids = ", ".join(f"{k}:{v}" for k, v in film.external_ids.items())
-    lines.append(f"Found on {SOURCE_NAMES.get(film.source or '', film.source or '?')} ({ids}).")
-    lines.append("Not added yet.")
+    lines.append(
+        _("Found on {source} ({ids}).", source=SOURCE_NAMES.get(film.source or "", film.source or "?"), ids=ids)
+    )
+    lines.append(_("Not added yet."))
+    minutes = CONFIRM_SECONDS // 60
     confirm = AddConfirmation(
         ref=str(ref),
         owner=owner,
         expires=int(now.timestamp()) + CONFIRM_SECONDS,
-        label=f"Add {heading}",
-        button_hint=f"Press Add within {CONFIRM_SECONDS // 60} minutes to add it.",
-        typed_hint=f"To add it: /film add {_typed(ref)} confirm",
+        label=_("Add {title}", title=heading),
+        button_hint=ngettext(
+            "Press Add within {n} minute to add it.", "Press Add within {n} minutes to add it.", minutes
+        ),
+        typed_hint=_("To add it: /film add {ref} confirm", ref=_typed(ref)),
     )
     return Text("\n".join(lines), title=heading, confirm=confirm)

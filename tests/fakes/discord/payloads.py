@@ -96,8 +96,11 @@ def interaction_payload(
     permissions: int = 0,
     roles: Sequence[int] = (),
     message: Mapping[str, Any] | None = None,
+    locale: str = "en-US",
+    guild_locale: str = "en-US",
 ) -> dict[str, Any]:
-    """An INTERACTION_CREATE payload. `where`: guild, dm (bot DM) or group (a group DM, user install)."""
+    """An INTERACTION_CREATE payload. `where`: guild, dm (bot DM) or group (a group DM, user install); `locale`
+    the member's Discord language, `guild_locale` the server's."""
     iid = snowflake()
     payload: dict[str, Any] = {
         "id": iid,
@@ -106,7 +109,7 @@ def interaction_payload(
         "data": data,
         "token": f"tok-{iid}",
         "version": 1,
-        "locale": "en-US",
+        "locale": locale,
         "entitlements": [],
         "attachment_size_limit": 10 * 1024 * 1024,
         "app_permissions": str(discord.Permissions.all().value),
@@ -114,7 +117,7 @@ def interaction_payload(
     if where == "guild":
         payload.update(
             guild_id=str(GUILD_ID),
-            guild_locale="en-US",
+            guild_locale=guild_locale,
             channel_id=str(CHANNEL_ID),
             channel={"id": str(CHANNEL_ID), "type": 0, "guild_id": str(GUILD_ID), "name": "films"},
             member={
