@@ -41,7 +41,7 @@ async def old_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
 
 
 async def test_0013_gives_stored_films_the_level_new_writes_get(old_db: Database) -> None:
-    await old_db.upgrade("0010_movie_night_carryover")
+    await old_db.upgrade("0012_chat_language")
     async with old_db.engine.begin() as conn:
         for i, (title, (votes, synopsis, cast)) in enumerate(FILMS.items(), start=1):
             await conn.execute(

@@ -5,7 +5,7 @@ default); `default_language` is the platform's default for the chat as last seen
 scheduled announcements speak it with no member in the room.
 
 Revision ID: 0012_chat_language
-Revises: 0010_movie_night_carryover
+Revises: 0011_title_language
 Create Date: 2026-11-30
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012_chat_language"
-down_revision: str | None = "0010_movie_night_carryover"
+down_revision: str | None = "0011_title_language"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

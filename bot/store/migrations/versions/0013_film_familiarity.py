@@ -7,7 +7,7 @@ catalog (0.2-0.7 s on the starter catalog); now it is a column written with ever
 rule as `bot.films.familiarity.record_familiarity`.
 
 Revision ID: 0013_film_familiarity
-Revises: 0010_movie_night_carryover
+Revises: 0012_chat_language
 Create Date: 2026-11-30
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013_film_familiarity"
-down_revision: str | None = "0010_movie_night_carryover"
+down_revision: str | None = "0012_chat_language"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
