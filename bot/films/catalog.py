@@ -16,6 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from bot.films.model import Film
+from bot.films.namesakes import originals
 from bot.films.search import SearchDoc, SearchIndex
 from bot.films.words import WordIndex
 from bot.store.db import Database
@@ -107,6 +108,8 @@ class Catalog:
         self.on_index_built = on_index_built
         self.cache = FilmCache(cache_size)
         self.learned: Mapping[int, float] = {}  # learned popularity, handed to every index built here
+        # namesake originals from the catalog's text (`bot.films.namesakes`), read at load, handed likewise
+        self.known: Mapping[int, float] = {}
         self.index = index or SearchIndex.build([])
         self.words = WordIndex.build(self.index.all_docs())
         self._version: int | None = None  # the catalog version the index holds every change of
@@ -128,6 +131,8 @@ class Catalog:
                 version = await repo.catalog_version()
                 async for page in repo.iter_search_docs():
                     docs.extend(page)
+                namesakes = await repo.namesake_rows()
+            self.known = await asyncio.to_thread(originals, namesakes)
             async with self._refresh_lock:
                 await self._swap_in(lambda: docs)
                 self._version = version
@@ -143,7 +148,7 @@ class Catalog:
             replay = self._replay
         finally:
             self._replay = None
-        index.learned = self.learned
+        index.learned, index.known = self.learned, self.known
         for film_id, doc in replay:
             if doc is None:
                 index.remove(film_id)
@@ -174,7 +179,7 @@ class Catalog:
             fresh = await asyncio.to_thread(SearchIndex.build, self.index.all_docs())
         if edits != self._edits:
             return False
-        fresh.learned = self.learned
+        fresh.learned, fresh.known = self.learned, self.known
         self.index = fresh
         self._built()
         log.info("search index compacted: %d films", len(fresh))
