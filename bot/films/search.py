@@ -19,7 +19,9 @@ How people type: every title is also filed under its article-less form (several 
 "X: Y" / "X - Y" titles, its subtitle Y (ranked under whole titles); the main part X typed alone scores
 MAIN_SCORE. Sequel numbers are normalised to one form (`normalize.py`) and a query's sequel number missing
 from a title costs NUMBER_MISS, so "back to the future 2" never prefers Part I. A native title (kana, Han,
-Hangul) is also filed under its romanization (`romanize.py`), tried when nothing matched well.
+Hangul) is also filed under its romanization (`romanize.py`), tried when nothing matched well. A prefix match
+whose title carries other marks than typed (apostrophes, "&", symbols: "oceans" / "Ocean's Eleven") ranks
+LITERAL_MISS lower; a query that matched nothing well is read again with a wider trigram budget (WIDE_*).
 
 Edits: the bulk lives in an immutable `BaseTable`; upserts go to an indexed `DeltaTable` (its own
 exact dict, sorted prefix list and trigram postings) and removals are tombstones, all visible to the
