@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from bot.films.model import Film
+from bot.films.namesakes import originals
 from bot.films.search import SearchDoc, SearchIndex
 from bot.films.snapshot import CatalogStamp, IndexSnapshots
 from bot.films.words import WordIndex
@@ -117,6 +118,8 @@ class Catalog:
         self.cache = FilmCache(cache_size)
         self.listener: CatalogListener | None = None  # set by `follow` on PostgreSQL (health reads it)
         self.learned: Mapping[int, float] = {}  # learned popularity, handed to every index built here
+        # namesake originals from the catalog's text (`bot.films.namesakes`), read at load, handed likewise
+        self.known: Mapping[int, float] = {}
         self.index = index or SearchIndex.build([])
         self.words = WordIndex.build(self.index.all_docs())
         self._version: int | None = None  # the catalog version the index holds every change of
@@ -154,8 +157,10 @@ class Catalog:
                     report.stage(f"Building the search index of {films:,} films")
                 async for page in repo.iter_search_docs():
                     docs.extend(page)
+                namesakes = await repo.namesake_rows()
                 # saved only when the films read are exactly that state (no commit came in between)
                 unchanged = CatalogStamp(*await repo.catalog_stamp()) == stamp
+            self.known = await asyncio.to_thread(originals, namesakes)
             async with self._refresh_lock:
                 await self._swap_in(lambda: self._build(docs, stamp if unchanged else None))
                 self._version = stamp.version
@@ -166,6 +171,7 @@ class Catalog:
     def _build(self, docs: list[SearchDoc], stamp: CatalogStamp | None) -> tuple[SearchIndex, WordIndex]:
         """Build both indexes (in a worker thread) and save their snapshot for `stamp`, if any."""
         index, words = _build_both(docs)
+        index.known = self.known  # before saving: the snapshot keeps it, a one-shot start needs no recount
         if stamp is not None and self.snapshots is not None:
             try:
                 self.snapshots.save(stamp, index, words)
@@ -186,6 +192,11 @@ class Catalog:
             return False
         index, words = built
         index.learned = self.learned
+        # `known` is computed with a build (and saved in its snapshot): a snapshot's index brings its own
+        if index.known:
+            self.known = index.known
+        else:
+            index.known = self.known
         for film_id, doc in replay:
             if doc is None:
                 index.remove(film_id)
@@ -217,7 +228,7 @@ class Catalog:
             fresh = await asyncio.to_thread(SearchIndex.build, self.index.all_docs())
         if edits != self._edits:
             return False
-        fresh.learned = self.learned
+        fresh.learned, fresh.known = self.learned, self.known
         self.index = fresh
         self._built()
         log.info("search index compacted: %d films", len(fresh))

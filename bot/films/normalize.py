@@ -125,6 +125,16 @@ def _fold(text: str) -> str:
     return text
 
 
+_DASHES = re.compile(r"[\s\-‐‑‒–—―]+")
+
+
+@lru_cache(maxsize=16384)
+def literal_form(text: str) -> str:
+    """A title or query as written, but for case, accents, dashes and spacing: "Ocean's Eleven" keeps its
+    apostrophe and "Flesh & Blood" its ampersand (to tell which title a person typed literally)."""
+    return _DASHES.sub(" ", _fold(strip_control(text))).strip()
+
+
 def normalize_title(text: str) -> str:
     """Return the comparable form of a title or query ("" when nothing searchable is left).
 

@@ -11,14 +11,17 @@ How a query is answered (never a full scan): the query is normalised like the ti
 keys come from three cheap sources - the exact key (dict), keys starting with the query (sorted list,
 most popular first) and keys sharing the rarest trigrams (numpy posting lists) - and only those few
 dozen are scored with rapidfuzz. Prefix matches get a fixed score so popularity decides among them
-(autocomplete); exact ties break by votes, then `learned` popularity (per film id), then the more recent
-year, then the film id (never hash order).
+(autocomplete); exact ties break by votes, then `learned` popularity (per film id), then `known` (the
+original a newer namesake names, `namesakes.py`), then the more recent year, then the film id (never hash
+order).
 
 How people type: every title is also filed under its article-less form (several languages) and, for
 "X: Y" / "X - Y" titles, its subtitle Y (ranked under whole titles); the main part X typed alone scores
 MAIN_SCORE. Sequel numbers are normalised to one form (`normalize.py`) and a query's sequel number missing
 from a title costs NUMBER_MISS, so "back to the future 2" never prefers Part I. A native title (kana, Han,
-Hangul) is also filed under its romanization (`romanize.py`), tried when nothing matched well.
+Hangul) is also filed under its romanization (`romanize.py`), tried when nothing matched well. A prefix match
+whose title carries other marks than typed (apostrophes, "&", symbols: "oceans" / "Ocean's Eleven") ranks
+LITERAL_MISS lower; a query that matched nothing well is read again with a wider trigram budget (WIDE_*).
 
 Edits: the bulk lives in an immutable `BaseTable`; upserts go to an indexed `DeltaTable` (its own
 exact dict, sorted prefix list and trigram postings) and removals are tombstones, all visible to the
@@ -38,7 +41,15 @@ from functools import lru_cache
 
 from rapidfuzz.distance import OSA
 
-from bot.films.normalize import gram_form, normalize_title, sequel_digit, sequel_numbers, strip_control, without_article
+from bot.films.normalize import (
+    gram_form,
+    literal_form,
+    normalize_title,
+    sequel_digit,
+    sequel_numbers,
+    strip_control,
+    without_article,
+)
 from bot.films.romanize import has_native_script, roman_form, romanizations
 from bot.films.search_base import BaseTable, DeltaTable
 
@@ -52,6 +63,7 @@ PREFIX_PART_SCORE = 80.0  # "mira" -> "miracle ...": a cut word ranks under a wh
 YEAR_BONUS = 30.0  # the film of the year written in the query comes first among equal titles
 YEAR_MISS = 3.0  # a stripped year that matches no film: the literal reading ("Death Race 2000") wins
 MIN_SCORE = 45.0
+EXACT_SCORE = 100.0
 ALIAS_PENALTY = 2.0  # "matrix" is filed under "The Matrix" too, but a film really titled so wins a tie
 ARTICLE_ADDED_PENALTY = 2.0  # "the shining" also tries "shining" (a user may add an article, too)
 # "X: Y", "X - Y", "X - Episode V - Y": the main part X alone is a strong prefix, the subtitle Y alone a name
@@ -64,6 +76,15 @@ SUBTITLE_PENALTY = 5.0
 # before an unrated "Nick Carter": 6 points per tenfold votes. Typo matches get no popularity: it would
 # drown the typo's distance.
 POPULARITY_WEIGHT = 6.0
+# The first words of one of a film's alternative titles (one of dozens of translations a popular film has)
+# are weaker evidence than another film's exact title: half the weight, so "chien" finds the film titled
+# "Chien" (133 votes) before *Star Wars* by its Vietnamese title "Chiến Tranh Giữa Các Vì Sao" (1.3M votes).
+ALT_PREFIX_WEIGHT = POPULARITY_WEIGHT / 2
+# The normal form drops apostrophes and symbols and reads "&" as "and", so "oceans" is a prefix of "Ocean's
+# Eleven" and "flesh and" of "Flesh & Blood". A title that starts with the words exactly as typed ("Oceans
+# Rising", "Flesh and Bone", "What the #$*! Do We Know!?") is the likelier one: a prefix match only through
+# the normal form ranks LITERAL_MISS lower (about a tenfold of votes and a half).
+LITERAL_MISS = 10.0
 # A sequel number the query has and the title lacks ("back to the future 2" vs "Back to the Future"):
 # that title is another film of the series, never the answer's equal.
 NUMBER_MISS = 10.0
@@ -98,6 +119,12 @@ PIN_BONUS = 150.0
 _TITLE_PARTS = re.compile(r"\s*[:：]\s+|\s+[-–—]\s+|\s*[–—]\s*")
 FUZZY_TOP = 40
 FUZZY_BUDGET = 20_000
+# A typo makes rare, wrong trigrams, and the budget reads the rarest first: a typo'd short word after common
+# ones ("the orost") can leave the right key unread. When nothing scored WIDE_UNDER or more, the query's
+# trigrams are read again with a wider budget and more keys are scored (only weak queries pay for it).
+WIDE_UNDER = 85.0
+WIDE_TOP = 80
+WIDE_BUDGET = 80_000
 EXACT_SKIPS_FUZZY = False
 PREFIX_TOP = 24
 DELTA_TOP = 20
@@ -192,6 +219,9 @@ class SearchIndex:
         # Learned popularity per film id (bot.films.learning; 0 or absent: unknown), read live: it breaks ties
         # after votes. The catalog hands the same mapping to every index it builds; the index never writes it.
         self.learned: Mapping[int, float] = {}
+        # Weak popularity the catalog reads from its own text (bot.films.namesakes: the original a newer
+        # namesake names), set by the catalog; it breaks ties after votes and learned popularity.
+        self.known: Mapping[int, float] = {}
 
     @classmethod
     def build(cls, docs: Iterable[SearchDoc]) -> SearchIndex:
@@ -306,7 +336,9 @@ class SearchIndex:
     def all_docs(self) -> list[SearchDoc]:
         return [d for d in self._docs if d is not None]
 
-    def _candidates(self, text: str) -> set[str]:
+    def _candidates(self, text: str, wide: bool = False) -> set[str]:
+        if wide:
+            return set(self._base.fuzzy(text, top=WIDE_TOP, budget=WIDE_BUDGET))
         keys = {text}
         keys.update(self._base.prefix(text, top=PREFIX_TOP))
         if not (EXACT_SKIPS_FUZZY and self._base.holders(text)):
@@ -324,15 +356,25 @@ class SearchIndex:
         return base + extra if extra else base
 
     def _score(
-        self, text: str, want_year: int | None, strict: bool, penalty: float, hits: dict[int, _Hit], roman: bool = False
+        self,
+        text: str,
+        want_year: int | None,
+        strict: bool,
+        penalty: float,
+        hits: dict[int, _Hit],
+        roman: bool = False,
+        wide: bool = False,
+        literal: tuple[int, str] | None = None,
     ) -> None:
         """Score one reading of the query against its candidate keys into `hits` (best rank per film).
 
-        `roman`: the query's roman form, which only counts against romanized native titles.
+        `roman`: the query's roman form, which only counts against romanized native titles. `wide`: score the
+        keys of a wider trigram read (the base table's only: the delta's read is not budget-limited this way).
+        `literal`: the query's words and marks (`_query_marks`), for the reading that is the query as typed.
         """
         numbers = sequel_numbers(text)
         # the article-less reading of a query ("the shining" -> "shining") only counts as an exact title
-        keys = [text] if penalty else sorted(self._candidates(text))
+        keys = [text] if penalty else sorted(self._candidates(text, wide))
         for key in keys:
             score, starts = _similarity(text, key)
             if score < MIN_SCORE:
@@ -375,11 +417,14 @@ class SearchIndex:
                     and want_year in (None, doc.year)
                 ):
                     rank += EXACT_BONUS
+                if word_prefix and literal is not None and _marks(self._titles[slot][tidx & TIDX_MASK], literal):
+                    rank -= LITERAL_MISS
                 if doc.aliases and not strict and exact and key in _pin_keys(doc.aliases):
                     rank += PIN_BONUS
                 lifted = not (penalty or tidx & SUBTITLE or (tidx & ROMAN and not exact))
                 if starts and doc.votes and want_year is None and lifted:
-                    rank += POPULARITY_WEIGHT * math.log10(1 + doc.votes)
+                    weight = ALT_PREFIX_WEIGHT if tidx & TIDX_MASK and not exact else POPULARITY_WEIGHT
+                    rank += weight * math.log10(1 + doc.votes)
                 if want_year is not None:
                     if doc.year == want_year:
                         rank += YEAR_BONUS
@@ -392,11 +437,25 @@ class SearchIndex:
     def search(self, query: str, *, limit: int = 10, year: int | None = None) -> list[Match]:
         """Best matches first; [] for an empty or unsearchable query. Never raises on odd input.
 
-        Equal ranks come out by votes, then `popularity` (a per-film number, 0 when unknown), then a match on
-        the display title first, then the more recent film, then the film id: never by hash or insertion order.
+        Equal ranks come out by votes, then `learned` popularity (a per-film number, 0 when unknown), then
+        `known` (an original named by its newest namesake), then a match on the display title first, then the
+        more recent film, then the film id: never by hash or insertion order. With a year typed, an exact
+        display title comes before an exact alternative title of the same rank, whatever the votes.
         """
         if limit <= 0 or not query:
             return []
+        ordered = self._ranked(query, year)
+        return [
+            Match(
+                doc=_doc(self._docs[slot]),
+                score=max(0.0, min(100.0, hit.score)),
+                matched_title=self._titles[slot][hit.tidx & TIDX_MASK],
+            )
+            for slot, hit in ordered[:limit]
+        ]
+
+    def _ranked(self, query: str, year: int | None) -> list[tuple[int, _Hit]]:
+        """Every film the query reaches, as (slot, hit), in the order `search` returns them."""
         query = query[: MAX_QUERY_CHARS * 4]
         parsed = parse_query(query)
         # (text, wanted year, year stripped from the text, penalty)
@@ -412,8 +471,13 @@ class SearchIndex:
             if bare:
                 variants.append((bare, want_year, strict, ARTICLE_ADDED_PENALTY))
         hits: dict[int, _Hit] = {}
+        literal = _query_marks(query[: MAX_QUERY_CHARS * 2])
         for text, want_year, strict, penalty in variants:
-            self._score(text, want_year, strict, penalty, hits)
+            self._score(text, want_year, strict, penalty, hits, literal=literal if text == full else None)
+        if not any(hit.score >= WIDE_UNDER for hit in hits.values()):
+            for text, want_year, strict, penalty in variants:
+                if not penalty:
+                    self._score(text, want_year, strict, penalty, hits, wide=True)
         digits = sequel_digit(full) if full else None
         if digits and not any(hit.score >= MAIN_SCORE for hit in hits.values()):
             self._score(digits, year, False, 0.0, hits)  # "terminator two" is "terminator 2"
@@ -422,26 +486,50 @@ class SearchIndex:
             roman = roman_form(query[: MAX_QUERY_CHARS * 2])[:MAX_QUERY_CHARS]
             if roman and roman != full:
                 self._score(roman, year, False, 0.0, hits, roman=True)
-        learned = self.learned
+        learned, known = self.learned, self.known
+        # With a year typed, the film whose own title it is comes before another film of that year also known
+        # by it ("The Gift 2017": *The Gift*, then *El paseo de Teresa* by its English title), whatever votes.
+        dated = year is not None or parsed.year is not None
         ordered = sorted(
             hits.items(),
             key=lambda item: (
                 -item[1].rank,
+                dated and item[1].score >= EXACT_SCORE and item[1].tidx != 0,
                 -(_doc(self._docs[item[0]]).votes or 0),
                 -learned.get(_doc(self._docs[item[0]]).film_id, 0.0),
+                -known.get(_doc(self._docs[item[0]]).film_id, 0.0),
                 item[1].tidx != 0,  # the film so named before one matched by an alternative title
                 -(_doc(self._docs[item[0]]).year or 0),
                 _doc(self._docs[item[0]]).film_id,
             ),
         )
-        return [
-            Match(
-                doc=_doc(self._docs[slot]),
-                score=max(0.0, min(100.0, hit.score)),
-                matched_title=self._titles[slot][hit.tidx & TIDX_MASK],
-            )
-            for slot, hit in ordered[:limit]
-        ]
+        return ordered
+
+
+# Marks the normal form drops that tell titles apart when typed: apostrophes, "&", symbols ("#$*"). Separators
+# people leave out (",.:;!?" and brackets) do not count, nor do dashes and spaces (`literal_form`).
+_SEPARATORS = frozenset(',.:;!?()[]"“”«»')
+
+
+def _query_marks(query: str) -> tuple[int, str]:
+    """(number of words, the marks in them) of a query as typed."""
+    words = literal_form(query).split()
+    return len(words), _marks_of(words)
+
+
+def _marks_of(words: list[str]) -> str:
+    return "".join(ch for word in words for ch in word if not ch.isalnum() and ch not in _SEPARATORS)
+
+
+@lru_cache(maxsize=8192)
+def _title_marks(title: str, count: int) -> str:
+    return _marks_of(literal_form(title).split()[:count])
+
+
+def _marks(title: str, literal: tuple[int, str]) -> bool:
+    """Whether the title's first words carry other marks than the query typed ("oceans" / "Ocean's")."""
+    count, marks = literal
+    return _title_marks(title, count) != marks
 
 
 def _has_parts(title: str) -> bool:

@@ -56,6 +56,7 @@ INDEX_MODULES = (
     "bot.films.words",
     "bot.films.normalize",
     "bot.films.romanize",
+    "bot.films.namesakes",  # `known` (namesake originals) is kept in the snapshot with the index
     "bot.films.snapshot",
 )
 KEY_LIBRARIES = ("numpy", "rapidfuzz", "cutlet", "fugashi", "unidic-lite", "pypinyin", "hangul-romanize")

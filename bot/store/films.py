@@ -248,6 +248,17 @@ class FilmRepository:
             )
         return docs
 
+    async def namesake_rows(self) -> list[tuple[int, str, int | None, str | None]]:
+        """(id, title, year, synopsis) of every live film whose title (case aside) another live film shares:
+        what `bot.films.namesakes.originals` reads to order namesakes (one grouped query, no other rows)."""
+        f = films_t.c
+        live = f.removed.is_(False)
+        shared = select(func.lower(f.title)).where(live).group_by(func.lower(f.title)).having(func.count() > 1)
+        rows = await self.session.execute(
+            select(f.id, f.title, f.year, f.synopsis).where(live, func.lower(f.title).in_(shared)).order_by(f.id)
+        )
+        return [(int(i), str(t), y, s) for i, t, y, s in rows]
+
     async def count_changed_after(self, version: int) -> int:
         """How many films (live or removed) changed under a catalog version later than `version`."""
         q = select(func.count()).select_from(films_t).where(films_t.c.changed_version > version)

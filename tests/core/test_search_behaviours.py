@@ -303,3 +303,70 @@ def test_number_words_inside_a_title_stay_words_so_prefixes_still_work() -> None
     index = SearchIndex.build(docs)
     assert index.search("One, Two,", limit=1)[0].doc.title == "One, Two, Three"
     assert index.search("one two three", limit=1)[0].doc.title == "One, Two, Three"
+
+
+def test_a_prefix_of_another_films_alternative_title_does_not_outweigh_an_exact_title_by_votes() -> None:
+    docs = [
+        SearchDoc(1, "Star Wars", ("Chiến Tranh Giữa Các Vì Sao",), year=1977, votes=1_340_819),
+        SearchDoc(2, "Dog", ("Chien",), year=2017, votes=133),
+        SearchDoc(3, "Snatch", ("Большой куш",), year=2000, votes=843_891),
+        SearchDoc(4, "Bolshoi", ("Большой",), year=2017, votes=485),
+    ]
+    index, words = SearchIndex.build(docs), WordIndex.build(docs)
+    assert shown(decide(index, words, "chien"))[0] == "Dog (2017)"
+    assert shown(decide(index, words, "Большой"))[0] == "Bolshoi (2017)"
+    # typing on into the alternative title still finds the popular film
+    assert shown(decide(index, words, "chien tranh"))[0] == "Star Wars (1977)"
+    assert shown(decide(index, words, "большой к"))[0] == "Snatch (2000)"
+
+
+def test_with_a_year_the_film_so_titled_comes_before_another_known_by_that_title() -> None:
+    docs = [
+        SearchDoc(1, "El paseo de Teresa", ("The Gift",), year=2017, votes=53),
+        SearchDoc(2, "The Gift", (), year=2017, votes=13),
+        SearchDoc(3, "The Gift", (), year=2015, votes=None),
+    ]
+    index, words = SearchIndex.build(docs), WordIndex.build(docs)
+    assert shown(decide(index, words, "the gift 2017"))[:2] == ["The Gift (2017)", "El paseo de Teresa (2017)"]
+    assert shown(decide(index, words, "the gift (2017)"))[0] == "The Gift (2017)"
+
+
+def test_a_typo_in_a_short_word_after_common_ones_is_still_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The trigram read stops at a budget, rarest trigrams first, and a typo makes rare wrong ones: when
+    nothing matched well, the query is read again wider. (The budget is shrunk here to this small catalog's
+    scale; on the 152k-film benchmark catalog "the orost" needed it.)"""
+    import bot.films.search as search
+
+    words_ = ["Post", "Outpost", "Oust", "Host", "Ghost", "Coast", "Toast", "Most", "Lost", "Cost", "Boost"]
+    docs = [SearchDoc(i, f"The {w}", (), year=2000 + i) for i, w in enumerate(words_, start=1)]
+    docs += [SearchDoc(100, "The Roost", (), year=2005), SearchDoc(101, "The Chief", (), year=1933)]
+    docs += [SearchDoc(200 + i, f"The Cheat {i}", (), year=1915 + i) for i in range(10)]
+    index, words = SearchIndex.build(docs), WordIndex.build(docs)
+    monkeypatch.setattr(search, "FUZZY_TOP", 3)
+    monkeypatch.setattr(search, "FUZZY_BUDGET", 4)
+    monkeypatch.setattr(search, "WIDE_UNDER", 0.0)  # no second read: the old behaviour
+    assert "The Roost (2005)" not in shown(decide(index, words, "the orost"))
+    monkeypatch.setattr(search, "WIDE_UNDER", 85.0)
+    monkeypatch.setattr(search, "WIDE_BUDGET", 1000)
+    assert shown(decide(index, words, "the orost"))[0] == "The Roost (2005)"
+    assert shown(decide(index, words, "the cheif"))[0] == "The Chief (1933)"
+
+
+def test_a_title_starting_with_the_words_exactly_as_typed_comes_before_one_that_only_normalises_so() -> None:
+    """Apostrophes, "&" and symbols are dropped by the normal form; a title that starts with what was typed,
+    as typed, is the one meant before a more voted one that starts so only once normalised."""
+    docs = [
+        SearchDoc(1, "Ocean's Eleven", (), year=2001, votes=44_662),
+        SearchDoc(2, "Oceans Rising", (), year=2017, votes=1_199),
+        SearchDoc(3, "Flesh & Blood", (), year=1985, votes=2_047),
+        SearchDoc(4, "Flesh and Bone", (), year=1993, votes=1_175),
+        SearchDoc(5, "What the Health", (), year=2017, votes=20_851),
+        SearchDoc(6, "What the #$*! Do We Know!?", (), year=2004, votes=1_474),
+    ]
+    index, words = SearchIndex.build(docs), WordIndex.build(docs)
+    assert shown(decide(index, words, "Oceans"))[:2] == ["Oceans Rising (2017)", "Ocean's Eleven (2001)"]
+    assert shown(decide(index, words, "ocean's"))[0] == "Ocean's Eleven (2001)"
+    assert shown(decide(index, words, "flesh and"))[0] == "Flesh and Bone (1993)"
+    assert shown(decide(index, words, "flesh &"))[0] == "Flesh & Blood (1985)"
+    assert shown(decide(index, words, "What the #$*!"))[0] == "What the #$*! Do We Know!? (2004)"
+    assert shown(decide(index, words, "what the"))[0] == "What the Health (2017)"

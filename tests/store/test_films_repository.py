@@ -151,3 +151,22 @@ async def test_a_card_read_in_one_statement_equals_the_bulk_read(db: Database, m
     assert full.id is not None
     assert joined[full.id].aliases == ["Cell 7", "Room Seven"] and joined[full.id].cast[1].name == "Kal So-won"
     assert with_removed[gone.id].removed and with_removed[gone.id].genres == ["Drama"]
+
+
+async def test_namesake_rows_are_the_live_films_sharing_a_title(db: Database) -> None:
+    async with db.session() as s, s.begin():
+        repo = FilmRepository(s)
+        old = await repo.add(Film(title="Total Recall", year=1990, synopsis="The 1990 film."))
+        new = await repo.add(Film(title="TOTAL RECALL", year=2012, synopsis="A remake of the 1990 film."))
+        gone = await repo.add(Film(title="Total Recall", year=2020))
+        await repo.add(Film(title="Alone", year=2001))
+        await repo.add(Film(title="Twice", year=2001))
+        await repo.add(Film(title="Twice Removed", year=2002))
+        assert gone.id is not None
+        await repo.set_removed(gone.id, True)
+    async with db.session() as s:
+        rows = await FilmRepository(s).namesake_rows()
+    assert rows == [
+        (old.id, "Total Recall", 1990, "The 1990 film."),
+        (new.id, "TOTAL RECALL", 2012, "A remake of the 1990 film."),
+    ]
