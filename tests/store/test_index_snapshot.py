@@ -226,3 +226,22 @@ def _stamp_of(catalog: Catalog, path: Path) -> snapshot.CatalogStamp:
     header = json.loads(data[len(MAGIC) : data.index(b"\n", len(MAGIC))])
     assert header["version"] == catalog.version
     return snapshot.CatalogStamp(header["version"], header["changed_at"], header["seeded_at"])
+
+
+async def test_namesake_originals_travel_with_the_snapshot(
+    db: Database, tmp_path: Path, monkeypatch: MonkeyPatch
+) -> None:
+    """The namesake rule's result (an original named by its remake) is kept with the index: a start from the
+    snapshot ranks namesakes as a build does, without re-reading and re-scoring them."""
+    async with db.session() as session, session.begin():
+        repo = FilmRepository(session)
+        await repo.add(Film(title="Quillfeather Junction", year=1961))
+        await repo.add(Film(title="Quillfeather Junction", year=2011, synopsis="A remake of the 1961 film."))
+    cache = tmp_path / "cache"
+    built_first = await loaded(db, cache)
+    assert [m.doc.year for m in built_first.index.search("quillfeather junction")][:2] == [1961, 2011]
+    built = count_builds(monkeypatch)
+    second = await loaded(db, cache)
+    assert built == []
+    assert second.known == built_first.known and second.known
+    assert [m.doc.year for m in second.index.search("quillfeather junction")][:2] == [1961, 2011]
