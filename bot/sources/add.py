@@ -99,7 +99,8 @@ def _typed(ref: FilmRef) -> str:
 
 async def _stored_id(curation: Curation, ref: FilmRef) -> int | None:
     async with curation.db.session() as session:
-        return await FilmRepository(session).find_existing_id(Film(title="\x00", external_ids={ref.kind: ref.key}))
+        # By its id alone (no title to match: a placeholder title with a NUL byte made PostgreSQL refuse it).
+        return await FilmRepository(session).find_id_by_external_ids({ref.kind: ref.key})
 
 
 def preview(film: Film, ref: FilmRef, owner: str, now: datetime) -> Text:

@@ -7,7 +7,7 @@ database refresh their search index); the caller owns the transaction and commit
 from __future__ import annotations
 
 import random as _random
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -102,14 +102,20 @@ class FilmRepository:
         asm.add_children(await self.session.execute(child_rows_query(found)))
         return [asm.build(r) for r in rows]
 
+    async def find_id_by_external_ids(self, external_ids: Mapping[str, str]) -> int | None:
+        """The stored film carrying any of these external ids (source -> key), if one does."""
+        if not external_ids:
+            return None
+        e = external_ids_t.c
+        pairs = [and_(e.source == s, e.key == k) for s, k in external_ids.items()]
+        found = await self.session.scalar(select(func.min(e.film_id)).where(or_(*pairs)))
+        return None if found is None else int(found)
+
     async def find_existing_id(self, film: Film) -> int | None:
         """The stored film this record describes: by any external id, else case-insensitive title + year."""
-        if film.external_ids:
-            e = external_ids_t.c
-            pairs = [and_(e.source == s, e.key == k) for s, k in film.external_ids.items()]
-            found = await self.session.scalar(select(func.min(e.film_id)).where(or_(*pairs)))
-            if found is not None:
-                return int(found)
+        found = await self.find_id_by_external_ids(film.external_ids)
+        if found is not None:
+            return found
         f = films_t.c
         year_cond = f.year.is_(None) if film.year is None else f.year == film.year
         found = await self.session.scalar(

@@ -144,7 +144,7 @@ async def make_services(
     first start, so the end-to-end tests' slow-callback guard sees only what the bot does. With
     FILMBOT_TEST_DATABASE=postgres it is a new PostgreSQL database instead (tests/support/testdb.py)."""
     url = (
-        await asyncio.to_thread(new_postgres_url, migrated=True)
+        await asyncio.to_thread(new_postgres_url, migrated=True, path=tmp_path / "filmbot.sqlite3")
         if on_postgres()
         else f"sqlite+aiosqlite:///{tmp_path / 'filmbot.sqlite3'}"
     )

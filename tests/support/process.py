@@ -24,7 +24,7 @@ def bot_env(db: Path, *, sqlite: bool = False) -> dict[str, str]:
     With FILMBOT_TEST_DATABASE=postgres the database is a new, empty PostgreSQL database instead of the file
     `db` (tests/support/testdb.py), unless `sqlite` says the test is about the SQLite file itself."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM__", "DISCORD__", "DATABASE_URL"))}
-    url = new_postgres_url(migrated=False) if on_postgres() and not sqlite else f"sqlite+aiosqlite:///{db}"
+    url = new_postgres_url(migrated=False, path=db) if on_postgres() and not sqlite else f"sqlite+aiosqlite:///{db}"
     env |= {"DATABASE_URL": url, "STARTER_CATALOG": "false", "NO_PROXY": "127.0.0.1"}
     env["ASYNCIO_DEBUG"] = "true"  # every callback holding the loop > 50 ms is logged, and fails the test
     # A test's one member types faster than a person; the per-user limit has its own tests.

@@ -75,6 +75,7 @@ class Databases:
         self.count = 0
         self.template: str | None = None
         self.in_use: list[str] = []
+        self.by_path: dict[str, str] = {}  # a test's SQLite path -> the database standing in for that file
         self._lock = threading.Lock()
 
     def url(self, name: str) -> str:
@@ -84,6 +85,14 @@ class Databases:
         with self._lock:
             self.count += 1
             return f"filmbot_suite_{self.tag}_{self.count}"
+
+    def for_path(self, path: object, *, migrated: bool) -> str:
+        """The database standing in for the SQLite file `path` in this test: new on first use, the same one
+        again after (a test that "restarts" on one file restarts on one database)."""
+        key = str(path)
+        if key not in self.by_path:
+            self.by_path[key] = self.new(migrated=migrated)
+        return self.by_path[key]
 
     def new(self, *, migrated: bool) -> str:
         """The URL of a new database for one test: a copy of the migrated template, or empty."""
@@ -115,6 +124,7 @@ class Databases:
     def drop_used(self) -> None:
         """Drop the databases handed out so far (after each test)."""
         names, self.in_use = self.in_use, []
+        self.by_path.clear()
         if names:
             _run(self._execute(*(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)' for n in names)))
 
@@ -145,8 +155,11 @@ def session_databases() -> Databases:
     return _session[0]
 
 
-def new_postgres_url(*, migrated: bool) -> str:
-    """A new database for the running test (dropped after it): see the module docstring."""
+def new_postgres_url(*, migrated: bool, path: object = None) -> str:
+    """A new database for the running test (dropped after it): see the module docstring. With `path` (the
+    SQLite file the test names) the same database again for the same path within the test."""
+    if path is not None:
+        return session_databases().for_path(path, migrated=migrated)
     return session_databases().new(migrated=migrated)
 
 
