@@ -60,6 +60,11 @@ def discord_group_name(group: str, registry: CommandRegistry) -> str:
     return f"{group}{suffix}"[:32]
 
 
+def group_description(group: str) -> str:
+    """The description of a registry group's Discord command ("Movienight commands"); translated as a whole."""
+    return plain(f"{group.replace('_', ' ').capitalize()} commands", DESCRIPTION_MAX)
+
+
 @dataclass(frozen=True, slots=True)
 class DiscordForm:
     """How one registry command looks on Discord when a plain option list is not the best form.
@@ -197,7 +202,7 @@ class SlashBuilder:
             admin = all(s.admin_only for s in specs)
             parent = app_commands.Group(
                 name=discord_group_name(group, self.registry),
-                description=plain(f"{group.replace('_', ' ').capitalize()} commands", DESCRIPTION_MAX),
+                description=group_description(group),
                 default_permissions=ADMIN_PERMISSIONS if admin else None,
                 allowed_contexts=SERVERS_ONLY if admin else EVERYWHERE,
                 allowed_installs=SERVER_INSTALL if admin else ANY_INSTALL,
