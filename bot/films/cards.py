@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from urllib.parse import quote_plus, urlsplit
 
+from bot.films.local_titles import local_title
 from bot.films.model import Film
 from bot.films.search import Match
+from bot.i18n import N_, _, current_language
 from bot.replies import CastMember, FilmCard, FilmChoice
 
-WIKIPEDIA_CREDIT = "Synopsis: Wikipedia, CC BY-SA 4.0"
+WIKIPEDIA_CREDIT = N_("Synopsis: Wikipedia, CC BY-SA 4.0")
 
 
 def synopsis_credit(film: Film) -> str | None:
     """The starter catalog's synopses are Wikipedia leads (CC BY-SA 4.0): a card showing one credits it."""
     if film.synopsis and film.source and film.source.lower().startswith("wikipedia"):
-        return WIKIPEDIA_CREDIT
+        return _(WIKIPEDIA_CREDIT)
     return None
 
 
@@ -72,7 +74,14 @@ def film_card(
         score=round(match.score, 1) if match else None,
         notice=notice,
         others=others,
+        local_title=local_title(_titles(film), film.title, current_language()),
     )
+
+
+def _titles(film: Film) -> list[tuple[str, str | None]]:
+    """The film's other titles with their language where the catalog knows it (the native title first)."""
+    titles: list[tuple[str, str | None]] = [(film.original_title, None)] if film.original_title else []
+    return titles + [(title, None) for title in film.alt_titles]
 
 
 def choice_from_match(match: Match) -> FilmChoice:

@@ -1,0 +1,68 @@
+"""Runtimes, dates and numbers written the way a language writes them (Babel's CLDR data).
+
+English keeps the bot's established compact forms ("2 h 7 min", "2013-01-23", "1,234"); other languages use
+Babel: "2시간 7분", "2013년 1월 23일"; "2 時間 7 分", "2013年1月23日". Babel is imported on first use only (it
+takes about 0.1 s to import, and start-up time matters), so an English-only bot never loads it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from typing import Any
+
+from bot.i18n import DEFAULT_LANGUAGE, current_language
+
+
+@cache
+def _locale(language: str) -> Any:
+    from babel import Locale
+
+    return Locale.parse(language)
+
+
+def runtime_text(minutes: int | None, language: str | None = None) -> str | None:
+    """A running time: "2 h 7 min", "2시간 7분", "2 時間 7 分"; None without one."""
+    if not minutes:
+        return None
+    language = language or current_language()
+    hours, rest = divmod(minutes, 60)
+    if language == DEFAULT_LANGUAGE:
+        if hours and rest:
+            return f"{hours} h {rest} min"
+        return f"{hours} h" if hours else f"{rest} min"
+    from babel.units import format_unit
+
+    locale = _locale(language)
+    parts = []
+    if hours:
+        parts.append(format_unit(hours, "duration-hour", length="short", locale=locale))
+    if rest:
+        parts.append(format_unit(rest, "duration-minute", length="short", locale=locale))
+    return " ".join(parts)
+
+
+def date_text(iso: str | None, language: str | None = None) -> str | None:
+    """An ISO date ("2013-01-23") as the language writes it; the text unchanged when it is not a full date."""
+    if not iso:
+        return None
+    language = language or current_language()
+    if language == DEFAULT_LANGUAGE:
+        return iso
+    try:
+        day = dt.date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    from babel.dates import format_date
+
+    return str(format_date(day, format="long", locale=_locale(language)))
+
+
+def number_text(number: int, language: str | None = None) -> str:
+    """A whole number with the language's grouping ("12,345")."""
+    language = language or current_language()
+    if language == DEFAULT_LANGUAGE:
+        return f"{number:,}"
+    from babel.numbers import format_decimal
+
+    return str(format_decimal(number, locale=_locale(language)))
