@@ -104,13 +104,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("genre", nargs="*", help="a genre such as drama or science fiction (default: any)")
     _output_options(p)
-    sub.add_parser(
+    chat = sub.add_parser(
         "chat",
         help="a chat in this terminal with every bot command (no tokens needed)",
         description="Talk to the bot in this terminal, as a club member would on Discord or Telegram: every "
         "/command works, a plain title is a lookup, a number picks from the last list or votes in an open "
         "movie night. Up/Down recall earlier lines (kept between sessions), Tab completes commands, Ctrl+C "
         "clears the line, Ctrl+D or /quit leaves. /as <name> acts as another member, to try a vote.",
+    )
+    chat.add_argument(
+        "--lang",
+        metavar="LANG",
+        help="the language I answer in: en, ko or ja (default: the terminal's locale, LC_ALL / LC_MESSAGES / LANG)",
     )
     sub.add_parser(
         "run",

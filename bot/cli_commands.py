@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 from bot.commands import Actor, CommandContext
@@ -100,7 +101,7 @@ def chat(args: argparse.Namespace, settings: Settings) -> int:
             running["flushing"] = asyncio.create_task(services.films.learning.keep_flushing(stop))
         # The console follows other processes' catalog changes as the bots do (an admin's edit shows here).
         running["following"] = asyncio.create_task(services.catalog.follow(stop, settings.catalog_refresh_seconds))
-        return services, ConsoleChat(services)
+        return services, ConsoleChat(services, language=terminal_language(getattr(args, "lang", None)))
 
     async def answer(state: tuple[Services, ConsoleChat], line: str) -> str:
         return await state[1].handle(line)
@@ -116,6 +117,15 @@ def chat(args: argparse.Namespace, settings: Settings) -> int:
 
     words = ["/" + name for name in chat_words()] + ["/as", "/quit"]
     return chat_in_terminal(start, answer, finish, welcome=WELCOME, quit_words=QUIT_WORDS, words=words)
+
+
+def terminal_language(option: str | None, environ: Mapping[str, str] | None = None) -> str | None:
+    """The console member's language: `--lang`, else the terminal's locale (LC_ALL, LC_MESSAGES, LANG — the
+    first one set, as gettext reads them); None when neither names one (the registry then answers in English)."""
+    if option:
+        return option
+    env = os.environ if environ is None else environ
+    return next((env[name] for name in ("LC_ALL", "LC_MESSAGES", "LANG") if env.get(name)), None)
 
 
 def chat_words() -> list[str]:

@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from bot.i18n import choose_language, normalize_language, speaking
 from bot.ratelimit import RateLimiter
 from bot.replies import FilmList, Problem, Reply, Rerun
 from bot.text import clean_multiline, clean_text
@@ -58,7 +59,9 @@ class Permission(enum.IntEnum):
 class Actor:
     """Who asked, where. The adapter decides the two flags from platform facts and settings:
     `is_group_admin` (an admin of this chat: Telegram chat administrator, Discord Manage Server or a
-    configured role) and `is_owner` (a catalog owner id from settings; the console and CLI user)."""
+    configured role) and `is_owner` (a catalog owner id from settings; the console and CLI user). `language`
+    and `chat_language` are what the platform says of the member's and the chat's language; the registry
+    chooses the reply's language from them (`CommandRegistry.language_for`)."""
 
     platform: str
     user_id: str
@@ -66,6 +69,8 @@ class Actor:
     is_group_admin: bool = False
     display_name: str | None = None
     is_owner: bool = False
+    language: str | None = None  # the member's platform locale ("ko", "ja-JP", "en-US"; None: unknown)
+    chat_language: str | None = None  # the platform's default for the chat (Discord's guild locale)
 
     @property
     def is_admin(self) -> bool:
@@ -417,10 +422,35 @@ class CommandRegistry:
             silent=decision.verdict == "silent",
         )
 
+    async def language_for(self, actor: Actor, services: Services | None) -> str:
+        """The language of a reply to `actor`: the member's platform locale, else the group's setting
+        (`/settings language`), else the chat's platform default (Discord's guild locale), else English.
+        Adapters speak it around every request that does not come through `run`/`handle` (buttons,
+        autocomplete) and around their rendering: `with speaking(await registry.language_for(actor, services))`.
+        """
+        member = normalize_language(actor.language)
+        languages = getattr(services, "languages", None) if services is not None else None
+        if member is not None and actor.chat_language is None:
+            return member
+        if languages is None:
+            return choose_language(member, actor.chat_language)
+        try:
+            if actor.chat_language is not None:
+                await languages.note_default(actor.platform, actor.chat_id, actor.chat_language)
+            if member is not None:
+                return member
+            found = await languages.of(actor.platform, actor.chat_id)
+        except Exception:  # the database is away: the platform's own facts still choose
+            log.warning("could not read the language of %s chat %s", actor.platform, actor.chat_id, exc_info=True)
+            return choose_language(member, actor.chat_language)
+        return choose_language(found.setting, actor.chat_language, found.default)
+
     async def run(self, spec: CommandSpec, ctx: CommandContext, raw_args: Mapping[str, Any]) -> Reply:
-        """Run a command (see `_run`) and tell the observers its outcome: ok, problem or error."""
+        """Run a command (see `_run`) in the actor's language (`language_for`) and tell the observers its
+        outcome: ok, problem or error."""
         started = time.perf_counter()
-        reply = await self._run(spec, ctx, raw_args)
+        with speaking(await self.language_for(ctx.actor, ctx.services)):
+            reply = await self._run(spec, ctx, raw_args)
         if self.observers:
             outcome = "ok" if not isinstance(reply, Problem) else "error" if reply.kind == "error" else "problem"
             elapsed = time.perf_counter() - started
@@ -481,7 +511,11 @@ class CommandRegistry:
         `upload`, a file sent with the line, goes to the command's file param. `quiet` (a group shared with
         other bots): a line naming no command of ours gets a silent Problem, not an answer.
         """
-        resolved = self._resolve(line)
+        if isinstance(actor, Actor):  # a line that names no command is answered in the actor's language too
+            with speaking(await self.language_for(actor, services)):
+                resolved = self._resolve(line)
+        else:  # the adapter speaks the member's language around the call (the actor needs the command)
+            resolved = self._resolve(line)
         if isinstance(resolved, Problem):
             return dataclasses.replace(resolved, silent=True) if quiet else resolved
         spec, raw = resolved

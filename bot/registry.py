@@ -9,10 +9,11 @@ from bot.ratelimit import RateLimiter
 def all_specs() -> list[CommandSpec]:
     from bot.curation.commands import SPECS as curation_specs
     from bot.films.commands import SPECS as film_specs
+    from bot.i18n.group import SPECS as settings_specs
     from bot.polls.commands import SPECS as movienight_specs
     from bot.sources.commands import SPECS as source_specs
 
-    specs: list[CommandSpec] = [*film_specs, *movienight_specs, *curation_specs, *source_specs]
+    specs: list[CommandSpec] = [*film_specs, *movienight_specs, *curation_specs, *source_specs, *settings_specs]
     return specs
 
 

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from bot.films.catalog import Catalog
     from bot.films.learning import Learning
     from bot.films.service import FilmService
+    from bot.i18n.chats import ChatLanguages
     from bot.ops.health import Health
     from bot.polls.announce import SharedScheduler
     from bot.polls.service import MovieNightService
@@ -39,3 +40,8 @@ class Services:
     sources: Sources  # online film sources (TMDB, Wikidata): empty when none is configured
     clock: Callable[[], datetime] = utc_now
     health: Health = field(init=False)  # readiness probes (bot.ops.health), set right after construction
+
+    @property
+    def languages(self) -> ChatLanguages:
+        """Each group's language (its setting and its platform default), kept with its movie-night settings."""
+        return self.movienights.languages

@@ -7,12 +7,14 @@ search; plain text without a slash is a film lookup.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 import sys
 from typing import TextIO
 
 from adapters.console.render import render
 from bot.commands import Actor, CommandContext
+from bot.i18n import speaking
 from bot.polls.voting import Where
 from bot.replies import FilmList, PollCard, Problem, Reply, Text
 from bot.services import Services
@@ -46,9 +48,10 @@ def ballot_hint(poll: PollCard) -> str:
 
 
 class ConsoleChat:
-    def __init__(self, services: Services, actor: Actor = CONSOLE_ACTOR) -> None:
+    def __init__(self, services: Services, actor: Actor = CONSOLE_ACTOR, *, language: str | None = None) -> None:
         self.services = services
-        self.actor = actor
+        self.language = language  # `filmbot chat --lang`, else the terminal's locale
+        self.actor = dataclasses.replace(actor, language=language)
         self._last_list: FilmList | None = None
         self._ballot: PollCard | None = None  # the vote numbers answer, until another list is shown
 
@@ -79,10 +82,11 @@ class ConsoleChat:
         """`/as alice`: act as another club member in this terminal (to try a movie night's flow end to end);
         `/as` alone returns to the machine's owner."""
         if not name:
-            self.actor = CONSOLE_ACTOR
+            self.actor = dataclasses.replace(CONSOLE_ACTOR, language=self.language)
             return Text("You are yourself again (the owner of this console).")
         name = name[:32]
-        self.actor = Actor(platform="console", user_id=f"member:{name}", chat_id="console", display_name=name)
+        self.actor = Actor(platform="console", user_id=f"member:{name}", chat_id="console", display_name=name,
+                           language=self.language)  # fmt: skip
         return Text(f"You are now {name}, a club member (not an admin). /as alone switches back.")
 
     async def _vote(self, poll: PollCard, numbers: list[int]) -> Reply:
@@ -112,6 +116,11 @@ class ConsoleChat:
         return reply
 
     async def handle(self, line: str) -> str:
+        """The answer to one line, said and rendered in the console member's language."""
+        with speaking(await self.services.registry.language_for(self.actor, self.services)):
+            return await self._handle(line)
+
+    async def _handle(self, line: str) -> str:
         reply = await self.reply_to(line)
         if reply is None:
             return ""

@@ -46,6 +46,11 @@ def intents() -> discord.Intents:
 class FilmbotTree(app_commands.CommandTree[Any]):
     """Logs every command error with context and answers it; the user never sees silence."""
 
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        """Runs in the task of each command and autocomplete before its callback: speak the member's language."""
+        await interaction.client.controller.speak(interaction)
+        return True
+
     async def on_error(self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError) -> None:
         cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
         log.error("slash command failed (%s)", where(interaction), exc_info=cause)
@@ -87,6 +92,7 @@ class _Filmbot:
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         if interaction.type is discord.InteractionType.modal_submit:
+            await self.controller.speak(interaction)  # each event has a task of its own
             await self.admin.on_submit(interaction)
 
     async def on_raw_poll_vote_add(self, event: discord.RawPollVoteActionEvent) -> None:

@@ -49,6 +49,8 @@ class Controller(Protocol):
 
     async def apologise(self, interaction: discord.Interaction[Any]) -> None: ...
 
+    async def speak(self, interaction: discord.Interaction[Any]) -> str: ...
+
 
 def controller(interaction: discord.Interaction[Any]) -> Controller:
     ctl: Controller = interaction.client.controller
@@ -58,6 +60,7 @@ def controller(interaction: discord.Interaction[Any]) -> Controller:
 async def guarded(interaction: discord.Interaction[Any], work: Awaitable[None]) -> None:
     """discord.py only logs a failing component callback (the user would see "This interaction failed")."""
     try:
+        await controller(interaction).speak(interaction)
         await work
     except Exception:
         log.exception("component failed (%s)", where(interaction))

@@ -26,6 +26,7 @@ from adapters.discord.text import unescape
 from bot.commands import Actor, CommandContext, CommandSpec, Upload, UploadTooLarge
 from bot.curation.actions import run_action
 from bot.films.service import picker_query
+from bot.i18n import use_language
 from bot.replies import FileReply, FilmList, PollCard, Problem, Reply
 from bot.services import Services
 from bot.sources.online import add_online, look_online
@@ -55,6 +56,8 @@ def actor_of(interaction: discord.Interaction[Any], services: Services) -> Actor
         is_group_admin=is_group_admin,
         is_owner=user.id in settings.owner_user_ids,
         display_name=user.display_name,
+        language=interaction.locale.value,
+        chat_language=interaction.guild_locale.value if interaction.guild_locale is not None else None,
     )
 
 
@@ -79,6 +82,13 @@ class Handlers:
         self.in_flight = 0  # interactions inside `in_time` now
         self._waiting: set[_Waiting] = set()  # lone ones on their timer, to defer when a crowd forms
         self._acks: set[asyncio.Future[None]] = set()  # defers sent for them, until done
+
+    async def speak(self, interaction: discord.Interaction[Any]) -> str:
+        """Choose the language of this interaction's replies (`CommandRegistry.language_for`) and speak it for
+        the rest of its task: the command or component callback, its rendering and its follow-ups."""
+        language = await self.services.registry.language_for(actor_of(interaction, self.services), self.services)
+        use_language(language)
+        return language
 
     async def run_command(
         self,

@@ -30,15 +30,16 @@ from adapters.telegram.sending import send_reply
 from bot.commands import Actor, CommandContext, CommandSpec
 from bot.curation.actions import run_action as run_core_action
 from bot.films.service import picker_query
+from bot.i18n import N_, _, speaking
 from bot.replies import FileReply, FilmCard, FilmList, PollCard, Problem, Reply, Text
 from bot.services import Services
 from bot.sources.online import add_online, look_online
 
 log = logging.getLogger(__name__)
 
-APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
-STALE_BUTTON = "This button is from an older version of me. Please ask again."
-WELCOME = (
+APOLOGY = N_("Sorry, something went wrong on my side. Please try again in a moment.")
+STALE_BUTTON = N_("This button is from an older version of me. Please ask again.")
+WELCOME = N_(
     "Hi! I look films up by any of their titles, typos welcome.\n"
     "Try:\n"
     "/film miracle in cell no 7\n"
@@ -84,7 +85,15 @@ class TelegramHandlers:
             is_group_admin=is_group_admin,
             is_owner=is_owner,
             display_name=user.full_name,
+            language=user.language_code,
         )
+
+    async def language_of(self, user: User, chat_id: int | None) -> str:
+        """The language of replies to `user` in the chat (`CommandRegistry.language_for`): their Telegram
+        language, else the group's setting, else English (Telegram states no chat language)."""
+        chat = str(chat_id if chat_id is not None else user.id)
+        actor = Actor(platform="telegram", user_id=str(user.id), chat_id=chat, language=user.language_code)
+        return await self.services.registry.language_for(actor, self.services)
 
     # -- sending -------------------------------------------------------------------------------
     async def send(self, context: Context, chat_id: int, reply: Reply, *, reply_to: Message | None = None) -> Message:
@@ -119,10 +128,12 @@ class TelegramHandlers:
 
     # -- commands ------------------------------------------------------------------------------
     async def on_start(self, update: Update, context: Context) -> None:
-        message, chat = update.effective_message, update.effective_chat
+        message, chat, user = update.effective_message, update.effective_chat, update.effective_user
         if message is None or chat is None:
             return
-        text = escape(WELCOME.format(username=context.bot.username or "this_bot"))
+        language = await self.language_of(user, chat.id) if user is not None else None
+        with speaking(language):
+            text = escape(_(WELCOME, username=context.bot.username or "this_bot"))
         await context.bot.send_message(chat.id, text, parse_mode=ParseMode.HTML)
 
     async def on_command(self, update: Update, context: Context) -> None:
@@ -144,7 +155,14 @@ class TelegramHandlers:
         await self.run_line(update, context, message.text, quiet=False)
 
     async def run_line(self, update: Update, context: Context, text: str, *, quiet: bool) -> None:
-        """One core call for the whole request (`CommandRegistry.handle`), then one send."""
+        """One core call for the whole request (`CommandRegistry.handle`), then one send, in the member's
+        language."""
+        message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+        assert message is not None and chat is not None and user is not None
+        with speaking(await self.language_of(user, chat.id)):
+            await self._run_line(update, context, text, quiet=quiet)
+
+    async def _run_line(self, update: Update, context: Context, text: str, *, quiet: bool) -> None:
         message, chat, user = update.effective_message, update.effective_chat, update.effective_user
         assert message is not None and chat is not None and user is not None
 
@@ -183,12 +201,18 @@ class TelegramHandlers:
 
     # -- buttons -------------------------------------------------------------------------------
     async def on_callback(self, update: Update, context: Context) -> None:
+        """A button press, answered in the presser's language."""
         query = update.callback_query
         if query is None:
             return
+        chat_id = query.message.chat.id if query.message is not None else None
+        with speaking(await self.language_of(query.from_user, chat_id)):
+            await self._on_callback(update, context, query)
+
+    async def _on_callback(self, update: Update, context: Context, query: CallbackQuery) -> None:
         data = callbacks.parse(query.data)
         if data is None:
-            await query.answer(STALE_BUTTON, show_alert=True)
+            await query.answer(_(STALE_BUTTON), show_alert=True)
             return
         if data.kind in {"ballot", "my_ballot", "clear_ballot"}:
             await self.nights.on_ballot(query, data, seq=update.update_id)
@@ -292,15 +316,20 @@ class TelegramHandlers:
         log.error("telegram update failed (%s)", describe(update), exc_info=context.error)
         if not isinstance(update, Update):
             return
+        user = update.effective_user
+        with speaking(user.language_code if user is not None else None):
+            await self._apologise(update, context)
+
+    async def _apologise(self, update: Update, context: Context) -> None:
         if update.callback_query is not None:
             try:
-                await update.callback_query.answer(APOLOGY, show_alert=True)
+                await update.callback_query.answer(_(APOLOGY), show_alert=True)
                 return
             except TelegramError:
                 pass  # already answered: say it in the chat instead
         if update.effective_chat is not None and update.effective_message is not None:
             try:
-                await context.bot.send_message(update.effective_chat.id, APOLOGY)
+                await context.bot.send_message(update.effective_chat.id, _(APOLOGY))
             except TelegramError as exc:
                 log.warning("could not send the apology: %s", exc)
 

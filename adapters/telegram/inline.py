@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from telegram import (
+    InlineQuery,
     InlineQueryResultArticle,
     InlineQueryResultsButton,
     InputTextMessageContent,
@@ -21,6 +22,7 @@ from telegram.ext import ContextTypes
 from adapters.telegram.html import TEXT_LIMIT, one_line, trim
 from adapters.telegram.render import render_card
 from bot.commands import MAX_ARG_CHARS
+from bot.i18n import speaking
 from bot.replies import FilmCard, FilmChoice
 from bot.services import Services
 
@@ -59,9 +61,14 @@ class InlineHandler:
         self.services = services
 
     async def on_inline_query(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Results in the asker's Telegram language (an inline query has no chat, so no group setting)."""
         query = update.inline_query
         if query is None:
             return
+        with speaking(query.from_user.language_code):
+            await self._answer(query)
+
+    async def _answer(self, query: InlineQuery) -> None:
         text = one_line(query.query[:MAX_ARG_CHARS])[:MAX_QUERY]
         offset = int(query.offset) if query.offset.isdigit() else 0
         if not text or offset >= MAX_RESULTS:

@@ -102,6 +102,15 @@ def speaking(language: str | None) -> Iterator[Translator]:
         _current.reset(token)
 
 
+def use_language(language: str | None) -> Translator:
+    """Speak `language` for the rest of the current context: for an adapter whose library runs each event in a
+    task of its own (discord.py's interaction checks run in the task of the command or component), where no
+    `with` block can wrap the whole handling."""
+    chosen = translator(language)
+    _current.set(chosen)
+    return chosen
+
+
 def _(message: str, /, **params: object) -> str:
     """Translate `message` into the current request's language and fill its named placeholders."""
     return current().gettext(message, **params)

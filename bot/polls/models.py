@@ -114,5 +114,7 @@ class ChatSettingsRow(Base):
     max_rating: Mapped[str | None] = mapped_column(String(40))
     poll_hours: Mapped[int | None] = mapped_column(Integer)
     carryover: Mapped[bool | None] = mapped_column(Boolean)  # losers stay on the slate; NULL: no
+    language: Mapped[str | None] = mapped_column(String(8))  # `/settings language`; NULL: auto
+    default_language: Mapped[str | None] = mapped_column(String(8))  # the platform's chat default, last seen
     updated_by: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -18,6 +18,8 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
+from bot.i18n import speaking
+
 if TYPE_CHECKING:
     from bot.polls.service import ClosedPoll, MovieNightService
 
@@ -129,14 +131,17 @@ class PollScheduler:
 
         out: list[ClosedPoll] = []
         for poll in await self.service.due_polls(now, self.platforms):
-            result = await self.service.close(poll.id, None, now)
-            if not isinstance(result, ClosedPoll):
-                continue  # another process closed it first
-            out.append(result)
-            try:
-                await self.on_due(result)
-            except Exception:
-                log.exception("announcing movie night %s in %s:%s failed", poll.id, poll.platform, poll.chat_id)
+            # A scheduled post speaks the group's language (its setting, else the chat's default), never the
+            # language of whoever voted last.
+            with speaking(await self.service.languages.group_language(poll.platform, poll.chat_id)):
+                result = await self.service.close(poll.id, None, now)
+                if not isinstance(result, ClosedPoll):
+                    continue  # another process closed it first
+                out.append(result)
+                try:
+                    await self.on_due(result)
+                except Exception:
+                    log.exception("announcing movie night %s in %s:%s failed", poll.id, poll.platform, poll.chat_id)
         return out
 
     async def _run(self) -> None:

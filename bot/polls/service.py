@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.films.cards import film_card
 from bot.films.model import Film
+from bot.i18n import speaking
+from bot.i18n.chats import ChatLanguages
 from bot.polls.ballots import CLOSED_NOTE, BallotAnswer, Press, answer_for
 from bot.polls.delivery import EarlyVotes, Finished, NativeVote, PollMessages
 from bot.polls.rules import (
@@ -88,6 +90,7 @@ class MovieNightService(Voting):
         self.settings = settings
         self.clock = clock
         self.slate = Slate(db, films, settings, clock)
+        self.languages = ChatLanguages(db)
         self._open_listeners: list[Callable[[], None]] = []
         self._close_listeners: list[Listener] = []
         self._reconcilers: dict[str, Reconciler] = {}
@@ -319,7 +322,11 @@ class MovieNightService(Voting):
         if actor is not None and not actor.is_admin and actor.user_id != poll.opened_by:
             return Problem("Only the member who opened the poll or an admin can close it.", kind="forbidden")
         await self._reconcile(poll)
+        # The announcement is the group's, whoever closed the poll: in the group's language.
+        with speaking(await self.languages.group_language(poll.platform, poll.chat_id)):
+            return await self._close(poll, actor, now)
 
+    async def _close(self, poll: PollInfo, actor: Actor | None, now: datetime) -> ClosedPoll | Problem:
         async def work(session: AsyncSession) -> ClosedPoll | None:
             store = MovieNightStore(session)
             if not await store.mark_closed(poll.id, now, actor.user_id if actor else None):

@@ -96,6 +96,8 @@ class ChatSettings:
     max_rating: str | None = None
     poll_hours: int | None = None
     carryover: bool | None = None
+    language: str | None = None  # the group's `/settings language`; None: auto
+    default_language: str | None = None  # the platform's default for the chat (Discord's guild locale)
 
 
 def _poll(row: MovieNightRow, options: Sequence[NightOptionRow]) -> PollInfo:
@@ -380,14 +382,17 @@ class MovieNightStore:
     # -- settings ------------------------------------------------------------------------------------
     async def settings(self, platform: str, chat_id: str) -> ChatSettings:
         row = await self.s.get(ChatSettingsRow, (platform, chat_id))
-        return ChatSettings(row.max_rating, row.poll_hours, row.carryover) if row else ChatSettings()
+        if row is None:
+            return ChatSettings()
+        return ChatSettings(row.max_rating, row.poll_hours, row.carryover, row.language, row.default_language)
 
-    async def save_setting(self, platform: str, chat_id: str, by: str, now: datetime, **values: Any) -> None:
-        stmt = dialect_insert(self.s, ChatSettingsRow).values(
-            platform=platform, chat_id=chat_id, updated_by=by, updated_at=as_utc(now), **values
-        )
+    async def save_setting(self, platform: str, chat_id: str, by: str | None, now: datetime, **values: Any) -> None:
+        """Upsert some of a chat's settings; `by` None: a fact the bot noted, not an admin's change (the last
+        admin change's author and time stay)."""
+        stamp = {"updated_by": by, "updated_at": as_utc(now)} if by is not None else {}
+        stmt = dialect_insert(self.s, ChatSettingsRow).values(platform=platform, chat_id=chat_id, **stamp, **values)
         stmt = stmt.on_conflict_do_update(
             index_elements=["platform", "chat_id"],
-            set_={k: getattr(stmt.excluded, k) for k in (*values, "updated_by", "updated_at")},
+            set_={k: getattr(stmt.excluded, k) for k in (*values, *stamp)},
         )
         await self.s.execute(stmt)
