@@ -18,6 +18,7 @@ from bot.films.catalog import Catalog
 from bot.films.learning import Learning
 from bot.films.popularity import LearnRules
 from bot.films.service import FilmService
+from bot.i18n.formats import warm_up_in_background
 from bot.ops.health import Health
 from bot.polls.announce import SharedScheduler
 from bot.polls.service import MovieNightService
@@ -118,6 +119,7 @@ async def build_services(
         sources=sources,
     )
     services.health = Health(services)
+    warm_up_in_background()  # Babel for Korean/Japanese cards, off the event loop
     return services
 
 

@@ -148,10 +148,20 @@ class FakeDiscord(FakeRest, ChannelsAndPolls):
         permissions: int = 0,
         roles: Sequence[int] = (),
         message: Mapping[str, Any] | None = None,
+        locale: str = "en-US",
     ) -> dict[str, Any]:
-        """An INTERACTION_CREATE payload. `where`: guild, dm (bot DM) or group (a group DM, user install)."""
+        """An INTERACTION_CREATE payload. `where`: guild, dm (bot DM) or group (a group DM, user install);
+        `locale`: the member's client language."""
         return interaction_payload(
-            self.snowflake, kind, data, who=who, where=where, permissions=permissions, roles=roles, message=message
+            self.snowflake,
+            kind,
+            data,
+            who=who,
+            where=where,
+            permissions=permissions,
+            roles=roles,
+            message=message,
+            locale=locale,
         )
 
     async def send(self, client: discord.Client, payload: dict[str, Any], *, settle: bool = True) -> Interaction:
@@ -181,7 +191,7 @@ class FakeDiscord(FakeRest, ChannelsAndPolls):
     # -- conveniences for tests and the benchmark ---------------------------------------------------
 
     async def slash(self, client: discord.Client, name: str, *, sub: str | None = None, **options: Any) -> Interaction:
-        """Run `/name [sub] option:value ...`. Interaction keywords: who, where, permissions, roles."""
+        """Run `/name [sub] option:value ...`. Interaction keywords: who, where, permissions, roles, locale."""
         who, extra = _split_kwargs(options)
         data = command_data(client, name, sub, extra)
         return await self.send(client, self.interaction(2, data, **who))
@@ -232,5 +242,5 @@ def _is_background(task: asyncio.Task[Any]) -> bool:
 
 
 def _split_kwargs(options: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    keys = {"who", "where", "permissions", "roles"}
+    keys = {"who", "where", "permissions", "roles", "locale"}
     return {k: v for k, v in options.items() if k in keys}, {k: v for k, v in options.items() if k not in keys}

@@ -96,8 +96,10 @@ def interaction_payload(
     permissions: int = 0,
     roles: Sequence[int] = (),
     message: Mapping[str, Any] | None = None,
+    locale: str = "en-US",
 ) -> dict[str, Any]:
-    """An INTERACTION_CREATE payload. `where`: guild, dm (bot DM) or group (a group DM, user install)."""
+    """An INTERACTION_CREATE payload. `where`: guild, dm (bot DM) or group (a group DM, user install);
+    `locale`: the member's client language (the server's stays en-US)."""
     iid = snowflake()
     payload: dict[str, Any] = {
         "id": iid,
@@ -106,7 +108,7 @@ def interaction_payload(
         "data": data,
         "token": f"tok-{iid}",
         "version": 1,
-        "locale": "en-US",
+        "locale": locale,
         "entitlements": [],
         "attachment_size_limit": 10 * 1024 * 1024,
         "app_permissions": str(discord.Permissions.all().value),

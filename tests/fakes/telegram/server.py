@@ -60,6 +60,8 @@ class FakeBotApi(MediaState):
     violations: list[str] = field(default_factory=list)
     delivered_at: dict[int, float] = field(default_factory=dict)
     downloads: list[str] = field(default_factory=list)
+    # The language each user's Telegram app reports (`from.language_code`); users not listed speak English.
+    languages: dict[int, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -115,9 +117,8 @@ class FakeBotApi(MediaState):
         async with self._cond:
             self._cond.notify_all()
 
-    @staticmethod
-    def user(user_id: int, name: str = "Ann") -> JSON:
-        return {"id": user_id, "is_bot": False, "first_name": name, "language_code": "en"}
+    def user(self, user_id: int, name: str = "Ann") -> JSON:
+        return {"id": user_id, "is_bot": False, "first_name": name, "language_code": self.languages.get(user_id, "en")}
 
     def chat(self, chat_id: int, chat_type: str = "private", title: str | None = None) -> JSON:
         chat: JSON = {"id": chat_id, "type": chat_type}
