@@ -146,3 +146,14 @@ async def test_english_members_see_the_english_card(fake: FakeDiscord, bot: Any)
     assert result.message is not None
     assert result.message["embeds"][0]["title"] == "Spirited Away (2001)"
     assert fields_of(result.message)["Runtime"] == "2 h 5 min"
+
+
+async def test_genre_autocomplete_speaks_the_members_language(fake: FakeDiscord, bot: Any) -> None:
+    """Typed in Korean or English, shown in Korean, sent as the stored genre."""
+    korean = await fake.autocomplete(bot, "random", "genre", genre="드라", locale="ko")
+    assert {"name": "드라마", "value": "Drama"} in korean.choices
+    typed_english = await fake.autocomplete(bot, "random", "genre", genre="dra", locale="ko")
+    assert {"name": "드라마", "value": "Drama"} in typed_english.choices
+    japanese = await fake.autocomplete(bot, "random", "genre", genre="", locale="ja")
+    assert all(1 <= len(c["name"]) <= 100 for c in japanese.choices) and len(japanese.choices) <= 25
+    assert {"name": "ファンタジー", "value": "Fantasy"} in japanese.choices
