@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 
 from bot.commands import Actor, CommandContext
 from bot.config import Settings
+from bot.i18n import _, speaking
 from bot.replies import Problem, Reply
 from bot.services import Services
 
@@ -116,7 +117,9 @@ def chat(args: argparse.Namespace, settings: Settings) -> int:
         await close_services(state[0])
 
     words = ["/" + name for name in chat_words()] + ["/as", "/quit"]
-    return chat_in_terminal(start, answer, finish, welcome=WELCOME, quit_words=QUIT_WORDS, words=words)
+    with speaking(terminal_language(getattr(args, "lang", None))):
+        welcome = _(WELCOME)
+    return chat_in_terminal(start, answer, finish, welcome=welcome, quit_words=QUIT_WORDS, words=words)
 
 
 def terminal_language(option: str | None, environ: Mapping[str, str] | None = None) -> str | None:

@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from bot.i18n import choose_language, normalize_language, speaking
+from bot.i18n import _, choose_language, normalize_language, speaking
 from bot.ratelimit import RateLimiter
 from bot.replies import FilmList, Problem, Reply, Rerun
 from bot.text import clean_multiline, clean_text
@@ -102,12 +102,15 @@ def refusal(spec_name: str, level: Permission) -> Problem:
     """The friendly refusal for a command the actor may not run; nothing was changed."""
     if level is Permission.CATALOG_OWNER:
         return Problem(
-            f"Only the bot's catalog owners can use /{spec_name}: the film catalog is shared by every chat "
-            "the bot is in.",
+            _(
+                "Only the bot's catalog owners can use /{spec_name}: the film catalog is shared by every chat "
+                "the bot is in.",
+                spec_name=spec_name,
+            ),
             kind="forbidden",
-            hint="Ask a catalog owner, or suggest a fix with the “Wrong film?” button on a card.",
+            hint=_("Ask a catalog owner, or suggest a fix with the “Wrong film?” button on a card."),
         )
-    return Problem(f"Only this chat's admins can use /{spec_name}.", kind="forbidden")
+    return Problem(_("Only this chat's admins can use /{spec_name}.", spec_name=spec_name), kind="forbidden")
 
 
 ParamKind = Literal["text", "int", "bool", "film", "genre", "choice", "file"]
@@ -173,8 +176,13 @@ def _size_text(size: int) -> str:
 
 def too_large(name: str, size: int, limit: int) -> ArgumentError:
     return ArgumentError(
-        f"{name[:100]} is too large ({_size_text(size)}); I take files up to {_size_text(limit)} here.",
-        hint="Split it into smaller files, gzip it (.jsonl.gz), or import it with `filmbot import` on the server.",
+        _(
+            "{name} is too large ({size}); I take files up to {limit} here.",
+            name=name[:100],
+            size=_size_text(size),
+            limit=_size_text(limit),
+        ),
+        hint=_("Split it into smaller files, gzip it (.jsonl.gz), or import it with `filmbot import` on the server."),
     )
 
 
@@ -271,11 +279,11 @@ def coerce_args(spec: CommandSpec, raw: Mapping[str, Any]) -> dict[str, Any]:
                 value = None
         if value is None:
             if p.required:
-                raise ArgumentError(f"Please give {p.name} — usage: {spec.usage}")
+                raise ArgumentError(_("Please give {name} — usage: {usage}", name=p.name, usage=spec.usage))
             continue
         if p.kind == "file":
             if not isinstance(value, Upload):
-                raise ArgumentError(f"Attach the file for {p.name} to your message.")
+                raise ArgumentError(_("Attach the file for {name} to your message.", name=p.name))
             if value.size is not None and value.size > p.max_bytes:
                 raise too_large(value.name, value.size, p.max_bytes)
             out[p.name] = dataclasses.replace(value, limit=p.max_bytes)
@@ -289,13 +297,20 @@ def coerce_args(spec: CommandSpec, raw: Mapping[str, Any]) -> dict[str, Any]:
             elif str(value).lower() in {"0", "no", "false", "off", "n"}:
                 out[p.name] = False
             else:
-                raise ArgumentError(f"{p.name} must be yes or no")
+                raise ArgumentError(_("{name} must be yes or no", name=p.name))
         else:
             text = str(value)
             if len(text) > p.max_length:
-                raise ArgumentError(f"{p.name} is too long ({len(text)} characters; at most {p.max_length})")
+                raise ArgumentError(
+                    _(
+                        "{name} is too long ({count} characters; at most {max_length})",
+                        name=p.name,
+                        count=len(text),
+                        max_length=p.max_length,
+                    )
+                )
             if p.choices and text.lower() not in p.choices:
-                raise ArgumentError(f"{p.name} must be one of: {', '.join(p.choices)}")
+                raise ArgumentError(_("{name} must be one of: {choices}", name=p.name, choices=", ".join(p.choices)))
             out[p.name] = text.lower() if p.choices else text
     return out
 
@@ -310,14 +325,14 @@ def _whole_number(p: Param, value: Any) -> int:
     if number is not None and (low is None or number >= low) and (high is None or number <= high):
         return number
     if low is not None and high is not None:
-        what = f"a whole number from {low} to {high}"
+        what = _("a whole number from {low} to {high}", low=low, high=high)
     elif low is not None:
-        what = f"a whole number of at least {low}"
+        what = _("a whole number of at least {low}", low=low)
     elif high is not None:
-        what = f"a whole number of at most {high}"
+        what = _("a whole number of at most {high}", high=high)
     else:
-        what = "a whole number"
-    raise ArgumentError(f"{p.name}: {what} (not {str(value)[:30]!r})")
+        what = _("a whole number")
+    raise ArgumentError(_("{name}: {what} (not {value!r})", name=p.name, what=what, value=str(value)[:30]))
 
 
 class CommandRegistry:
@@ -361,7 +376,7 @@ class CommandRegistry:
         """Re-run the command a picker came from (its `Rerun` code or full name), now with the chosen film."""
         spec = self.by_code(command) or self.by_full_name(command)
         if spec is None or spec.film_param is None:
-            return Problem("That button belongs to a command I no longer have. Please run it again.")
+            return Problem(_("That button belongs to a command I no longer have. Please run it again."))
         return await self.run(spec, ctx, {spec.film_param.name: f"#{film_id}"})
 
     def groups(self) -> dict[str, list[CommandSpec]]:
@@ -390,7 +405,7 @@ class CommandRegistry:
         """
         line = line.strip()
         if not line.startswith("/"):
-            return Problem("Commands start with / — try /help.")
+            return Problem(_("Commands start with / — try /help."))
         head, rest = _first_word(line[1:])
         name = head.split("@", 1)[0].lower()
         sub, sub_rest = _first_word(rest)
@@ -402,8 +417,8 @@ class CommandRegistry:
             if spec is None:
                 if name in self.groups():
                     subs = ", ".join(s.name for s in self.groups()[name])
-                    return Problem(f"/{name} needs one of: {subs}.")
-                return Problem(f"I don't know /{name[:32]}. Try /help to see what I can do.")
+                    return Problem(_("/{name} needs one of: {subs}.", name=name, subs=subs))
+                return Problem(_("I don't know /{name}. Try /help to see what I can do.", name=name[:32]))
         return spec, split_args(spec, rest)
 
     def _rate_limited(self, actor: Actor) -> Problem | None:
@@ -417,7 +432,10 @@ class CommandRegistry:
             log.info("rate limited user %s on %s chat %s", actor.user_id, actor.platform, actor.chat_id)
         wait = decision.retry_after
         return Problem(
-            f"You're sending commands faster than I answer them — please slow down and try again in {wait} s.",
+            _(
+                "You're sending commands faster than I answer them — please slow down and try again in {wait} s.",
+                wait=wait,
+            ),
             kind="rate_limited",
             silent=decision.verdict == "silent",
         )
@@ -489,7 +507,7 @@ class CommandRegistry:
                 ctx.actor.chat_id,
                 ctx.actor.user_id,
             )
-            return Problem("Sorry, something went wrong on my side. Please try again in a moment.", kind="error")
+            return Problem(_("Sorry, something went wrong on my side. Please try again in a moment."), kind="error")
         if isinstance(reply, FilmList) and reply.kind == "did_you_mean" and reply.rerun is None and _reruns(spec):
             reply = dataclasses.replace(reply, rerun=Rerun(spec.full_name, spec.code))
         return reply

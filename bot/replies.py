@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from bot.i18n import ngettext
+from bot.i18n import _, ngettext
 from bot.i18n.formats import date_text, number_text, runtime_text
 
 ActionKind = Literal["undo_remove", "wrong_film"]
@@ -160,7 +160,7 @@ class FilmChoice:
         """What tells same-titled films apart beyond the label: country, and the title that matched."""
         facts = [self.country] if self.country else []
         if self.matched_title and self.matched_title not in self.label:
-            facts.append(f"matched: {self.matched_title}")
+            facts.append(_("matched: {title}", title=self.matched_title))
         return facts
 
     @property

@@ -14,7 +14,7 @@ from typing import TextIO
 
 from adapters.console.render import render
 from bot.commands import Actor, CommandContext
-from bot.i18n import speaking
+from bot.i18n import N_, _, speaking
 from bot.polls.voting import Where
 from bot.replies import FilmList, PollCard, Problem, Reply, Text
 from bot.services import Services
@@ -22,29 +22,32 @@ from bot.services import Services
 # Whoever runs the console runs the machine: always a catalog owner.
 CONSOLE_ACTOR = Actor(platform="console", user_id="owner", chat_id="console", is_owner=True, display_name="you")
 QUIT_WORDS = {"/quit", "/exit", "quit", "exit"}
-WELCOME = "filmbot chat — type /help, /film <title>, or just a title. /quit or Ctrl+D leaves."
+WELCOME = N_("filmbot chat — type /help, /film <title>, or just a title. /quit or Ctrl+D leaves.")
 # Keys a terminal without line editing passes through as text (arrows, Home, F-keys): never a search.
 TERMINAL_KEYS = re.compile(r"\x1b(\[[0-9;?]*[ -/]*[@-~]|O.|.)?")
 
 
 def picker_hint(films: FilmList) -> str:
     """What typing a number does here: open a card, or finish the command the picker came from."""
-    doing = {
-        "movienight nominate": "nominate it",
-        "movienight remove": "take it off the slate",
-    }.get(films.rerun.command if films.rerun is not None else "", "open it")
-    if films.rerun is not None and doing == "open it":
-        doing = f"use it for /{films.rerun.command}"
-    paging = ", n/p to page" if films.kind == "results" and films.pages > 1 else ""
-    return f"(type a number to {doing}{paging})"
+    command = films.rerun.command if films.rerun is not None else ""
+    paging = _(", n/p to page") if films.kind == "results" and films.pages > 1 else ""
+    if command == "movienight nominate":
+        return _("(type a number to nominate it{paging})", paging=paging)
+    if command == "movienight remove":
+        return _("(type a number to take it off the slate{paging})", paging=paging)
+    if command:
+        return _("(type a number to use it for /{command}{paging})", command=command, paging=paging)
+    return _("(type a number to open it{paging})", paging=paging)
 
 
 def ballot_hint(poll: PollCard) -> str:
     if poll.mode == "ranked":
-        return f"(to vote, type the numbers in order of preference, best first, e.g. 2 1; at most {poll.max_choices})"
+        return _(
+            "(to vote, type the numbers in order of preference, best first, e.g. 2 1; at most {n})", n=poll.max_choices
+        )
     if poll.mode == "multiple":
-        return "(to vote, type the numbers of every film you'd watch, e.g. 1 3; 0 retracts your vote)"
-    return "(type a number to vote for it; 0 retracts your vote)"
+        return _("(to vote, type the numbers of every film you'd watch, e.g. 1 3; 0 retracts your vote)")
+    return _("(type a number to vote for it; 0 retracts your vote)")
 
 
 class ConsoleChat:
@@ -83,11 +86,11 @@ class ConsoleChat:
         `/as` alone returns to the machine's owner."""
         if not name:
             self.actor = dataclasses.replace(CONSOLE_ACTOR, language=self.language)
-            return Text("You are yourself again (the owner of this console).")
+            return Text(_("You are yourself again (the owner of this console)."))
         name = name[:32]
         self.actor = Actor(platform="console", user_id=f"member:{name}", chat_id="console", display_name=name,
                            language=self.language)  # fmt: skip
-        return Text(f"You are now {name}, a club member (not an admin). /as alone switches back.")
+        return Text(_("You are now {name}, a club member (not an admin). /as alone switches back.", name=name))
 
     async def _vote(self, poll: PollCard, numbers: list[int]) -> Reply:
         """A member's ballot by option numbers (`0` retracts), through the same path as a ballot button."""
@@ -96,7 +99,7 @@ class ConsoleChat:
         elif all(1 <= n <= len(poll.options) for n in numbers):
             films = [poll.options[n - 1].film_id for n in numbers]
         else:
-            return Problem(f"Pick from 1 to {len(poll.options)} (0 retracts your vote).")
+            return Problem(_("Pick from 1 to {count} (0 retracts your vote).", count=len(poll.options)))
         receipt = await self.services.movienights.record_ballot(
             poll.night_id, self.actor.user_id, films, where=Where(self.actor.platform, self.actor.chat_id)
         )
@@ -104,7 +107,9 @@ class ConsoleChat:
             return Problem(receipt.message)
         chosen = {o.film_id: o.label for o in poll.options}
         picked = "; ".join(chosen[f] for f in receipt.choices if f in chosen)
-        return Text(f"{receipt.message} Your vote: {picked}" if picked else receipt.message)
+        return Text(
+            _("{message} Your vote: {picked}", message=receipt.message, picked=picked) if picked else receipt.message
+        )
 
     def _remember(self, reply: Reply) -> Reply:
         if isinstance(reply, FilmList):
@@ -132,7 +137,7 @@ class ConsoleChat:
         return text
 
     async def loop(self, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
-        print(WELCOME, file=stdout, flush=True)
+        print(_(WELCOME), file=stdout, flush=True)
         while True:
             print("> ", end="", file=stdout, flush=True)
             line = await asyncio.to_thread(stdin.readline)

@@ -117,7 +117,9 @@ def render_list(films: FilmList, opener: Opener | None = None) -> str:
         if opener is not None:
             out.append(f"     {opener(item.film_id)}")
     if films.pages > 1:
-        out.append(f"  page {films.page + 1} of {films.pages} ({films.total} films)")
+        out.append(
+            _("  page {page} of {pages} ({total} films)", page=films.page + 1, pages=films.pages, total=films.total)
+        )
     if films.hint:
         out.append(safe(films.hint))
     return "\n".join(out)
@@ -127,7 +129,7 @@ def render_poll(poll: PollCard) -> str:
     out = [safe(poll.question)]
     out.extend(f"  {n}. {safe(o.label)}" for n, o in enumerate(poll.options, start=1))
     if poll.closes_at_iso:
-        out.append(f"  closes at {poll.closes_at_iso}")
+        out.append(_("  closes at {closes_at_iso}", closes_at_iso=poll.closes_at_iso))
     return "\n".join(out)
 
 

@@ -37,6 +37,7 @@ from adapters.discord.slash import DiscordForm
 from adapters.discord.text import md
 from bot.curation.edits import current_details
 from bot.curation.service import Curation, curation_of
+from bot.i18n import _
 from bot.replies import FilmCard, Problem
 
 log = logging.getLogger(__name__)
@@ -84,11 +85,11 @@ class Admin:
         """The core's admin rule for `/film <command>`; tells the member when it says no."""
         cur = self.curation()
         if cur is None:
-            await self.handlers.tell(interaction, "Catalog curation is not enabled here.")
+            await self.handlers.tell(interaction, _("Catalog curation is not enabled here."))
             return True
         problem = cur.allowed(actor_of(interaction, self.services), command)
         if problem is not None:
-            await self.handlers.tell(interaction, render(problem).content or APOLOGY)
+            await self.handlers.tell(interaction, render(problem).content or _(APOLOGY))
             return True
         return False
 
@@ -98,7 +99,7 @@ class Admin:
         if await self._refused(interaction, "add"):
             return
         draft = self._drafts.get((interaction.user.id, ADD_ID), {})
-        await interaction.response.send_modal(modal("Add a film (1/2)", ADD_ID, STEP_ONE, draft))
+        await interaction.response.send_modal(modal(_("Add a film (1/2)"), ADD_ID, STEP_ONE, draft))
 
     async def open_more(self, interaction: discord.Interaction[Any], film_id: int) -> None:
         if await self._refused(interaction, "edit"):
@@ -107,11 +108,11 @@ class Admin:
         assert cur is not None
         film = await cur.catalog.film(film_id)
         if film is None:
-            await self.handlers.tell(interaction, "That film is no longer in the catalog.")
+            await self.handlers.tell(interaction, _("That film is no longer in the catalog."))
             return
         custom_id = f"{MORE_PREFIX}{film_id}"
         values = self._drafts.get((interaction.user.id, custom_id)) or current_details(film)
-        title = md(f"More about {film.title}", 45)
+        title = md(_("More about {title}", title=film.title), 45)
         await interaction.response.send_modal(modal(title, custom_id, STEP_TWO, values))
 
     # -- submissions ---------------------------------------------------------------------------------

@@ -23,18 +23,21 @@ import discord
 
 from adapters.discord.components import BUTTON_LABEL_MAX, guarded
 from adapters.discord.text import md, plain
+from bot.i18n import N_, _
 from bot.replies import PollCard
 
 COLOUR = discord.Colour(0xE5A00D)
 CLOSED_COLOUR = discord.Colour(0x95A5A6)
-BALLOT_CLOSED = "🔒 Voting is closed — see the result below."
+BALLOT_CLOSED = N_("🔒 Voting is closed — see the result below.")
 BUTTONS_MAX = 25
 CONTROL_ROW_ROOM = 20  # film buttons that still leave a fifth row for "My ballot" / "Clear my vote"
 HOW = {
-    "single": "Click the film you want to watch. Click it again to take your vote back.",
-    "multiple": "Click every film you would watch; click again to un-pick one.",
-    "ranked": "Click films in order of preference: your first click is your 1st choice (up to {n}). "
-    "Click a ranked film again to take it out. Scored by Borda count.",
+    "single": N_("Click the film you want to watch. Click it again to take your vote back."),
+    "multiple": N_("Click every film you would watch; click again to un-pick one."),
+    "ranked": N_(
+        "Click films in order of preference: your first click is your 1st choice (up to {n}). "
+        "Click a ranked film again to take it out. Scored by Borda count."
+    ),
 }
 
 
@@ -77,11 +80,11 @@ class BallotButton(
 def ballot_embed(card: PollCard) -> discord.Embed:
     embed = discord.Embed(title=md(card.question, 256), colour=COLOUR)
     lines = [f"{n}. {md(o.label, 150)}" for n, o in enumerate(card.options, start=1)]
-    how = HOW.get(card.mode, HOW["single"]).format(n=card.max_choices)
+    how = _(HOW.get(card.mode, HOW["single"]), n=card.max_choices)
     embed.description = md(how, 500) + "\n\n" + "\n".join(lines)
     if card.closes_at_iso:
         closes = _timestamp(card.closes_at_iso)
-        embed.add_field(name="Closes", value=closes or md(card.closes_at_iso, 100), inline=False)
+        embed.add_field(name=_("Closes"), value=closes or md(card.closes_at_iso, 100), inline=False)
     return embed
 
 
@@ -89,7 +92,7 @@ def closed_ballot_embed(card: PollCard) -> discord.Embed:
     """The ballot once its poll has closed (edited in with no buttons): the films, and where the result is."""
     embed = discord.Embed(title=md(card.question, 256), colour=CLOSED_COLOUR)
     lines = [f"{n}. {md(o.label, 150)}" for n, o in enumerate(card.options, start=1)]
-    embed.description = f"**{BALLOT_CLOSED}**\n\n" + "\n".join(lines)
+    embed.description = f"**{_(BALLOT_CLOSED)}**\n\n" + "\n".join(lines)
     return embed
 
 
@@ -100,8 +103,8 @@ def ballot_view(card: PollCard) -> discord.ui.View:
         view.add_item(BallotButton(card.night_id, str(option.film_id), f"{n}. {option.label}"))
     if len(options) <= CONTROL_ROW_ROOM:
         grey = discord.ButtonStyle.secondary
-        view.add_item(BallotButton(card.night_id, "me", "My ballot", grey))
-        view.add_item(BallotButton(card.night_id, "clear", "Clear my vote", discord.ButtonStyle.danger))
+        view.add_item(BallotButton(card.night_id, "me", _("My ballot"), grey))
+        view.add_item(BallotButton(card.night_id, "clear", _("Clear my vote"), discord.ButtonStyle.danger))
     return view
 
 

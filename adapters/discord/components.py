@@ -22,6 +22,7 @@ import discord
 
 from adapters.discord.context import where
 from adapters.discord.text import plain
+from bot.i18n import _
 from bot.replies import FilmChoice
 
 log = logging.getLogger(__name__)
@@ -144,7 +145,7 @@ class FilmButton(
         super().__init__(
             discord.ui.Button(
                 style=discord.ButtonStyle.secondary,
-                label=plain(label, BUTTON_LABEL_MAX) or "Open",
+                label=plain(label, BUTTON_LABEL_MAX) or _("Open"),
                 custom_id=film_id_of(owner, film_id, then),
             )
         )
@@ -208,7 +209,7 @@ class ActionButton(
         super().__init__(
             discord.ui.Button(
                 style=discord.ButtonStyle.secondary,
-                label=plain(label, BUTTON_LABEL_MAX) or "Go",
+                label=plain(label, BUTTON_LABEL_MAX) or _("Go"),
                 custom_id=f"fb:act:{kind}:{film_id}",
             )
         )
@@ -235,7 +236,7 @@ class AddButton(
         super().__init__(
             discord.ui.Button(
                 style=discord.ButtonStyle.success,
-                label=plain(label, BUTTON_LABEL_MAX) or "Add",
+                label=plain(label, BUTTON_LABEL_MAX) or _("Add"),
                 custom_id=f"fb:add:{ref}",
             )
         )

@@ -26,7 +26,7 @@ from adapters.discord.text import unescape
 from bot.commands import Actor, CommandContext, CommandSpec, Upload, UploadTooLarge
 from bot.curation.actions import run_action
 from bot.films.service import picker_query
-from bot.i18n import use_language
+from bot.i18n import N_, _, choose_language, use_language
 from bot.replies import FileReply, FilmList, PollCard, Problem, Reply
 from bot.services import Services
 from bot.sources.online import add_online, look_online
@@ -34,7 +34,7 @@ from bot.sources.online import add_online, look_online
 log = logging.getLogger(__name__)
 
 DEFER_AFTER = 1.5
-APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
+APOLOGY = N_("Sorry, something went wrong on my side. Please try again in a moment.")
 T = TypeVar("T")
 
 
@@ -85,8 +85,13 @@ class Handlers:
 
     async def speak(self, interaction: discord.Interaction[Any]) -> str:
         """Choose the language of this interaction's replies (`CommandRegistry.language_for`) and speak it for
-        the rest of its task: the command or component callback, its rendering and its follow-ups."""
-        language = await self.services.registry.language_for(actor_of(interaction, self.services), self.services)
+        the rest of its task: the command or component callback, its rendering and its follow-ups. Autocomplete
+        answers within Discord's 3 s from memory alone: the member's or the server's language, no database."""
+        actor = actor_of(interaction, self.services)
+        if interaction.type is discord.InteractionType.autocomplete:
+            language = choose_language(actor.language, actor.chat_language)
+        else:
+            language = await self.services.registry.language_for(actor, self.services)
         use_language(language)
         return language
 
@@ -197,7 +202,7 @@ class Handlers:
         edited in (a poll, a file) goes out as a new message."""
         out = render(reply, owner=owner, now=self.services.clock())
         if isinstance(reply, Problem):
-            await self.tell(interaction, out.content or APOLOGY)
+            await self.tell(interaction, out.content or _(APOLOGY))
         elif isinstance(reply, PollCard) or out.needs_new_message:
             await self.send(interaction, reply, ephemeral=False)
         elif interaction.response.is_done():
@@ -209,13 +214,15 @@ class Handlers:
         if interaction.type is discord.InteractionType.autocomplete:
             return
         try:
-            await self.tell(interaction, APOLOGY)
+            await self.tell(interaction, _(APOLOGY))
         except discord.HTTPException:
             log.exception("could not apologise (%s)", where(interaction))
 
     async def _owner_only(self, interaction: discord.Interaction[Any], owner: int) -> bool:
         if owner and interaction.user.id != owner:
-            await self.tell(interaction, f"This menu is for <@{owner}>. Run the command yourself to get your own.")
+            await self.tell(
+                interaction, _("This menu is for <@{owner}>. Run the command yourself to get your own.", owner=owner)
+            )
             return False
         return True
 

@@ -35,6 +35,7 @@ from adapters.discord.ballot import BALLOT_CLOSED, ballot_embed, ballot_view, cl
 from adapters.discord.handlers import actor_of
 from adapters.discord.render import card_embed, render, render_poll
 from adapters.discord.text import md, plain
+from bot.i18n import _
 from bot.polls.ballots import Press
 from bot.polls.delivery import NativeVote
 from bot.polls.service import FAR_FUTURE
@@ -84,7 +85,7 @@ class MovieNights:
             for n, batch in enumerate(batches):
                 await self._say(
                     interaction,
-                    content=(heading or "**The nominees**") if n == 0 else None,
+                    content=(heading or _("**The nominees**")) if n == 0 else None,
                     embeds=[card_embed(c) for c in batch],
                     view=trailer_links(batch),
                 )
@@ -177,7 +178,7 @@ class MovieNights:
         """Edit the ballot message: no buttons (PATCH with empty components), and it says voting closed."""
         if self.client.is_closed():
             return False
-        embed = closed_ballot_embed(card) if card is not None else discord.Embed(description=BALLOT_CLOSED)
+        embed = closed_ballot_embed(card) if card is not None else discord.Embed(description=_(BALLOT_CLOSED))
         try:
             message = self.client.get_partial_messageable(int(chat_id)).get_partial_message(int(message_id))
             await message.edit(embeds=[embed], view=None, allowed_mentions=discord.AllowedMentions.none())

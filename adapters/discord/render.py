@@ -203,19 +203,24 @@ def render_list(films: FilmList, owner: int) -> Outgoing:
     embed.description = list_lines(films.items) or None
     view = discord.ui.View(timeout=None)
     if films.kind == "results" and films.pages > 1:
-        embed.set_footer(text=plain(f"Page {films.page + 1} of {films.pages} · {films.total} films", 100))
+        embed.set_footer(
+            text=plain(
+                _("Page {page} of {pages} · {total} films", page=films.page + 1, pages=films.pages, total=films.total),
+                100,
+            )
+        )
         view.add_item(PageButton(owner, films.page - 1, films.query, forward=False, disabled=films.page <= 0))
         view.add_item(
             PageButton(owner, films.page + 1, films.query, forward=True, disabled=films.page >= films.pages - 1)
         )
     if films.items:
-        placeholder = "Which one?" if films.kind == "did_you_mean" else "Open a film"
+        placeholder = _("Which one?") if films.kind == "did_you_mean" else _("Open a film")
         view.add_item(PickSelect(owner, films.items, placeholder=placeholder, then=then))
     if online:
         embed.add_field(name=md(films.online_heading or "", 256), value=online, inline=False)
         add_buttons(view, films)
     elif hint:
-        embed.add_field(name="Tip", value=hint, inline=False)
+        embed.add_field(name=_("Tip"), value=hint, inline=False)
     return Outgoing(embeds=[embed], view=view if view.children else None)
 
 
@@ -233,14 +238,14 @@ def online_lines(films: FilmList) -> str:
 def add_buttons(view: discord.ui.View, films: FilmList) -> None:
     for c in films.found_online[:5]:
         if c.can_add:
-            view.add_item(AddButton(c.ref, f"Add {c.heading}"))
+            view.add_item(AddButton(c.ref, _("Add {heading}", heading=c.heading)))
 
 
 def render_poll(poll: PollCard, now: dt.datetime) -> Outgoing:
     """A native poll when Discord can hold it; otherwise a numbered list."""
     if poll.native and 1 <= len(poll.options) <= POLL_ANSWERS_MAX:
         native = discord.Poll(
-            question=plain(poll.question, POLL_QUESTION_MAX) or "Vote",
+            question=plain(poll.question, POLL_QUESTION_MAX) or _("Vote"),
             duration=dt.timedelta(hours=_poll_duration(poll, now)),
             multiple=poll.multiple,
         )
@@ -278,7 +283,9 @@ FILE_MAX_BYTES = 10 * 1024 * 1024  # the smallest attachment limit Discord gives
 def render_file(reply: FileReply) -> Outgoing:
     size = reply.size
     if size > FILE_MAX_BYTES:
-        return render(Problem(f"{reply.filename} is too large to upload here ({size:,} bytes)."))
+        return render(
+            Problem(_("{filename} is too large to upload here ({size:,} bytes).", filename=reply.filename, size=size))
+        )
     name = plain(reply.filename, 100) or "file"
     content = md(reply.caption, CONTENT_MAX) if reply.caption else None
     source = str(reply.path) if reply.path is not None else io.BytesIO(reply.data)  # a path is read as sent

@@ -22,7 +22,7 @@ from telegram.ext import ContextTypes
 from adapters.telegram.html import TEXT_LIMIT, one_line, trim
 from adapters.telegram.render import render_card
 from bot.commands import MAX_ARG_CHARS
-from bot.i18n import speaking
+from bot.i18n import _, speaking
 from bot.replies import FilmCard, FilmChoice
 from bot.services import Services
 
@@ -78,7 +78,7 @@ class InlineHandler:
                 next_offset="",
                 button=None
                 if text
-                else InlineQueryResultsButton("Type a film title — or tap for help", start_parameter="inline"),
+                else InlineQueryResultsButton(_("Type a film title — or tap for help"), start_parameter="inline"),
             )
             return
         end = min(offset + PAGE_SIZE, MAX_RESULTS)

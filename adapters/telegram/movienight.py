@@ -31,6 +31,7 @@ from adapters.telegram import callbacks
 from adapters.telegram.html import one_line, trim
 from adapters.telegram.render import BALLOT_CLOSED, poll_args, render, render_card, render_closed_ballot
 from adapters.telegram.sending import reply_parameters, send_outgoing, send_reply
+from bot.i18n import _
 from bot.polls.ballots import Press
 from bot.polls.delivery import NativeVote
 from bot.polls.service import ClosedPoll, MovieNightService
@@ -148,7 +149,7 @@ class TelegramMovieNights:
             return False
         if not (chat_id.lstrip("-").isdigit() and message_id.isdigit()):
             return True  # not a Telegram message: nothing to edit
-        out = render_closed_ballot(card) if card is not None else render(Text(BALLOT_CLOSED))
+        out = render_closed_ballot(card) if card is not None else render(Text(_(BALLOT_CLOSED)))
         try:
             await self.bot.edit_message_text(
                 out.text, chat_id=int(chat_id), message_id=int(message_id), parse_mode=ParseMode.HTML,
@@ -181,4 +182,4 @@ class TelegramMovieNights:
 
 def nominee_list(card: PollCard) -> FilmList:
     items = tuple(FilmChoice(c.film_id, c.title, c.year, c.country, c.original_title) for c in card.cards)
-    return FilmList(kind="results", query="", items=items, heading="The nominees", total=len(items))
+    return FilmList(kind="results", query="", items=items, heading=_("The nominees"), total=len(items))

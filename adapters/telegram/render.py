@@ -15,7 +15,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOpti
 from adapters.telegram import callbacks
 from adapters.telegram.html import CAPTION_LIMIT, TEXT_LIMIT, Line, Span, compose, line, one_line, trim
 from bot.films.genre_names import genre_labels
-from bot.i18n import _
+from bot.i18n import N_, _
 from bot.replies import FileReply, FilmCard, FilmList, PollCard, Problem, Reply, Text
 
 BUTTON_CHARS = 60
@@ -25,13 +25,15 @@ ITEM_CHARS = 200
 NOTICE_LINES = 30
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 BALLOT_HOW = {
-    "single": "Tap a film to vote for it; tap it again to take your vote back.",
-    "multiple": "Tap every film you would watch; tap again to unpick.",
-    "ranked": "Tap films in order of preference: your first tap is your 1st choice. Tap a ranked film again "
-    "to take it out. “My ballot” shows your ranking.",
+    "single": N_("Tap a film to vote for it; tap it again to take your vote back."),
+    "multiple": N_("Tap every film you would watch; tap again to unpick."),
+    "ranked": N_(
+        "Tap films in order of preference: your first tap is your 1st choice. Tap a ranked film again "
+        "to take it out. “My ballot” shows your ranking."
+    ),
 }
 
-BALLOT_CLOSED = "🔒 Voting is closed — see the result below."
+BALLOT_CLOSED = N_("🔒 Voting is closed — see the result below.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +128,19 @@ def render_list(films: FilmList) -> Outgoing:
     for n, item in enumerate(films.items, start=start):
         lines.append(line(f"{n}. {trim(one_line(item.text), ITEM_CHARS)}"))
     if films.pages > 1:
-        lines.append(line(Span(f"Page {films.page + 1} of {films.pages} · {films.total} films", "i")))
+        lines.append(
+            line(
+                Span(
+                    _(
+                        "Page {page} of {pages} · {total} films",
+                        page=films.page + 1,
+                        pages=films.pages,
+                        total=films.total,
+                    ),
+                    "i",
+                )
+            )
+        )
     if films.found_online:
         lines.append(line(Span(films.online_heading or "", "b")))
         lines.extend(line(f"• {trim(one_line(c.text), ITEM_CHARS)}") for c in films.found_online)
@@ -146,7 +160,11 @@ def render_list(films: FilmList) -> Outgoing:
     for c in films.found_online:
         if c.can_add:
             rows.append(
-                [InlineKeyboardButton(button_label(f"Add {c.heading}"), callback_data=callbacks.add_online(c.ref))]
+                [
+                    InlineKeyboardButton(
+                        button_label(_("Add {heading}", heading=c.heading)), callback_data=callbacks.add_online(c.ref)
+                    )
+                ]
             )
     if films.kind == "results" and films.pages > 1:
         nav = []
@@ -173,9 +191,9 @@ def render_poll(poll: PollCard) -> Outgoing:
     ballot, one button per film carrying only ids (`mn:<poll>:<film>`), plus "My ballot" and "Clear"."""
     lines: list[Line] = [line(Span(one_line(poll.question), "b"))]
     if not poll.native:
-        lines.append(line(Span(BALLOT_HOW.get(poll.mode, BALLOT_HOW["single"]), "i")))
+        lines.append(line(Span(_(BALLOT_HOW.get(poll.mode, BALLOT_HOW["single"])), "i")))
     if poll.closes_at_iso:
-        lines.append(line(Span(f"Closes at {closes_text(poll.closes_at_iso)}", "i")))
+        lines.append(line(Span(_("Closes at {closes_at_iso}", closes_at_iso=closes_text(poll.closes_at_iso)), "i")))
     lines.append(())
     lines.extend(_option_lines(poll))
     if poll.native:
@@ -190,8 +208,8 @@ def render_poll(poll: PollCard) -> Outgoing:
     ]
     rows.append(
         [
-            InlineKeyboardButton("My ballot", callback_data=callbacks.my_ballot(poll.night_id)),
-            InlineKeyboardButton("Clear my ballot", callback_data=callbacks.clear_ballot(poll.night_id)),
+            InlineKeyboardButton(_("My ballot"), callback_data=callbacks.my_ballot(poll.night_id)),
+            InlineKeyboardButton(_("Clear my ballot"), callback_data=callbacks.clear_ballot(poll.night_id)),
         ]
     )
     return Outgoing(compose(lines), InlineKeyboardMarkup(rows))
@@ -200,7 +218,7 @@ def render_poll(poll: PollCard) -> Outgoing:
 def render_closed_ballot(poll: PollCard) -> Outgoing:
     """A button ballot once its poll has closed: the films still listed, a line saying so, no buttons
     (an edit without a keyboard removes it; the result is the message posted after the ballot)."""
-    lines: list[Line] = [line(Span(one_line(poll.question), "b")), line(Span(BALLOT_CLOSED, "i")), ()]
+    lines: list[Line] = [line(Span(one_line(poll.question), "b")), line(Span(_(BALLOT_CLOSED), "i")), ()]
     lines.extend(_option_lines(poll))
     return Outgoing(compose(lines))
 
@@ -264,12 +282,15 @@ def poll_args(poll: PollCard) -> dict[str, Any]:
     the core closes the poll on time (and stops it); the description says when."""
     options = [trim(one_line(o.label), 100) or "…" for o in poll.options[:12]]
     args: dict[str, Any] = {
-        "question": trim(one_line(poll.question), 300) or "Vote",
+        "question": trim(one_line(poll.question), 300) or _("Vote"),
         "options": options,
         "is_anonymous": False,
         "allows_multiple_answers": poll.multiple,
         "allows_revoting": True,
     }
     if poll.closes_at_iso:
-        args["description"] = f"Closes at {closes_text(poll.closes_at_iso)}. You can change your vote until then."
+        args["description"] = _(
+            "Closes at {closes_at_iso}. You can change your vote until then.",
+            closes_at_iso=closes_text(poll.closes_at_iso),
+        )
     return args

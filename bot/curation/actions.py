@@ -9,12 +9,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.commands import Actor
+from bot.i18n import N_, _
 from bot.replies import Problem, Reply
 
 if TYPE_CHECKING:
     from bot.services import Services
 
-NOT_AVAILABLE = "That button is not available here."
+NOT_AVAILABLE = N_("That button is not available here.")
 
 
 async def run_action(services: Services, actor: Actor, kind: str, film_id: int, query: str | None = None) -> Reply:
@@ -25,4 +26,4 @@ async def run_action(services: Services, actor: Actor, kind: str, film_id: int, 
         return await curation.undo_remove(actor, film_id)
     if kind == "wrong_film":
         return await curation.report_wrong_film(actor, film_id, query, None)
-    return Problem(NOT_AVAILABLE, kind="not_found")
+    return Problem(_(NOT_AVAILABLE), kind="not_found")

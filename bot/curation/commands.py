@@ -13,6 +13,7 @@ from bot.curation.common import GROUP
 from bot.curation.edits import EDIT_FIELDS
 from bot.curation.service import curation_of
 from bot.curation.transfer import import_local
+from bot.i18n import _
 from bot.replies import Problem, Reply
 
 IMPORT_MAX_BYTES = 5 << 20  # an attached catalog file for /film import
@@ -27,10 +28,12 @@ async def add(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
         try:
             details = (await page.read()).decode("utf-8-sig")
         except UnicodeDecodeError:
-            return Problem(f"{page.name[:100]} is not UTF-8 text; send the film page as a .txt file.")
+            return Problem(_("{name} is not UTF-8 text; send the film page as a .txt file.", name=page.name[:100]))
     if details is None:
         spec = ctx.services.registry.get("add", GROUP)
-        raise ArgumentError(f"Please give details — usage: {spec.usage if spec else '/film add <details>'}")
+        raise ArgumentError(
+            _("Please give details — usage: {details}", details=spec.usage if spec else "/film add <details>")
+        )
     return await curation_of(ctx.services).add_from_text(ctx.actor, details)
 
 
@@ -62,8 +65,10 @@ async def import_file(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
     path = args.get("path")
     if path is None:
         return Problem(
-            "Attach the file to your /film import message: JSON Lines, JSON, CSV or film pages (.txt), "
-            "optionally gzipped. Nothing is imported if any line is malformed."
+            _(
+                "Attach the file to your /film import message: JSON Lines, JSON, CSV or film pages (.txt), "
+                "optionally gzipped. Nothing is imported if any line is malformed."
+            )
         )
     return await import_local(curation_of(ctx.services), ctx.actor, path)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from bot.curation import fields as f
 from bot.films.model import Credit, CreditRole, Film
 from bot.films.normalize import normalize_title
+from bot.i18n import N_, _
 from bot.text import clean_text
 
 SCALAR_FIELDS = (
@@ -32,8 +33,8 @@ SCALAR_FIELDS = (
 LIST_FIELDS = ("genres", "director", "writer")
 STEP_FIELDS = ("add_cast", "remove_cast", "add_alt", "remove_alt")
 EDIT_FIELDS = (*SCALAR_FIELDS, *LIST_FIELDS, *STEP_FIELDS)
-EDIT_HELP = (
-    "Fields: " + ", ".join((*SCALAR_FIELDS, *LIST_FIELDS)) + ". Lists are comma-separated; “-” clears. "
+EDIT_HELP = N_(
+    "Fields: {fields}. Lists are comma-separated; “-” clears. "
     "Cast and alternative titles one at a time: add_cast Name as Character, remove_cast Name, "
     "add_alt Title, remove_alt Title."
 )
@@ -76,7 +77,11 @@ def edit_field(name: str) -> str:
     key = clean_text(name).casefold().replace(" ", "_")
     key = SYNONYMS.get(key, key)
     if key not in EDIT_FIELDS:
-        raise f.FieldError(f"I can't edit “{clean_text(name)[:40]}”. {EDIT_HELP}")
+        raise f.FieldError(
+            _("I can't edit “{name}”.", name=clean_text(name)[:40])
+            + " "
+            + _(EDIT_HELP, fields=", ".join((*SCALAR_FIELDS, *LIST_FIELDS)))
+        )
     return key
 
 
@@ -117,7 +122,7 @@ def apply_edit(film: Film, field: str, value: str) -> Change:
         old = getattr(film, attr)
         if clearing:
             if field not in OPTIONAL:
-                raise f.FieldError("A film must keep its title; give the new title instead.")
+                raise f.FieldError(_("A film must keep its title; give the new title instead."))
             new: object = None
         elif field == "title":
             new = f.title_value("title", raw)
@@ -145,30 +150,32 @@ def apply_edit(film: Film, field: str, value: str) -> Change:
     if field == "add_cast":
         member = f.cast_member(raw)
         if any(c.role == "cast" and c.name.casefold() == member.name.casefold() for c in film.credits):
-            raise f.FieldError(f"{member.name} is already in the cast; remove_cast them first to change it.")
+            raise f.FieldError(
+                _("{name} is already in the cast; remove_cast them first to change it.", name=member.name)
+            )
         if len(film.cast) >= f.MAX_CAST:
-            raise f.FieldError(f"at most {f.MAX_CAST} cast members.")
+            raise f.FieldError(_("at most {MAX_CAST} cast members.", MAX_CAST=f.MAX_CAST))
         return Change(film.replace(credits=[*film.credits, member]), "cast", None, _cast_line(member))
     if field == "remove_cast":
         name = f.text_value("cast name", raw, "name").casefold()
         gone = [c for c in film.credits if c.role == "cast" and c.name.casefold() == name]
         if not gone:
-            raise f.FieldError(f"No cast member called “{clean_text(raw)[:60]}” in this film.")
+            raise f.FieldError(_("No cast member called “{raw}” in this film.", raw=clean_text(raw)[:60]))
         kept = [c for c in film.credits if c not in gone]
         return Change(film.replace(credits=kept), "cast", _cast_line(gone[0]), None)
     if field == "add_alt":
         title = f.title_value("alternative title", raw)
         key = normalize_title(title)
         if any(normalize_title(t) == key for t in film.all_titles()):
-            raise f.FieldError(f"“{title}” is already a title of this film.")
+            raise f.FieldError(_("“{title}” is already a title of this film.", title=title))
         if len(film.alt_titles) >= f.MAX_ALT_TITLES:
-            raise f.FieldError(f"at most {f.MAX_ALT_TITLES} alternative titles.")
+            raise f.FieldError(_("at most {MAX_ALT_TITLES} alternative titles.", MAX_ALT_TITLES=f.MAX_ALT_TITLES))
         return Change(film.replace(alt_titles=[*film.alt_titles, title]), "alt_titles", None, title)
     # remove_alt
     key = normalize_title(clean_text(raw))
     gone_titles = [t for t in film.alt_titles if normalize_title(t) == key]
     if not key or not gone_titles:
-        raise f.FieldError(f"“{clean_text(raw)[:60]}” is not one of this film's alternative titles.")
+        raise f.FieldError(_("“{raw}” is not one of this film's alternative titles.", raw=clean_text(raw)[:60]))
     kept_titles = [t for t in film.alt_titles if t not in gone_titles]
     return Change(film.replace(alt_titles=kept_titles), "alt_titles", gone_titles[0], None)
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from bot.commands import Actor
 from bot.curation.store import AuditEntry, CurationRepository, Origin, who_label
 from bot.films.model import Film
+from bot.i18n import _
 from bot.replies import Problem, Reply, Text
 from bot.store.films import FilmRepository
 from bot.text import clean_text
@@ -27,10 +28,13 @@ MAX_SHOWN_VALUE = 80
 
 def ago(then: datetime, now: datetime) -> str:
     seconds = max(0, int((now - then).total_seconds()))
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if seconds >= size:
-            return f"{seconds // size} {unit} ago"
-    return "just now"
+    if seconds >= 86400:
+        return _("{n} d ago", n=seconds // 86400)
+    if seconds >= 3600:
+        return _("{n} h ago", n=seconds // 3600)
+    if seconds >= 60:
+        return _("{n} min ago", n=seconds // 60)
+    return _("just now")
 
 
 def _short(value: str | None) -> str:
@@ -62,7 +66,7 @@ def audit_line(entry: AuditEntry, film: Film | None, now: datetime) -> str:
 
 
 def _here(scope: Origin | None) -> str:
-    return "" if scope is None else " from this chat"
+    return "" if scope is None else _(" from this chat")
 
 
 async def audit_log(cur: Curation, film: Film | None, scope: Origin | None = None) -> Reply:
@@ -73,14 +77,16 @@ async def audit_log(cur: Curation, film: Film | None, scope: Origin | None = Non
         entries = await CurationRepository(session).audit(film_id, limit=LOG_ROWS, origin=scope)
     if not entries:
         if film is None:
-            return Text(f"No changes recorded{_here(scope)} yet.")
-        return Text(f"No changes recorded{_here(scope)} for {_label(film, film_id)}.")
+            return Text(_("No changes recorded{scope} yet.", scope=_here(scope)))
+        return Text(_("No changes recorded{scope} for {film}.", scope=_here(scope), film=_label(film, film_id)))
     ids = {e.film_id for e in entries if e.film_id is not None}
     async with cur.db.session() as session:
         films = await FilmRepository(session).get_many(ids, include_removed=True)
     now = cur.clock()
     lines = [audit_line(e, films.get(e.film_id or 0), now) for e in entries]
-    heading = ("Recent changes" if film is None else f"Changes to {_label(film, film_id)}") + _here(scope)
+    heading = (_("Recent changes") if film is None else _("Changes to {film}", film=_label(film, film_id))) + _here(
+        scope
+    )
     return Text("\n".join(lines), title=heading)
 
 
@@ -91,10 +97,13 @@ async def top_misses(cur: Curation, scope: Origin | None = None) -> Reply:
     async with cur.db.session() as session:
         misses = await CurationRepository(session).top_misses(since=now - MISS_WINDOW, limit=MISS_ROWS, origin=scope)
     if not misses:
-        return Text(f"No searches{_here(scope)} came up empty in the last 30 days.", title="Search misses")
-    lines = [f"{m.count}× “{m.query}” — last {ago(m.last_seen, now)}" for m in misses]
-    lines.append("Add a film with /film add, or point a query at a film with /film alias.")
-    return Text("\n".join(lines), title=f"Searches{_here(scope)} that found nothing (30 days)")
+        return Text(
+            _("No searches{scope} came up empty in the last 30 days.", scope=_here(scope)), title=_("Search misses")
+        )
+    lines = [_("{count}× “{query}” — last {ago}", count=m.count, query=m.query, ago=ago(m.last_seen, now))
+             for m in misses]  # fmt: skip
+    lines.append(_("Add a film with /film add, or point a query at a film with /film alias."))
+    return Text("\n".join(lines), title=_("Searches{scope} that found nothing (30 days)", scope=_here(scope)))
 
 
 async def report_wrong_film(cur: Curation, actor: Actor, film_id: int, query: str | None, note: str | None) -> Reply:
@@ -102,21 +111,27 @@ async def report_wrong_film(cur: Curation, actor: Actor, film_id: int, query: st
     text_query = clean_text(query or "")[:200] or None
     text_note = clean_text(note or "")
     if len(text_note) > MAX_NOTE_CHARS:
-        return Problem(f"Please keep the note under {MAX_NOTE_CHARS} characters.")
+        return Problem(_("Please keep the note under {MAX_NOTE_CHARS} characters.", MAX_NOTE_CHARS=MAX_NOTE_CHARS))
     now = cur.clock()
     async with cur.db.session() as session, session.begin():
         film = await FilmRepository(session).get(film_id)
         if film is None:
-            return Problem("That film is no longer in the catalog.", kind="not_found")
+            return Problem(_("That film is no longer in the catalog."), kind="not_found")
         repo = CurationRepository(session)
         last = await repo.last_report_at(actor, film_id)
         if last is not None and now - last < REPORT_COOLDOWN:
-            return Text("Thanks — you already reported this film; the admins will look at it.")
+            return Text(_("Thanks — you already reported this film; the admins will look at it."))
         report_id = await repo.add_report(actor, film_id, query=text_query, note=text_note or None, at=now)
     learning = cur.films.learning
     if learning is not None:  # the film, and the query that led to it, rank lower from now on
         learning.reported(film_id, text_query)
-    return Text(f"Thanks! Report #{report_id} about {_label(film, film_id)} was sent to the admins.")
+    return Text(
+        _(
+            "Thanks! Report #{report_id} about {film} was sent to the admins.",
+            report_id=report_id,
+            film=_label(film, film_id),
+        )
+    )
 
 
 async def open_reports(cur: Curation, scope: Origin | None = None) -> Reply:
@@ -127,22 +142,25 @@ async def open_reports(cur: Curation, scope: Origin | None = None) -> Reply:
         total = await repo.count_reports(origin=scope)
         films = await FilmRepository(session).get_many({r.film_id for r in reports}, include_removed=True)
     if not reports:
-        return Text(f"No open reports{_here(scope)}.", title="Wrong-film reports")
+        return Text(_("No open reports{scope}.", scope=_here(scope)), title=_("Wrong-film reports"))
     now = cur.clock()
     lines = []
     for r in reports:
         who = f"{r.display_name} " if r.display_name else ""
-        line = f"Report {r.id}: {_label(films.get(r.film_id), r.film_id)}"
+        line = _("Report {id}: {film_id}", id=r.id, film_id=_label(films.get(r.film_id), r.film_id))
         if r.query:
             line += f" · searched “{r.query}”"
         if r.note:
             line += f" · “{_short(r.note)}”"
         lines.append(f"{line} · by {who}({r.platform}:{r.user_id}), {ago(r.created_at, now)}")
-    more = f"\n…and {total - len(reports)} more." if total > len(reports) else ""
-    hint = "\nFix the film (/film edit, /film alias) then close the report: /film resolve_report <id>"
+    more = _("\n…and {reports} more.", reports=total - len(reports)) if total > len(reports) else ""
+    hint = _("\nFix the film (/film edit, /film alias) then close the report: /film resolve_report <id>")
     if scope is not None:
-        hint = "\nThe bot's catalog owners fix films and close reports."
-    return Text("\n".join(lines) + more + hint, title=f"Wrong-film reports{_here(scope)} ({total} open)")
+        hint = _("\nThe bot's catalog owners fix films and close reports.")
+    return Text(
+        "\n".join(lines) + more + hint,
+        title=_("Wrong-film reports{scope} ({total} open)", scope=_here(scope), total=total),
+    )
 
 
 async def resolve_report(cur: Curation, actor: Actor, report_id: int) -> Reply:
@@ -151,10 +169,17 @@ async def resolve_report(cur: Curation, actor: Actor, report_id: int) -> Reply:
         repo = CurationRepository(session)
         report = await repo.report(report_id)
         if report is None:
-            return Problem(f"There is no report {report_id}.", kind="not_found")
+            return Problem(_("There is no report {report_id}.", report_id=report_id), kind="not_found")
         if not await repo.resolve_report(report_id, by=who_label(actor), at=now):
-            return Problem(f"Report {report_id} is already closed (by {report.resolved_by}).", kind="conflict")
+            return Problem(
+                _(
+                    "Report {report_id} is already closed (by {resolved_by}).",
+                    report_id=report_id,
+                    resolved_by=report.resolved_by,
+                ),
+                kind="conflict",
+            )
         await repo.add_audit(
             actor, "resolve", at=now, film_id=report.film_id, field="report", old="open", new=f"{report_id} closed"
         )
-    return Text(f"Report {report_id} closed.")
+    return Text(_("Report {report_id} closed.", report_id=report_id))

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from bot.films.hygiene import has_surrogate, strip_invisible
 from bot.films.model import Credit, Film
 from bot.films.normalize import normalize_title
+from bot.i18n import _
 from bot.text import clean_text
 
 MIN_YEAR, MAX_YEAR = 1870, 2100
@@ -106,29 +107,31 @@ def is_clear(value: str) -> bool:
 def text_value(field: str, value: str, limit_key: str | None = None) -> str:
     text = clean_text(strip_invisible(value))
     if has_surrogate(text):
-        raise FieldError(f"{field} contains a character that is not valid text (a lone surrogate).")
+        raise FieldError(_("{field} contains a character that is not valid text (a lone surrogate).", field=field))
     limit = LIMITS[limit_key or field]
     if not text:
-        raise FieldError(f"{field} is empty.")
+        raise FieldError(_("{field} is empty.", field=field))
     if len(text) > limit:
-        raise FieldError(f"{field} is too long ({len(text)} characters; at most {limit}).")
+        raise FieldError(
+            _("{field} is too long ({count} characters; at most {limit}).", field=field, count=len(text), limit=limit)
+        )
     return text
 
 
 def title_value(field: str, value: str) -> str:
     text = text_value(field, value, "title")
     if not normalize_title(text):
-        raise FieldError(f"{field} needs some letters or digits.")
+        raise FieldError(_("{field} needs some letters or digits.", field=field))
     return text
 
 
 def year_value(value: str) -> int:
     text = clean_text(value)
     if not re.fullmatch(r"\d{4}", text):
-        raise FieldError(f"year must be a four-digit year such as 2013, not “{text[:20]}”.")
+        raise FieldError(_("year must be a four-digit year such as 2013, not “{text}”.", text=text[:20]))
     year = int(text)
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise FieldError(f"year must be between {MIN_YEAR} and {MAX_YEAR}.")
+        raise FieldError(_("year must be between {MIN_YEAR} and {MAX_YEAR}.", MIN_YEAR=MIN_YEAR, MAX_YEAR=MAX_YEAR))
     return year
 
 
@@ -143,20 +146,31 @@ def runtime_value(value: str) -> int:
     text = clean_text(value)
     found = _RUNTIME.match(text) if text else None
     if not found or (found["h"] is None and found["m"] is None):
-        raise FieldError(f"runtime must be a number of minutes such as 127 (or “2 hr. 7 min.”), not “{text[:30]}”.")
+        raise FieldError(
+            _("runtime must be a number of minutes such as 127 (or “2 hr. 7 min.”), not “{text}”.", text=text[:30])
+        )
     minutes = int(found["h"] or 0) * 60 + int(found["m"] or 0)
     if not 1 <= minutes <= MAX_RUNTIME:
-        raise FieldError(f"runtime must be a positive number of minutes, at most {MAX_RUNTIME}.")
+        raise FieldError(
+            _("runtime must be a positive number of minutes, at most {MAX_RUNTIME}.", MAX_RUNTIME=MAX_RUNTIME)
+        )
     return minutes
 
 
 def url_value(field: str, value: str) -> str:
     text = clean_text(value)
     if len(text) > LIMITS["url"]:
-        raise FieldError(f"{field} is too long ({len(text)} characters; at most {LIMITS['url']}).")
+        raise FieldError(
+            _(
+                "{field} is too long ({count} characters; at most {limit}).",
+                field=field,
+                count=len(text),
+                limit=LIMITS["url"],
+            )
+        )
     parts = urlsplit(text)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc or " " in text:
-        raise FieldError(f"{field} must be a web link starting with http:// or https://.")
+        raise FieldError(_("{field} must be a web link starting with http:// or https://.", field=field))
     return text
 
 
@@ -173,7 +187,9 @@ def date_value(value: str) -> date:
         if not MIN_YEAR <= found.year <= MAX_YEAR:
             break
         return found
-    raise FieldError(f"release_date must be a date such as 2013-01-23 or “Jan 23, 2013”, not “{text[:30]}”.")
+    raise FieldError(
+        _("release_date must be a date such as 2013-01-23 or “Jan 23, 2013”, not “{text}”.", text=text[:30])
+    )
 
 
 def split_list(value: str) -> list[str]:
@@ -185,21 +201,21 @@ def split_list(value: str) -> list[str]:
 def titles_value(value: str) -> list[str]:
     items = [title_value("alternative title", t) for t in split_list(value)]
     if len(items) > MAX_ALT_TITLES:
-        raise FieldError(f"at most {MAX_ALT_TITLES} alternative titles.")
+        raise FieldError(_("at most {MAX_ALT_TITLES} alternative titles.", MAX_ALT_TITLES=MAX_ALT_TITLES))
     return items
 
 
 def genres_value(value: str) -> list[str]:
     items = [text_value("genre", g) for g in split_list(value)]
     if len(items) > MAX_GENRES:
-        raise FieldError(f"at most {MAX_GENRES} genres.")
+        raise FieldError(_("at most {MAX_GENRES} genres.", MAX_GENRES=MAX_GENRES))
     return items
 
 
 def people_value(field: str, value: str) -> list[str]:
     items = [text_value(field, p, "name") for p in split_list(value)]
     if len(items) > MAX_PEOPLE:
-        raise FieldError(f"at most {MAX_PEOPLE} names for {field}.")
+        raise FieldError(_("at most {MAX_PEOPLE} names for {field}.", MAX_PEOPLE=MAX_PEOPLE, field=field))
     return items
 
 
@@ -214,21 +230,21 @@ def cast_member(value: str) -> Credit:
 def cast_value(value: str) -> list[Credit]:
     members = [cast_member(part) for part in re.split(r"[;\n]", value) if part.strip()]
     if len(members) > MAX_CAST:
-        raise FieldError(f"at most {MAX_CAST} cast members.")
+        raise FieldError(_("at most {MAX_CAST} cast members.", MAX_CAST=MAX_CAST))
     return members
 
 
 def votes_value(value: str) -> int:
     text = clean_text(value).replace(",", "")
     if not text.isdigit() or len(text) > 10:
-        raise FieldError("votes must be a whole number.")
+        raise FieldError(_("votes must be a whole number."))
     return int(text)
 
 
 def imdb_value(value: str) -> str:
     text = clean_text(value)
     if not re.fullmatch(r"tt\d{5,10}", text):
-        raise FieldError("imdb must be an IMDb id such as tt2659414.")
+        raise FieldError(_("imdb must be an IMDb id such as tt2659414."))
     return text
 
 
@@ -243,11 +259,13 @@ def film_from_fields(fields: Mapping[str, str]) -> Film:
         field = canonical_field(key)
         if field is None:
             known = "title, year, native_title, alt_titles, genres, runtime, synopsis, trailer_url, …"
-            raise FieldError(f"I don't know the field “{clean_text(key)[:40]}”. Known fields: {known}")
+            raise FieldError(
+                _("I don't know the field “{key}”. Known fields: {known}", key=clean_text(key)[:40], known=known)
+            )
         if raw is not None and str(raw).strip():
             values[field] = str(raw)
     if "title" not in values:
-        raise FieldError("A title is required (a line such as “Title: Miracle in Cell No. 7”).")
+        raise FieldError(_("A title is required (a line such as “Title: Miracle in Cell No. 7”)."))
     film = Film(title=title_value("title", values["title"]), source="admin")
     credits: list[Credit] = []
     for field, raw in values.items():
@@ -300,7 +318,9 @@ def check_film(film: Film) -> Film:
     film_from_fields(fields)  # raises on the first bad value
     if film.synopsis and len(film.synopsis) > LIMITS["synopsis"]:
         limit = LIMITS["synopsis"]
-        raise FieldError(f"synopsis is too long ({len(film.synopsis)} characters; at most {limit}).")
+        raise FieldError(
+            _("synopsis is too long ({count} characters; at most {limit}).", count=len(film.synopsis), limit=limit)
+        )
     for t in film.alt_titles:
         title_value("alternative title", t)
     if film.original_title:

@@ -19,6 +19,7 @@ from bot.curation.store import CurationRepository
 from bot.films.cards import film_card
 from bot.films.model import Film
 from bot.films.service import PICKER_SIZE, parse_film_ref
+from bot.i18n import _
 from bot.replies import Action, FilmChoice, FilmList, Problem, Reply, Text
 from bot.store.films import FilmRepository
 from bot.store.mapping import films_t
@@ -43,15 +44,15 @@ async def alias(cur: Curation, actor: Actor, film: str, alias: str) -> Reply:
     owner = cur.pins.owner(title)
     if owner is not None and owner != found.id and cur.pins(title) == owner:
         return Problem(
-            f"“{title}” already pins film #{owner}.",
+            _("“{title}” already pins film #{owner}.", title=title, owner=owner),
             kind="conflict",
-            hint=f"Remove it there first: /{GROUP} unalias #{owner} {title}",
+            hint=_("Remove it there first: /{GROUP} unalias #{owner} {title}", GROUP=GROUP, owner=owner, title=title),
         )
 
     def add(f: Film) -> Change:
         key = query_key(title)
         if any(query_key(a) == key for a in f.aliases):
-            raise FieldError(f"“{title}” is already an alias of this film.")
+            raise FieldError(_("“{title}” is already an alias of this film.", title=title))
         return Change(f.replace(aliases=[*f.aliases, title]), "aliases", None, title)
 
     try:
@@ -61,7 +62,10 @@ async def alias(cur: Curation, actor: Actor, film: str, alias: str) -> Reply:
     if isinstance(change, Problem):
         return change
     cur.pins.pin(title, found.id)
-    return Text(f"“{title}” now finds {film_label(change.film)} (#{found.id}) first.", title="Alias added")
+    return Text(
+        _("“{title}” now finds {film} (#{id}) first.", title=title, film=film_label(change.film), id=found.id),
+        title=_("Alias added"),
+    )
 
 
 async def unalias(cur: Curation, actor: Actor, film: str, alias: str) -> Reply:
@@ -75,7 +79,13 @@ async def unalias(cur: Curation, actor: Actor, film: str, alias: str) -> Reply:
         gone = [a for a in f.aliases if query_key(a) == key]
         if not key or not gone:
             known = ", ".join(f.aliases) or "none"
-            raise FieldError(f"“{clean_text(alias)[:60]}” is not an alias of this film (aliases: {known}).")
+            raise FieldError(
+                _(
+                    "“{alias}” is not an alias of this film (aliases: {known}).",
+                    alias=clean_text(alias)[:60],
+                    known=known,
+                )
+            )
         return Change(f.replace(aliases=[a for a in f.aliases if a not in gone]), "aliases", gone[0], None)
 
     try:
@@ -85,7 +95,9 @@ async def unalias(cur: Curation, actor: Actor, film: str, alias: str) -> Reply:
     if isinstance(change, Problem):
         return change
     cur.pins.unpin(alias, found.id)
-    return Text(f"“{change.old}” no longer points to {film_label(change.film)}.", title="Alias removed")
+    return Text(
+        _("“{old}” no longer points to {film}.", old=change.old, film=film_label(change.film)), title=_("Alias removed")
+    )
 
 
 # --- remove / restore ------------------------------------------------------------------------
@@ -100,10 +112,14 @@ async def remove(cur: Curation, actor: Actor, film: str) -> Reply:
     if isinstance(done, Problem):
         return done
     return Text(
-        f"Removed {film_label(done)} (#{found.id}). It no longer shows up in search. "
-        f"Undo with /{GROUP} restore #{found.id}.",
-        title="Film removed",
-        actions=(Action("undo_remove", found.id, "Undo"),),
+        _(
+            "Removed {done} (#{id}). It no longer shows up in search. Undo with /{GROUP} restore #{id}.",
+            done=film_label(done),
+            id=found.id,
+            GROUP=GROUP,
+        ),
+        title=_("Film removed"),
+        actions=(Action("undo_remove", found.id, _("Undo")),),
     )
 
 
@@ -126,15 +142,17 @@ async def restore(cur: Curation, actor: Actor, film: str) -> Reply:
     if len(rows) == 1:
         return await restore_id(cur, actor, int(rows[0][0]))
     if not rows:
-        return Problem(f"No removed film is called “{text[:80]}”.", kind="not_found", hint="Use its #id.")
+        return Problem(
+            _("No removed film is called “{text}”.", text=text[:80]), kind="not_found", hint=_("Use its #id.")
+        )
     items = tuple(FilmChoice(film_id=i, title=t, year=y) for i, t, y in rows)
     return FilmList(
         kind="did_you_mean",
         query=text,
         items=items,
-        heading="Several removed films have that title. Which one?",
+        heading=_("Several removed films have that title. Which one?"),
         total=len(items),
-        hint=f"Run /{GROUP} restore #id with the film's id.",
+        hint=_("Run /{GROUP} restore #id with the film's id.", GROUP=GROUP),
     )
 
 
@@ -142,7 +160,7 @@ async def restore_id(cur: Curation, actor: Actor, film_id: int) -> Reply:
     done = await _set_removed(cur, actor, film_id, removed=False)
     if isinstance(done, Problem):
         return done
-    return film_card(done, notice=f"Restored by {actor_name(actor)}.")
+    return film_card(done, notice=_("Restored by {actor}.", actor=actor_name(actor)))
 
 
 async def _set_removed(cur: Curation, actor: Actor, film_id: int, *, removed: bool) -> Film | Problem:
@@ -151,10 +169,13 @@ async def _set_removed(cur: Curation, actor: Actor, film_id: int, *, removed: bo
         repo = FilmRepository(session)
         film = await repo.get_for_update(film_id, include_removed=True)
         if film is None:
-            return Problem(f"There is no film #{film_id} in the catalog.", kind="not_found")
+            return Problem(_("There is no film #{film_id} in the catalog.", film_id=film_id), kind="not_found")
         if film.removed == removed:
-            state = "removed" if removed else "in the catalog"
-            return Problem(f"{film_label(film)} (#{film_id}) is already {state}.", kind="conflict")
+            state = _("removed") if removed else _("in the catalog")
+            return Problem(
+                _("{film} (#{film_id}) is already {state}.", film=film_label(film), film_id=film_id, state=state),
+                kind="conflict",
+            )
         await repo.set_removed(film_id, removed)
         await CurationRepository(session).add_audit(
             actor,

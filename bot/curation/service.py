@@ -33,6 +33,7 @@ from bot.films.importers import ImportFailed, parse_text
 from bot.films.model import Film
 from bot.films.search import Match
 from bot.films.service import PICKER_SIZE, check_query, parse_film_ref, resolve
+from bot.i18n import N_, _
 from bot.replies import FilmList, Problem, Reply, Text
 from bot.sources import Sources
 from bot.sources.add import add_by_ref, split_ref
@@ -121,12 +122,12 @@ class Curation:
         if ref is not None:
             film = await self.catalog.film(ref, include_removed=True)
             if film is None:
-                return Problem(f"There is no film #{ref} in the catalog.", kind="not_found")
+                return Problem(_("There is no film #{ref} in the catalog.", ref=ref), kind="not_found")
             if film.removed and not include_removed:
                 return Problem(
-                    f"{film_label(film)} (#{ref}) is removed.",
+                    _("{film} (#{ref}) is removed.", film=film_label(film), ref=ref),
                     kind="not_found",
-                    hint=f"Bring it back first: /{GROUP} restore #{ref}",
+                    hint=_("Bring it back first: /{GROUP} restore #{ref}", GROUP=GROUP, ref=ref),
                 )
             return film
         checked = check_query(text)
@@ -143,15 +144,24 @@ class Curation:
             if film is not None:
                 return film
         if found.best is None and not found.close:
-            return Problem(f"No film matches “{checked}”.", kind="not_found", hint="Check the title or use #id.")
+            return Problem(
+                _("No film matches “{checked}”.", checked=checked),
+                kind="not_found",
+                hint=_("Check the title or use #id."),
+            )
         items = tuple(choice_from_match(m) for m in found.close)
         return FilmList(
             kind="did_you_mean",
             query=checked,
             items=items,
-            heading=f"Which film do you mean by “{checked}”?",
+            heading=_("Which film do you mean by “{checked}”?", checked=checked),
             total=len(items),
-            hint=f"Run /{GROUP} {command} again with the film's #id, e.g. #{items[0].film_id}.",
+            hint=_(
+                "Run /{GROUP} {command} again with the film's #id, e.g. #{film_id}.",
+                GROUP=GROUP,
+                command=command,
+                film_id=items[0].film_id,
+            ),
         )
 
     # --- add -------------------------------------------------------------------------------------
@@ -177,7 +187,7 @@ class Curation:
         """`film add` after the admin check. Newlines kept: the importers' page parser reads it."""
         text = (details or "").strip()
         if not text:
-            return Problem(ADD_HELP)
+            return Problem(_(ADD_HELP))
         if (by_ref := split_ref(text)) is not None:  # an IMDb/TMDB/Wikidata id or link: fetch, confirm, add
             return await add_by_ref(self, actor, by_ref[0], confirmed=by_ref[1])
         warnings: list[str] = []
@@ -187,13 +197,13 @@ class Curation:
             else:
                 fields = parse_key_values(text)
                 if fields is None:
-                    return Problem("I need the details as Key: Value pairs.", hint=ADD_HELP)
+                    return Problem(_("I need the details as Key: Value pairs."), hint=_(ADD_HELP))
                 film = film_from_fields(fields)
         except FieldError as exc:
             return Problem(str(exc))
         except ImportFailed as exc:
             where = f"line {exc.line}: " if exc.line is not None else ""
-            return Problem(f"I couldn't read that: {where}{exc.reason}", hint=ADD_HELP)
+            return Problem(_("I couldn't read that: {where}{reason}", where=where, reason=exc.reason), hint=_(ADD_HELP))
         return await self._add(actor, film, warnings)
 
     async def _add(self, actor: Actor, film: Film, warnings: list[str] | None = None) -> Reply:
@@ -218,9 +228,9 @@ class Curation:
         except Refused as exc:
             return exc.problem
         self.catalog.film_changed(stored)
-        notice = f"Added by {actor_name(actor)}."
+        notice = _("Added by {actor}.", actor=actor_name(actor))
         if warnings:
-            notice += " Ignored: " + "; ".join(warnings[:3])
+            notice += _(" Ignored: ") + "; ".join(warnings[:3])
         return film_card(stored, notice=notice)
 
     # --- edit ------------------------------------------------------------------------------------
@@ -238,7 +248,14 @@ class Curation:
         if isinstance(change, Problem):
             return change
         if not change.changed:
-            return Text(f"{film_label(change.film)}: {change.field} is already “{change.new or '—'}”.")
+            return Text(
+                _(
+                    "{film}: {field} is already “{new}”.",
+                    film=film_label(change.film),
+                    field=change.field,
+                    new=change.new or "—",
+                )
+            )
         return film_card(change.film, notice=_change_notice(actor, change))
 
     async def edit_details(self, actor: Actor, film_id: int, values: Mapping[str, str]) -> Reply:
@@ -252,7 +269,7 @@ class Curation:
             return Problem(str(exc))
         if isinstance(change, Problem):
             return change
-        notice = f"Updated: {change.new}." if change.changed else "Nothing to change."
+        notice = _("Updated: {new}.", new=change.new) if change.changed else _("Nothing to change.")
         return film_card(change.film, notice=notice)
 
     async def change(
@@ -268,7 +285,7 @@ class Curation:
                 repo = FilmRepository(session)
                 current = await repo.get_for_update(film_id)  # row lock: a concurrent edit waits, then re-reads
                 if current is None:
-                    raise Refused(Problem("That film is no longer in the catalog.", kind="not_found"))
+                    raise Refused(Problem(_("That film is no longer in the catalog."), kind="not_found"))
                 change = mutate(current)
                 if not change.changed:
                     return change
@@ -348,7 +365,7 @@ def curation_of(services: Services) -> Curation:
     return services.curation
 
 
-ADD_HELP = (
+ADD_HELP = N_(
     "Send the details as Key: Value lines, e.g.\n"
     "Title: Miracle in Cell No. 7\nYear: 2013\nNative Title: 7번방의 선물\n"
     "Alternative Titles: Gift From Room 7, December 23\nGenre: Comedy, Drama, Family\n"
@@ -366,7 +383,9 @@ def _parse_page(text: str) -> tuple[Film, list[str]]:
         lines[first] = head[len("title:") :].strip()
     batch = parse_text("\n".join(lines), "page", "message")
     if len(batch.films) != 1:
-        raise FieldError(f"That is {len(batch.films)} films; add one at a time, or use /{GROUP} import.")
+        raise FieldError(
+            _("That is {count} films; add one at a time, or use /{GROUP} import.", count=len(batch.films), GROUP=GROUP)
+        )
     return check_film(batch.films[0]), list(batch.warnings)
 
 
@@ -374,21 +393,25 @@ def _duplicate(existing: int, other: Film | None) -> Problem:
     what = f"{film_label(other)} (#{existing})" if other else f"film #{existing}"
     if other is not None and other.removed:
         return Problem(
-            f"{what} is already in the catalog, but removed.",
+            _("{what} is already in the catalog, but removed.", what=what),
             kind="conflict",
-            hint=f"Bring it back with /{GROUP} restore #{existing}.",
+            hint=_("Bring it back with /{GROUP} restore #{existing}.", GROUP=GROUP, existing=existing),
         )
     return Problem(
-        f"{what} is already in the catalog.",
+        _("{what} is already in the catalog.", what=what),
         kind="conflict",
-        hint=f"Change it with /{GROUP} edit #{existing} <field> <value>.",
+        hint=_("Change it with /{GROUP} edit #{existing} <field> <value>.", GROUP=GROUP, existing=existing),
     )
 
 
 def _duplicate_of(exc: FilmExists) -> Problem:
     """The database refused a second film of the same identity (a concurrent add or edit got there first)."""
-    which = f"Film #{exc.other_film_id}" if exc.other_film_id is not None else "Another film"
-    return Problem(f"{which} already has this title and year.", kind="conflict")
+    which = (
+        _("Film #{other_film_id}", other_film_id=exc.other_film_id)
+        if exc.other_film_id is not None
+        else _("Another film")
+    )
+    return Problem(_("{which} already has this title and year.", which=which), kind="conflict")
 
 
 async def _refuse_title_clash(session: AsyncSession, film: Film) -> None:
@@ -401,7 +424,12 @@ async def _refuse_title_clash(session: AsyncSession, film: Film) -> None:
     if other is not None:
         raise Refused(
             Problem(
-                f"Film #{other} already has the title “{film.title}” and year {film.year or '—'}.",
+                _(
+                    "Film #{other} already has the title “{title}” and year {year}.",
+                    other=other,
+                    title=film.title,
+                    year=film.year or "—",
+                ),
                 kind="conflict",
             )
         )

@@ -26,6 +26,7 @@ from bot.commands import Actor
 from bot.curation.store import CurationRepository
 from bot.films.importers import ImportFailed, ParsedBatch, export_jsonl_async
 from bot.films.importers.reader import parse_bytes, parse_file
+from bot.i18n import _
 from bot.replies import FileReply, Problem, Reply, Text
 from bot.store.bulk import ImportCounts
 from bot.store.db import Database
@@ -69,9 +70,14 @@ async def audit_import(
 
 
 def summary(counts: ImportCounts) -> str:
-    text = f"{counts.added} added, {counts.updated} updated, {counts.unchanged} unchanged"
+    text = _(
+        "{added} added, {updated} updated, {unchanged} unchanged",
+        added=counts.added,
+        updated=counts.updated,
+        unchanged=counts.unchanged,
+    )
     if counts.skipped:
-        text += f", {counts.skipped} duplicates merged"
+        text += _(", {skipped} duplicates merged", skipped=counts.skipped)
     return text
 
 
@@ -79,9 +85,16 @@ async def import_upload(cur: Curation, actor: Actor, filename: str, data: bytes)
     """Import one uploaded file (admin check already done). Nothing is written when any record is bad."""
     name = Path(filename or "upload").name[:100] or "upload"
     if not data:
-        return Problem(f"{name} is empty.")
+        return Problem(_("{name} is empty.", name=name))
     if len(data) > MAX_UPLOAD_BYTES:
-        return Problem(f"{name} is too large ({len(data) >> 20} MB; at most {MAX_UPLOAD_BYTES >> 20} MB).")
+        return Problem(
+            _(
+                "{name} is too large ({data} MB; at most {MAX_UPLOAD_BYTES} MB).",
+                name=name,
+                data=len(data) >> 20,
+                MAX_UPLOAD_BYTES=MAX_UPLOAD_BYTES >> 20,
+            )
+        )
     limits = cur.settings.imports.limits(chat=actor.platform not in LOCAL_PLATFORMS)
     return await _import(cur, actor, name, lambda: parse_bytes(data, name, limits=limits))
 
@@ -92,8 +105,8 @@ async def _import(cur: Curation, actor: Actor, name: str, parse: Callable[[], Pa
     except ImportFailed as exc:
         where = f"line {exc.line}: " if exc.line is not None else ""
         return Problem(
-            f"Nothing was imported. {exc.file} {where}{exc.reason}",
-            hint="Fix that line and send the file again.",
+            _("Nothing was imported. {file} {where}{reason}", file=exc.file, where=where, reason=exc.reason),
+            hint=_("Fix that line and send the file again."),
         )
     now = cur.clock()
     async with cur.db.write() as session:
@@ -104,9 +117,13 @@ async def _import(cur: Curation, actor: Actor, name: str, parse: Callable[[], Pa
     body = f"{name}: {len(batch.films)} records — {summary(counts)}."
     if warnings:
         shown = "\n".join(f"• {w}" for w in warnings[:SHOWN_WARNINGS])
-        more = f"\n…and {len(warnings) - SHOWN_WARNINGS} more." if len(warnings) > SHOWN_WARNINGS else ""
-        body += f"\nWarnings:\n{shown}{more}"
-    return Text(body, title="Import done")
+        more = (
+            _("\n…and {SHOWN_WARNINGS} more.", SHOWN_WARNINGS=len(warnings) - SHOWN_WARNINGS)
+            if len(warnings) > SHOWN_WARNINGS
+            else ""
+        )
+        body += _("\nWarnings:\n{shown}{more}", shown=shown, more=more)
+    return Text(body, title=_("Import done"))
 
 
 async def refresh_index(cur: Curation, changed_ids: list[int]) -> None:
@@ -139,9 +156,9 @@ async def export_catalog(cur: Curation, actor: Actor) -> Reply:
         count = await asyncio.to_thread(asyncio.run, _export_in_thread(cur.db, target))
     path = await asyncio.to_thread(_pack_if_large, target)
     filename = f"filmbot-catalog-{stamp}.jsonl" + (".gz" if path.suffix == ".gz" else "")
-    caption = f"{count} films, exported {_when(cur.clock())}."
+    caption = _("{count} films, exported {clock}.", count=count, clock=_when(cur.clock()))
     if actor.platform in LOCAL_PLATFORMS:
-        return Text(f"{caption}\nWritten to {path}", title="Catalog exported")
+        return Text(_("{caption}\nWritten to {path}", caption=caption, path=path), title=_("Catalog exported"))
     return FileReply(filename=filename, caption=caption, path=path)
 
 
@@ -205,9 +222,9 @@ def _when(at: datetime) -> str:
 async def import_local(cur: Curation, actor: Actor, path_text: str) -> Reply:
     """Console/CLI only: import a file from this machine (chat platforms must attach the file)."""
     if actor.platform not in LOCAL_PLATFORMS:
-        return Problem("Attach the file to your message with /film import (JSONL, JSON, CSV or film pages).")
+        return Problem(_("Attach the file to your message with /film import (JSONL, JSON, CSV or film pages)."))
     path = await asyncio.to_thread(lambda: Path(path_text).expanduser())
     if not await asyncio.to_thread(path.is_file):
-        return Problem(f"I can't read {path_text}: there is no such file.")
+        return Problem(_("I can't read {path_text}: there is no such file.", path_text=path_text))
     limits = cur.settings.imports.limits(chat=False)
     return await _import(cur, actor, path.name, lambda: parse_file(path, limits=limits))

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.commands import CommandContext, CommandSpec, Param
-from bot.i18n import current_language
+from bot.i18n import _, current_language
 from bot.i18n.command_text import summary as command_summary
 from bot.replies import Reply, Text
 from bot.sources.online import mark_online
@@ -29,7 +29,7 @@ async def help_text(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
     lines = []
     for spec in ctx.services.registry.visible_to(ctx.actor):
         lines.append(f"{spec.usage} — {command_summary(spec.summary, current_language())}")
-    return Text(title="What I can do", body="\n".join(lines))
+    return Text(title=_("What I can do"), body="\n".join(lines))
 
 
 SPECS = (

@@ -11,6 +11,7 @@ import random
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import Literal
 
 from bot.commands import MAX_ARG_CHARS
@@ -21,6 +22,7 @@ from bot.films.model import Film
 from bot.films.normalize import normalize_title
 from bot.films.search import Match, SearchIndex, parse_query
 from bot.films.words import WordIndex
+from bot.i18n import N_, SUPPORTED_LANGUAGES, _, translator
 from bot.replies import FilmCard, FilmChoice, FilmList, Problem, Reply
 from bot.store.films import FilmRepository
 from bot.text import clean_text
@@ -63,21 +65,29 @@ def did_you_mean(query: str, close: Sequence[Match]) -> FilmList:
 
 def picker_heading(query: str, count: int) -> str:
     if count == 1:
-        return f"No exact match for “{query}”. Did you mean this one?"
-    return f"Several films match “{query}”. Which one?"
+        return _(_NO_EXACT, query=query)
+    return _(_SEVERAL, query=query)
 
 
-_PICKER_HEADINGS = (
-    re.compile(r"^No exact match for “(.+)”\. Did you mean this one\?$"),
-    re.compile(r"^Several films match “(.+)”\. Which one\?$"),
-    re.compile(r"^No film called “(.+)”\.(?: Did you mean one of these\?)?$"),
-)
+_NO_EXACT = N_("No exact match for “{query}”. Did you mean this one?")
+_SEVERAL = N_("Several films match “{query}”. Which one?")
+_NO_FILM = N_("No film called “{query}”.")
+_NO_FILM_BUT = N_("No film called “{query}”. Did you mean one of these?")
+
+
+@cache
+def _picker_headings() -> tuple[re.Pattern[str], ...]:
+    """The picker headings in every shipped language, with the query captured (a member presses a button on
+    a picker shown in their language)."""
+    forms = {translator(language).gettext(form) for language in SUPPORTED_LANGUAGES
+             for form in (_NO_EXACT, _SEVERAL, _NO_FILM, _NO_FILM_BUT)}  # fmt: skip
+    return tuple(re.compile("^" + re.escape(form).replace(re.escape("{query}"), "(.+)") + "$") for form in forms)
 
 
 def picker_query(heading: str) -> str | None:
     """The query a `/film` picker or miss list answers, read back from its heading (for adapters whose
     buttons carry only a film id: the message itself says what was asked)."""
-    for form in _PICKER_HEADINGS:
+    for form in _picker_headings():
         if found := form.match(heading.strip()):
             return found.group(1)
     return None
@@ -86,9 +96,9 @@ def picker_query(heading: str) -> str | None:
 def check_query(query: str | None) -> str | Problem:
     text = clean_text(query or "")
     if not text:
-        return Problem("Tell me a film title, for example: /film miracle in cell no 7")
+        return Problem(_("Tell me a film title, for example: /film miracle in cell no 7"))
     if len(text) > MAX_QUERY_CHARS:
-        return Problem(f"That is a very long title ({len(text)} characters). Try the first few words.")
+        return Problem(_("That is a very long title ({count} characters). Try the first few words.", count=len(text)))
     return text
 
 
@@ -190,7 +200,7 @@ def _year_note(text: str, year: int | None, matches: Sequence[Match]) -> str | N
         return None
     title = top.doc.title if len(top.doc.title) <= 80 else text[:80]
     closest = f"; closest: {top.doc.year}" if top.doc.year else ""
-    return f"No “{title}” from {year} in the catalog{closest}."
+    return _("No “{title}” from {year} in the catalog{closest}.", title=title, year=year, closest=closest)
 
 
 class FilmService:
@@ -278,9 +288,11 @@ class FilmService:
             kind="miss",
             query=text,
             items=items,
-            heading=(note or f"No film called “{text}”.") + (" Did you mean one of these?" if items else ""),
+            heading=(note + _(" Did you mean one of these?") if items else note)
+            if note
+            else _(_NO_FILM_BUT if items else _NO_FILM, query=text),
             total=len(items),
-            hint="An admin can add it with /film add.",
+            hint=_("An admin can add it with /film add."),
         )
 
     async def card(
@@ -293,7 +305,7 @@ class FilmService:
     ) -> FilmCard | Problem:
         film = await self.catalog.film(film_id)
         if film is None:
-            return Problem("That film is no longer in the catalog.", kind="not_found")
+            return Problem(_("That film is no longer in the catalog."), kind="not_found")
         if self.learning is not None:
             self.learning.card_shown(film_id)
         return film_card(film, match=match, others=others, notice=notice)
@@ -328,7 +340,7 @@ class FilmService:
             kind="results",
             query=text,
             items=tuple(choice_from_match(m) for m in chunk),
-            heading=f"Films matching “{text}”",
+            heading=_("Films matching “{text}”", text=text),
             page=page,
             pages=pages,
             total=len(matches),
@@ -353,8 +365,8 @@ class FilmService:
         if film is None:
             if genre and (unknown := await self.unknown_genre(genre)) is not None:
                 return unknown
-            what = f"in the genre “{clean_text(genre or '')}”" if genre else "in the catalog"
-            return Problem(f"I found no film {what}. Try /random without a genre.", kind="not_found")
+            what = _("in the genre “{genre}”", genre=clean_text(genre or "")) if genre else _("in the catalog")
+            return Problem(_("I found no film {what}. Try /random without a genre.", what=what), kind="not_found")
         return film_card(film)
 
     async def unknown_genre(self, genre: str) -> Problem | None:
@@ -364,12 +376,12 @@ class FilmService:
         if any(g.casefold() == wanted for g in known):
             return None
         shown = ", ".join(known[:GENRES_SHOWN]) + (
-            f" and {len(known) - GENRES_SHOWN} more" if len(known) > GENRES_SHOWN else ""
+            _(" and {GENRES_SHOWN} more", GENRES_SHOWN=len(known) - GENRES_SHOWN) if len(known) > GENRES_SHOWN else ""
         )
         return Problem(
-            f"There is no genre “{clean_text(genre)[:40]}” in the catalog.",
+            _("There is no genre “{genre}” in the catalog.", genre=clean_text(genre)[:40]),
             kind="not_found",
-            hint=f"Genres: {shown}." if known else "The catalog has no genres yet.",
+            hint=_("Genres: {shown}.", shown=shown) if known else _("The catalog has no genres yet."),
         )
 
     async def genres(self) -> list[str]:
@@ -394,7 +406,7 @@ class FilmService:
         if film_id is not None:
             film = await self.catalog.film(film_id)
             if film is None:
-                return Problem("That film is no longer in the catalog.", kind="not_found")
+                return Problem(_("That film is no longer in the catalog."), kind="not_found")
             return film
         checked = check_query(text)
         if isinstance(checked, Problem):
@@ -406,5 +418,5 @@ class FilmService:
             return did_you_mean(checked, decision.matches)
         film = await self.catalog.film(decision.matches[0].film_id)
         if film is None:
-            return Problem("That film is no longer in the catalog.", kind="not_found")
+            return Problem(_("That film is no longer in the catalog."), kind="not_found")
         return film

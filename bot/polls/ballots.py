@@ -10,22 +10,25 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from bot.i18n import N_, _
+
 if TYPE_CHECKING:
     from bot.polls.store import PollInfo
 
-EMPTY_BALLOT = "Your ballot is empty."
-CLOSED_NOTE = "This poll is closed."
+EMPTY_BALLOT = N_("Your ballot is empty.")
+CLOSED_NOTE = N_("This poll is closed.")
 Press = Literal["me", "clear"] | int  # show my ballot, clear it, or a film's button (its id)
 
 
 def ballot_summary(mode: str, labels: Sequence[str], fit: Callable[[str], str] = str) -> str:
     """The member's ballot in one line: "Your pick: A", "Your picks: A, B", "Your ranking: 1. A · 2. B"."""
     if not labels:
-        return EMPTY_BALLOT
+        return _(EMPTY_BALLOT)
     short = [fit(label) for label in labels]
     if mode == "ranked":
-        return "Your ranking: " + " · ".join(f"{n}. {label}" for n, label in enumerate(short, 1))
-    return ("Your pick: " if len(short) == 1 else "Your picks: ") + ", ".join(short)
+        return _("Your ranking: {ranking}", ranking=" · ".join(f"{n}. {label}" for n, label in enumerate(short, 1)))
+    picks = ", ".join(short)
+    return _("Your pick: {picks}", picks=picks) if len(short) == 1 else _("Your picks: {picks}", picks=picks)
 
 
 @dataclass(frozen=True, slots=True)

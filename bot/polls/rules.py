@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from bot.i18n import _, ngettext
 from bot.text import ELLIPSIS, trim, utf16_units
 
 Mode = Literal["single", "multiple", "ranked"]
@@ -110,7 +111,7 @@ def poll_labels(films: Sequence[Titled], max_len: int) -> list[str]:
     if max_len < 12:
         raise ValueError("labels need at least 12 characters to stay distinguishable")
     levels = [0] * len(films)
-    for _ in range(3):
+    for _round in range(3):
         labels = [_label(f.title, f.year, levels[i], i, max_len) for i, f in enumerate(films)]
         seen: dict[str, list[int]] = {}
         for i, label in enumerate(labels):
@@ -129,11 +130,14 @@ def poll_labels(films: Sequence[Titled], max_len: int) -> list[str]:
 
 def poll_question(mode: Mode, option_count: int, *, max_len: int = QUESTION_LEN) -> str:
     if mode == "ranked":
-        text = f"Movie night: rank up to {ranked_depth(option_count)} films, your favourite first."
+        text = _(
+            "Movie night: rank up to {option_count} films, your favourite first.",
+            option_count=ranked_depth(option_count),
+        )
     elif mode == "multiple":
-        text = "Movie night: which films would you watch? Pick as many as you like."
+        text = _("Movie night: which films would you watch? Pick as many as you like.")
     else:
-        text = "Movie night: which film shall we watch?"
+        text = _("Movie night: which film shall we watch?")
     return shorten(text, max_len)
 
 
@@ -150,14 +154,14 @@ def check_choices(mode: Mode, options: Sequence[int], choices: Sequence[int]) ->
     allowed = set(options)
     unknown = [c for c in choices if c not in allowed]
     if unknown:
-        raise BallotError("That film is not on this poll's slate.")
+        raise BallotError(_("That film is not on this poll's slate."))
     if mode == "ranked" and len(set(choices)) != len(choices):
-        raise BallotError("Rank each film only once.")
+        raise BallotError(_("Rank each film only once."))
     unique = tuple(dict.fromkeys(choices))
     if mode == "single" and len(unique) > 1:
-        raise BallotError("This poll takes one film per member: pick just one.")
+        raise BallotError(_("This poll takes one film per member: pick just one."))
     if mode == "ranked" and len(unique) > ranked_depth(len(options)):
-        raise BallotError(f"Rank at most {ranked_depth(len(options))} films.")
+        raise BallotError(_("Rank at most {options} films.", options=ranked_depth(len(options))))
     return unique
 
 
@@ -258,20 +262,23 @@ def decide(result: Tally, poll_id: int) -> Outcome:
 def result_text(outcome: Outcome, titles: Mapping[int, str]) -> str:
     """The full counts, best first, and how a tie was broken: the notice of the winner's card."""
     t = outcome.tally
-    unit = "points" if t.mode == "ranked" else "votes"
     how = {
-        "single": "one vote each",
-        "multiple": "approval, any number each",
-        "ranked": "ranked, Borda count",
+        "single": _("one vote each"),
+        "multiple": _("approval, any number each"),
+        "ranked": _("ranked, Borda count"),
     }
-    lines = [f"{t.voters} member{'s' if t.voters != 1 else ''} voted ({how[t.mode]})."]
+    lines = [ngettext("{n} member voted ({how}).", "{n} members voted ({how}).", t.voters, how=how[t.mode])]
     ranked = sorted(t.scores, key=lambda item: -item[1])  # stable: ties keep slate order
     for film, points in ranked:
         mark = "🏆 " if film == outcome.winner else ""
-        lines.append(f"{mark}{titles.get(film, f'#{film}')} — {points} {unit if points != 1 else unit[:-1]}")
+        title = titles.get(film, f"#{film}")
+        if t.mode == "ranked":
+            lines.append(mark + ngettext("{title} — {n} point", "{title} — {n} points", points, title=title))
+        else:
+            lines.append(mark + ngettext("{title} — {n} vote", "{title} — {n} votes", points, title=title))
     if outcome.seed is not None:
-        names = " and ".join(titles.get(f, f"#{f}") for f in outcome.tied)
-        lines.append(f"Tie between {names} broken by a draw, seed {outcome.seed}.")
+        names = _(" and ").join(titles.get(f, f"#{f}") for f in outcome.tied)
+        lines.append(_("Tie between {names} broken by a draw, seed {seed}.", names=names, seed=outcome.seed))
     return "\n".join(lines)
 
 

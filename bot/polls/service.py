@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.films.cards import film_card
 from bot.films.model import Film
-from bot.i18n import speaking
+from bot.i18n import _, speaking
 from bot.i18n.chats import ChatLanguages
 from bot.polls.ballots import CLOSED_NOTE, BallotAnswer, Press, answer_for
 from bot.polls.delivery import EarlyVotes, Finished, NativeVote, PollMessages
@@ -132,21 +132,37 @@ class MovieNightService(Voting):
         chat_hours = (await self.slate.chat_settings(actor)).poll_hours
         hours = hours or chat_hours or self.settings.default_poll_hours
         if not MIN_HOURS <= hours <= MAX_HOURS:
-            return Problem(f"A poll runs {MIN_HOURS} to {MAX_HOURS} hours; {hours} is out of range.")
+            return Problem(
+                _(
+                    "A poll runs {MIN_HOURS} to {MAX_HOURS} hours; {hours} is out of range.",
+                    MIN_HOURS=MIN_HOURS,
+                    MAX_HOURS=MAX_HOURS,
+                    hours=hours,
+                )
+            )
         existing = await self.open_poll_for_chat(actor.platform, actor.chat_id)
         if existing is not None:
             return _already_open(existing)
         films, dropped = await self.slate.slate_films(actor)
-        note = f" ({', '.join(dropped)} left the catalog and were dropped.)" if dropped else ""
+        note = _(" ({dropped} left the catalog and were dropped.)", dropped=", ".join(dropped)) if dropped else ""
         if len(films) < MIN_OPTIONS:
             return Problem(
-                f"A poll needs at least {MIN_OPTIONS} nominated films; the slate has {len(films)}.{note}",
-                hint="Nominate some with /movienight nominate <film>.",
+                _(
+                    "A poll needs at least {MIN_OPTIONS} nominated films; the slate has {count}.{note}",
+                    MIN_OPTIONS=MIN_OPTIONS,
+                    count=len(films),
+                    note=note,
+                ),
+                hint=_("Nominate some with /movienight nominate <film>."),
             )
         if len(films) > MAX_BALLOT_OPTIONS:
             return Problem(
-                f"The slate has {len(films)} films; a poll takes at most {MAX_BALLOT_OPTIONS}.",
-                hint="Trim it with /movienight remove <film>.",
+                _(
+                    "The slate has {count} films; a poll takes at most {MAX_BALLOT_OPTIONS}.",
+                    count=len(films),
+                    MAX_BALLOT_OPTIONS=MAX_BALLOT_OPTIONS,
+                ),
+                hint=_("Trim it with /movienight remove <film>."),
             )
         native = native_fits(actor.platform, len(films), mode)
         labels = poll_labels(films, label_len_for(actor.platform))
@@ -165,7 +181,7 @@ class MovieNightService(Voting):
             poll_id = await in_transaction(self.db, work)
         except IntegrityError:  # another member opened one a moment ago
             existing = await self.open_poll_for_chat(actor.platform, actor.chat_id)
-            return _already_open(existing) if existing else Problem("Please try again.", kind="conflict")
+            return _already_open(existing) if existing else Problem(_("Please try again."), kind="conflict")
         for callback in self._open_listeners:
             callback()
         log.info("movie night %s opened in %s:%s (%s, %d films)", poll_id, actor.platform, actor.chat_id,
@@ -197,7 +213,7 @@ class MovieNightService(Voting):
         """The PollCard of an existing poll again (e.g. to re-post a button ballot)."""
         poll = await self.poll(poll_id)
         if poll is None:
-            return Problem("That poll doesn't exist.", kind="not_found")
+            return Problem(_("That poll doesn't exist."), kind="not_found")
         found = await self.films.catalog.films(poll.film_ids)
         return self._card(poll, [found[i] for i in poll.film_ids if i in found])
 
@@ -270,7 +286,7 @@ class MovieNightService(Voting):
             if isinstance(found, str):
                 return BallotAnswer(False, found)
             poll, choices = found
-            return answer_for(poll, "" if poll.is_open else CLOSED_NOTE, choices)
+            return answer_for(poll, "" if poll.is_open else _(CLOSED_NOTE), choices)
         if press == "clear":
             receipt = await self.record_ballot(poll_id, voter_id, [], where=where, seq=seq)
         else:
@@ -317,10 +333,10 @@ class MovieNightService(Voting):
         now = as_utc(now or self.clock())
         poll = await (self.poll(target) if isinstance(target, int) else self.open_poll_for_chat(*target))
         if poll is None or not poll.is_open:
-            return Problem("There is no open movie-night poll here.", kind="not_found",
-                           hint="Open one with /movienight poll.")  # fmt: skip
+            return Problem(_("There is no open movie-night poll here."), kind="not_found",
+                           hint=_("Open one with /movienight poll."))  # fmt: skip
         if actor is not None and not actor.is_admin and actor.user_id != poll.opened_by:
-            return Problem("Only the member who opened the poll or an admin can close it.", kind="forbidden")
+            return Problem(_("Only the member who opened the poll or an admin can close it."), kind="forbidden")
         await self._reconcile(poll)
         # The announcement is the group's, whoever closed the poll: in the group's language.
         with speaking(await self.languages.group_language(poll.platform, poll.chat_id)):
@@ -349,9 +365,9 @@ class MovieNightService(Voting):
                 carryover = (await store.settings(poll.platform, poll.chat_id)).carryover
                 for film_id in poll.film_ids if not carryover else [winner.id or 0]:
                     await store.remove_nomination(poll.platform, poll.chat_id, film_id)
-                announcement = film_card(winner, notice=f"Tonight's film!\n{text}")
+                announcement = film_card(winner, notice=_("Tonight's film!\n{text}", text=text))
             else:
-                announcement = Text(title="Movie night: no winner", body=f"No votes were cast.\n{text}"
+                announcement = Text(title=_("Movie night: no winner"), body=_("No votes were cast.\n{text}", text=text)
                                     if outcome.tally.voters == 0 else text)  # fmt: skip
             return ClosedPoll(poll.id, poll.platform, poll.chat_id, fresh.native, fresh.platform_poll_id,
                               fresh.message_id, outcome.winner, announcement,
@@ -359,7 +375,7 @@ class MovieNightService(Voting):
 
         closed = await in_transaction(self.db, work)
         if closed is None:
-            return Problem("This poll was already closed.", kind="conflict")
+            return Problem(_("This poll was already closed."), kind="conflict")
         log.info("movie night %s closed (winner %s)", closed.poll_id, closed.winner_film_id)
         try:
             await self.finish(closed)
@@ -419,7 +435,7 @@ def _max_choices(poll: PollInfo) -> int:
 
 def _already_open(poll: PollInfo) -> Problem:
     return Problem(
-        f"A poll is already open here (closes {poll.closes_at:%Y-%m-%d %H:%M} UTC).",
+        _("A poll is already open here (closes {closes_at:%Y-%m-%d %H:%M} UTC).", closes_at=poll.closes_at),
         kind="conflict",
-        hint="Close it first with /movienight close.",
+        hint=_("Close it first with /movienight close."),
     )

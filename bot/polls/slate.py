@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.films.cards import choice_from_film
 from bot.films.model import Film
 from bot.films.service import parse_film_ref
+from bot.i18n import _, ngettext
 from bot.polls.rules import rating_age
 from bot.polls.store import ChatSettings, MovieNightStore, Nomination, as_utc, in_transaction
 from bot.replies import FilmList, Problem, Reply, Text
@@ -80,7 +81,7 @@ class Slate:
         if ref is not None and await self.films.catalog.film(ref) is None:
             gone = await self.films.catalog.film(ref, include_removed=True)
             if gone is not None:
-                return Problem(f"{heading(gone)} was removed from the catalog, so it can't be nominated.",
+                return Problem(_("{gone} was removed from the catalog, so it can't be nominated.", gone=heading(gone)),
                                kind="not_found")  # fmt: skip
         return await self.films.resolve_film(value)
 
@@ -104,15 +105,17 @@ class Slate:
         noms = await self.nominations(actor)
         if not added:
             by = next((n.who for n in noms if n.film_id == film.id), "someone")
-            return Problem(f"{heading(film)} is already on the slate (nominated by {by}).", kind="conflict")
-        lines = [f"{heading(film)} is on the slate, nominated by {who(actor)}."]
+            return Problem(
+                _("{film} is already on the slate (nominated by {by}).", film=heading(film), by=by), kind="conflict"
+            )
+        lines = [_("{film} is on the slate, nominated by {actor}.", film=heading(film), actor=who(actor))]
         if film.id in watched:
-            lines.append(f"⚠️ This group already watched it ({watched[film.id]:%Y-%m-%d}).")
+            lines.append(_("⚠️ This group already watched it ({watched:%Y-%m-%d}).", watched=watched[film.id]))
         if await self._poll_open(actor):
-            lines.append("A poll is open now, so it will be on the next one.")
+            lines.append(_("A poll is open now, so it will be on the next one."))
         lines.append("")
         lines.append(await self._slate_text(actor, noms, watched))
-        return Text(title="Nominated", body="\n".join(lines))
+        return Text(title=_("Nominated"), body="\n".join(lines))
 
     async def _poll_open(self, actor: Actor) -> bool:
         async with self.db.session() as session:
@@ -120,26 +123,26 @@ class Slate:
 
     async def _slate_text(self, actor: Actor, noms: list[Nomination], watched: dict[int, datetime]) -> str:
         found = await self.films.catalog.films([n.film_id for n in noms])
-        lines = [f"Slate ({len(noms)} film{'s' if len(noms) != 1 else ''}):"]
+        lines = [ngettext("Slate ({n} film):", "Slate ({n} films):", len(noms))]
         for i, n in enumerate(noms, start=1):
-            title = heading(found[n.film_id]) if n.film_id in found else f"#{n.film_id} (removed)"
-            flag = f" · watched {watched[n.film_id]:%Y-%m-%d}" if n.film_id in watched else ""
-            lines.append(f"{i}. {title} — nominated by {n.who}{flag}")
+            title = heading(found[n.film_id]) if n.film_id in found else _("#{film_id} (removed)", film_id=n.film_id)
+            flag = _(" · watched {date:%Y-%m-%d}", date=watched[n.film_id]) if n.film_id in watched else ""
+            lines.append(_("{i}. {title} — nominated by {who}{flag}", i=i, title=title, who=n.who, flag=flag))
         return "\n".join(lines)
 
     async def list(self, actor: Actor) -> Reply:
         """`/movienight list`: who nominated what, and the open poll if there is one."""
         noms = await self.nominations(actor)
         if not noms:
-            return Text(title="Movie night", body="Nothing nominated yet. Try /movienight nominate <film>.")
+            return Text(title=_("Movie night"), body=_("Nothing nominated yet. Try /movienight nominate <film>."))
         async with self.db.session() as session:
             store = MovieNightStore(session)
             watched = await store.watched(actor.platform, actor.chat_id)
             poll = await store.open_poll(actor.platform, actor.chat_id)
         body = await self._slate_text(actor, noms, watched)
         if poll is not None:
-            body += f"\n\nA poll is open until {poll.closes_at:%Y-%m-%d %H:%M} UTC."
-        return Text(title="Movie night", body=body)
+            body += _("\n\nA poll is open until {closes_at:%Y-%m-%d %H:%M} UTC.", closes_at=poll.closes_at)
+        return Text(title=_("Movie night"), body=body)
 
     async def remove(self, actor: Actor, value: str) -> Reply:
         """`/movienight remove <film>`: the member who nominated it, or an admin."""
@@ -159,9 +162,9 @@ class Slate:
                 return film
         nomination = next((n for n in noms if n.film_id == film_id), None)
         if nomination is None:
-            return Problem("That film isn't on the slate.", kind="not_found", hint="See /movienight list.")
+            return Problem(_("That film isn't on the slate."), kind="not_found", hint=_("See /movienight list."))
         if nomination.nominated_by != actor.user_id and not actor.is_admin:
-            return Problem(f"Only {nomination.who} (who nominated it) or an admin can remove it.",
+            return Problem(_("Only {who} (who nominated it) or an admin can remove it.", who=nomination.who),
                            kind="forbidden")  # fmt: skip
 
         async def work(session: AsyncSession) -> bool:
@@ -170,7 +173,7 @@ class Slate:
         await in_transaction(self.db, work)
         film_obj = await self.films.catalog.film(film_id or 0, include_removed=True)
         name = heading(film_obj) if film_obj else f"#{film_id}"
-        return Text(body=f"Removed {name} from the slate.")
+        return Text(body=_("Removed {name} from the slate.", name=name))
 
     async def watched(self, actor: Actor) -> Reply:
         """`/movienight watched`: mark the last winner as watched (flags it if nominated again)."""
@@ -180,13 +183,19 @@ class Slate:
             store = MovieNightStore(session)
             night = await store.last_winner_night(actor.platform, actor.chat_id)
             if night is None or night.winner_film_id is None:
-                return Problem("No movie night has a winner yet.", kind="not_found")
+                return Problem(_("No movie night has a winner yet."), kind="not_found")
             film = await self.films.catalog.film(night.winner_film_id, include_removed=True)
             name = heading(film) if film else f"#{night.winner_film_id}"
             if night.watched_at is not None:
-                return Text(body=f"{name} was already marked watched ({night.watched_at:%Y-%m-%d}).")
+                return Text(
+                    body=_(
+                        "{name} was already marked watched ({watched_at:%Y-%m-%d}).",
+                        name=name,
+                        watched_at=night.watched_at,
+                    )
+                )
             await store.mark_watched(night.id, now)
-            return Text(body=f"Marked {name} as watched. Enjoyed it?")
+            return Text(body=_("Marked {name} as watched. Enjoyed it?", name=name))
 
         return await in_transaction(self.db, work)
 
@@ -195,7 +204,7 @@ class Slate:
         async with self.db.session() as session:
             nights = await MovieNightStore(session).history(actor.platform, actor.chat_id)
         if not nights:
-            return Text(title="Movie-night history", body="No movie night has closed yet.")
+            return Text(title=_("Movie-night history"), body=_("No movie night has closed yet."))
         ids = {f for n in nights for f, _ in n.scores} | {n.winner_film_id or 0 for n in nights}
         async with self.db.session() as session:
             from bot.store.films import FilmRepository
@@ -204,14 +213,24 @@ class Slate:
         lines = []
         for n in nights:
             when = f"{(n.closed_at or n.closes_at):%Y-%m-%d}"
-            won = heading(films[n.winner_film_id]) if n.winner_film_id in films else "no winner"
+            won = heading(films[n.winner_film_id]) if n.winner_film_id in films else _("no winner")
             counts = ", ".join(
                 f"{films[f].title if f in films else f'#{f}'} {p}" for f, p in sorted(n.scores, key=lambda s: -s[1])
             )
-            mark = " ✓ watched" if n.watched_at else ""
-            lines.append(f"{when} — {won}{mark} · {n.voters} voter{'s' if n.voters != 1 else ''}"
-                         f" ({n.mode}{': ' + counts if counts else ''})")  # fmt: skip
-        return Text(title="Movie-night history", body="\n".join(lines))
+            mark = _(" ✓ watched") if n.watched_at else ""
+            how = f"{n.mode}: {counts}" if counts else n.mode
+            lines.append(
+                ngettext(
+                    "{when} — {won}{mark} · {n} voter ({how})",
+                    "{when} — {won}{mark} · {n} voters ({how})",
+                    n.voters,
+                    when=when,
+                    won=won,
+                    mark=mark,
+                    how=how,
+                )
+            )
+        return Text(title=_("Movie-night history"), body="\n".join(lines))
 
     async def suggest(self, actor: Actor, genre: str | None = None, max_minutes: int | None = None) -> Reply:
         """`/movienight suggest [genre] [max_minutes]`: popular unwatched films that fit the group's cap."""
@@ -231,46 +250,50 @@ class Slate:
         if not items and genre and (unknown := await self.films.unknown_genre(genre)) is not None:
             return unknown
         if not items:
-            return Problem(f"No unwatched film fits{' (' + what + ')' if what else ''}.", kind="not_found",
-                           hint="Try another genre or a longer runtime.")  # fmt: skip
+            return Problem(_("No unwatched film fits{what}.", what=' (' + what + ')' if what else ''), kind="not_found",
+                           hint=_("Try another genre or a longer runtime."))  # fmt: skip
         return FilmList(
             kind="results", query=genre or "", items=items, total=len(items),
-            heading=f"Unwatched films for movie night{' (' + what + ')' if what else ''}",
-            hint="Nominate one with /movienight nominate <film>."
-            + (" Films without a content rating are left out while a cap is set." if cap is not None else ""),
+            heading=_("Unwatched films for movie night{what}", what=' (' + what + ')' if what else ''),
+            hint=_("Nominate one with /movienight nominate <film>.")
+            + (_(" Films without a content rating are left out while a cap is set.") if cap is not None else ""),
         )  # fmt: skip
 
     async def configure(self, actor: Actor, key: str, value: str | None) -> Reply:
         """`/movienight settings <key> [value]` (admin only, checked by the registry)."""
         if key not in SETTING_KEYS:
-            return Problem(f"Settings: {', '.join(SETTING_KEYS)}.")
+            return Problem(_("Settings: {SETTING_KEYS}.", SETTING_KEYS=", ".join(SETTING_KEYS)))
         if value is None:
             current = await self.chat_settings(actor)
             shown = getattr(current, key)
             if key == "carryover":
-                return Text(body=f"carryover is {'on' if shown else 'off'}: " + (
-                    "losing nominees stay on the slate for the next poll." if shown
-                    else "each movie night starts from a fresh slate."))  # fmt: skip
-            return Text(body=f"{key} is {shown if shown is not None else 'not set (bot default)'}.")
+                if shown:
+                    return Text(body=_("carryover is on: losing nominees stay on the slate for the next poll."))
+                return Text(body=_("carryover is off: each movie night starts from a fresh slate."))
+            return Text(
+                body=_(
+                    "{key} is {default}.", key=key, default=shown if shown is not None else _("not set (bot default)")
+                )
+            )
         word = value.strip().casefold()
         stored: str | int | bool | None
         if key == "carryover":
             if word not in ON_WORDS | OFF_WORDS:
                 return Problem(
-                    "carryover is on or off.",
-                    hint="on: losing nominees stay for the next poll; off: a fresh slate each night.",
+                    _("carryover is on or off."),
+                    hint=_("on: losing nominees stay for the next poll; off: a fresh slate each night."),
                 )
             stored = word in ON_WORDS
         elif word in CLEAR_WORDS:
             stored = None
         elif key == "max_rating":
             if rating_age(value) is None:
-                return Problem(f"I can't read {value[:40]!r} as a content rating.",
-                               hint="Try G, PG, PG-13, R, 12, 15+ or 18.")  # fmt: skip
+                return Problem(_("I can't read {value!r} as a content rating.", value=value[:40]),
+                               hint=_("Try G, PG, PG-13, R, 12, 15+ or 18."))  # fmt: skip
             stored = value.strip()[:40]
         else:
             if not value.strip().isdigit() or not 1 <= int(value) <= 768:
-                return Problem("poll_hours must be a whole number from 1 to 768.")
+                return Problem(_("poll_hours must be a whole number from 1 to 768."))
             stored = int(value)
         now = as_utc(self.clock())
 
@@ -280,7 +303,9 @@ class Slate:
 
         await in_transaction(self.db, work)
         shown = ("on" if stored else "off") if isinstance(stored, bool) else stored
-        return Text(body=f"{key} {'cleared' if stored is None else f'set to {shown}'}.")
+        if stored is None:
+            return Text(body=_("{key} cleared.", key=key))
+        return Text(body=_("{key} set to {value}.", key=key, value=shown))
 
 
 async def _fitting_ids(

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import N_, _
 from bot.polls.rules import BallotError, check_choices
 from bot.polls.store import MovieNightStore, PollInfo, as_utc, in_transaction
 
@@ -26,9 +27,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-NOT_HERE = "This button isn't for this chat."
-STALE = "A newer vote of yours is already counted."
-NATIVE_ONLY = "This poll is voted in the poll itself, not with buttons."
+NOT_HERE = N_("This button isn't for this chat.")
+STALE = N_("A newer vote of yours is already counted.")
+NATIVE_ONLY = N_("This poll is voted in the poll itself, not with buttons.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,29 +86,29 @@ class Voting:
             newer = await store.lock_ballot(poll_id, voter_id, now, seq)
             poll = await store.poll(poll_id, lock=True)
             if poll is None:
-                raise _Refused("That poll doesn't exist.")
+                raise _Refused(_("That poll doesn't exist."))
             if where is not None and not where.holds(poll):
-                raise _Refused(NOT_HERE)
+                raise _Refused(_(NOT_HERE))
             if where is not None and poll.platform_poll_id is not None:
-                raise _Refused(NATIVE_ONLY)  # a crafted button on a native poll: its votes come from the platform
+                raise _Refused(_(NATIVE_ONLY))  # a crafted button on a native poll: its votes come from the platform
             current = await store.ballot(poll_id, voter_id)
             if not newer:  # a later event already set this ballot: leave it as it is
-                return VoteReceipt(True, STALE, poll_id, current)
+                return VoteReceipt(True, _(STALE), poll_id, current)
             if not poll.is_open:
-                raise _Refused("This poll is closed; votes can no longer change.")
+                raise _Refused(_("This poll is closed; votes can no longer change."))
             try:
                 new = check_choices(poll.mode, poll.film_ids, list(change(poll, current)))
             except BallotError as exc:
                 raise _Refused(str(exc)) from None
             await store.write_ballot(poll_id, voter_id, new, now)
-            return VoteReceipt(True, "Vote retracted." if not new else "Vote recorded.", poll_id, new)
+            return VoteReceipt(True, _("Vote retracted.") if not new else _("Vote recorded."), poll_id, new)
 
         try:
             return await in_transaction(self.db, work)
         except _Refused as refused:  # rolled back: nothing changed
             return VoteReceipt(False, str(refused), poll_id, ())
         except IntegrityError:  # the poll vanished between lookup and vote
-            return VoteReceipt(False, "That poll doesn't exist.", poll_id, ())
+            return VoteReceipt(False, _("That poll doesn't exist."), poll_id, ())
 
     async def record_ballot(
         self,
@@ -139,9 +140,9 @@ class Voting:
             store = MovieNightStore(session)
             poll = await store.poll(poll_id)
             if poll is None:
-                return "That poll doesn't exist any more."
+                return _("That poll doesn't exist any more.")
             if not where.holds(poll):
-                return NOT_HERE
+                return _(NOT_HERE)
             return poll, await store.ballot(poll_id, str(voter_id)[:64])
 
     async def _native_poll_id(self, platform: str, platform_poll_id: str) -> int | None:
@@ -154,7 +155,7 @@ class Voting:
     ) -> VoteReceipt:  # fmt: skip
         poll_id = await self._native_poll_id(platform, platform_poll_id)
         if poll_id is None:
-            return VoteReceipt(False, "That poll isn't a movie-night poll I know.")
+            return VoteReceipt(False, _("That poll isn't a movie-night poll I know."))
         return await self._change_ballot(poll_id, voter_id, change, seq=seq)
 
     async def record_native_vote(
@@ -231,5 +232,5 @@ def _films_at(poll: PollInfo, indices: Sequence[int]) -> list[int]:
     by_position = {o.position: o.film_id for o in poll.options}
     missing = [i for i in indices if i not in by_position]
     if missing:
-        raise BallotError("That answer is not one of this poll's options.")
+        raise BallotError(_("That answer is not one of this poll's options."))
     return [by_position[i] for i in indices]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.films.model import Film
+from bot.i18n import _
 from bot.replies import Problem, Reply, Text
 from bot.sources import SourceError
 from bot.sources.refs import FilmRef, parse_ref
@@ -40,13 +41,15 @@ async def add_by_ref(curation: Curation, actor: Actor, ref: FilmRef, *, confirme
     """Fetch the film `ref` names; show it (not confirmed) or add it (confirmed). Admin check done by caller."""
     existing = await _stored_id(curation, ref)
     if existing is not None:
-        return Problem(f"That film is already in the catalog as #{existing}.", kind="conflict")
+        return Problem(_("That film is already in the catalog as #{existing}.", existing=existing), kind="conflict")
     try:
         film = await curation.sources.fetch(ref)
     except SourceError as exc:
-        return Problem(f"I couldn't look that up: {exc}.", kind="error")
+        return Problem(_("I couldn't look that up: {exc}.", exc=exc), kind="error")
     if film is None:
-        return Problem(f"{SOURCE_NAMES.get(ref.kind, ref.kind)} has no film {ref.key}.", kind="not_found")
+        return Problem(
+            _("{kind} has no film {key}.", kind=SOURCE_NAMES.get(ref.kind, ref.kind), key=ref.key), kind="not_found"
+        )
     if not confirmed:
         return preview(film, ref)
     return await curation._add(actor, film)
@@ -62,11 +65,11 @@ def preview(film: Film, ref: FilmRef) -> Text:
     heading = f"{film.title} ({film.year})" if film.year else film.title
     lines = []
     if film.original_title:
-        lines.append(f"Original title: {film.original_title}")
+        lines.append(_("Original title: {original_title}", original_title=film.original_title))
     if film.directors:
-        lines.append("Directed by " + ", ".join(film.directors[:3]))
+        lines.append(_("Directed by ") + ", ".join(film.directors[:3]))
     if film.cast:
-        lines.append("With " + ", ".join(c.name for c in film.cast[:4]))
+        lines.append(_("With ") + ", ".join(c.name for c in film.cast[:4]))
     facts = [f"{film.runtime_minutes} min"] if film.runtime_minutes else []
     facts += [", ".join(film.genres[:3])] if film.genres else []
     if film.country:
@@ -76,6 +79,8 @@ def preview(film: Film, ref: FilmRef) -> Text:
     if film.synopsis:
         lines.append(film.synopsis[:400])
     ids = ", ".join(f"{k}:{v}" for k, v in film.external_ids.items())
-    lines.append(f"Found on {SOURCE_NAMES.get(film.source or '', film.source or '?')} ({ids}).")
-    lines.append(f"Not added yet. To add it: /film add {ref.key} confirm")
+    lines.append(
+        _("Found on {source} ({ids}).", source=SOURCE_NAMES.get(film.source or "", film.source or "?"), ids=ids)
+    )
+    lines.append(_("Not added yet. To add it: /film add {key} confirm", key=ref.key))
     return Text("\n".join(lines), title=heading)

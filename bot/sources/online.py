@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from bot.commands import Actor, Permission
 from bot.films.model import Film
 from bot.films.search import parse_query
+from bot.i18n import _
 from bot.replies import FilmList, OnlineChoice, Problem, Reply
 from bot.sources.add import SOURCE_NAMES, add_by_ref
 from bot.sources.base import SourceError
@@ -146,14 +147,14 @@ async def add_online(services: Services, actor: Actor, ref_text: str) -> Reply:
     """The Add button under an online find: check who may, then add through the admin add path."""
     ref = parse_ref(ref_text)
     if ref is None or ref.kind == "imdb":
-        return Problem("That button is not available here.", kind="not_found")
+        return Problem(_("That button is not available here."), kind="not_found")
     if not may_add(services, actor):
         log.info("refused online add %s for user %s on %s", ref, actor.user_id, actor.platform)
         if services.settings.sources.add_by == "nobody":
-            return Problem("Adding films from the online sources is switched off here.", kind="forbidden")
+            return Problem(_("Adding films from the online sources is switched off here."), kind="forbidden")
         return Problem(
-            "Only the bot's catalog owners can add films: the catalog is shared by every chat the bot is in.",
+            _("Only the bot's catalog owners can add films: the catalog is shared by every chat the bot is in."),
             kind="forbidden",
-            hint="Ask a catalog owner to press Add.",
+            hint=_("Ask a catalog owner to press Add."),
         )
     return await add_by_ref(services.curation, actor, ref, confirmed=True)

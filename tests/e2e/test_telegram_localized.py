@@ -73,7 +73,7 @@ SEEN: dict[str, dict[str, Any]] = {
         "query": "spirited away",
         "lines": ["千と千尋の神隠し (2001)", "Spirited Away", "アニメーション、ファンタジー · 2 時間 5 分"],
         "labels": ["公開: 2001年7月20日", "監督: Hayao Miyazaki"],
-        "buttons": ["▶ 予告編", "違う映画？"],
+        "buttons": ["▶ 予告編", "違う作品ですか?"],
         "help": "/film <title> — 映画のカードを表示",
     },
 }

@@ -58,7 +58,7 @@ SEEN: dict[str, dict[str, Any]] = {
             "公開": "2001年7月20日",
             "監督": "Hayao Miyazaki",
         },
-        "buttons": {"予告編", "違う映画？"},
+        "buttons": {"予告編", "違う作品ですか?"},
         "help": "/film <title> — 映画のカードを表示",
         "genre": "ドラマ",
     },

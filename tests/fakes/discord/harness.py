@@ -149,20 +149,14 @@ class FakeDiscord(FakeRest, ChannelsAndPolls):
         roles: Sequence[int] = (),
         message: Mapping[str, Any] | None = None,
         locale: str = "en-US",
+        guild_locale: str = "en-US",
     ) -> dict[str, Any]:
         """An INTERACTION_CREATE payload. `where`: guild, dm (bot DM) or group (a group DM, user install);
-        `locale`: the member's client language."""
+        `locale` the member's Discord language, `guild_locale` the server's."""
         return interaction_payload(
-            self.snowflake,
-            kind,
-            data,
-            who=who,
-            where=where,
-            permissions=permissions,
-            roles=roles,
-            message=message,
-            locale=locale,
-        )
+            self.snowflake, kind, data, who=who, where=where, permissions=permissions, roles=roles, message=message,
+            locale=locale, guild_locale=guild_locale,
+        )  # fmt: skip
 
     async def send(self, client: discord.Client, payload: dict[str, Any], *, settle: bool = True) -> Interaction:
         record = Interaction(self, payload, sent_at=time.perf_counter())
@@ -191,7 +185,8 @@ class FakeDiscord(FakeRest, ChannelsAndPolls):
     # -- conveniences for tests and the benchmark ---------------------------------------------------
 
     async def slash(self, client: discord.Client, name: str, *, sub: str | None = None, **options: Any) -> Interaction:
-        """Run `/name [sub] option:value ...`. Interaction keywords: who, where, permissions, roles, locale."""
+        """Run `/name [sub] option:value ...`. Interaction keywords: who, where, permissions, roles, locale,
+        guild_locale."""
         who, extra = _split_kwargs(options)
         data = command_data(client, name, sub, extra)
         return await self.send(client, self.interaction(2, data, **who))
@@ -242,5 +237,5 @@ def _is_background(task: asyncio.Task[Any]) -> bool:
 
 
 def _split_kwargs(options: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    keys = {"who", "where", "permissions", "roles", "locale"}
+    keys = {"who", "where", "permissions", "roles", "locale", "guild_locale"}
     return {k: v for k, v in options.items() if k in keys}, {k: v for k, v in options.items() if k not in keys}

@@ -97,9 +97,10 @@ def interaction_payload(
     roles: Sequence[int] = (),
     message: Mapping[str, Any] | None = None,
     locale: str = "en-US",
+    guild_locale: str = "en-US",
 ) -> dict[str, Any]:
-    """An INTERACTION_CREATE payload. `where`: guild, dm (bot DM) or group (a group DM, user install);
-    `locale`: the member's client language (the server's stays en-US)."""
+    """An INTERACTION_CREATE payload. `where`: guild, dm (bot DM) or group (a group DM, user install); `locale`
+    the member's Discord language, `guild_locale` the server's."""
     iid = snowflake()
     payload: dict[str, Any] = {
         "id": iid,
@@ -116,7 +117,7 @@ def interaction_payload(
     if where == "guild":
         payload.update(
             guild_id=str(GUILD_ID),
-            guild_locale="en-US",
+            guild_locale=guild_locale,
             channel_id=str(CHANNEL_ID),
             channel={"id": str(CHANNEL_ID), "type": 0, "guild_id": str(GUILD_ID), "name": "films"},
             member={

@@ -60,7 +60,7 @@ class FakeBotApi(MediaState):
     violations: list[str] = field(default_factory=list)
     delivered_at: dict[int, float] = field(default_factory=dict)
     downloads: list[str] = field(default_factory=list)
-    # The language each user's Telegram app reports (`from.language_code`); users not listed speak English.
+    # Each user's Telegram app language (`from.language_code`); users not listed speak English.
     languages: dict[int, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
