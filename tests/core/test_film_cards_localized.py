@@ -3,6 +3,8 @@ and vote counts as Korean and Japanese write them; English cards stay as they we
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import pytest
 
 from bot.films.cards import film_card
@@ -101,3 +103,30 @@ def test_formats_without_a_runtime_or_a_full_date() -> None:
     assert runtime_text(None, "ko") is None
     assert runtime_text(45, "ja") == "45 分"
     assert date_text("2013", "ko") == "2013"  # a year alone is shown as it is
+
+
+@dataclass(slots=True)
+class TitleLocale:  # as the sources branch stores a title's language (bot.films.model.TitleLocale there)
+    language: str | None = None
+
+
+@dataclass(slots=True)
+class FilmWithLocales(Film):
+    alt_title_locales: dict[str, TitleLocale] = field(default_factory=dict)
+
+
+def test_a_titles_language_from_the_catalog_finds_a_title_without_kana() -> None:
+    """覇王別姫 has no kana: only the catalog's word says it is the Japanese title."""
+    film = FilmWithLocales(
+        title="Farewell My Concubine",
+        year=1993,
+        original_title="霸王别姬",
+        alt_titles=["覇王別姫", "Ba wang bie ji"],
+        alt_title_locales={"覇王別姫": TitleLocale("ja"), "Ba wang bie ji": TitleLocale(None)},
+    )
+    with speaking("ja"):
+        card = film_card(stored(film))
+    assert card.heading == "覇王別姫 (1993)"
+    assert card.subtitle == "Farewell My Concubine · 霸王别姬"
+    with speaking("ko"):
+        assert film_card(stored(film)).heading == "Farewell My Concubine (1993)"
