@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from bot.i18n import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, current_language
@@ -37,14 +37,19 @@ def runtime_text(minutes: int | None, language: str | None = None) -> str | None
         if hours and rest:
             return f"{hours} h {rest} min"
         return f"{hours} h" if hours else f"{rest} min"
+    return _babel_runtime(hours, rest, language)
+
+
+@lru_cache(maxsize=4096)
+def _babel_runtime(hours: int, minutes: int, language: str) -> str:
     from babel.units import format_unit
 
     locale = _locale(language)
     parts = []
     if hours:
         parts.append(format_unit(hours, "duration-hour", length="short", locale=locale))
-    if rest:
-        parts.append(format_unit(rest, "duration-minute", length="short", locale=locale))
+    if minutes:
+        parts.append(format_unit(minutes, "duration-minute", length="short", locale=locale))
     return " ".join(parts)
 
 
@@ -55,6 +60,11 @@ def date_text(iso: str | None, language: str | None = None) -> str | None:
     language = language or current_language()
     if language == DEFAULT_LANGUAGE:
         return iso
+    return _babel_date(iso, language)
+
+
+@lru_cache(maxsize=4096)
+def _babel_date(iso: str, language: str) -> str:
     try:
         day = dt.date.fromisoformat(iso)
     except ValueError:
