@@ -19,6 +19,7 @@ from bot.films.learning import Learning
 from bot.films.popularity import LearnRules
 from bot.films.service import FilmService
 from bot.films.snapshot import IndexSnapshots, default_directory
+from bot.i18n.formats import warm_up_in_background
 from bot.ops.health import Health
 from bot.polls.announce import SharedScheduler
 from bot.polls.service import MovieNightService
@@ -125,6 +126,7 @@ async def build_services(
         sources=sources,
     )
     services.health = Health(services)
+    warm_up_in_background()  # Babel for Korean/Japanese cards, off the event loop
     return services
 
 

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from bot.i18n import _
+from bot.i18n import _, ngettext
+from bot.i18n.formats import date_text, number_text, runtime_text
 
 ActionKind = Literal["undo_remove", "wrong_film"]
 CAST_SHOWN = 6  # cast members a card names before "and N more"
@@ -103,26 +104,41 @@ class FilmCard:
     score: float | None = None
     notice: str | None = None
     others: tuple[FilmChoice, ...] = ()
+    # The title in the member's language when the catalog knows one (7번방의 선물 for a Korean member); the
+    # heading shows it, and `subtitle` keeps the display title beside it.
+    local_title: str | None = None
 
     @property
     def runtime_text(self) -> str | None:
-        if not self.runtime_minutes:
-            return None
-        hours, minutes = divmod(self.runtime_minutes, 60)
-        if hours and minutes:
-            return f"{hours} h {minutes} min"
-        return f"{hours} h" if hours else f"{minutes} min"
+        """The running time in the current language ("2 h 7 min", "2시간 7분")."""
+        return runtime_text(self.runtime_minutes)
+
+    @property
+    def release_text(self) -> str | None:
+        """The release date in the current language ("2013-01-23", "2013년 1월 23일")."""
+        return date_text(self.release_date)
 
     @property
     def heading(self) -> str:
-        return f"{self.title} ({self.year})" if self.year else self.title
+        title = self.local_title or self.title
+        return f"{title} ({self.year})" if self.year else title
+
+    @property
+    def subtitle(self) -> str | None:
+        """The titles kept beside the heading: the display title under a local one, and the native title."""
+        shown = [self.local_title or self.title]
+        for title in (self.title, self.original_title):
+            if title and title not in shown:
+                shown.append(title)
+        return " · ".join(shown[1:]) or None
 
     def cast_text(self, shown: int = CAST_SHOWN) -> str | None:
         """`Name (Character), … and N more`: the first `shown` cast members, or None without a cast."""
         if not self.cast:
             return None
         names = [f"{c.name} ({c.character})" if c.character else c.name for c in self.cast[:shown]]
-        more = f" and {len(self.cast) - shown} more" if len(self.cast) > shown else ""
+        left = len(self.cast) - shown
+        more = ngettext(" and {n} more", " and {n} more", left) if left > 0 else ""
         return ", ".join(names) + more
 
     def rating_text(self) -> str | None:
@@ -130,7 +146,9 @@ class FilmCard:
         if self.rating is None and not self.votes:
             return None
         text = f"★ {self.rating:.1f}/10" if self.rating is not None else "★"
-        return text + (f" ({self.votes:,} votes)" if self.votes else "")
+        if not self.votes:
+            return text
+        return text + " " + ngettext("({count} vote)", "({count} votes)", self.votes, count=number_text(self.votes))
 
 
 @dataclass(frozen=True, slots=True)

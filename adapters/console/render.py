@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Callable
 
+from bot.films.genre_names import genre_labels
 from bot.i18n import _
 from bot.replies import FilmCard, FilmChoice, FilmList, PollCard, Problem, Reply, Text
 from bot.text import strip_control
@@ -52,14 +53,14 @@ def render_card(card: FilmCard, *, short: bool = False) -> str:
     """The card as terminal text; `short` cuts the synopsis to three lines."""
     out = [f"┌─ {safe(card.heading)}"]
     sub = []
-    if card.original_title and card.original_title != card.title:
-        sub.append(card.original_title)
+    if card.subtitle:
+        sub.append(card.subtitle)
     if card.matched_title:
-        sub.append(f"matched: {card.matched_title}")
+        sub.append(_("matched: {title}", title=card.matched_title))
     if sub:
         out.extend(_wrap(" · ".join(sub)))
     facts = [
-        ", ".join(card.genres) if card.genres else None,
+        genre_labels(card.genres) if card.genres else None,
         card.runtime_text,
         card.country,
         card.content_rating,
@@ -69,16 +70,16 @@ def render_card(card: FilmCard, *, short: bool = False) -> str:
         out.extend(_wrap(line))
     if rating := card.rating_text():
         out.extend(_wrap(rating))
-    if card.release_date:
-        out.extend(_wrap(f"Released: {card.release_date}"))
+    if release := card.release_text:
+        out.extend(_wrap(_("Released") + ": " + release))
     if card.directors:
-        out.extend(_wrap(f"Director: {', '.join(card.directors)}"))
+        out.extend(_wrap(_("Director") + ": " + ", ".join(card.directors)))
     if card.writers:
-        out.extend(_wrap(f"Writer: {', '.join(card.writers)}"))
+        out.extend(_wrap(_("Writer") + ": " + ", ".join(card.writers)))
     if cast := card.cast_text():
-        out.extend(_wrap(f"Cast: {cast}"))
+        out.extend(_wrap(_("Cast") + ": " + cast))
     if card.alt_titles:
-        out.extend(_wrap(f"Also known as: {', '.join(card.alt_titles)}"))
+        out.extend(_wrap(_("Also known as") + ": " + ", ".join(card.alt_titles)))
     if card.synopsis:
         out.append("│")
         synopsis = _wrap(card.synopsis)
@@ -86,9 +87,9 @@ def render_card(card: FilmCard, *, short: bool = False) -> str:
         if card.synopsis_credit:
             out.extend(_wrap(card.synopsis_credit))
     out.append("│")
-    out.extend(_wrap(f"Trailer: {card.trailer_url}"))
+    out.extend(_wrap(_("Trailer") + ": " + card.trailer_url))
     if card.info_url:
-        out.extend(_wrap(f"More: {card.info_url}"))
+        out.extend(_wrap(_("More") + ": " + card.info_url))
     if card.poster_url:
         out.extend(_wrap(f"Poster: {card.poster_url}"))
     if card.notice:

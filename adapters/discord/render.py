@@ -16,6 +16,7 @@ from typing import Any
 import discord
 
 from adapters.discord.components import (
+    BUTTON_LABEL_MAX,
     ActionButton,
     AddButton,
     ConfirmAddButton,
@@ -24,6 +25,7 @@ from adapters.discord.components import (
     PickSelect,
 )
 from adapters.discord.text import md, plain
+from bot.films.genre_names import genre_labels
 from bot.i18n import N_, _
 from bot.replies import FileReply, FilmCard, FilmChoice, FilmList, PollCard, Problem, Reply, Text
 
@@ -34,6 +36,7 @@ DESCRIPTION_MAX = 4096
 SYNOPSIS_MAX = 1500
 FIELD_VALUE_MAX = 1024
 FIELD_SHORT_MAX = 300
+FIELD_NAME_MAX = 256
 FOOTER_MAX = 2048
 CONTENT_MAX = 2000
 POLL_QUESTION_MAX = 300
@@ -118,8 +121,8 @@ def render(reply: Reply, *, owner: int = 0, now: dt.datetime | None = None) -> O
 def card_embed(card: FilmCard) -> discord.Embed:
     embed = discord.Embed(title=md(card.heading, TITLE_MAX), colour=COLOUR, url=card.info_url or None)
     lines = []
-    if card.original_title and card.original_title != card.title:
-        lines.append(f"**{md(card.original_title, 300)}**")
+    if card.subtitle:
+        lines.append(f"**{md(card.subtitle, 300)}**")
     if card.notice:
         lines.append(f"*{md(card.notice, 300)}*")
     if card.synopsis:
@@ -129,24 +132,29 @@ def card_embed(card: FilmCard) -> discord.Embed:
     if lines:
         embed.description = "\n\n".join(lines)
     facts: list[tuple[str, str | None]] = [
-        ("Year", str(card.year) if card.year else None),
-        ("Genres", ", ".join(card.genres) if card.genres else None),
-        ("Runtime", card.runtime_text),
-        ("Country", card.country),
-        ("Rating", card.rating_text()),
-        ("Certificate", card.content_rating),
-        ("Director", ", ".join(card.directors) if card.directors else None),
+        (_("Year"), str(card.year) if card.year else None),
+        (_("Genres"), genre_labels(card.genres) if card.genres else None),
+        (_("Runtime"), card.runtime_text),
+        (_("Released"), card.release_text),
+        (_("Country"), card.country),
+        (_("Rating"), card.rating_text()),
+        (_("Certificate"), card.content_rating),
+        (_("Director"), ", ".join(card.directors) if card.directors else None),
     ]
     for name, value in facts:
         if value:
-            embed.add_field(name=name, value=md(value, FIELD_SHORT_MAX), inline=True)
+            embed.add_field(name=md(name, FIELD_NAME_MAX), value=md(value, FIELD_SHORT_MAX), inline=True)
     if cast := card.cast_text():
-        embed.add_field(name="Cast", value=md(cast, FIELD_SHORT_MAX), inline=False)
+        embed.add_field(name=md(_("Cast"), FIELD_NAME_MAX), value=md(cast, FIELD_SHORT_MAX), inline=False)
     if card.alt_titles:
-        embed.add_field(name="Also known as", value=md(", ".join(card.alt_titles), FIELD_SHORT_MAX), inline=False)
+        embed.add_field(
+            name=md(_("Also known as"), FIELD_NAME_MAX),
+            value=md(", ".join(card.alt_titles), FIELD_SHORT_MAX),
+            inline=False,
+        )
     if card.poster_url:
         embed.set_thumbnail(url=card.poster_url)
-    footer = [f"matched: {plain(card.matched_title, 200)}"] if card.matched_title else []
+    footer = [_("matched: {title}", title=plain(card.matched_title, 200))] if card.matched_title else []
     if card.data_credit:
         footer.append(plain(card.data_credit, 100))
     if footer:
@@ -156,13 +164,14 @@ def card_embed(card: FilmCard) -> discord.Embed:
 
 def card_view(card: FilmCard, owner: int) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    view.add_item(discord.ui.Button(label="Trailer", url=card.trailer_url, emoji="▶️", row=0))
+    trailer = plain(_("Trailer"), BUTTON_LABEL_MAX)
+    view.add_item(discord.ui.Button(label=trailer, url=card.trailer_url, emoji="▶️", row=0))
     if card.info_url:
-        view.add_item(discord.ui.Button(label="More", url=card.info_url, row=0))
+        view.add_item(discord.ui.Button(label=plain(_("More"), BUTTON_LABEL_MAX), url=card.info_url, row=0))
     if card.film_id:
-        view.add_item(ActionButton("wrong_film", card.film_id, _(WRONG_FILM)))
+        view.add_item(ActionButton("wrong_film", card.film_id, plain(_(WRONG_FILM), BUTTON_LABEL_MAX)))
     if card.others:
-        view.add_item(PickSelect(owner, card.others, placeholder="Other films with this title"))
+        view.add_item(PickSelect(owner, card.others, placeholder=plain(_("Other films with this title"), 150)))
     return view
 
 

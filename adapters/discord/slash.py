@@ -31,7 +31,10 @@ from discord import app_commands
 from adapters.discord.handlers import Handlers
 from adapters.discord.text import plain
 from bot.commands import CommandRegistry, CommandSpec, Param
+from bot.films.genre_names import genre_label
 from bot.films.service import FilmService, film_ref
+from bot.i18n import current_language
+from bot.i18n.command_text import choice_label
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +61,11 @@ def discord_group_name(group: str, registry: CommandRegistry) -> str:
     specs = registry.groups().get(group, [])
     suffix = "-admin" if specs and all(s.admin_only for s in specs) else "-more"
     return f"{group}{suffix}"[:32]
+
+
+def group_description(group: str) -> str:
+    """The description of a registry group's Discord command ("Movienight commands"); translated as a whole."""
+    return plain(f"{group.replace('_', ' ').capitalize()} commands", DESCRIPTION_MAX)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,23 +138,30 @@ class Autocomplete:
         except Exception:
             log.exception("genre autocomplete failed")
             return []
-        return _filter(values, current)
+        return _filter(values, current, genre_label)
 
     def fixed(self, options: tuple[str, ...]) -> Callable[..., Any]:
         async def choose(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
-            return _filter(list(options), current)
+            return _filter(list(options), current, lambda value: choice_label(value, current_language()))
 
         return choose
 
 
-def _filter(values: list[str], current: str) -> list[app_commands.Choice[str]]:
+def _same(value: str) -> str:
+    return value
+
+
+def _filter(values: list[str], current: str, label: Callable[[str], str] = _same) -> list[app_commands.Choice[str]]:
+    """Values whose name or label (a genre in the member's language) starts with, then contains, the typed text;
+    shown by their label, sent as the value."""
     needle = " ".join(current.casefold().split())
-    starts = [v for v in values if v.casefold().startswith(needle)]
-    inside = [v for v in values if needle in v.casefold() and v not in starts]
+    named = [(v, label(v)) for v in values]
+    starts = [(v, n) for v, n in named if v.casefold().startswith(needle) or n.casefold().startswith(needle)]
+    inside = [(v, n) for v, n in named if (needle in v.casefold() or needle in n.casefold()) and (v, n) not in starts]
     return [
-        app_commands.Choice(name=plain(v, CHOICE_NAME_MAX), value=v[:CHOICE_NAME_MAX])
-        for v in (starts + inside)[:CHOICES_MAX]
-        if plain(v, CHOICE_NAME_MAX)
+        app_commands.Choice(name=plain(n, CHOICE_NAME_MAX), value=v[:CHOICE_NAME_MAX])
+        for v, n in (starts + inside)[:CHOICES_MAX]
+        if plain(n, CHOICE_NAME_MAX)
     ]
 
 
@@ -197,7 +212,7 @@ class SlashBuilder:
             admin = all(s.admin_only for s in specs)
             parent = app_commands.Group(
                 name=discord_group_name(group, self.registry),
-                description=plain(f"{group.replace('_', ' ').capitalize()} commands", DESCRIPTION_MAX),
+                description=group_description(group),
                 default_permissions=ADMIN_PERMISSIONS if admin else None,
                 allowed_contexts=SERVERS_ONLY if admin else EVERYWHERE,
                 allowed_installs=SERVER_INSTALL if admin else ANY_INSTALL,

@@ -14,6 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOpti
 
 from adapters.telegram import callbacks
 from adapters.telegram.html import CAPTION_LIMIT, TEXT_LIMIT, Line, Span, compose, line, one_line, trim
+from bot.films.genre_names import genre_labels
 from bot.i18n import N_, _
 from bot.replies import FileReply, FilmCard, FilmList, PollCard, Problem, Reply, Text
 
@@ -50,7 +51,7 @@ def button_label(text: str) -> str:
 
 def _facts(card: FilmCard) -> str:
     parts = [
-        ", ".join(card.genres) if card.genres else None,
+        genre_labels(card.genres) if card.genres else None,
         card.runtime_text,
         card.country,
         card.content_rating,
@@ -65,20 +66,20 @@ def _people(label: str, text: str) -> Line:
 def card_lines(card: FilmCard) -> tuple[list[Line], int | None]:
     """The card as lines of spans, and the index of the synopsis line (the one to trim)."""
     lines: list[Line] = [line(Span(trim(one_line(card.heading), TITLE_CHARS), "b"))]
-    if card.original_title and card.original_title != card.title:
-        lines.append(line(Span(trim(one_line(card.original_title), TITLE_CHARS), "i")))
+    if card.subtitle:
+        lines.append(line(Span(trim(one_line(card.subtitle), TITLE_CHARS), "i")))
     if card.matched_title:
-        lines.append(line(f"matched: {trim(one_line(card.matched_title), TITLE_CHARS)}"))
+        lines.append(line(_("matched: {title}", title=trim(one_line(card.matched_title), TITLE_CHARS))))
     if facts := _facts(card):
         lines.append(line(facts))
     if rating := card.rating_text():
         lines.append(line(rating))
-    if card.release_date:
-        lines.append(line(Span("Released: ", "b"), card.release_date))
+    if release := card.release_text:
+        lines.append(line(Span(_("Released") + ": ", "b"), release))
     if card.directors:
-        lines.append(_people("Director", ", ".join(card.directors)))
+        lines.append(_people(_("Director"), ", ".join(card.directors)))
     if cast := card.cast_text():
-        lines.append(_people("Cast", cast))
+        lines.append(_people(_("Cast"), cast))
     flexible = None
     if card.synopsis and card.synopsis.strip():
         lines.append(())
@@ -96,16 +97,16 @@ def card_lines(card: FilmCard) -> tuple[list[Line], int | None]:
 
 
 def card_buttons(card: FilmCard, *, with_others: bool = True) -> InlineKeyboardMarkup:
-    links = [InlineKeyboardButton("▶ Trailer", url=card.trailer_url)]
+    links = [InlineKeyboardButton(button_label("▶ " + _("Trailer")), url=card.trailer_url)]
     if card.info_url:
-        links.append(InlineKeyboardButton("More", url=card.info_url))
+        links.append(InlineKeyboardButton(button_label(_("More")), url=card.info_url))
     rows = [links]
     if with_others:
         for other in card.others[:6]:
             label = button_label(f"↪ {other.label}")
             rows.append([InlineKeyboardButton(label, callback_data=callbacks.open_card(other.film_id))])
         wrong = callbacks.action("wrong_film", card.film_id)
-        rows.append([InlineKeyboardButton(_("Wrong film?"), callback_data=wrong)])
+        rows.append([InlineKeyboardButton(button_label(_("Wrong film?")), callback_data=wrong)])
     return InlineKeyboardMarkup(rows)
 
 

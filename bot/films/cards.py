@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import quote_plus, urlsplit
 
+from bot.films.local_titles import local_title
 from bot.films.model import Film
 from bot.films.search import Match
-from bot.i18n import _
+from bot.i18n import N_, _, current_language, normalize_language
 from bot.replies import CastMember, FilmCard, FilmChoice
 
-WIKIPEDIA_CREDIT = "Synopsis: Wikipedia, CC BY-SA 4.0"
+WIKIPEDIA_CREDIT = N_("Synopsis: Wikipedia, CC BY-SA 4.0")
 
 
 def synopsis_credit(film: Film) -> str | None:
     """The starter catalog's synopses are Wikipedia leads (CC BY-SA 4.0): a card showing one credits it."""
     if film.synopsis and film.source and film.source.lower().startswith("wikipedia"):
-        return WIKIPEDIA_CREDIT
+        return _(WIKIPEDIA_CREDIT)
     return None
 
 
@@ -108,7 +110,21 @@ def film_card(
         score=round(match.score, 1) if match else None,
         notice=notice,
         others=others,
+        local_title=local_title(_titles(film), film.title, current_language()),
     )
+
+
+def _titles(film: Film) -> list[tuple[str, str | None]]:
+    """The film's other titles with their language where the catalog knows it (the native title first).
+
+    A source's word on an alternative title's language is `Film.alt_title_locales` (the sources branch,
+    migration 0011); read through getattr so this works before and after that field exists.
+    """
+    locales: Mapping[str, object] = getattr(film, "alt_title_locales", None) or {}
+    titles: list[tuple[str, str | None]] = [(film.original_title, None)] if film.original_title else []
+    return titles + [
+        (title, normalize_language(getattr(locales.get(title), "language", None))) for title in film.alt_titles
+    ]
 
 
 def choice_from_match(match: Match) -> FilmChoice:

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.commands import CommandContext, CommandSpec, Param
-from bot.i18n import _
+from bot.i18n import _, current_language
+from bot.i18n.command_text import summary as command_summary
 from bot.replies import Reply, Text
 from bot.sources.online import mark_online
 
@@ -27,7 +28,7 @@ async def random_film(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
 async def help_text(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:
     lines = []
     for spec in ctx.services.registry.visible_to(ctx.actor):
-        lines.append(f"{spec.usage} — {spec.summary}")
+        lines.append(f"{spec.usage} — {command_summary(spec.summary, current_language())}")
     return Text(title=_("What I can do"), body="\n".join(lines))
 
 

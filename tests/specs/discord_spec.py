@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -30,7 +31,8 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED = REPO_ROOT.parent / "shared"
+# A git worktree elsewhere (e.g. /work/wt/NAME) names the shared folder with FILMBOT_SHARED.
+SHARED = Path(os.environ.get("FILMBOT_SHARED") or REPO_ROOT.parent / "shared")
 SPEC_PATH = SHARED / "specs" / "discord-openapi.json"
 SPEC_URI = "urn:discord-openapi"
 MISSING_REASON = f"Discord's OpenAPI spec is not available at {SPEC_PATH} (../shared is absent)"

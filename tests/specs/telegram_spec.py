@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -33,7 +34,8 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED = REPO_ROOT.parent / "shared"
+# A git worktree elsewhere (e.g. /work/wt/NAME) names the shared folder with FILMBOT_SHARED.
+SHARED = Path(os.environ.get("FILMBOT_SHARED") or REPO_ROOT.parent / "shared")
 SPEC_PATH = SHARED / "specs" / "telegram-bot-api.json"
 MISSING_REASON = f"the Telegram Bot API spec is not available at {SPEC_PATH} (../shared is absent)"
 
