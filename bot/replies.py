@@ -266,8 +266,8 @@ class FilmList:
         """ "Not in our catalog — found on TMDB:" above the online finds, or None without any."""
         if not self.found_online:
             return None
-        names = " and ".join(dict.fromkeys(c.source for c in self.found_online))
-        return f"Not in our catalog — found on {names}:"
+        names = " & ".join(dict.fromkeys(c.source for c in self.found_online))
+        return _("Not in our catalog — found on {sources}:", sources=names)
 
 
 @dataclass(frozen=True, slots=True)

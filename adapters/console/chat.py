@@ -74,7 +74,7 @@ class ConsoleChat:
         if self._found and (m := ADD_FOUND.fullmatch(text)) and 1 <= int(m.group(1)) <= len(self._found):
             choice = self._found[int(m.group(1)) - 1]
             if not choice.can_add:
-                return Problem("Adding films from the online sources is switched off here.")
+                return Problem(_("Adding films from the online sources is switched off here."))
             reply = await add_online(self.services, self.actor, choice.ref)
             if not isinstance(reply, Problem):
                 self._found = tuple(c for c in self._found if c.ref != choice.ref)
@@ -160,11 +160,15 @@ class ConsoleChat:
         if updated is None or not updated.found_online:
             return ""
         self._found = updated.found_online
-        lines = [updated.online_heading or "Found online:"]
+        lines = [updated.online_heading or _("Found online:")]
         lines += [f"  add {n}: {c.text}" for n, c in enumerate(self._found, start=1)]
         if any(c.can_add for c in self._found) and may_add(self.services, self.actor):
-            lines.append("(type add 1 to add it to the catalog)" if len(self._found) == 1 else
-                         f"(type add 1 … add {len(self._found)} to add one to the catalog)")  # fmt: skip
+            count = len(self._found)
+            lines.append(
+                _("(type add 1 to add it to the catalog)")
+                if count == 1
+                else _("(type add 1 … add {last} to add one to the catalog)", last=count)
+            )
         return render(Text("\n".join(lines)))
 
     async def loop(self, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:

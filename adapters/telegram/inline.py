@@ -72,7 +72,7 @@ def article(card: FilmCard, choice: FilmChoice) -> InlineQueryResultArticle:
 
 def online_article(choice: OnlineChoice) -> InlineQueryResultArticle:
     """A film the sources know and the catalog lacks: marked as such; posting it offers the Add button."""
-    note = f"Not in our catalog — found on {choice.source}"
+    note = _("Not in our catalog — found on {sources}", sources=choice.source)
     text = compose(
         [
             line(Span(trim(one_line(choice.heading), 200), "b")),

@@ -25,12 +25,12 @@ def synopsis_credit(film: Film) -> str | None:
 DATA_SOURCES = {
     "tmdb": "TMDB",
     "wikidata": "Wikidata",
-    "imdb": "IMDb datasets",
-    "filmbot seed page": "starter catalog",
+    "imdb": N_("IMDb datasets"),
+    "filmbot seed page": N_("starter catalog"),
 }
 DATA_SOURCE_PREFIXES = (
-    ("wikipedia", "Wikipedia film lists (starter catalog)"),
-    ("bangumi", "bangumi-data (starter catalog)"),
+    ("wikipedia", N_("Wikipedia film lists (starter catalog)")),
+    ("bangumi", N_("bangumi-data (starter catalog)")),
 )
 DATA_SOURCE_MAX = 60  # a club's own import may name its file: one short line at most
 
@@ -43,10 +43,10 @@ def data_source_name(source: str | None) -> str | None:
     if not raw or key == "admin":
         return None
     if key in DATA_SOURCES:
-        return DATA_SOURCES[key]
+        return _(DATA_SOURCES[key])
     for prefix, name in DATA_SOURCE_PREFIXES:
         if key.startswith(prefix):
-            return name
+            return _(name)
     return raw if len(raw) <= DATA_SOURCE_MAX else raw[: DATA_SOURCE_MAX - 1].rstrip() + "…"
 
 

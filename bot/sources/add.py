@@ -14,6 +14,7 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot.curation.actions import NOT_AVAILABLE
 from bot.films.model import Film
 from bot.i18n import _, ngettext
 from bot.replies import AddConfirmation, Problem, Reply, Text
@@ -29,7 +30,6 @@ log = logging.getLogger(__name__)
 
 CONFIRM_WORDS = frozenset({"confirm", "yes", "ok"})
 CONFIRM_SECONDS = 600  # how long an Add button under a preview stays good
-NOT_AVAILABLE = "That button is not available here."
 # Refs being added right now in this process: a second press while the first is still fetching is told so
 # (the store's unique external ids would refuse a second film anyway; this spares the source a request).
 _ADDING: set[str] = set()
@@ -71,20 +71,24 @@ async def confirm_add(curation: Curation, actor: Actor, ref_text: str, owner: st
     """The Add button under a preview: only its asker, before it expires, while still allowed to add."""
     ref = parse_ref(ref_text)
     if ref is None or ref.kind not in ("imdb", "tmdb", "wikidata"):
-        return Problem(NOT_AVAILABLE, kind="not_found")
+        return Problem(_(NOT_AVAILABLE), kind="not_found")
     again = f"/film add {_typed(ref)}"
     if actor.user_id != owner:
         log.info("refused add confirmation of %s by user %s (asked by %s)", ref, actor.user_id, owner)
         return Problem(
-            "Only the admin who asked can confirm this add.", kind="forbidden", hint=f"Run {again} yourself."
+            _("Only the admin who asked can confirm this add."),
+            kind="forbidden",
+            hint=_("Run {command} yourself.", command=again),
         )
     if curation.clock().timestamp() > expires:
-        return Problem("This confirmation has expired; nothing was added.", hint=f"Run {again} again.")
+        return Problem(
+            _("This confirmation has expired; nothing was added."), hint=_("Run {command} again.", command=again)
+        )
     if (refused := curation.allowed(actor, "add")) is not None:
         return refused
     key = str(ref)
     if key in _ADDING:
-        return Problem("That film is being added already.", kind="conflict")
+        return Problem(_("That film is being added already."), kind="conflict")
     _ADDING.add(key)
     try:
         return await add_by_ref(curation, actor, ref, confirmed=True)
