@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from urllib.parse import quote_plus, urlsplit
 
 from bot.films.local_titles import local_title
@@ -115,15 +114,12 @@ def film_card(
 
 
 def _titles(film: Film) -> list[tuple[str, str | None]]:
-    """The film's other titles with their language where the catalog knows it (the native title first).
-
-    A source's word on an alternative title's language is `Film.alt_title_locales` (the sources branch,
-    migration 0011); read through getattr so this works before and after that field exists.
-    """
-    locales: Mapping[str, object] = getattr(film, "alt_title_locales", None) or {}
+    """The film's other titles with their language where the catalog knows it (the native title first): a
+    source's word on an alternative title's language is kept in `Film.alt_title_locales`."""
     titles: list[tuple[str, str | None]] = [(film.original_title, None)] if film.original_title else []
     return titles + [
-        (title, normalize_language(getattr(locales.get(title), "language", None))) for title in film.alt_titles
+        (title, normalize_language(locale.language if (locale := film.alt_title_locale(title)) else None))
+        for title in film.alt_titles
     ]
 
 

@@ -3,14 +3,12 @@ and vote counts as Korean and Japanese write them; English cards stay as they we
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import pytest
 
 from bot.films.cards import film_card
 from bot.films.genre_names import GENRES, genre_label
 from bot.films.local_titles import local_title, script_language
-from bot.films.model import Film
+from bot.films.model import Film, TitleLocale
 from bot.i18n import speaking, translator
 from bot.i18n.formats import date_text, runtime_text
 from tests.support.catalog import seed_film
@@ -105,19 +103,9 @@ def test_formats_without_a_runtime_or_a_full_date() -> None:
     assert date_text("2013", "ko") == "2013"  # a year alone is shown as it is
 
 
-@dataclass(slots=True)
-class TitleLocale:  # as the sources branch stores a title's language (bot.films.model.TitleLocale there)
-    language: str | None = None
-
-
-@dataclass(slots=True)
-class FilmWithLocales(Film):
-    alt_title_locales: dict[str, TitleLocale] = field(default_factory=dict)
-
-
 def test_a_titles_language_from_the_catalog_finds_a_title_without_kana() -> None:
     """覇王別姫 has no kana: only the catalog's word says it is the Japanese title."""
-    film = FilmWithLocales(
+    film = Film(
         title="Farewell My Concubine",
         year=1993,
         original_title="霸王别姬",
