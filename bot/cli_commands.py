@@ -21,9 +21,9 @@ CLI_ACTOR = Actor(platform="cli", user_id="owner", chat_id="cli", is_owner=True)
 @asynccontextmanager
 async def opened(settings: Settings) -> AsyncIterator[Services]:
     from bot.app import build_services, close_services
-    from bot.cli_progress import StageLines
+    from bot.cli_progress import setup_report
 
-    services = await build_services(settings, report=StageLines())
+    services = await build_services(settings, report=setup_report(settings.log_format))
     try:
         yield services
     finally:
@@ -95,9 +95,9 @@ def chat(args: argparse.Namespace, settings: Settings) -> int:
 
     async def start() -> tuple[Services, ConsoleChat]:
         from bot.app import build_services
-        from bot.cli_progress import StageLines
+        from bot.cli_progress import setup_report
 
-        services = await build_services(settings, report=StageLines())
+        services = await build_services(settings, report=setup_report(settings.log_format))
         if services.films.learning is not None:
             running["flushing"] = asyncio.create_task(services.films.learning.keep_flushing(stop))
         # The console follows other processes' catalog changes as the bots do (an admin's edit shows here).
@@ -149,7 +149,7 @@ async def import_files(args: argparse.Namespace, settings: Settings) -> int:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from bot.app import open_database
-    from bot.cli_progress import StageLines
+    from bot.cli_progress import setup_report
     from bot.curation.transfer import audit_import, cli_actor
     from bot.films.importers import ImportFailed
     from bot.films.importers.apply import import_films
@@ -160,7 +160,7 @@ async def import_files(args: argparse.Namespace, settings: Settings) -> int:
     async def audit(session: AsyncSession, records: int, counts: ImportCounts) -> None:
         await audit_import(session, cli_actor(), names, records, counts)
 
-    db = await open_database(settings, StageLines())
+    db = await open_database(settings, setup_report(settings.log_format))
     try:
         progress = None if args.quiet else _progress_bar()
         try:
@@ -204,11 +204,11 @@ class _progress_bar:
 
 async def export_films(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import open_database
-    from bot.cli_progress import StageLines
+    from bot.cli_progress import setup_report
     from bot.films.importers.export import export_jsonl
     from bot.store.films import FilmRepository
 
-    db = await open_database(settings, StageLines())
+    db = await open_database(settings, setup_report(settings.log_format))
     try:
         async with db.session() as session:
             films = [f async for f in FilmRepository(session).iter_films(include_removed=args.include_removed)]
@@ -232,9 +232,9 @@ async def db(args: argparse.Namespace, settings: Settings) -> int:
 
 async def db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import open_database
-    from bot.cli_progress import StageLines
+    from bot.cli_progress import setup_report
 
-    db = await open_database(settings, StageLines())
+    db = await open_database(settings, setup_report(settings.log_format))
     await db.dispose()
     print(f"database is up to date: {db!r}")
     return 0

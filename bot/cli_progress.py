@@ -92,3 +92,8 @@ class StageLog:
         if self._text is not None:
             self.log.info("%s… done in %s", self._text, elapsed(time.monotonic() - self._started))
             self._text = None
+
+
+def setup_report(log_format: str) -> StageLines | StageLog:
+    """Stage lines for a person, or log lines when the logs are JSON (stderr must stay one JSON object a line)."""
+    return StageLog() if log_format == "json" else StageLines()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import signal
 import threading
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -66,8 +67,16 @@ class LoopThread:
 
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, name="filmbot-chat-loop", daemon=True)
+        self._thread = threading.Thread(target=self._run_forever, name="filmbot-chat-loop", daemon=True)
         self._thread.start()
+
+    def _run_forever(self) -> None:
+        # Ctrl+C belongs to the main thread (it waits at the prompt, or for a reply). The kernel hands a
+        # process's SIGINT to any thread that does not block it; one that lands here, or in a worker thread the
+        # loop starts (they inherit this mask), would leave the prompt waiting for the next key.
+        if hasattr(signal, "pthread_sigmask"):
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        self.loop.run_forever()
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         future = asyncio.run_coroutine_threadsafe(coro, self.loop)
