@@ -167,7 +167,9 @@ class MovieNightService(Voting):
         native = native_fits(actor.platform, len(films), mode)
         labels = poll_labels(films, label_len_for(actor.platform))
         limits = limits_for(actor.platform)
-        question = poll_question(mode, len(films), max_len=limits.question_len if limits else 300)
+        # The question is the group's (every member reads it, as they read its result): in the group's language.
+        with speaking(await self.languages.group_language(actor.platform, actor.chat_id)):
+            question = poll_question(mode, len(films), max_len=limits.question_len if limits else 300)
         closes_at = now + timedelta(hours=hours)
         options = [(f.id or 0, label) for f, label in zip(films, labels, strict=True)]
 

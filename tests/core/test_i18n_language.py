@@ -111,6 +111,13 @@ async def test_announcements_speak_the_groups_language_not_the_voters(services: 
     assert "오늘 밤의 영화" in (closed.announcement.notice or "")
 
 
+async def test_the_poll_question_is_in_the_groups_language_not_the_openers(services: Services) -> None:
+    await run(services, ADMIN, "/settings language ja")
+    korean = Actor("telegram", "2", CHAT, language="ko")
+    card = await _open(services, korean)  # a Korean member opens it: the group reads the question
+    assert card.question == "ムービーナイト: どの作品を観ましょうか?"
+
+
 async def test_scheduled_close_speaks_the_chats_default(services: Services) -> None:
     japanese_server = Actor("discord", "1", CHAT, language="en-US", chat_language="ja")
     card = await _open(services, japanese_server)  # the server's default is noted on the way
