@@ -56,6 +56,7 @@ async def test_each_member_reads_their_own_language(bot: BotHarness) -> None:
 
 async def test_a_ballot_speaks_the_group_and_its_toasts_each_voter(bot: BotHarness) -> None:
     await nominate(bot.services, NOMINEES)
+    await bot.services.languages.set("telegram", str(GROUP), "ko", by="test")  # the ballot is the group's
     call = await open_poll(bot, "/movienight poll 24 ranked", user=KO)
     ballot = await ballot_message(bot, call)
     within_limits(ballot)
