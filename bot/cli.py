@@ -214,6 +214,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bench.search_bench import main as bench_main
 
         return bench_main(list(args.bench_args))
+    if args.command == "chat":
+        from adapters.console.terminal import ctrl_c_for_the_prompt_only
+
+        # Before any import that starts a thread (bot.app imports numpy, whose OpenBLAS pool is one).
+        with ctrl_c_for_the_prompt_only():
+            return _run(args)
+    return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     settings = load_settings(args)
     from bot.app import configure_logging
 

@@ -13,7 +13,8 @@ import contextlib
 import os
 import signal
 import threading
-from collections.abc import Callable, Coroutine
+import time
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any, TextIO, TypeVar
@@ -62,6 +63,118 @@ def save_history(readline: ModuleType | None, history: Path) -> None:
         readline.write_history_file(history)
 
 
+CAN_MASK_SIGNALS = hasattr(signal, "pthread_sigmask") and hasattr(signal, "SIGUSR1")
+NUDGE_EVERY = 0.05  # seconds between nudges while a Ctrl+C waits to be acted on
+NUDGES_AT_MOST = 200  # ~10 s: a prompt that never takes it (a hung reply) is not nudged forever
+
+
+class CtrlCWatcher:
+    """Makes sure a Ctrl+C that the kernel delivered is acted on by the prompt.
+
+    CPython's `readline` looks at signals only when its `select()` on the terminal is interrupted. A SIGINT
+    that arrives while it is drawing the key it just read (between two selects) is noted by Python's C handler
+    and then waits for the next key: the press seems lost (seen under load, where that window is wide). Python's
+    C handler also writes each signal's number to the wakeup fd; this thread reads it and, until the prompt's
+    SIGINT handler has run, nudges the main thread with SIGUSR1 (a no-op handler), which interrupts that
+    select so `readline` runs the noted handler."""
+
+    def __init__(self) -> None:
+        self.acted_on = 0
+        self._stopping = False
+        self._read, self._write = os.pipe()
+        os.set_blocking(self._write, False)
+        self._main = threading.main_thread().ident or 0
+        self._previous = (
+            signal.set_wakeup_fd(self._write, warn_on_full_buffer=False),
+            signal.signal(signal.SIGINT, self._interrupt),
+            signal.signal(signal.SIGUSR1, _ignore),
+        )
+        self._thread = threading.Thread(target=self._watch, name="filmbot-ctrl-c", daemon=True)
+        self._thread.start()
+
+    def _interrupt(self, signum: int, frame: object) -> None:
+        self.acted_on += 1
+        raise KeyboardInterrupt
+
+    def _watch(self) -> None:
+        while True:
+            try:
+                received = os.read(self._read, 64)
+            except OSError:
+                return
+            if not received:
+                return
+            if signal.SIGINT not in received:
+                continue
+            before = self.acted_on
+            for _ in range(NUDGES_AT_MOST):
+                time.sleep(NUDGE_EVERY)
+                if self.acted_on != before or self._stopping:
+                    break
+                with contextlib.suppress(OSError):  # the main thread has left
+                    signal.pthread_kill(self._main, signal.SIGUSR1)
+
+    def stop(self) -> None:
+        """Stop nudging (first, so no SIGUSR1 is sent once its handler is gone)."""
+        self._stopping = True
+        os.close(self._write)  # the watcher reads end-of-file and leaves
+        self._thread.join(timeout=2)
+        os.close(self._read)
+
+    def restore(self) -> None:
+        """Put back the wakeup fd and the handlers found at the start."""
+        wakeup_fd, on_sigint, on_sigusr1 = self._previous
+        signal.set_wakeup_fd(wakeup_fd)
+        signal.signal(signal.SIGINT, on_sigint)
+        signal.signal(signal.SIGUSR1, on_sigusr1)
+
+
+_watching = False
+
+
+def _ignore(signum: int, frame: object) -> None:
+    """SIGUSR1's handler: nothing; its only job is to interrupt a blocking call in the main thread."""
+
+
+@contextlib.contextmanager
+def ctrl_c_for_the_prompt_only() -> Iterator[None]:
+    """Block SIGINT in this (the main) thread while everything else starts, so that every thread started from
+    now on — Python's, the event loop's workers, and native ones such as OpenBLAS's pool that numpy starts on
+    import — inherits the block. The kernel hands a process's SIGINT to any thread that does not block it; one
+    that lands elsewhere wakes nobody, and `readline` keeps waiting for the next key. The main thread takes
+    Ctrl+C only while it waits (`ctrl_c_allowed`); a press in between stays pending until then, and
+    `CtrlCWatcher` sees that a delivered press is acted on."""
+    global _watching
+    if _watching or not CAN_MASK_SIGNALS or threading.current_thread() is not threading.main_thread():
+        yield  # already set up by the caller (`filmbot chat` does it before its imports), or nothing to do
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGUSR1})
+    watcher = CtrlCWatcher()  # its thread, started with both blocked, never takes them
+    _watching = True
+    try:
+        yield
+    finally:
+        _watching = False
+        watcher.stop()
+        try:
+            signal.pthread_sigmask(signal.SIG_SETMASK, before)  # a press still pending is acted on here
+        finally:
+            watcher.restore()
+
+
+@contextlib.contextmanager
+def ctrl_c_allowed() -> Iterator[None]:
+    """Let SIGINT reach the main thread while it waits for a line or a reply (a pending press arrives at once)."""
+    if not CAN_MASK_SIGNALS or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGUSR1})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGUSR1})
+
+
 class LoopThread:
     """An asyncio event loop running in a daemon thread; `run` waits for one coroutine from another thread."""
 
@@ -71,17 +184,17 @@ class LoopThread:
         self._thread.start()
 
     def _run_forever(self) -> None:
-        # Ctrl+C belongs to the main thread (it waits at the prompt, or for a reply). The kernel hands a
-        # process's SIGINT to any thread that does not block it; one that lands here, or in a worker thread the
-        # loop starts (they inherit this mask), would leave the prompt waiting for the next key.
-        if hasattr(signal, "pthread_sigmask"):
+        # Ctrl+C belongs to the main thread; this thread and the workers it starts (they inherit its mask)
+        # never take it, even when the caller did not block it first (`ctrl_c_for_the_prompt_only`).
+        if CAN_MASK_SIGNALS:
             signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         self.loop.run_forever()
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         future = asyncio.run_coroutine_threadsafe(coro, self.loop)
         try:
-            return future.result()
+            with ctrl_c_allowed():
+                return future.result()
         except KeyboardInterrupt:  # Ctrl+C while a command runs: cancel it, keep the chat
             future.cancel()
             raise
@@ -110,6 +223,23 @@ def chat_in_terminal(
     import sys
 
     out = out or sys.stdout
+    with ctrl_c_for_the_prompt_only():
+        return _chat(start, answer, stop, welcome=welcome, quit_words=quit_words, words=words, out=out, follow=follow)
+
+
+def _chat(
+    start: Callable[[], Coroutine[Any, Any, Any]],
+    answer: Callable[[Any, str], Coroutine[Any, Any, str]],
+    stop: Callable[[Any], Coroutine[Any, Any, None]],
+    *,
+    welcome: str,
+    quit_words: set[str],
+    words: list[str] | None,
+    out: TextIO,
+    follow: Callable[[Any], Coroutine[Any, Any, str]] | None,
+) -> int:
+    import sys
+
     loop = LoopThread()
     history = history_path()
     try:
@@ -119,7 +249,8 @@ def chat_in_terminal(
         try:
             while True:
                 try:
-                    line = input(PROMPT)
+                    with ctrl_c_allowed():
+                        line = input(PROMPT)
                 except KeyboardInterrupt:  # Ctrl+C: drop what was typed, a fresh prompt
                     print("^C", file=out, flush=True)
                     continue
