@@ -222,6 +222,7 @@ class Cluster:
     discord_poll: str = ""  # the native poll's message id on discord-0's fake
     telegram_polls: dict[int, Any] = field(default_factory=dict)  # group chat -> the poll message sent
     edits: list[tuple[int, float, float]] = field(default_factory=list)  # (version, sent, confirmed; epoch s)
+    down: list[tuple[float, float]] = field(default_factory=list)  # discord-0 killed .. answering again (epoch s)
     votes_sent: int = 0
     failed_edits: int = 0
     stopping: bool = False
@@ -521,11 +522,13 @@ class Cluster:
     async def killer(self, at: float) -> None:
         await asyncio.sleep(at)
         proc = self.procs[0]
+        killed = time.time()
         await proc.kill()
         say("discord-0 killed (SIGKILL)")
         await asyncio.sleep(2)
         await proc.start()
         await self.ready_or_died(0, self.wait_discord(0, nth=2))
+        self.down.append((killed, time.time()))
         say("discord-0 restarted and answering")
 
     async def load(self) -> dict[str, Any]:
@@ -579,15 +582,16 @@ class Cluster:
         return {"cast": cast, "counted": counted, "announcements": announced}
 
     def propagation(self) -> tuple[list[float], list[float], int]:
-        """For each edit, for each process other than discord-1 that was running all along: the first refresh
+        """For each edit, for each process other than discord-1 (the one that makes the edits): the first refresh
         at a version >= the edit's (its log line), minus the moment the edit was sent, and minus the moment its
         confirmation reached the owner (negative: visible elsewhere before the owner saw the reply); and how
-        many (edit, process) pairs were not seen by notification (made while the process was down: it reads
-        them when it starts)."""
+        many (edit, process) pairs were not seen by notification: sent while the process was down (killed, not
+        yet answering again: it reads them as it starts, so they are not propagation) or never seen."""
         from_sent: list[float] = []
         from_confirmed: list[float] = []
         missed = 0
         for proc in (self.procs[0], self.procs[2]):
+            down = self.down if proc is self.procs[0] else []
             refreshes: list[tuple[int, float]] = []
             for line in proc.log.splitlines():
                 if '"catalog version ' not in line:
@@ -597,6 +601,9 @@ class Cluster:
                     version = int(str(record["msg"]).split()[2].rstrip(":"))
                     refreshes.append((version, datetime.fromisoformat(record["ts"]).timestamp()))
             for version, sent, confirmed in self.edits:
+                if any(killed <= sent <= back for killed, back in down):
+                    missed += 1  # sent while the process was down: it reads the change as it starts
+                    continue
                 seen = [ts for v, ts in refreshes if v >= version and ts >= sent - 0.001]
                 if seen:
                     from_sent.append((min(seen) - sent) * 1000)
