@@ -21,7 +21,7 @@ from typing import Any
 
 from bot.films.normalize import normalize_title
 
-__all__ = ["has_native_script", "roman_form", "romanizations"]
+__all__ = ["has_native_script", "roman_form", "romanizations", "romanized_words"]
 
 _KANA = re.compile("[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -47,24 +47,44 @@ def roman_form(text: str) -> str:
 @lru_cache(maxsize=65536)
 def romanizations(title: str) -> tuple[str, ...]:
     """The roman forms of a native-script title (empty when it has none): one per plausible reading."""
-    if not has_native_script(title):
-        return ()
-    readings: list[str] = []
-    if _HANGUL.search(title):
-        readings.append(_korean(title))
-    if _KANA.search(title):
-        readings.append(_japanese(title))
-    elif _HAN.search(title):
-        readings.append(_chinese(title))
-        readings.append(_japanese(title))
     forms: dict[str, None] = {}
-    for reading in readings:
-        if "?" in reading:  # characters the reader could not read (盗梦空间 as Japanese: "Tou ?? ?")
-            continue
+    for _, reading in _readings(title):
         form = roman_form(reading)
         if len(form) >= 2:
             forms[form] = None
     return tuple(forms)
+
+
+def romanized_words(title: str) -> tuple[tuple[str, ...], ...]:
+    """The words of each Japanese or Korean reading of a native-script title as people type them ("sen to
+    chihiro no kamikakushi"), for the word index; readings of one word are left out (the fuzzy index has
+    them), and so is pinyin, whose syllables are not words ("ni de ming zi" for 你的名字)."""
+    found: dict[tuple[str, ...], None] = {}
+    for language, reading in _readings(title):
+        if language == "zh":
+            continue
+        words = tuple(normalize_title(reading).split())
+        if len(words) > 1 and all(word.isascii() for word in words):
+            found[words] = None
+    return tuple(found)
+
+
+@lru_cache(maxsize=65536)
+def _readings(title: str) -> tuple[tuple[str, str], ...]:
+    """Each plausible reading of a native-script title in Latin letters, as the romanizer spaces it, with
+    the language it was read as."""
+    if not has_native_script(title):
+        return ()
+    readings: list[tuple[str, str]] = []
+    if _HANGUL.search(title):
+        readings.append(("ko", _korean(title)))
+    if _KANA.search(title):
+        readings.append(("ja", _japanese(title)))
+    elif _HAN.search(title):
+        readings.append(("zh", _chinese(title)))
+        readings.append(("ja", _japanese(title)))
+    # Characters the reader could not read (盗梦空间 as Japanese: "Tou ?? ?") make a reading useless.
+    return tuple((language, reading) for language, reading in readings if "?" not in reading)
 
 
 def _korean(title: str) -> str:

@@ -12,6 +12,7 @@ import bisect
 from collections.abc import Iterable
 
 from bot.films.normalize import normalize_title
+from bot.films.romanize import romanized_words
 from bot.films.search import Match, SearchDoc
 
 MAX_PREFIX_WORDS = 64
@@ -45,6 +46,12 @@ class WordIndex:
         for title in doc.titles:
             words = tuple(normalize_title(title).split())
             if words:
+                titles.append((title, words))
+                words_of_film.update(words)
+            # A native title's words as people type them: "chihiro" finds 千と千尋の神隠し (Sen to Chihiro no
+            # Kamikakushi) when the catalog holds no romanized title. The fuzzy index romanized the same titles
+            # just before (the readings are cached), and the title shown as matched stays the native one.
+            for words in romanized_words(title) if not title.isascii() else ():
                 titles.append((title, words))
                 words_of_film.update(words)
         self._docs[doc.film_id] = doc

@@ -84,3 +84,23 @@ async def test_a_word_in_several_films_is_a_picker_not_a_guess(services: Service
         "Star Wars: Episode V - The Empire Strikes Back",
         "The Empire of Corpses",
     }
+
+
+async def test_a_word_of_a_native_titles_reading_finds_the_film(tmp_path: Path) -> None:
+    """The starter catalog holds 千と千尋の神隠し but no romanized title: "chihiro", a word of its reading
+    (Sen to Chihiro no Kamikakushi), still names the film; its native title is what matched."""
+    films = [
+        Film(title="Spirited Away", year=2001, original_title="千と千尋の神隠し"),
+        Film(title="Chicago", year=2002),
+        Film(title="Charro!", year=1969),
+    ]
+    services = await make_services(tmp_path, films)
+    try:
+        card = await services.films.lookup("chihiro")
+        assert isinstance(card, FilmCard), card
+        assert card.heading == "Spirited Away (2001)"
+        listed = await services.films.search("kamikakushi")
+        assert isinstance(listed, FilmList)
+        assert [i.text for i in listed.items] == ["Spirited Away (2001) · 千と千尋の神隠し"]
+    finally:
+        await services.db.dispose()
