@@ -24,6 +24,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench.stats import percentile
+
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
 
@@ -69,11 +71,6 @@ async def writer(url: str, changes: int, gap: float) -> None:
         print(f"{version} {time.time():.6f}", flush=True)
         await asyncio.sleep(gap)
     await db.dispose()
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
 async def child(*args: str, stdin: bool = False) -> asyncio.subprocess.Process:
@@ -149,7 +146,7 @@ async def measure(url: str, changes: int, gap: float) -> dict[str, float | int]:
         "refreshes": len(seen),
         "missed": missed,
         "p50_ms": round(statistics.median(delays), 1),
-        "p99_ms": round(percentile(delays, 0.99), 1),
+        "p99_ms": round(percentile(delays, 99), 1),
         "max_ms": round(max(delays), 1),
     }
 

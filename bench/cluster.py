@@ -57,6 +57,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.discord_process_burst import TimedFake
+from bench.stats import percentile
 from tests.adapters.telegram.harness import TOKEN, new_api
 from tests.fakes.discord.gateway import SentInteraction
 from tests.fakes.discord.payloads import ALICE, LOADING, command_data, guild_payload, interaction_payload, user
@@ -98,13 +99,6 @@ def final(sent: SentInteraction) -> bool:
 def in_chat(chat: int) -> Any:
     """A call filter: calls made to `chat`."""
     return lambda call: str(call.params.get("chat_id")) == str(chat)
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
 
 
 class ShardFake(TimedFake):

@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.stats import percentile
 from bench.typing_model import typo
 from bot.config import Settings
 from bot.services import Services
@@ -56,11 +57,6 @@ async def open_services(tmp: Path, db: str | None) -> tuple[Services, str]:
 
 
 DEADLINE_MS = 3000.0  # Discord's: acknowledge an interaction within 3 s or the user sees it fail
-
-
-def percentile(values: Sequence[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def summary(results: list[tuple[str, Interaction]], elapsed: float) -> dict[str, Any]:

@@ -23,7 +23,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.discord_load import DEADLINE_MS, percentile
+from bench.discord_load import DEADLINE_MS
+from bench.stats import percentile
 from tests.fakes.discord.gateway import FakeDiscordServer, SentInteraction
 from tests.fakes.discord.payloads import ALICE, command_data, interaction_payload
 from tests.support.process import BotProcess, bot_env

@@ -14,16 +14,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import statistics
 import sys
 import time
 from typing import Any
 
-
-def _ms(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return {"p50": round(statistics.median(ordered) * 1000, 3), "p99": round(p99 * 1000, 3)}
+from bench.stats import p50_p99_ms
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -75,7 +70,7 @@ def main(argv: list[str] | None = None) -> None:
                 render_card(card)
                 card_embed(card)
                 samples.append(time.perf_counter() - t)
-        out[f"card_{language}"] = _ms(samples)
+        out[f"card_{language}"] = p50_p99_ms(samples)
     if args.json:
         print(json.dumps(out))
         return

@@ -20,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.stats import percentile
 from bot.commands import Actor
 from bot.replies import FilmList
 from bot.services import Services
@@ -32,9 +33,7 @@ QUERY = "/film train to busan"
 
 
 def figures(samples: list[float]) -> str:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
-    return f"median {statistics.median(ordered) * 1000:.2f} ms, p95 {p95 * 1000:.2f} ms"
+    return f"median {statistics.median(samples) * 1000:.2f} ms, p95 {percentile(samples, 95) * 1000:.2f} ms"
 
 
 async def timed_answers(services: Services, runs: int) -> tuple[list[float], FilmList]:

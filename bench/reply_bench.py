@@ -21,7 +21,6 @@ import asyncio
 import json
 import logging
 import random
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -31,6 +30,7 @@ from sqlalchemy import event
 
 from adapters.discord.render import render as discord_render
 from adapters.telegram.render import render as telegram_render
+from bench.stats import p50_p99_ms
 from bench.typing_model import typo
 from bot.app import build_services
 from bot.config import Settings
@@ -53,12 +53,6 @@ class _Clock:
     def stop(self) -> None:
         self.wall.append(time.perf_counter() - self._t)
         self.cpu.append(time.process_time() - self._c)
-
-
-def _ms(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return {"p50": round(statistics.median(ordered) * 1000, 3), "p99": round(p99 * 1000, 3)}
 
 
 async def run(db_path: Path, n: int, seed: int) -> dict[str, Any]:
@@ -123,16 +117,16 @@ async def run(db_path: Path, n: int, seed: int) -> dict[str, Any]:
             "films": len(index),
             "queries": n,
             "replies": kinds,
-            "reply_cold_ms": _ms(cold.wall),
-            "reply_ms": _ms(total.wall),
-            "search_ms": _ms(search),
-            "card_cold_ms": _ms(card_cold.wall),
-            "card_ms": _ms(card.wall),
-            "render_ms": _ms(render),
-            "reply_cold_cpu_ms": _ms(cold.cpu),
-            "reply_cpu_ms": _ms(total.cpu),
-            "card_cold_cpu_ms": _ms(card_cold.cpu),
-            "card_cpu_ms": _ms(card.cpu),
+            "reply_cold_ms": p50_p99_ms(cold.wall),
+            "reply_ms": p50_p99_ms(total.wall),
+            "search_ms": p50_p99_ms(search),
+            "card_cold_ms": p50_p99_ms(card_cold.wall),
+            "card_ms": p50_p99_ms(card.wall),
+            "render_ms": p50_p99_ms(render),
+            "reply_cold_cpu_ms": p50_p99_ms(cold.cpu),
+            "reply_cpu_ms": p50_p99_ms(total.cpu),
+            "card_cold_cpu_ms": p50_p99_ms(card_cold.cpu),
+            "card_cpu_ms": p50_p99_ms(card.cpu),
             "statements_per_cold_card": round(per_cold_card, 2),
             "card_cache": catalog.cache_info(),
         }

@@ -25,11 +25,11 @@ from bench.search_bench import (
     load_catalog,
     load_queries,
     measure_build,
-    percentile,
     read_records,
     recall,
     run_queries,
 )
+from bench.stats import percentile
 
 
 def synthesize(records: Sequence[dict[str, Any]], total: int, seed: int = 0) -> Iterator[dict[str, Any]]:
@@ -76,7 +76,7 @@ def run_size(records: Sequence[dict[str, Any]], size: int, queries_path: Path, l
         "queries": len(queries),
         "build_s": build_s,
         "index_mb": index_mb,
-        "latency_ms": {p: percentile(latencies, n) for p, n in (("p50", 50), ("p95", 95), ("p99", 99))},
+        "latency_ms": {p: percentile(latencies, n, default=0.0) for p, n in (("p50", 50), ("p95", 95), ("p99", 99))},
         "recall_at_1": recall(queries, results, ids, 1),
         "recall_at_5": recall(queries, results, ids, 5),
     }

@@ -20,11 +20,12 @@ import sys
 import time
 import tracemalloc
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.stats import percentile
 from bot.films.normalize import normalize_title
 from bot.films.search import SearchDoc, SearchIndex, parse_query
 
@@ -79,13 +80,6 @@ def load_queries(path: Path, ids: dict[str, int], limit: int | None) -> list[Que
     if limit is not None and limit < len(out):
         out = random.Random(0).sample(out, limit)
     return out
-
-
-def percentile(values: Sequence[float], pct: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
 def measure_build(docs: list[SearchDoc], memory: str) -> tuple[SearchIndex, float, float]:
@@ -208,7 +202,7 @@ def report(args: argparse.Namespace) -> dict[str, Any]:
         "recall_at_1": recall(queries, results, ids, 1),
         "recall_at_5": recall(queries, results, ids, 5),
         "per_kind": per_kind,
-        "latency_ms": {p: percentile(latencies, n) for p, n in (("p50", 50), ("p95", 95), ("p99", 99))},
+        "latency_ms": {p: percentile(latencies, n, default=0.0) for p, n in (("p50", 50), ("p95", 95), ("p99", 99))},
         "latency_max_ms": max(latencies, default=0.0),
         "latency_mean_ms": statistics.fmean(latencies) if latencies else 0.0,
         "build_s": build_s,
@@ -225,7 +219,7 @@ def report(args: argparse.Namespace) -> dict[str, Any]:
         edits["after_compact"] = {
             "recall_at_1": recall(queries, c_res, ids, 1),
             "recall_at_5": recall(queries, c_res, ids, 5),
-            "latency_ms": {"p50": percentile(c_lat, 50), "p99": percentile(c_lat, 99)},
+            "latency_ms": {"p50": percentile(c_lat, 50, default=0.0), "p99": percentile(c_lat, 99, default=0.0)},
         }
     if not args.no_baseline:
         sample = queries if len(queries) <= BASELINE_SAMPLE else random.Random(1).sample(queries, BASELINE_SAMPLE)
@@ -235,7 +229,7 @@ def report(args: argparse.Namespace) -> dict[str, Any]:
             "queries": len(sample),
             "recall_at_1": recall(sample, b_res, ids, 1),
             "recall_at_5": recall(sample, b_res, ids, 5),
-            "latency_ms": {"p50": percentile(b_lat, 50), "p99": percentile(b_lat, 99)},
+            "latency_ms": {"p50": percentile(b_lat, 50, default=0.0), "p99": percentile(b_lat, 99, default=0.0)},
         }
         ours_p50 = out["latency_ms"]["p50"]
         out["speedup_p50"] = out["baseline"]["latency_ms"]["p50"] / ours_p50 if ours_p50 else None
@@ -317,8 +311,8 @@ def run_edits(
         "gc_full_collections": len(gc_pauses),
         "gc_full_max_ms": max(gc_pauses, default=0.0),
         "edit_ms": {
-            "p50": percentile(times, 50),
-            "p99": percentile(times, 99),
+            "p50": percentile(times, 50, default=0.0),
+            "p99": percentile(times, 99, default=0.0),
             "max": max(times, default=0.0),
             "total_s": sum(times) / 1000,
         },

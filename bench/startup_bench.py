@@ -18,11 +18,12 @@ import argparse
 import json
 import os
 import resource
-import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
+
+from bench.stats import spread
 
 
 def load_average() -> str:
@@ -56,14 +57,6 @@ def reference_cpu(runs: int = 3) -> float:
         _, cpu, _ = one_run([sys.executable, "-c", REFERENCE], dict(os.environ))
         best = min(best, cpu)
     return best
-
-
-def summary(values: Sequence[float]) -> dict[str, float]:
-    return {
-        "min": round(min(values), 3),
-        "median": round(statistics.median(values), 3),
-        "max": round(max(values), 3),
-    }
 
 
 def slowest_imports(command: list[str], env: dict[str, str], top: int) -> list[tuple[str, float]]:
@@ -116,8 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "command": "filmbot " + " ".join(command[3:]),
         "runs": len(walls),
         "failed": failures,
-        "wall_s": summary(walls),
-        "cpu_s": summary(cpus),
+        "wall_s": spread(walls),
+        "cpu_s": spread(cpus),
         "load_before": load_before,
         "load_after": load_average(),
         "reference_cpu_s": round(reference, 3),

@@ -23,17 +23,12 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from bench.stats import p50_p99_ms
 from bot.app import build_services
 from bot.commands import Actor
 from bot.config import Settings
 
 ACTOR = Actor("telegram", "1", "-100", display_name="Bench")
-
-
-def _ms(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return {"p50": round(statistics.median(ordered) * 1000, 2), "p99": round(p99 * 1000, 2)}
 
 
 async def _time(n: int, call: Callable[[], Awaitable[Any]]) -> dict[str, float]:
@@ -45,7 +40,7 @@ async def _time(n: int, call: Callable[[], Awaitable[Any]]) -> dict[str, float]:
         await call()
         samples.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
-    return _ms(samples) | {"cpu_p50": round(statistics.median(cpu) * 1000, 2)}
+    return p50_p99_ms(samples, digits=2) | {"cpu_p50": round(statistics.median(cpu) * 1000, 2)}
 
 
 async def run(db_path: Path, n: int, seed: int) -> dict[str, Any]:

@@ -38,6 +38,7 @@ from pydantic import SecretStr
 
 from adapters.telegram.app import build_application
 from adapters.telegram.runner import run_telegram
+from bench.stats import percentile
 from bench.typing_model import typo
 from bot.app import build_services
 from bot.config import Settings, TelegramSettings
@@ -105,11 +106,6 @@ async def user(api: FakeBotApi, uid: int, titles: Sequence[str], rounds: int, st
 
 def is_answer(query_id: str, call: Call) -> bool:
     return call.params.get("inline_query_id") == query_id
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def bench_settings(db_path: Path, base_url: str) -> Settings:
@@ -197,10 +193,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "wall_s": round(wall, 2),
         "replies_per_s": round(len(every) / wall, 1),
         "latency_ms": {
-            kind: {"n": len(v), "p50": ms(statistics.median(v)), "p99": ms(percentile(v, 0.99))}
+            kind: {"n": len(v), "p50": ms(statistics.median(v)), "p99": ms(percentile(v, 99))}
             for kind, v in sorted(stats.latencies.items())
         },
-        "all_latency_ms": {"p50": ms(statistics.median(every)), "p99": ms(percentile(every, 0.99))},
+        "all_latency_ms": {"p50": ms(statistics.median(every)), "p99": ms(percentile(every, 99))},
     }
 
 
