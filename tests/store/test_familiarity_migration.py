@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
 from sqlalchemy import text
 
 from bot.films.familiarity import record_familiarity
 from bot.films.model import Credit, Film
 from bot.store.db import Database
 from bot.store.films import FilmRepository
-from tests.dbutil import postgres_database, postgres_skip_reason, sqlite_database
 
 NOW = datetime(2026, 11, 30, tzinfo=UTC)
 CAST = ("Yoo Ah-in", "Steven Yeun", "Jun Jong-seo", "Kim Soo-kyung")
@@ -27,21 +24,10 @@ FILMS = {  # title: (votes, synopsis, cast size) -> level
 LEVELS = {"Parasite": 2, "Burning": 1, "Silent Short": 0, "Bare Title": 0, "Actuality": 0}
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def old_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    if request.param == "sqlite":
-        async with sqlite_database(tmp_path / "old.sqlite3", migrate=False) as database:
-            yield database
-    else:
-        reason = await postgres_skip_reason()
-        if reason is not None:
-            pytest.skip(reason)
-        async with postgres_database(migrate=False) as database:
-            yield database
-
-
-async def test_0013_gives_stored_films_the_level_new_writes_get(old_db: Database) -> None:
-    await old_db.upgrade("0012_chat_language")
+async def test_0013_gives_stored_films_the_level_new_writes_get(
+    database_at: Callable[[str], Awaitable[Database]],
+) -> None:
+    old_db = await database_at("0012_chat_language")
     async with old_db.engine.begin() as conn:
         for i, (title, (votes, synopsis, cast)) in enumerate(FILMS.items(), start=1):
             await conn.execute(

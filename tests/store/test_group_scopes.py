@@ -4,18 +4,15 @@ on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import DateTime, bindparam, event, text
 
 from bot.curation.search_hooks import MissLog
 from bot.curation.store import CurationRepository
 from bot.store.db import Database
-from tests.dbutil import postgres_database, postgres_skip_reason, sqlite_database
 
 NOW = datetime(2025, 1, 6, 12, 0, tzinfo=UTC)
 AT = bindparam("at", type_=DateTime(timezone=True))  # stored as the models store datetimes
@@ -76,22 +73,8 @@ async def test_memory_for_pending_misses_is_bounded(db: Database) -> None:
     await misses.close()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def db_at_0003(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    if request.param == "sqlite":
-        async with sqlite_database(tmp_path / "old.sqlite3", migrate=False) as database:
-            yield database
-    else:
-        reason = await postgres_skip_reason()
-        if reason is not None:
-            pytest.skip(reason)
-        async with postgres_database(migrate=False) as database:
-            yield database
-
-
-async def test_0006_keeps_old_misses_reports_and_log(db_at_0003: Database) -> None:
-    db = db_at_0003
-    await db.upgrade("0003_curation")
+async def test_0006_keeps_old_misses_reports_and_log(database_at: Callable[[str], Awaitable[Database]]) -> None:
+    db = await database_at("0003_curation")
     async with db.engine.begin() as conn:
         await conn.execute(
             text(
