@@ -21,9 +21,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.adapters.telegram.harness import TOKEN, new_api
-from tests.ops.test_health_process import free_port, get, wait_health
 from tests.ops.test_start_together import small_starter
 from tests.support.catalog import sample_films
+from tests.support.health import free_port, wait_health, wait_metric
 from tests.support.pgdb import fresh_postgres_url
 from tests.support.process import BotProcess, bot_env
 
@@ -100,20 +100,6 @@ class Chat:
         return await asyncio.wait_for(self.process.wait(), 30)
 
 
-async def index_size(base: str) -> float:
-    status, page = await get(f"{base}/metrics")
-    assert status == 200
-    line = next(line for line in page.splitlines() if line.startswith("filmbot_index_films "))
-    return float(line.split()[1])
-
-
-async def until_index_size(base: str, size: int, within: float = 15) -> None:
-    deadline = time.monotonic() + within
-    while (found := await index_size(base)) != size:
-        assert time.monotonic() < deadline, f"the bot's index has {found} films, expected {size}"
-        await asyncio.sleep(0.1)
-
-
 async def test_run_and_chat_follow_another_process_by_notification(tmp_path: Path) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -143,14 +129,14 @@ async def test_run_and_chat_follow_another_process_by_notification(tmp_path: Pat
             await until_listening(url, 2)
 
             await import_film(common, tmp_path, "Drive My Car")
-            await until_index_size(base, films + 1)
+            await wait_metric(base, "filmbot_index_films", films + 1, within=15)
             await chat.until_answer_has("/film Drive My Car", "Drive My Car (2021)")
 
             # The database drops both listening connections; each process reconnects and follows on.
             assert await listening_backends(url, terminate=True) == 2
             await until_listening(url, 2)
             await import_film(common, tmp_path, "Aftersun")
-            await until_index_size(base, films + 2)
+            await wait_metric(base, "filmbot_index_films", films + 2, within=15)
             await chat.until_answer_has("/film Aftersun", "Aftersun (2021)")
 
             assert await chat.quit() == 0

@@ -23,9 +23,9 @@ import yaml
 from jsonschema import Draft7Validator
 
 from tests.adapters.telegram.harness import TOKEN, new_api
-from tests.ops.test_health_process import free_port, wait_health
 from tests.ops.test_start_together import count_films, small_starter
 from tests.support.catalog import sample_films
+from tests.support.health import free_port, wait_health
 from tests.support.pgdb import fresh_postgres_url
 from tests.support.process import bot_env
 

@@ -8,14 +8,9 @@ the database refuses connections, 200 again when it is back; 503 naming Telegram
 
 from __future__ import annotations
 
-import asyncio
 import json
-import socket
-import time
 from pathlib import Path
-from typing import Any
 
-import aiohttp
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -25,34 +20,9 @@ from tests.adapters.telegram.harness import TOKEN, new_api
 from tests.dbutil import POSTGRES_URL
 from tests.ops.test_start_together import small_starter
 from tests.support.catalog import sample_films
+from tests.support.health import free_port, get, wait_health
 from tests.support.pgdb import fresh_postgres_url
 from tests.support.process import BotProcess, bot_env
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-async def get(url: str) -> tuple[int, str]:
-    async with aiohttp.ClientSession() as session, session.get(url) as response:
-        return response.status, await response.text()
-
-
-async def wait_health(base: str, status: int, within: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + within
-    last: tuple[int, str] | None = None
-    while time.monotonic() < deadline:
-        try:
-            last = await get(f"{base}/healthz")
-            if last[0] == status:
-                body: dict[str, Any] = json.loads(last[1])
-                return body
-        except aiohttp.ClientConnectionError:
-            pass
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"/healthz never answered {status}; last: {last}")
 
 
 async def allow_connections(database: str, allow: bool) -> None:

@@ -8,11 +8,11 @@ once the role may log in again it listens again and is "ok".
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -22,8 +22,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bot.store.notify import APPLICATION_NAME
 from tests.adapters.telegram.harness import TOKEN, new_api
 from tests.dbutil import POSTGRES_URL
-from tests.ops.test_health_process import free_port, get, wait_health
 from tests.ops.test_start_together import small_starter
+from tests.support.health import free_port, metric, wait_health, wait_metric
 from tests.support.pgdb import fresh_postgres_url
 from tests.support.process import BotProcess, bot_env
 
@@ -38,33 +38,13 @@ async def admin(*statements: str, **params: str) -> None:
         await engine.dispose()
 
 
-async def metric(base: str, name: str) -> float:
-    _, page = await get(f"{base}/metrics")
-    for line in page.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
-    raise AssertionError(f"{name} not in /metrics")
+def listener_is(status: str, listener: str) -> Callable[[dict[str, Any]], bool]:
+    """A /healthz body whose status is `status` and whose catalog_listener check starts with `listener`."""
 
+    def matches(body: dict[str, Any]) -> bool:
+        return body["status"] == status and str(body["checks"].get("catalog_listener", "")).startswith(listener)
 
-async def wait_metric(base: str, name: str, value: float, within: float = 30) -> None:
-    deadline = time.monotonic() + within
-    while (seen := await metric(base, name)) != value:
-        assert time.monotonic() < deadline, f"{name} stayed {seen}, expected {value}"
-        await asyncio.sleep(0.2)
-
-
-async def wait_check(base: str, status: str, listener: str, within: float = 30) -> dict[str, object]:
-    deadline = time.monotonic() + within
-    while True:
-        code, page = await get(f"{base}/healthz")
-        body: dict[str, object] = json.loads(page)
-        checks = body["checks"]
-        assert isinstance(checks, dict)
-        if body["status"] == status and str(checks.get("catalog_listener", "")).startswith(listener):
-            assert code == 200, body
-            return body
-        assert time.monotonic() < deadline, f"never {status}/{listener}: {body}"
-        await asyncio.sleep(0.2)
+    return matches
 
 
 @pytest.mark.postgres
@@ -95,7 +75,7 @@ async def test_healthz_reports_the_catalog_listener(tmp_path: Path) -> None:
             bot = await BotProcess.start(env, tmp_path)
             try:
                 await wait_health(base, 200)
-                ready = await wait_check(base, "ok", "ok")
+                ready = await wait_health(base, 200, 30, until=listener_is("ok", "ok"))
                 assert "warnings" not in ready
                 await wait_metric(base, "filmbot_catalog_listener_connected", 1.0)
                 assert await metric(base, "filmbot_catalog_listener_connections") == 1.0
@@ -108,17 +88,19 @@ async def test_healthz_reports_the_catalog_listener(tmp_path: Path) -> None:
                     a=APPLICATION_NAME,
                 )
                 await wait_metric(base, "filmbot_catalog_listener_connections", 2.0)
-                await wait_check(base, "ok", "ok")
+                await wait_health(base, 200, 30, until=listener_is("ok", "ok"))
 
                 # It cannot reconnect: after the grace window the process is degraded (200, warned), not down.
                 await admin(f'ALTER ROLE "{role}" NOLOGIN')
                 await admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :r", r=role)
-                degraded = await wait_check(base, "degraded", "catalog listener disconnected")
+                degraded = await wait_health(
+                    base, 200, 30, until=listener_is("degraded", "catalog listener disconnected")
+                )
                 assert degraded["checks"] == {
                     "database": "ok",
                     "index": "ok",
                     "telegram": "ok",
-                    "catalog_listener": degraded["checks"]["catalog_listener"],  # type: ignore[index]
+                    "catalog_listener": degraded["checks"]["catalog_listener"],
                 }
                 warnings = degraded["warnings"]
                 assert isinstance(warnings, list) and "periodic version check" in warnings[0]
@@ -126,7 +108,9 @@ async def test_healthz_reports_the_catalog_listener(tmp_path: Path) -> None:
                 assert await metric(base, "filmbot_catalog_listener_down_seconds") >= 1.0
 
                 await admin(f'ALTER ROLE "{role}" LOGIN')
-                await wait_check(base, "ok", "ok", within=45)  # the next attempt of its backoff succeeds
+                await wait_health(
+                    base, 200, 45, until=listener_is("ok", "ok")
+                )  # the next attempt of its backoff succeeds
                 await wait_metric(base, "filmbot_catalog_listener_connected", 1.0)
                 assert await metric(base, "filmbot_catalog_listener_connections") == 3.0
                 assert await bot.terminate() == 0
