@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from bot.films.model import Film
 from bot.films.namesakes import originals
 from bot.films.search import SearchDoc, SearchIndex
-from bot.films.snapshot import CatalogStamp, IndexSnapshots
+from bot.films.snapshot import CatalogStamp, Indexes, IndexSnapshots
 from bot.films.words import WordIndex
 from bot.store.db import Database
 from bot.store.films import JOINED_READ, FilmRepository
@@ -168,18 +168,18 @@ class Catalog:
                 report.done()
         log.info("search index ready: %d films (catalog version %s)", len(self.index), stamp.version)
 
-    def _build(self, docs: list[SearchDoc], stamp: CatalogStamp | None) -> tuple[SearchIndex, WordIndex]:
-        """Build both indexes (in a worker thread) and save their snapshot for `stamp`, if any."""
-        index, words = _build_both(docs)
-        index.known = self.known  # before saving: the snapshot keeps it, a one-shot start needs no recount
+    def _build(self, docs: list[SearchDoc], stamp: CatalogStamp | None) -> Indexes:
+        """Build both indexes (in a worker thread) and save their snapshot for `stamp`, if any (with `known`: a
+        one-shot start from it needs no recount)."""
+        built = _build_all(docs, self.known)
         if stamp is not None and self.snapshots is not None:
             try:
-                self.snapshots.save(stamp, index, words)
+                self.snapshots.save(stamp, built)
             except Exception:  # the snapshot only saves time: never fail a start for it
                 log.exception("could not save the search index snapshot")
-        return index, words
+        return built
 
-    async def _swap_in(self, make: Callable[[], tuple[SearchIndex, WordIndex] | None]) -> bool:
+    async def _swap_in(self, make: Callable[[], Indexes | None]) -> bool:
         """Build a new index (and word index) with `make()` in a worker thread, then swap it in at once;
         edits made on the loop meanwhile are replayed onto it, so none is lost. False: `make` had none."""
         self._replay = []
@@ -190,13 +190,9 @@ class Catalog:
             self._replay = None
         if built is None:
             return False
-        index, words = built
-        index.learned = self.learned
-        # `known` is computed with a build (and saved in its snapshot): a snapshot's index brings its own
-        if index.known:
-            self.known = index.known
-        else:
-            index.known = self.known
+        index, words = built.search, built.words
+        self.known = built.known  # a snapshot's, or the one the build was made with
+        index.learned, index.known = self.learned, self.known
         for film_id, doc in replay:
             if doc is None:
                 index.remove(film_id)
@@ -259,7 +255,7 @@ class Catalog:
                     removed = await repo.removed_after(self._version)
                     if large:
                         current = self.index.all_docs()
-                        await self._swap_in(lambda: _build_both(_merged(current, docs, removed)))
+                        await self._swap_in(lambda: _build_all(_merged(current, docs, removed), self.known))
             if not large:
                 for film_id in removed:
                     self.film_removed(film_id)
@@ -379,8 +375,8 @@ class Catalog:
         self.index.learned = learned
 
 
-def _build_both(docs: list[SearchDoc]) -> tuple[SearchIndex, WordIndex]:
-    return SearchIndex.build(docs), WordIndex.build(docs)
+def _build_all(docs: list[SearchDoc], known: Mapping[int, float]) -> Indexes:
+    return Indexes(SearchIndex.build(docs), WordIndex.build(docs), known)
 
 
 def _merged(current: list[SearchDoc], changed: list[SearchDoc], removed: list[int]) -> list[SearchDoc]:

@@ -32,7 +32,7 @@ import pickle
 import stat
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,7 @@ from bot.films.words import WordIndex
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1  # bump when what a snapshot holds changes in a way the source hash below would not catch
+FORMAT = 2  # bump when what a snapshot holds changes in a way the source hash below would not catch
 MAGIC = b"filmbot search index\n"
 SUFFIX = ".index"
 MIN_FILMS = 1000  # smaller catalogs build in well under a snapshot's load time: no file
@@ -60,6 +60,16 @@ INDEX_MODULES = (
     "bot.films.snapshot",
 )
 KEY_LIBRARIES = ("numpy", "rapidfuzz", "cutlet", "fugashi", "unidic-lite", "pypinyin", "hangul-romanize")
+
+
+@dataclass(frozen=True, slots=True)
+class Indexes:
+    """What a snapshot holds and a build makes: the search index, the word index, and the namesake originals
+    (`known`, bot.films.namesakes) the search ranks by, which the catalog keeps and hands every index it makes."""
+
+    search: SearchIndex
+    words: WordIndex
+    known: Mapping[int, float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,8 +159,8 @@ class IndexSnapshots:
 
     # --- loading -----------------------------------------------------------------------------------
 
-    def load(self, stamp: CatalogStamp) -> tuple[SearchIndex, WordIndex] | None:
-        """The index and word index saved for exactly this catalog state and code; None otherwise."""
+    def load(self, stamp: CatalogStamp) -> Indexes | None:
+        """The indexes saved for exactly this catalog state and code; None otherwise."""
         try:
             data = self._read_own_file()
         except FileNotFoundError:
@@ -174,7 +184,7 @@ class IndexSnapshots:
         except Exception as exc:  # a damaged payload that passed the digest, or an unknown type: never trust it
             log.info("search index snapshot %s could not be read (%s); rebuilding it", self.path, exc)
             return None
-        if loaded is None or len(loaded[0]) != header.films:
+        if loaded is None or len(loaded.search) != header.films:
             return None
         with contextlib.suppress(OSError):
             os.utime(self.path)  # recently used: pruned last
@@ -198,15 +208,15 @@ class IndexSnapshots:
 
     # --- saving ------------------------------------------------------------------------------------
 
-    def save(self, stamp: CatalogStamp, index: SearchIndex, words: WordIndex) -> bool:
+    def save(self, stamp: CatalogStamp, indexes: Indexes) -> bool:
         """Write the snapshot atomically (a temporary file renamed over the old one); False if not written."""
-        if len(index) < self.min_films:
+        if len(indexes.search) < self.min_films:
             return False
         try:
-            payload = _pickle(index, words)
+            payload = _pickle(indexes)
             header = Header(
                 **self._expected(stamp),
-                films=len(index),
+                films=len(indexes.search),
                 payload_bytes=len(payload),
                 payload_blake2b=hashlib.blake2b(payload).hexdigest(),
                 sqlite_file=str(self.sqlite_file) if self.sqlite_file is not None else None,
@@ -299,12 +309,12 @@ class _Pickler(pickle.Pickler):
         return NotImplemented
 
 
-def _pickle(index: SearchIndex, words: WordIndex) -> bytes:
-    # `learned` is a live mapping the catalog hands every index it builds, not the index's to keep
-    bare = copy.copy(index)
-    bare.learned = {}
+def _pickle(indexes: Indexes) -> bytes:
+    # `learned` and `known` are the catalog's, handed to every index it makes; `known` is saved beside it
+    bare = copy.copy(indexes.search)
+    bare.learned, bare.known = {}, {}
     buffer = io.BytesIO()
-    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump((bare, words))
+    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump((bare, indexes.words, dict(indexes.known)))
     return buffer.getvalue()
 
 
@@ -332,16 +342,17 @@ class _Unpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name} is not part of a search index")
 
 
-def _unpickle(payload: memoryview) -> tuple[SearchIndex, WordIndex] | None:
+def _unpickle(payload: memoryview) -> Indexes | None:
     loaded = _Unpickler(io.BytesIO(payload)).load()
     if (
         not isinstance(loaded, tuple)
-        or len(loaded) != 2
+        or len(loaded) != 3
         or not isinstance(loaded[0], SearchIndex)
         or not isinstance(loaded[1], WordIndex)
+        or not isinstance(loaded[2], dict)
     ):
         return None
-    return loaded[0], loaded[1]
+    return Indexes(loaded[0], loaded[1], loaded[2])
 
 
 # --- files and owners ----------------------------------------------------------------------------------

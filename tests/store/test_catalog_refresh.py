@@ -135,15 +135,15 @@ async def test_a_large_change_by_another_process_is_built_off_the_loop_and_keeps
             await repo.set_removed(parasite_id, True)
         built_in: list[str] = []
         building, edited = threading.Event(), threading.Event()
-        real_build = catalog_module._build_both
+        real_build = catalog_module._build_all
 
-        def build_after_an_edit(docs):  # type: ignore[no-untyped-def]
+        def build_after_an_edit(docs, known):  # type: ignore[no-untyped-def]
             built_in.append(threading.current_thread().name)
             building.set()
             assert edited.wait(10)
-            return real_build(docs)
+            return real_build(docs, known)
 
-        monkeypatch.setattr(catalog_module, "_build_both", build_after_an_edit)
+        monkeypatch.setattr(catalog_module, "_build_all", build_after_an_edit)
         refresh = asyncio.create_task(second.catalog.refresh_if_changed())
         # an edit in this process lands while the new index is being built
         assert await asyncio.to_thread(building.wait, 10)

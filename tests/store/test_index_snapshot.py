@@ -7,7 +7,7 @@ import json
 import os
 import pickle
 import stat
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -17,9 +17,8 @@ from bot.films import catalog as catalog_module
 from bot.films import snapshot
 from bot.films.catalog import Catalog
 from bot.films.model import Film
-from bot.films.search import SearchDoc, SearchIndex
-from bot.films.snapshot import MAGIC, IndexSnapshots
-from bot.films.words import WordIndex
+from bot.films.search import SearchDoc
+from bot.films.snapshot import MAGIC, Indexes, IndexSnapshots
 from bot.store.db import Database
 from bot.store.films import FilmRepository
 from tests.dbutil import sqlite_database
@@ -49,13 +48,13 @@ def answers(catalog: Catalog) -> list[list[int]]:
 def count_builds(monkeypatch: MonkeyPatch) -> list[int]:
     """Every index build from the store from now on is counted (its length appended)."""
     built: list[int] = []
-    real = catalog_module._build_both
+    real = catalog_module._build_all
 
-    def counting(docs: list[SearchDoc]) -> tuple[SearchIndex, WordIndex]:
+    def counting(docs: list[SearchDoc], known: Mapping[int, float]) -> Indexes:
         built.append(len(docs))
-        return real(docs)
+        return real(docs, known)
 
-    monkeypatch.setattr(catalog_module, "_build_both", counting)
+    monkeypatch.setattr(catalog_module, "_build_all", counting)
     return built
 
 
