@@ -29,6 +29,25 @@ class TitleLocale:
     region: str | None = None
 
 
+# Film's plain values: each is a `films` column and an import record's field of the same name, kept as it is.
+SCALAR_FIELDS = (
+    "title",
+    "original_title",
+    "year",
+    "release_date",
+    "runtime_minutes",
+    "country",
+    "content_rating",
+    "synopsis",
+    "votes",
+    "rating",
+    "trailer_url",
+    "poster_url",
+    "info_url",
+    "source",
+)
+
+
 @dataclass(slots=True)
 class Film:
     """A film record.

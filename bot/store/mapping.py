@@ -17,7 +17,7 @@ from typing import Any, cast
 from sqlalchemy import BindParameter, CompoundSelect, Select, Table, bindparam, literal, null, select, union_all
 
 from bot.films.familiarity import record_familiarity
-from bot.films.model import Credit, CreditRole, Film, TitleLocale
+from bot.films.model import SCALAR_FIELDS, Credit, CreditRole, Film, TitleLocale
 from bot.store.models import FilmCreditRow, FilmExternalIdRow, FilmGenreRow, FilmRow, FilmTitleRow
 
 films_t = cast(Table, FilmRow.__table__)
@@ -26,23 +26,6 @@ genres_t = cast(Table, FilmGenreRow.__table__)
 credits_t = cast(Table, FilmCreditRow.__table__)
 external_ids_t = cast(Table, FilmExternalIdRow.__table__)
 
-# Columns of `films` that map 1:1 to Film attributes of the same name.
-SCALAR_FIELDS = (
-    "title",
-    "original_title",
-    "year",
-    "release_date",
-    "runtime_minutes",
-    "country",
-    "content_rating",
-    "synopsis",
-    "votes",
-    "rating",
-    "trailer_url",
-    "poster_url",
-    "info_url",
-    "source",
-)
 FILM_COLUMNS = ("id", *SCALAR_FIELDS, "removed")
 
 

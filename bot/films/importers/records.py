@@ -22,33 +22,11 @@ from typing import Any
 from bot.films.importers import fields as F
 from bot.films.importers.errors import BadValue
 from bot.films.locales import language_code, region_code
-from bot.films.model import Credit, Film, TitleLocale
+from bot.films.model import SCALAR_FIELDS, Credit, Film, TitleLocale
 
+# A record's fields: Film's plain values, its lists and credits as a record spells them, and the source's key.
 KNOWN_FIELDS = frozenset(
-    {
-        "id",
-        "title",
-        "original_title",
-        "year",
-        "release_date",
-        "runtime_minutes",
-        "country",
-        "content_rating",
-        "synopsis",
-        "votes",
-        "rating",
-        "trailer_url",
-        "poster_url",
-        "info_url",
-        "source",
-        "alt_titles",
-        "aliases",
-        "genres",
-        "directors",
-        "writers",
-        "cast",
-        "external_ids",
-    }
+    {"id", *SCALAR_FIELDS, "alt_titles", "aliases", "genres", "directors", "writers", "cast", "external_ids"}
 )
 
 
