@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from tests.adapters.telegram.harness import TOKEN, new_api
+from tests.adapters.telegram.harness import new_api, process_env
 from tests.ops.test_start_together import small_starter
 from tests.support.catalog import sample_films
 from tests.support.health import free_port, wait_health, wait_metric
@@ -113,10 +113,7 @@ async def test_run_and_chat_follow_another_process_by_notification(tmp_path: Pat
             "CATALOG_REFRESH_SECONDS": "3600",  # the fallback check never runs within this test
         }
         env = common | {
-            "TELEGRAM__TOKEN": TOKEN,
-            "TELEGRAM__BASE_URL": api.base_url,
-            "TELEGRAM__BASE_FILE_URL": api.base_file_url,
-            "TELEGRAM__POLL_TIMEOUT": "1",
+            **process_env(api, poll_timeout="1"),
             "HEALTH__PORT": str(port),
         }
         bot = await BotProcess.start(env, tmp_path)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from tests.adapters.telegram.harness import TOKEN, new_api
+from tests.adapters.telegram.harness import TOKEN, new_api, process_env
 from tests.support.process import BotProcess, sample_catalog_env
 
 
@@ -15,7 +15,7 @@ async def test_a_deleted_database_file_stops_the_running_bot_with_a_clear_reason
     database = tmp_path / "filmbot.sqlite3"
     api = new_api()
     await api.start()
-    env |= {"TELEGRAM__TOKEN": TOKEN, "TELEGRAM__BASE_URL": api.base_url, "TELEGRAM__BASE_FILE_URL": api.base_file_url}
+    env |= process_env(api)
     bot = await BotProcess.start(env, tmp_path)
     try:
         await api.wait_for("getUpdates", arrived=True, within=60)

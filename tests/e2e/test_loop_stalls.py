@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.adapters.telegram.harness import TOKEN, USER, new_api
+from tests.adapters.telegram.harness import USER, new_api, process_env
 from tests.support.process import BotProcess, bot_env
 
 pytestmark = pytest.mark.slow
@@ -23,10 +23,7 @@ async def test_first_catalog_change_on_a_fresh_install_never_blocks_the_loop(tmp
         "STARTER_CATALOG": "true",  # a fresh install: `filmbot run` creates the database and imports the starter
         "CATALOG_REFRESH_SECONDS": "0.5",
         "RATE_LIMIT__BURST": "1000",  # one member sends 13 commands at once here; the limit has its own tests
-        "TELEGRAM__TOKEN": TOKEN,
-        "TELEGRAM__ADMIN_IDS": f"[{USER}]",
-        "TELEGRAM__BASE_URL": api.base_url,
-        "TELEGRAM__BASE_FILE_URL": api.base_file_url,
+        **process_env(api, admin_ids=f"[{USER}]"),
     }
     bot = await BotProcess.start(env, tmp_path)
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.adapters.telegram.harness import TOKEN, new_api
+from tests.adapters.telegram.harness import new_api, process_env
 from tests.support.process import BotProcess, sample_catalog_env
 
 
@@ -13,7 +13,7 @@ async def test_filmbot_run_answers_telegram_and_stops_cleanly(tmp_path: Path) ->
     env = await sample_catalog_env(tmp_path)
     api = new_api()
     await api.start()
-    env |= {"TELEGRAM__TOKEN": TOKEN, "TELEGRAM__BASE_URL": api.base_url, "TELEGRAM__BASE_FILE_URL": api.base_file_url}
+    env |= process_env(api)
     bot = await BotProcess.start(env, tmp_path)
     try:
         await api.wait_for("getUpdates", arrived=True, within=60)

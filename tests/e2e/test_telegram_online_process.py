@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.store.db import Database
 from bot.store.films import FilmRepository
-from tests.adapters.telegram.harness import GROUP, TOKEN, new_api
+from tests.adapters.telegram.harness import GROUP, new_api, process_env
 from tests.fakes.sources import running_sources
 from tests.fakes.telegram.server import FakeBotApi, SentMessage
 from tests.support.process import BotProcess, sample_catalog_env
@@ -43,8 +43,7 @@ async def test_filmbot_run_offers_a_miss_from_tmdb_and_an_admins_add_stores_it(t
     bot: BotProcess | None = None
     async with running_sources() as (tmdb, wikidata):
         env |= {
-            "TELEGRAM__TOKEN": TOKEN, "TELEGRAM__BASE_URL": api.base_url, "TELEGRAM__BASE_FILE_URL": api.base_file_url,
-            "TELEGRAM__OWNER_IDS": f"[{ADMIN}]",
+            **process_env(api, owner_ids=f"[{ADMIN}]"),
             "TMDB__READ_TOKEN": tmdb.token, "TMDB__BASE_URL": tmdb.url,
             "WIKIDATA__CONTACT": "ops@example.org", "WIKIDATA__BASE_URL": wikidata.url,
             "SOURCES__ADD_BY": "admins", "SOURCES__ENRICH_IN_BACKGROUND": "true",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.polls.store import MovieNightStore
 from bot.store.db import Database
-from tests.adapters.telegram.harness import GROUP, TOKEN, eventually, new_api
+from tests.adapters.telegram.harness import GROUP, eventually, new_api, process_env
 from tests.fakes.telegram.server import FakeBotApi, SentMessage
 from tests.support.process import BotProcess, sample_catalog_env
 
@@ -63,7 +63,7 @@ async def test_filmbot_run_counts_each_members_last_answer(tmp_path: Path) -> No
     env = await sample_catalog_env(tmp_path)
     api = new_api()
     await api.start()
-    env |= {"TELEGRAM__TOKEN": TOKEN, "TELEGRAM__BASE_URL": api.base_url, "TELEGRAM__BASE_FILE_URL": api.base_file_url}
+    env |= process_env(api)
     db = Database(env["DATABASE_URL"])
     bot = await BotProcess.start(env, tmp_path)
     try:

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from tests.adapters.telegram.harness import TOKEN, USER, new_api
+from tests.adapters.telegram.harness import USER, new_api, process_env
 from tests.fakes.telegram.server import FakeBotApi
 from tests.support.process import BotProcess, query_rows, sample_catalog_env
 
@@ -49,11 +49,7 @@ async def test_webhook_mode_generates_a_secret_and_refuses_forged_updates(tmp_pa
     await api.start()
     url = f"http://127.0.0.1:{unused_tcp_port}/telegram/hook"
     env |= {
-        "TELEGRAM__TOKEN": TOKEN,
-        "TELEGRAM__BASE_URL": api.base_url,
-        "TELEGRAM__BASE_FILE_URL": api.base_file_url,
-        "TELEGRAM__WEBHOOK_URL": url,
-        "TELEGRAM__WEBHOOK_PORT": str(unused_tcp_port),
+        **process_env(api, webhook_url=url, webhook_port=str(unused_tcp_port)),
         "TELEGRAM__OWNER_IDS": f"[{USER}]",
     }  # no TELEGRAM__WEBHOOK_SECRET, no TELEGRAM__WEBHOOK_LISTEN
     bot = await BotProcess.start(env, tmp_path)

@@ -22,7 +22,7 @@ import pytest
 import yaml
 from jsonschema import Draft7Validator
 
-from tests.adapters.telegram.harness import TOKEN, new_api
+from tests.adapters.telegram.harness import new_api, process_env
 from tests.ops.test_start_together import count_films, small_starter
 from tests.support.catalog import sample_films
 from tests.support.health import free_port, wait_health
@@ -106,9 +106,7 @@ async def test_entry_script_migrates_then_runs_the_bot_on_postgres(tmp_path: Pat
             "DATABASE_URL": url,
             "STARTER_CATALOG": "true",
             "STARTER_CATALOG_FILES": json.dumps([str(small_starter(tmp_path))]),
-            "TELEGRAM__TOKEN": TOKEN,
-            "TELEGRAM__BASE_URL": api.base_url,
-            "TELEGRAM__BASE_FILE_URL": api.base_file_url,
+            **process_env(api),
             "HEALTH__PORT": str(port),
             # `filmbot` as the image has it: the console script of this installation.
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",

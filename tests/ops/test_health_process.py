@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from tests.adapters.telegram.harness import TOKEN, new_api
+from tests.adapters.telegram.harness import TOKEN, new_api, process_env
 from tests.dbutil import POSTGRES_URL
 from tests.ops.test_start_together import small_starter
 from tests.support.catalog import sample_films
@@ -50,10 +50,7 @@ async def test_healthz_and_metrics_of_a_running_bot(tmp_path: Path) -> None:
             "DATABASE_URL": url,
             "STARTER_CATALOG_FILES": json.dumps([str(small_starter(tmp_path))]),
             "STARTER_CATALOG": "true",
-            "TELEGRAM__TOKEN": TOKEN,
-            "TELEGRAM__BASE_URL": api.base_url,
-            "TELEGRAM__BASE_FILE_URL": api.base_file_url,
-            "TELEGRAM__POLL_TIMEOUT": "1",
+            **process_env(api, poll_timeout="1"),
             "HEALTH__PORT": str(port),
         }
         bot = await BotProcess.start(env, tmp_path)

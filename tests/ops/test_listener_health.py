@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.store.notify import APPLICATION_NAME
-from tests.adapters.telegram.harness import TOKEN, new_api
+from tests.adapters.telegram.harness import new_api, process_env
 from tests.dbutil import POSTGRES_URL
 from tests.ops.test_start_together import small_starter
 from tests.support.health import free_port, metric, wait_health, wait_metric
@@ -65,10 +65,7 @@ async def test_healthz_reports_the_catalog_listener(tmp_path: Path) -> None:
                 "DATABASE_DIRECT_URL": direct,  # the listener's own login, which the test can refuse
                 "STARTER_CATALOG_FILES": json.dumps([str(small_starter(tmp_path))]),
                 "STARTER_CATALOG": "true",
-                "TELEGRAM__TOKEN": TOKEN,
-                "TELEGRAM__BASE_URL": api.base_url,
-                "TELEGRAM__BASE_FILE_URL": api.base_file_url,
-                "TELEGRAM__POLL_TIMEOUT": "1",
+                **process_env(api, poll_timeout="1"),
                 "HEALTH__PORT": str(port),
                 "HEALTH__LISTENER_GRACE_SECONDS": "1",
             }

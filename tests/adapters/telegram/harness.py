@@ -162,3 +162,9 @@ async def running_bot(
 def bot_settings(api: FakeBotApi, **telegram: Any) -> dict[str, Any]:
     """Telegram settings pointing at `api`, for services built by a test (restarts)."""
     return {"token": TOKEN, "base_url": api.base_url, "base_file_url": api.base_file_url, **telegram}
+
+
+def process_env(api: FakeBotApi, **telegram: str) -> dict[str, str]:
+    """The same as environment variables, for a `filmbot run` child process: `process_env(api, poll_timeout="1")`
+    is TELEGRAM__TOKEN, TELEGRAM__BASE_URL, TELEGRAM__BASE_FILE_URL and TELEGRAM__POLL_TIMEOUT."""
+    return {f"TELEGRAM__{name.upper()}": str(value) for name, value in bot_settings(api, **telegram).items()}
