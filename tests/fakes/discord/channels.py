@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from tests.fakes.discord.payloads import EPHEMERAL, bot_message, bot_user
+from tests.fakes.discord.payloads import EPHEMERAL, bot_message, bot_user, poll_vote_payload
 from tests.fakes.discord.records import http_error
 
 if TYPE_CHECKING:
@@ -137,14 +137,7 @@ class ChannelsAndPolls:
             return
         if client is None:
             return
-        event = {
-            "user_id": str(who["id"]),
-            "channel_id": str(message["channel_id"]),
-            "message_id": str(message["id"]),
-            "answer_id": answer_id,
-        }
-        if message.get("guild_id"):
-            event["guild_id"] = str(message["guild_id"])
+        event = poll_vote_payload(message, who, answer_id)
         before = asyncio.all_tasks()
         client._connection.parsers["MESSAGE_POLL_VOTE_REMOVE" if remove else "MESSAGE_POLL_VOTE_ADD"](event)
         await self.settle(before)

@@ -43,6 +43,7 @@ from tests.fakes.discord.payloads import (
     command_data,
     guild_payload,
     interaction_payload,
+    poll_vote_payload,
     ready_payload,
 )
 from tests.fakes.discord.records import Request, Validator
@@ -158,12 +159,12 @@ class FakeDiscordServer:
             if other != answer_id and any(m["id"] == who["id"] for m in members):
                 members[:] = [m for m in members if m["id"] != who["id"]]
                 if online:
-                    await self.dispatch("MESSAGE_POLL_VOTE_REMOVE", _vote_event(message, who, other))
+                    await self.dispatch("MESSAGE_POLL_VOTE_REMOVE", poll_vote_payload(message, who, other))
         members = voters.setdefault(answer_id, [])
         if not any(m["id"] == who["id"] for m in members):
             members.append(dict(who))
             if online:
-                await self.dispatch("MESSAGE_POLL_VOTE_ADD", _vote_event(message, who, answer_id))
+                await self.dispatch("MESSAGE_POLL_VOTE_ADD", poll_vote_payload(message, who, answer_id))
 
     def answer_counts(self, message_id: str) -> list[dict[str, Any]]:
         voters = self.poll_voters.get(message_id, {})
@@ -371,18 +372,6 @@ def _poll_of(poll: Mapping[str, Any]) -> dict[str, Any]:
         "layout_type": poll.get("layout_type", 1),
         "results": {"is_finalized": False, "answer_counts": []},
     }
-
-
-def _vote_event(message: Mapping[str, Any], who: Mapping[str, Any], answer_id: int) -> dict[str, Any]:
-    event = {
-        "user_id": str(who["id"]),
-        "channel_id": str(message["channel_id"]),
-        "message_id": str(message["id"]),
-        "answer_id": answer_id,
-    }
-    if message.get("guild_id"):
-        event["guild_id"] = str(message["guild_id"])
-    return event
 
 
 def _apply(message: dict[str, Any], data: Mapping[str, Any], *, edit: bool) -> dict[str, Any]:

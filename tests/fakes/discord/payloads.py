@@ -239,3 +239,16 @@ def bot_message(message_id: str, channel_id: str | None, *, kind: int = 0) -> di
         "edited_timestamp": None,
         "flags": 0,
     }
+
+
+def poll_vote_payload(message: Mapping[str, Any], who: Mapping[str, Any], answer_id: int) -> dict[str, Any]:
+    """A MESSAGE_POLL_VOTE_ADD / _REMOVE payload: `who` chose (or took back) answer `answer_id` of `message`'s poll."""
+    event = {
+        "user_id": str(who["id"]),
+        "channel_id": str(message["channel_id"]),
+        "message_id": str(message["id"]),
+        "answer_id": answer_id,
+    }
+    if message.get("guild_id"):
+        event["guild_id"] = str(message["guild_id"])
+    return event
