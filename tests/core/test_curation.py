@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -28,15 +27,6 @@ USER = Actor("telegram", "200", "chat1", is_group_admin=False, display_name="Bob
 # An admin of some other group: anyone can make a group, add the bot and be its admin.
 GROUP_ADMIN = Actor("telegram", "300", "chat2", is_group_admin=True, display_name="Gil")
 CONSOLE = Actor("console", "local", "console", is_owner=True, display_name="operator")
-
-
-@pytest.fixture
-async def services(tmp_path: Path) -> AsyncIterator[Services]:
-    svc = await make_services(tmp_path)
-    try:
-        yield svc
-    finally:
-        await svc.db.dispose()
 
 
 def cur(services: Services) -> Curation:

@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from bot.commands import Actor
 from bot.curation.service import curation_of
 from bot.replies import FilmChoice
 from bot.services import Services
-from tests.support.catalog import make_services
-
-
-@pytest.fixture
-async def services(tmp_path: Path) -> AsyncIterator[Services]:
-    svc = await make_services(tmp_path)
-    try:
-        yield svc
-    finally:
-        await svc.db.dispose()
 
 
 async def test_cards_keep_the_page_order_and_what_matched_and_skip_removed_films(services: Services) -> None:

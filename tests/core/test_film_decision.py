@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from bot.films.model import Film
 from bot.replies import FilmCard, FilmList
 from bot.services import Services
-from tests.support.catalog import make_services
 
 FILMS = [
     Film(title="Back to the Future", year=1985),
@@ -32,10 +28,8 @@ FILMS = [
 
 
 @pytest.fixture
-async def services(tmp_path: Path) -> AsyncIterator[Services]:
-    svc = await make_services(tmp_path, FILMS)
-    yield svc
-    await svc.db.dispose()
+def catalog_films() -> list[Film]:
+    return FILMS
 
 
 async def test_back_to_the_future_2_shows_part_ii(services: Services) -> None:

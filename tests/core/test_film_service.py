@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from bot.films.service import film_ref
 from bot.replies import FilmCard, FilmList, Problem
 from bot.services import Services
-from tests.support.catalog import make_services
-
-
-@pytest.fixture
-async def services(tmp_path: Path) -> AsyncIterator[Services]:
-    svc = await make_services(tmp_path)
-    yield svc
-    await svc.db.dispose()
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,6 @@ from bot.polls.scheduler import ManualClock, PollScheduler
 from bot.polls.service import ClosedPoll
 from bot.replies import FilmCard, PollCard, Problem, Reply, Text
 from bot.services import Services
-from tests.support.catalog import make_services
 
 NOW = datetime(2025, 3, 1, 18, 0, tzinfo=UTC)
 CHAT = "-100"
@@ -26,10 +25,9 @@ ADMIN = Actor("telegram", "9", CHAT, is_group_admin=True, display_name="Ada")
 
 
 @pytest.fixture
-async def services(tmp_path: Path) -> Services:
-    svc = await make_services(tmp_path)
-    svc.clock = lambda: NOW
-    return svc
+def services(services: Services) -> Services:
+    services.clock = lambda: NOW
+    return services
 
 
 async def _which(ctx: CommandContext, args: Mapping[str, Any]) -> Reply:

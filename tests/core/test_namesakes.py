@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from bot.films.model import Film
 from bot.films.namesakes import ORIGINAL, originals
 from bot.replies import FilmList
 from bot.services import Services
-from tests.support.catalog import make_services
 
 RECALL_2012 = (
     "Total Recall is a 2012 American science fiction action film directed by Len Wiseman. The screenplay is a "
@@ -58,10 +54,8 @@ FILMS = [
 
 
 @pytest.fixture
-async def services(tmp_path: Path) -> AsyncIterator[Services]:
-    svc = await make_services(tmp_path, FILMS)
-    yield svc
-    await svc.db.dispose()
+def catalog_films() -> list[Film]:
+    return FILMS
 
 
 async def test_a_remake_that_names_its_original_puts_the_original_first(services: Services) -> None:

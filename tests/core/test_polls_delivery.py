@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -16,7 +15,6 @@ from bot.polls.service import ClosedPoll
 from bot.polls.voting import NOT_HERE, Where
 from bot.replies import PollCard, Text
 from bot.services import Services
-from tests.support.catalog import make_services, sample_films
 
 NOW = datetime(2025, 3, 1, 18, 0, tzinfo=UTC)
 ALICE = Actor("telegram", "1", "-100", display_name="Alice")
@@ -24,10 +22,9 @@ HERE = Where("telegram", "-100")
 
 
 @pytest.fixture
-async def services(tmp_path: Path) -> Services:
-    svc = await make_services(tmp_path, sample_films())
-    svc.clock = lambda: NOW
-    return svc
+def services(services: Services) -> Services:
+    services.clock = lambda: NOW
+    return services
 
 
 async def open_poll(services: Services, mode: str, *titles: str) -> PollCard:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +16,7 @@ from bot.polls.service import ClosedPoll, MovieNightService
 from bot.replies import FilmCard, FilmList, PollCard, Problem, Reply, Text
 from bot.services import Services
 from bot.store.films import FilmRepository
-from tests.support.catalog import make_services, sample_films
+from tests.support.catalog import sample_films
 
 NOW = datetime(2025, 3, 1, 18, 0, tzinfo=UTC)
 ALICE = Actor("telegram", "1", "-100", display_name="Alice")
@@ -26,12 +25,16 @@ ADMIN = Actor("telegram", "9", "-100", is_group_admin=True, display_name="Ada")
 
 
 @pytest.fixture
-async def services(tmp_path: Path) -> Services:
+def catalog_films() -> list[Film]:
     # Two equally obscure films of one title: a lookup can't choose, so it must offer a picker.
     twins = [Film("Solaris", year=1972, genres=["Drama"]), Film("Solaris", year=2002, genres=["Drama"])]
-    svc = await make_services(tmp_path, [*sample_films(), *twins])
-    svc.clock = lambda: NOW
-    return svc
+    return [*sample_films(), *twins]
+
+
+@pytest.fixture
+def services(services: Services) -> Services:
+    services.clock = lambda: NOW
+    return services
 
 
 async def run(services: Services, actor: Actor, line: str, **args: Any) -> Reply:
