@@ -7,27 +7,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.commands import Actor, CommandContext
+from bot.commands import Actor
 from bot.polls.scheduler import ManualClock
 from bot.polls.service import ClosedPoll
 from bot.replies import PollCard
 from bot.services import Services
 from tests.support.catalog import make_services
+from tests.support.movienight import open_movie_night
 
 NOW = datetime(2025, 3, 1, 18, 0, tzinfo=UTC)
 
 
 async def open_poll(services: Services, platform: str, chat: str, *titles: str) -> PollCard:
-    ctx = CommandContext(Actor(platform, "1", chat), services)
-    for title in titles:
-        spec = services.registry.get("nominate", group="movienight")
-        assert spec is not None
-        await services.registry.run(spec, ctx, {"film": title})
-    spec = services.registry.get("poll", group="movienight")
-    assert spec is not None
-    card = await services.registry.run(spec, ctx, {"hours": 2})
-    assert isinstance(card, PollCard), card
-    return card
+    return await open_movie_night(services, Actor(platform, "1", chat), *titles, hours=2)
 
 
 async def test_only_registered_platforms_polls_close_and_each_goes_to_its_adapter(tmp_path: Path) -> None:

@@ -8,13 +8,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.commands import Actor, CommandContext
+from bot.commands import Actor
 from bot.polls.ballots import EMPTY_BALLOT, ballot_summary
 from bot.polls.delivery import NativeVote
 from bot.polls.service import ClosedPoll
 from bot.polls.voting import NOT_HERE, Where
-from bot.replies import PollCard, Text
+from bot.replies import PollCard
 from bot.services import Services
+from tests.support.movienight import open_movie_night
 
 NOW = datetime(2025, 3, 1, 18, 0, tzinfo=UTC)
 ALICE = Actor("telegram", "1", "-100", display_name="Alice")
@@ -28,16 +29,7 @@ def services(services: Services) -> Services:
 
 
 async def open_poll(services: Services, mode: str, *titles: str) -> PollCard:
-    ctx = CommandContext(ALICE, services)
-    for title in titles:
-        nominate = services.registry.get("nominate", group="movienight")
-        assert nominate is not None
-        assert isinstance(await services.registry.run(nominate, ctx, {"film": title}), Text)
-    poll = services.registry.get("poll", group="movienight")
-    assert poll is not None
-    card = await services.registry.run(poll, ctx, {"hours": 24, "mode": mode})
-    assert isinstance(card, PollCard), card
-    return card
+    return await open_movie_night(services, ALICE, *titles, mode=mode)
 
 
 class Transport:

@@ -6,29 +6,20 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.commands import Actor, CommandContext
+from bot.commands import Actor
 from bot.polls import movienight_service
 from bot.polls.scheduler import ManualClock, PollScheduler
 from bot.polls.service import ClosedPoll
 from bot.replies import PollCard
 from bot.services import Services
 from tests.support.catalog import make_services
+from tests.support.movienight import open_movie_night
 
 NOW = datetime(2025, 3, 1, 18, 0, tzinfo=UTC)
 
 
 async def open_poll(services: Services, chat: str, hours: int, *titles: str) -> PollCard:
-    actor = Actor("telegram", "1", chat)
-    ctx = CommandContext(actor, services)
-    for title in titles:
-        spec = services.registry.get("nominate", group="movienight")
-        assert spec is not None
-        await services.registry.run(spec, ctx, {"film": title})
-    spec = services.registry.get("poll", group="movienight")
-    assert spec is not None
-    card = await services.registry.run(spec, ctx, {"hours": hours})
-    assert isinstance(card, PollCard), card
-    return card
+    return await open_movie_night(services, Actor("telegram", "1", chat), *titles, hours=hours)
 
 
 async def settle(clock: ManualClock) -> None:

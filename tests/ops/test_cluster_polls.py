@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.app import build_services
-from bot.commands import Actor, CommandContext
+from bot.commands import Actor
 from bot.config import Settings
 from bot.polls import movienight_service
 from bot.polls.announce import SharedScheduler
@@ -30,6 +30,7 @@ from bot.store.db import Database
 from bot.store.films import FilmRepository
 from tests.dbutil import POSTGRES_URL, postgres_database, postgres_skip_reason
 from tests.support.catalog import sample_films
+from tests.support.movienight import open_movie_night
 
 pytestmark = pytest.mark.postgres
 NOW = datetime(2025, 3, 1, 18, 0, tzinfo=UTC)
@@ -64,16 +65,7 @@ async def cluster() -> AsyncIterator[list[Services]]:
 
 
 async def open_poll(services: Services, chat: str) -> PollCard:
-    actor = Actor("telegram", "1", chat, display_name="Alice")
-    ctx = CommandContext(actor, services)
-    nominate = services.registry.get("nominate", group="movienight")
-    poll = services.registry.get("poll", group="movienight")
-    assert nominate is not None and poll is not None
-    for title in TITLES:
-        await services.registry.run(nominate, ctx, {"film": title})
-    card = await services.registry.run(poll, ctx, {"hours": 2, "mode": "single"})
-    assert isinstance(card, PollCard), card
-    return card
+    return await open_movie_night(services, Actor("telegram", "1", chat, display_name="Alice"), *TITLES, hours=2)
 
 
 async def test_votes_from_several_processes_are_counted_exactly_once(cluster: list[Services]) -> None:

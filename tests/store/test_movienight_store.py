@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.app import build_services
-from bot.commands import Actor, CommandContext
+from bot.commands import Actor
 from bot.config import Settings
 from bot.polls import movienight_service
 from bot.polls.scheduler import ManualClock, PollScheduler
@@ -30,6 +30,7 @@ from bot.store.db import Database
 from bot.store.films import FilmRepository
 from tests.dbutil import POSTGRES_URL, postgres_database, postgres_skip_reason
 from tests.support.catalog import sample_films
+from tests.support.movienight import open_movie_night
 
 NOW = datetime(2025, 3, 1, 18, 0, tzinfo=UTC)
 OPENER = Actor("telegram", "1", "-100", display_name="Alice")
@@ -70,15 +71,7 @@ async def start(db: Database, *, seed_films: bool = False) -> Services:
 
 
 async def open_poll(services: Services, *titles: str, hours: int = 24, mode: str = "single") -> PollCard:
-    ctx = CommandContext(OPENER, services)
-    nominate = services.registry.get("nominate", group="movienight")
-    poll = services.registry.get("poll", group="movienight")
-    assert nominate is not None and poll is not None
-    for title in titles:
-        await services.registry.run(nominate, ctx, {"film": title})
-    card = await services.registry.run(poll, ctx, {"hours": hours, "mode": mode})
-    assert isinstance(card, PollCard), card
-    return card
+    return await open_movie_night(services, OPENER, *titles, hours=hours, mode=mode)
 
 
 async def test_votes_survive_a_restart_and_the_poll_closes_on_time(new_db: Factory) -> None:
