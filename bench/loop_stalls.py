@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+
+from bench.database import sqlite_file
 
 
 class Ticker:
@@ -105,8 +106,8 @@ def run() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, help="SQLite file (default: a fresh one in a temporary directory)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        asyncio.run(main(args.db or Path(tmp) / "bench.sqlite3"))
+    with sqlite_file(args.db) as db:
+        asyncio.run(main(db))
 
 
 if __name__ == "__main__":

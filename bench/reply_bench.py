@@ -21,7 +21,6 @@ import asyncio
 import json
 import logging
 import random
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ from sqlalchemy import event
 
 from adapters.discord.render import render as discord_render
 from adapters.telegram.render import render as telegram_render
+from bench.database import sqlite_file
 from bench.stats import p50_p99_ms
 from bench.typing_model import typo
 from bot.app import build_services
@@ -142,11 +142,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    if args.db is not None:
-        result = asyncio.run(run(args.db, args.queries, args.seed))
-    else:
-        with tempfile.TemporaryDirectory() as tmp:
-            result = asyncio.run(run(Path(tmp) / "bench.sqlite3", args.queries, args.seed))
+    with sqlite_file(args.db) as db:
+        result = asyncio.run(run(db, args.queries, args.seed))
     if args.json:
         print(json.dumps(result))
         return

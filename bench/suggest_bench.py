@@ -17,12 +17,12 @@ import asyncio
 import json
 import logging
 import statistics
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from bench.database import sqlite_file
 from bench.stats import p50_p99_ms
 from bot.app import build_services
 from bot.commands import Actor
@@ -95,11 +95,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    if args.db is not None:
-        result = asyncio.run(run(args.db, args.calls, args.seed))
-    else:
-        with tempfile.TemporaryDirectory() as tmp:
-            result = asyncio.run(run(Path(tmp) / "bench.sqlite3", args.calls, args.seed))
+    with sqlite_file(args.db) as db:
+        result = asyncio.run(run(db, args.calls, args.seed))
     if args.json:
         print(json.dumps(result))
         return
