@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -79,21 +81,28 @@ async def terminate_listeners(url: str) -> int:
         await admin.dispose()
 
 
+@asynccontextmanager
+async def running(work: Callable[[asyncio.Event], Coroutine[Any, Any, None]]) -> AsyncIterator[None]:
+    """`work(stop)` runs as a task for the block; then it is told to stop and awaited."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(work(stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
+
+
 async def test_a_committed_change_is_announced_and_a_rolled_back_one_is_not(url: str) -> None:
     payloads: list[str] = []
     listener = CatalogListener(url, payloads.append)
-    stop = asyncio.Event()
-    task = asyncio.create_task(listener.run(stop))
-    try:
+    async with running(listener.run):
         await asyncio.wait_for(listener.connected.wait(), 10)
         first = await add_film(url, "Drive My Car")
         await add_film(url, "Never Committed", commit=False)
         second = await add_film(url, "Aftersun")
         await until(lambda: str(second) in payloads)
         assert payloads == ["", str(first), str(second)]
-    finally:
-        stop.set()
-        await task
 
 
 async def test_the_listener_reconnects_after_its_backend_is_terminated(
@@ -102,18 +111,13 @@ async def test_the_listener_reconnects_after_its_backend_is_terminated(
     caplog.set_level(logging.INFO, logger="bot.store.notify")
     payloads: list[str] = []
     listener = CatalogListener(url, payloads.append)
-    stop = asyncio.Event()
-    task = asyncio.create_task(listener.run(stop))
-    try:
+    async with running(listener.run):
         await asyncio.wait_for(listener.connected.wait(), 10)
         assert await terminate_listeners(url) == 1
         await until(lambda: listener.connections == 2)
         assert payloads == ["", ""]  # told to catch up on each connect: a change may have come meanwhile
         version = await add_film(url, "Past Lives")
         await until(lambda: str(version) in payloads)
-    finally:
-        stop.set()
-        await task
     assert "connection to" in caplog.text and "lost; reconnecting" in caplog.text
     assert PASSWORD not in caplog.text
 
@@ -129,19 +133,16 @@ def indexed(services: Services, title: str) -> bool:
 
 async def test_a_catalog_follows_another_process_by_notification_alone(url: str) -> None:
     follower = await stack(url)
-    stop = asyncio.Event()
-    # The fallback check is an hour away: only a notification can bring the change in time.
-    task = asyncio.create_task(follower.catalog.follow(stop, interval=3600))
     try:
-        await until(lambda: follower.catalog.version is not None)
-        await add_film(url, "Drive My Car")
-        await until(lambda: indexed(follower, "Drive My Car"))
-        assert await terminate_listeners(url) == 1  # the database restarts, as far as this process can tell
-        await add_film(url, "Aftersun")
-        await until(lambda: indexed(follower, "Aftersun"))
+        # The fallback check is an hour away: only a notification can bring the change in time.
+        async with running(lambda stop: follower.catalog.follow(stop, interval=3600)):
+            await until(lambda: follower.catalog.version is not None)
+            await add_film(url, "Drive My Car")
+            await until(lambda: indexed(follower, "Drive My Car"))
+            assert await terminate_listeners(url) == 1  # the database restarts, as far as this process can tell
+            await add_film(url, "Aftersun")
+            await until(lambda: indexed(follower, "Aftersun"))
     finally:
-        stop.set()
-        await task
         await follower.db.dispose()
 
 
@@ -152,14 +153,11 @@ async def test_sqlite_follows_by_the_version_check(tmp_path: object) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'club.sqlite3'}"
     follower = await stack(url)
     assert follower.db.listen_url is None
-    stop = asyncio.Event()
-    task = asyncio.create_task(follower.catalog.follow(stop, interval=0.1))
     try:
-        await add_film(url, "Drive My Car")
-        await until(lambda: indexed(follower, "Drive My Car"))
+        async with running(lambda stop: follower.catalog.follow(stop, interval=0.1)):
+            await add_film(url, "Drive My Car")
+            await until(lambda: indexed(follower, "Drive My Car"))
     finally:
-        stop.set()
-        await task
         await follower.db.dispose()
 
 
