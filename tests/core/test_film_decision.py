@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.films.model import Film
 from bot.replies import FilmCard, FilmList
 from bot.services import Services
+from tests.support.catalog import make_services
 
 FILMS = [
     Film(title="Back to the Future", year=1985),
