@@ -72,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--database-url", help="database to use (default: DATABASE_URL or a local SQLite file)")
     parser.add_argument("--log-level", help="DEBUG, INFO, WARNING or ERROR (default: LOG_LEVEL or INFO)")
+    _language_option(parser, default=None)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = sub.add_parser(
@@ -104,18 +105,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("genre", nargs="*", help="a genre such as drama or science fiction (default: any)")
     _output_options(p)
-    chat = sub.add_parser(
+    sub.add_parser(
         "chat",
         help="a chat in this terminal with every bot command (no tokens needed)",
         description="Talk to the bot in this terminal, as a club member would on Discord or Telegram: every "
         "/command works, a plain title is a lookup, a number picks from the last list or votes in an open "
         "movie night. Up/Down recall earlier lines (kept between sessions), Tab completes commands, Ctrl+C "
         "clears the line, Ctrl+D or /quit leaves. /as <name> acts as another member, to try a vote.",
-    )
-    chat.add_argument(
-        "--lang",
-        metavar="LANG",
-        help="the language I answer in: en, ko or ja (default: the terminal's locale, LC_ALL / LC_MESSAGES / LANG)",
     )
     sub.add_parser(
         "run",
@@ -179,7 +175,29 @@ def build_parser() -> argparse.ArgumentParser:
         "--global", dest="global_sync", action="store_true", help="sync globally even if a server is set"
     )
     _describe(parser)
+    _language_everywhere(parser)
     return parser
+
+
+LANG_HELP = (
+    "the language of what I print: en, ko or ja (default: the terminal's locale, LC_ALL / LC_MESSAGES / LANG); "
+    "--json output and log lines stay language-neutral"
+)
+
+
+def _language_option(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument("--lang", metavar="LANG", default=default, help=LANG_HELP)
+
+
+def _language_everywhere(parser: argparse.ArgumentParser) -> None:
+    """`--lang` before the command (`filmbot --lang ko film …`) or after it (`filmbot film … --lang ko`): every
+    command takes it, without a default of its own so that it never hides the one given before the command."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                if name != "bench":  # the benchmarks' own options follow it
+                    _language_option(child, default=argparse.SUPPRESS)
+                    _language_everywhere(child)
 
 
 def _describe(parser: argparse.ArgumentParser) -> None:
@@ -224,6 +242,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    """Run the command speaking the CLI's language (`--lang`, else the terminal's locale): stage lines, summaries,
+    cards and errors a person reads; `--json` data and log lines stay English."""
+    from bot.cli_commands import terminal_language
+    from bot.i18n import speaking
+
+    with speaking(terminal_language(args.lang)):
+        return _run_speaking(args)
+
+
+def _run_speaking(args: argparse.Namespace) -> int:
     settings = load_settings(args)
     from bot.app import configure_logging
 

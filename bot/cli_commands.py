@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import sys
 from collections.abc import AsyncIterator, Mapping
@@ -11,11 +12,22 @@ from contextlib import asynccontextmanager
 
 from bot.commands import Actor, CommandContext
 from bot.config import Settings
-from bot.i18n import _, speaking
+from bot.i18n import _, current_language, speaking, translator
 from bot.replies import Problem, Reply
 from bot.services import Services
 
 CLI_ACTOR = Actor(platform="cli", user_id="owner", chat_id="cli", is_owner=True)
+
+
+def reply_language(args: argparse.Namespace) -> str:
+    """The language of a one-shot command's reply: the CLI's (`--lang`, else the terminal's locale, spoken around
+    the whole command by bot.cli), but English for `--json`, which is data for scripts, the same on every machine."""
+    return "en" if getattr(args, "json", False) else current_language()
+
+
+def cli_actor(args: argparse.Namespace) -> Actor:
+    """The person at the terminal, speaking the reply's language (the registry answers in the actor's)."""
+    return dataclasses.replace(CLI_ACTOR, language=reply_language(args))
 
 
 @asynccontextmanager
@@ -39,6 +51,14 @@ def show(reply: Reply, args: argparse.Namespace | None = None) -> int:
     return 1 if isinstance(reply, Problem) else 0
 
 
+async def formats_ready() -> None:
+    """Load Babel's data for the current language in a worker thread before a card is rendered on the event loop
+    (runtimes and dates in Korean or Japanese; nothing to load for English)."""
+    from bot.i18n.formats import load_language
+
+    await asyncio.to_thread(load_language, current_language())
+
+
 async def answer(services: Services, reply: Reply, args: argparse.Namespace) -> int:
     """Show the reply as text, or as data with `--json`."""
     if getattr(args, "json", False):
@@ -46,6 +66,7 @@ async def answer(services: Services, reply: Reply, args: argparse.Namespace) -> 
 
         print(await reply_json(reply, services))
         return 1 if isinstance(reply, Problem) else 0
+    await formats_ready()
     return show(reply, args)
 
 
@@ -53,7 +74,7 @@ async def run_command(settings: Settings, name: str, raw: dict[str, str], args: 
     async with opened(settings) as services:
         spec = services.registry.get(name)
         assert spec is not None
-        reply = await services.registry.run(spec, CommandContext(CLI_ACTOR, services), raw)
+        reply = await services.registry.run(spec, CommandContext(cli_actor(args), services), raw)
         return await answer(services, reply, args)
 
 
@@ -70,13 +91,14 @@ async def film(args: argparse.Namespace, settings: Settings) -> int:
         spec = services.registry.get("film")
         assert spec is not None
         query = by_id(" ".join(args.query).strip(), services)
-        reply = await services.registry.run(spec, CommandContext(CLI_ACTOR, services), {"title": query})
+        reply = await services.registry.run(spec, CommandContext(cli_actor(args), services), {"title": query})
         return await answer(services, reply, args)
 
 
 async def search(args: argparse.Namespace, settings: Settings) -> int:
     async with opened(settings) as services:
-        reply = await services.films.search(" ".join(args.words), page=max(args.page, 1) - 1)
+        with speaking(reply_language(args)):
+            reply = await services.films.search(" ".join(args.words), page=max(args.page, 1) - 1)
         return await answer(services, reply, args)
 
 
@@ -92,17 +114,19 @@ def chat(args: argparse.Namespace, settings: Settings) -> int:
 
     stop = asyncio.Event()
     running: dict[str, object] = {}
+    language = terminal_language(getattr(args, "lang", None))
 
     async def start() -> tuple[Services, ConsoleChat]:
         from bot.app import build_services
         from bot.cli_progress import setup_report
 
-        services = await build_services(settings, report=setup_report(settings.log_format))
+        # (on the chat's loop thread, which does not share this thread's `speaking`: the language goes along)
+        services = await build_services(settings, report=setup_report(settings.log_format, translator(language)))
         if services.films.learning is not None:
             running["flushing"] = asyncio.create_task(services.films.learning.keep_flushing(stop))
         # The console follows other processes' catalog changes as the bots do (an admin's edit shows here).
         running["following"] = asyncio.create_task(services.catalog.follow(stop, settings.catalog_refresh_seconds))
-        return services, ConsoleChat(services, language=terminal_language(getattr(args, "lang", None)))
+        return services, ConsoleChat(services, language=language)
 
     async def answer(state: tuple[Services, ConsoleChat], line: str) -> str:
         return await state[1].handle(line)
@@ -120,7 +144,7 @@ def chat(args: argparse.Namespace, settings: Settings) -> int:
         await close_services(state[0])
 
     words = ["/" + name for name in chat_words()] + ["/as", "/quit"]
-    with speaking(terminal_language(getattr(args, "lang", None))):
+    with speaking(language):
         welcome = _(WELCOME)
     return chat_in_terminal(start, answer, finish, welcome=welcome, quit_words=QUIT_WORDS, words=words, follow=follow)
 
