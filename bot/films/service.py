@@ -18,6 +18,7 @@ from bot.commands import MAX_ARG_CHARS
 from bot.films.cards import choice_from_match, film_card
 from bot.films.catalog import Catalog
 from bot.films.learning import Learning
+from bot.films.localize import local_choices
 from bot.films.model import Film
 from bot.films.normalize import normalize_title
 from bot.films.search import Match, SearchIndex, parse_query
@@ -308,6 +309,7 @@ class FilmService:
             return Problem(_("That film is no longer in the catalog."), kind="not_found")
         if self.learning is not None:
             self.learning.card_shown(film_id)
+        others = await local_choices(others, self.catalog.films)  # as the card's own heading, in the member's language
         return film_card(film, match=match, others=others, notice=notice)
 
     async def cards(self, choices: Sequence[FilmChoice]) -> list[FilmCard]:
@@ -339,7 +341,7 @@ class FilmService:
         return FilmList(
             kind="results",
             query=text,
-            items=tuple(choice_from_match(m) for m in chunk),
+            items=await local_choices([choice_from_match(m) for m in chunk], self.catalog.films),
             heading=_("Films matching “{text}”", text=text),
             page=page,
             pages=pages,
