@@ -32,7 +32,6 @@ from adapters.discord.handlers import Handlers
 from adapters.discord.text import plain
 from bot.commands import CommandRegistry, CommandSpec, Param
 from bot.films.genre_names import genre_label
-from bot.films.localize import local_choices
 from bot.films.service import FilmService, film_ref
 from bot.i18n import current_language
 from bot.i18n.command_text import choice_label
@@ -117,22 +116,18 @@ class Autocomplete:
         self.genres = genres
         self.last_ms = 0.0
 
-    async def film_choices(self, current: str) -> list[app_commands.Choice[str]]:
-        """Up to 25 films for what was typed, each named as its card is: the member's language first."""
+    def film_choices(self, current: str) -> list[app_commands.Choice[str]]:
         started = time.perf_counter()
-        found = await local_choices(
-            self.films.autocomplete(current, limit=CHOICES_MAX)[:CHOICES_MAX], self.films.catalog.films
-        )
         choices = [
             app_commands.Choice(name=plain(c.label, CHOICE_NAME_MAX) or film_ref(c.film_id), value=film_ref(c.film_id))
-            for c in found
+            for c in self.films.autocomplete(current, limit=CHOICES_MAX)[:CHOICES_MAX]
         ]
         self.last_ms = (time.perf_counter() - started) * 1000
         return choices
 
     async def film(self, interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
         try:
-            return await self.film_choices(current)
+            return self.film_choices(current)
         except Exception:
             log.exception("film autocomplete failed for %r", current[:100])
             return []

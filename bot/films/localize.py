@@ -4,6 +4,10 @@ A `FilmChoice` is built from the search index (fast, and the same in every langu
 language comes from the film's record (`bot.films.local_titles`), read through the catalog's film cache. This
 module fills `FilmChoice.local_title` on every list a reply carries — a picker, search results, a card's other
 matches — once the reply is made and its language is known. English needs nothing (the display titles are English).
+
+Autocomplete never reads the store (`remembered_local_choices`): a film in the cache gets its card's title; another
+gets the title its script says is in the language (Hangul Korean, kana Japanese) — the same one, unless only a
+source knew the language of a title in Han characters alone.
 """
 
 from __future__ import annotations
@@ -11,8 +15,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
-from bot.films.local_titles import film_local_title
+from bot.films.local_titles import film_local_title, local_title
 from bot.films.model import Film
+from bot.films.search import SearchDoc
 from bot.i18n import DEFAULT_LANGUAGE, current_language
 from bot.replies import FilmCard, FilmChoice, FilmList, Reply
 
@@ -42,3 +47,27 @@ async def with_local_titles(reply: Reply, load: FilmLoader, language: str | None
     if isinstance(reply, FilmCard) and reply.others:
         return dataclasses.replace(reply, others=await local_choices(reply.others, load, language))
     return reply
+
+
+def remembered_local_choices(
+    choices: Sequence[FilmChoice],
+    cached: Callable[[int], Film | None],
+    indexed: Callable[[int], SearchDoc | None],
+    language: str | None = None,
+) -> list[FilmChoice]:
+    """`local_choices` from memory only (autocomplete: within Discord's 3 s and never the database): the cached
+    film's record when there is one, else the indexed titles by their script."""
+    language = language or current_language()
+    if language == DEFAULT_LANGUAGE:
+        return list(choices)
+    out = []
+    for choice in choices:
+        film = cached(choice.film_id)
+        if film is not None:
+            local = film_local_title(film, language)
+        else:
+            doc = indexed(choice.film_id)
+            titles = [(title, None) for title in doc.all_titles()] if doc is not None else []
+            local = local_title(titles, choice.title, language)
+        out.append(dataclasses.replace(choice, local_title=local) if local else choice)
+    return out

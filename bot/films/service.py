@@ -18,7 +18,7 @@ from bot.commands import MAX_ARG_CHARS
 from bot.films.cards import choice_from_match, film_card
 from bot.films.catalog import Catalog
 from bot.films.learning import Learning
-from bot.films.localize import local_choices
+from bot.films.localize import local_choices, remembered_local_choices
 from bot.films.model import Film
 from bot.films.normalize import normalize_title
 from bot.films.search import Match, SearchIndex, parse_query
@@ -395,11 +395,12 @@ class FilmService:
             return await FilmRepository(session).genres()
 
     def autocomplete(self, prefix: str, limit: int = 25) -> list[FilmChoice]:
-        """Choices as the user types: index only, never the database."""
+        """Choices as the user types, named in the current language: index and cache only, never the database."""
         text = clean_text(prefix)[:MAX_ARG_CHARS]
         if not text:
             return []
-        return [choice_from_match(m) for m in self.index.search(text, limit=limit)]
+        choices = [choice_from_match(m) for m in self.index.search(text, limit=limit)]
+        return remembered_local_choices(choices, self.catalog.cache.get, self.index.get)
 
     async def resolve_film(self, value: str) -> Film | Reply:
         """A film param: an id from autocomplete/pickers (`#123`), else a fuzzy title.
