@@ -72,7 +72,9 @@ async def test_search_results_name_films_in_the_members_language(
 
 
 @pytest.mark.parametrize("language", ["ko", "ja"])
-async def test_a_commands_card_names_its_other_matches_in_the_members_language(services: Services, language: str) -> None:
+async def test_a_commands_card_names_its_other_matches_in_the_members_language(
+    services: Services, language: str
+) -> None:
     actor = Actor(platform="console", user_id="u", chat_id="c", language=language)
     ctx = CommandContext(actor, services)
     spec = services.registry.get("film")
