@@ -84,7 +84,7 @@ def online_article(choice: OnlineChoice) -> InlineQueryResultArticle:
     markup = None
     if choice.can_add:
         button = InlineKeyboardButton(
-            button_label(f"Add {choice.heading}"), callback_data=callbacks.add_online(choice.ref)
+            button_label(_("Add {heading}", heading=choice.heading)), callback_data=callbacks.add_online(choice.ref)
         )
         markup = InlineKeyboardMarkup([[button]])
     return InlineQueryResultArticle(
