@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import Settings
+from bot.i18n import _
 
 log = logging.getLogger("filmbot")
 
@@ -280,7 +281,8 @@ def _run_speaking(args: argparse.Namespace) -> int:
 
 def database_error(exc: BaseException, settings: Settings) -> str | None:
     """One line for a database failure a person can act on (busy, read-only, full disk, unreachable
-    server, wrong URL form, file gone); None for anything else. The password is never in it."""
+    server, wrong URL form, file gone), in the CLI's language; None for anything else. The password is never in
+    it."""
     from bot.store.errors import explain
 
     try:
@@ -288,7 +290,7 @@ def database_error(exc: BaseException, settings: Settings) -> str | None:
     except Exception:  # the URL itself is what failed
         url = ""
     problem = explain(exc, url)
-    return None if problem is None else " ".join(str(problem).split())
+    return None if problem is None else " ".join(problem.translated().split())
 
 
 async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
@@ -323,9 +325,11 @@ async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
     dc = settings.discord.token is not None
     if not (tg or dc):
         print(
-            "No bot token is configured, so there is nothing to run.\n"
-            "Set TELEGRAM__TOKEN and/or DISCORD__TOKEN in the environment or in .env (see .env.example).\n"
-            "Meanwhile, try the bot in this terminal:  filmbot chat",
+            _(
+                "No bot token is configured, so there is nothing to run.\n"
+                "Set TELEGRAM__TOKEN and/or DISCORD__TOKEN in the environment or in .env (see .env.example).\n"
+                "Meanwhile, try the bot in this terminal:  filmbot chat"
+            ),
             file=sys.stderr,
         )
         return 2
@@ -381,7 +385,7 @@ async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
 
         tasks.append(asyncio.create_task(run_discord(services, stop), name="discord"))
     try:
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        done, _pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
         for task in done:
             if isinstance(task.exception(), StartupFailed | DatabaseFileGone):
                 log.error("%s", task.exception())

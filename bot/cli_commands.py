@@ -9,12 +9,17 @@ import os
 import sys
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
+from bot.cli_progress import FILMS_UNIT
 from bot.commands import Actor, CommandContext
 from bot.config import Settings
-from bot.i18n import _, current_language, speaking, translator
+from bot.i18n import _, current_language, ngettext, speaking, translator
 from bot.replies import Problem, Reply
 from bot.services import Services
+
+if TYPE_CHECKING:
+    from bot.store.films import ImportCounts
 
 CLI_ACTOR = Actor(platform="cli", user_id="owner", chat_id="cli", is_owner=True)
 
@@ -177,7 +182,6 @@ async def import_files(args: argparse.Namespace, settings: Settings) -> int:
     from bot.curation.transfer import audit_import, cli_actor
     from bot.films.importers import ImportFailed
     from bot.films.importers.apply import import_films
-    from bot.store.films import ImportCounts
 
     names = [path.name for path in args.files]
 
@@ -192,20 +196,36 @@ async def import_files(args: argparse.Namespace, settings: Settings) -> int:
                 db, args.files, progress=progress, before_commit=audit, limits=settings.imports.limits(chat=False)
             )
         except ImportFailed as exc:
-            print(f"Nothing was imported: {exc}", file=sys.stderr)
+            print(_("Nothing was imported: {reason}", reason=exc.translated()), file=sys.stderr)
             return 1
         finally:
             if progress is not None:
                 progress.close()
-        for warning in report.warnings[:50]:
-            print(f"warning: {warning}", file=sys.stderr)
-        if len(report.warnings) > 50:
-            print(f"... and {len(report.warnings) - 50} more warnings", file=sys.stderr)
-        c = report.counts
-        print(f"added {c.added}, updated {c.updated}, unchanged {c.unchanged}, skipped {c.skipped}")
+        print_warnings(report.warnings)
+        print(import_summary(report.counts))
         return 0
     finally:
         await db.dispose()
+
+
+SHOWN_WARNINGS = 50
+
+
+def print_warnings(warnings: list[str]) -> None:
+    """An import's warnings on stderr, the first fifty of them."""
+    for warning in warnings[:SHOWN_WARNINGS]:
+        print(_("warning: {warning}", warning=warning), file=sys.stderr)
+    if len(warnings) > SHOWN_WARNINGS:
+        left = len(warnings) - SHOWN_WARNINGS
+        print(ngettext("... and {n} more warning", "... and {n} more warnings", left), file=sys.stderr)
+
+
+def import_summary(counts: ImportCounts) -> str:
+    """What an import did: "added 3, updated 1, unchanged 40, skipped 0"."""
+    return _(
+        "added {added}, updated {updated}, unchanged {unchanged}, skipped {skipped}",
+        added=counts.added, updated=counts.updated, unchanged=counts.unchanged, skipped=counts.skipped,
+    )  # fmt: skip
 
 
 class _progress_bar:
@@ -214,7 +234,7 @@ class _progress_bar:
     def __init__(self) -> None:
         from tqdm import tqdm
 
-        self._bar = tqdm(total=0, unit="films", file=sys.stderr, disable=None)
+        self._bar = tqdm(total=0, unit=" " + _(FILMS_UNIT), file=sys.stderr, disable=None)
 
     def __call__(self, done: int, total: int) -> None:
         if self._bar.total != total:
@@ -239,7 +259,8 @@ async def export_films(args: argparse.Namespace, settings: Settings) -> int:
         if args.output:
             with args.output.open("w", encoding="utf-8") as out:
                 count = export_jsonl(films, out)
-            print(f"exported {count} films to {args.output}", file=sys.stderr)
+            print(ngettext("exported {n} film to {path}", "exported {n} films to {path}", count, path=args.output),
+                  file=sys.stderr)  # fmt: skip
         else:
             export_jsonl(films, sys.stdout)
         return 0
@@ -260,19 +281,27 @@ async def db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
     db = await open_database(settings, setup_report(settings.log_format))
     await db.dispose()
-    print(f"database is up to date: {db!r}")
+    print(_("database is up to date: {database}", database=repr(db)))
     return 0
 
 
 async def discord_sync(args: argparse.Namespace, settings: Settings) -> int:
     if settings.discord.token is None:
-        print("Set DISCORD__TOKEN first (see .env.example).", file=sys.stderr)
+        print(_("Set DISCORD__TOKEN first (see .env.example)."), file=sys.stderr)
         return 2
     from adapters.discord.sync import sync_commands
 
     guild = None if args.global_sync else (args.guild or settings.discord.sync_guild_id)
     async with opened(settings) as services:
         count = await sync_commands(services, guild_id=guild)
-    where = f"server {guild}" if guild else "all servers (global; may take up to an hour to show)"
-    print(f"synced {count} commands to {where}")
+    if guild:
+        print(ngettext("synced {n} command to server {guild}", "synced {n} commands to server {guild}", count,
+                       guild=guild))  # fmt: skip
+    else:
+        everywhere = ngettext(
+            "synced {n} command to all servers (global; may take up to an hour to show)",
+            "synced {n} commands to all servers (global; may take up to an hour to show)",
+            count,
+        )
+        print(everywhere)
     return 0
