@@ -67,7 +67,8 @@ def remembered_local_choices(
             local = film_local_title(film, language)
         else:
             doc = indexed(choice.film_id)
-            titles = [(title, None) for title in doc.all_titles()] if doc is not None else []
+            # an admin's alias (a search shortcut) is no title a card shows: left out
+            titles = [(t, None) for t in doc.all_titles() if t not in doc.aliases] if doc is not None else []
             local = local_title(titles, choice.title, language)
         out.append(dataclasses.replace(choice, local_title=local) if local else choice)
     return out

@@ -114,3 +114,20 @@ async def test_autocomplete_knows_a_source_given_language_once_the_film_was_show
         assert isinstance(results, FilmList)
         await services.films.card(results.items[0].film_id)
         assert services.films.autocomplete("rashomon")[0].label == "羅生門 (1950) · Rashomon"
+
+
+async def test_an_admins_alias_is_never_shown_as_a_films_title(services: Services) -> None:
+    """Aliases are search shortcuts (`/film alias`), not titles: autocomplete names the film as its card does."""
+    from bot.films.search import SearchDoc
+
+    seed = next(m for m in services.films.index.search("miracle in cell", limit=5) if m.doc.year == 2013)
+    doc = seed.doc
+    aliased = SearchDoc(
+        film_id=doc.film_id, title=doc.title, titles=("7번방", *doc.titles), year=doc.year, votes=doc.votes,
+        original_title=None, country=doc.country, aliases=("7번방",),
+    )  # fmt: skip
+    services.catalog.index.upsert(aliased)
+    services.catalog.cache.clear()
+    with speaking("ko"):
+        named = [c for c in services.films.autocomplete("7번방") if c.film_id == doc.film_id]
+    assert named and named[0].local_title != "7번방"
