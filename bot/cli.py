@@ -244,11 +244,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     """Run the command speaking the CLI's language (`--lang`, else the terminal's locale): stage lines, summaries,
-    cards and errors a person reads; `--json` data and log lines stay English."""
+    cards and errors a person reads; `--json` data and log lines stay English, and so does `run` (see there)."""
     from bot.cli_commands import terminal_language
     from bot.i18n import speaking
 
-    with speaking(terminal_language(args.lang)):
+    # `run` keeps English as the process's default: each bot speaks every chat's own language, never the host's.
+    with speaking(None if args.command == "run" else terminal_language(args.lang)):
         return _run_speaking(args)
 
 
@@ -271,7 +272,11 @@ def _run_speaking(args: argparse.Namespace) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 141
     except Exception as exc:
-        message = database_error(exc, settings)
+        from bot.cli_commands import terminal_language
+        from bot.i18n import speaking
+
+        with speaking(terminal_language(args.lang)):  # `run` too: the person who started it reads this line
+            message = database_error(exc, settings)
         if message is None:
             raise
         log.debug("database error", exc_info=exc)
@@ -324,14 +329,16 @@ async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
     tg = settings.telegram.token is not None
     dc = settings.discord.token is not None
     if not (tg or dc):
-        print(
-            _(
+        from bot.cli_commands import terminal_language
+        from bot.i18n import speaking
+
+        with speaking(terminal_language(args.lang)):
+            nothing_to_run = _(
                 "No bot token is configured, so there is nothing to run.\n"
                 "Set TELEGRAM__TOKEN and/or DISCORD__TOKEN in the environment or in .env (see .env.example).\n"
                 "Meanwhile, try the bot in this terminal:  filmbot chat"
-            ),
-            file=sys.stderr,
-        )
+            )
+        print(nothing_to_run, file=sys.stderr)
         return 2
     from bot.app import build_services, close_services
     from bot.loopwatch import watch_event_loop

@@ -293,7 +293,8 @@ async def discord_sync(args: argparse.Namespace, settings: Settings) -> int:
 
     guild = None if args.global_sync else (args.guild or settings.discord.sync_guild_id)
     async with opened(settings) as services:
-        count = await sync_commands(services, guild_id=guild)
+        with speaking(None):  # the commands' own (English) names and descriptions; ko and ja go as localizations
+            count = await sync_commands(services, guild_id=guild)
     if guild:
         print(ngettext("synced {n} command to server {guild}", "synced {n} commands to server {guild}", count,
                        guild=guild))  # fmt: skip

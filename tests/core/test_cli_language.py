@@ -91,3 +91,26 @@ def test_the_enrich_summary_is_english_for_the_log_and_translated_for_the_cli() 
     assert summary.text().startswith("tmdb: 3 films examined — 2 matched, 1 enriched")
     with speaking("ko"):
         assert summary.text(_).startswith("tmdb: 영화 3편 확인 — 일치 2, 보강 1")
+
+
+@pytest.mark.parametrize(("argv", "spoken"), [(["film", "x"], "ko"), (["run"], "en"), (["--lang", "ja", "run"], "en")])
+def test_run_keeps_english_as_the_bots_default_whatever_the_hosts_locale(
+    monkeypatch: pytest.MonkeyPatch, argv: list[str], spoken: str
+) -> None:
+    """Each bot speaks every chat's own language; a process started in a Korean terminal must not make Korean
+    the default for chats that have none."""
+    import bot.app
+    import bot.cli
+    from bot.i18n import current_language
+
+    heard: list[str] = []
+
+    async def dispatch(args: object, settings: object) -> int:
+        heard.append(current_language())
+        return 0
+
+    monkeypatch.setenv("LANG", "ko_KR.UTF-8")
+    monkeypatch.setattr(bot.cli, "dispatch", dispatch)
+    monkeypatch.setattr(bot.app, "configure_logging", lambda *a, **k: None)
+    assert bot.cli.main(argv) == 0
+    assert heard == [spoken]
