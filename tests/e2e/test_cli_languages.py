@@ -92,7 +92,8 @@ def test_operator_summaries_and_errors_in_the_terminals_language(
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"title": "A"}\n{"title": \n', encoding="utf-8")
     failed = filmbot(db, "import", str(bad), lang="ja_JP.UTF-8")
-    assert failed.returncode == 1 and failed.stderr.startswith("何も取り込みませんでした: bad.jsonl 2 行目: ")
+    assert failed.returncode == 1
+    assert failed.stderr.startswith("何も取り込みませんでした: bad.jsonl 2 行目: 不正な JSON: "), failed.stderr
     refused = filmbot(db, "--database-url", "mysql://u:secret@h/db", "film", "x", lang="ko_KR.UTF-8")
     assert "SQLite와 PostgreSQL만 쓸 수 있어요" in refused.stderr and "secret" not in refused.stderr
     tokens = filmbot(db, "run", lang="ja_JP.UTF-8")
