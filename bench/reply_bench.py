@@ -1,6 +1,6 @@
 """A whole `/film` reply inside the process, and where its time goes: search, card build, render.
 
-    python -m bench.reply_bench [--db PATH] [--queries N] [--seed 7] [--json]
+    python -m bench.reply_bench [--db PATH] [--queries N] [--seed 7] [--lang ko] [--json]
 
 On a first-run SQLite database with the shipped starter catalog (kept in --db between runs, so only the
 first run pays the import), N `/film` queries typed as a user would (a film's title, some with a typo)
@@ -11,7 +11,8 @@ reading the film and building the FilmCard (`card_cold`: with an empty film cach
 HTML and the Discord embed of that card. `*_cpu` is the process's CPU time for the same step (every thread:
 the event loop's and the database driver's), which a busy machine inflates far less than wall time;
 `statements_per_cold_card` counts the SQL statements (BEGIN included) a card read from the database runs.
-Figures, not a pass/fail test.
+`--lang ko` (or ja) runs it all in that language: cards with local titles, Babel's runtimes and dates, and the
+other matches named in that language (their films read through the cache). Figures, not a pass/fail test.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ from bot.app import build_services
 from bot.config import Settings
 from bot.films.search import parse_query
 from bot.films.service import PICKER_SIZE, resolve
+from bot.i18n import speaking
+from bot.i18n.formats import load_language
 from bot.replies import FilmCard
 
 
@@ -55,7 +58,13 @@ class _Clock:
         self.cpu.append(time.process_time() - self._c)
 
 
-async def run(db_path: Path, n: int, seed: int) -> dict[str, Any]:
+async def run(db_path: Path, n: int, seed: int, language: str = "en") -> dict[str, Any]:
+    await asyncio.to_thread(load_language, language)  # Babel's data, before any timing
+    with speaking(language):
+        return await _run(db_path, n, seed)
+
+
+async def _run(db_path: Path, n: int, seed: int) -> dict[str, Any]:
     settings = Settings(database_url=f"sqlite+aiosqlite:///{db_path}", _env_file=None)  # type: ignore[call-arg]
     services = await build_services(settings, seed=seed)
     try:
@@ -139,15 +148,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--db", type=Path, help="SQLite file to (re)use; default: a temporary one")
     parser.add_argument("--queries", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--lang", default="en", help="the language of the replies: en, ko or ja (default: en)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     with sqlite_file(args.db) as db:
-        result = asyncio.run(run(db, args.queries, args.seed))
+        result = asyncio.run(run(db, args.queries, args.seed, args.lang))
     if args.json:
         print(json.dumps(result))
         return
-    print(f"{result['films']:,} films, {result['queries']:,} /film queries: {result['replies']}")
+    print(f"{result['films']:,} films, {result['queries']:,} /film queries in {args.lang}: {result['replies']}")
     for name in ("reply_cold", "reply", "search", "card_cold", "card", "render"):
         figures = result[f"{name}_ms"]
         line = f"  {name:<10} p50 {figures['p50']:.3f} ms   p99 {figures['p99']:.3f} ms"

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import Settings
+from bot.i18n import _
 
 log = logging.getLogger("filmbot")
 
@@ -72,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--database-url", help="database to use (default: DATABASE_URL or a local SQLite file)")
     parser.add_argument("--log-level", help="DEBUG, INFO, WARNING or ERROR (default: LOG_LEVEL or INFO)")
+    _language_option(parser, default=None)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = sub.add_parser(
@@ -104,18 +106,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("genre", nargs="*", help="a genre such as drama or science fiction (default: any)")
     _output_options(p)
-    chat = sub.add_parser(
+    sub.add_parser(
         "chat",
         help="a chat in this terminal with every bot command (no tokens needed)",
         description="Talk to the bot in this terminal, as a club member would on Discord or Telegram: every "
         "/command works, a plain title is a lookup, a number picks from the last list or votes in an open "
         "movie night. Up/Down recall earlier lines (kept between sessions), Tab completes commands, Ctrl+C "
         "clears the line, Ctrl+D or /quit leaves. /as <name> acts as another member, to try a vote.",
-    )
-    chat.add_argument(
-        "--lang",
-        metavar="LANG",
-        help="the language I answer in: en, ko or ja (default: the terminal's locale, LC_ALL / LC_MESSAGES / LANG)",
     )
     sub.add_parser(
         "run",
@@ -179,7 +176,29 @@ def build_parser() -> argparse.ArgumentParser:
         "--global", dest="global_sync", action="store_true", help="sync globally even if a server is set"
     )
     _describe(parser)
+    _language_everywhere(parser)
     return parser
+
+
+LANG_HELP = (
+    "the language of what I print: en, ko or ja (default: the terminal's locale, LC_ALL / LC_MESSAGES / LANG); "
+    "--json output and log lines stay language-neutral"
+)
+
+
+def _language_option(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument("--lang", metavar="LANG", default=default, help=LANG_HELP)
+
+
+def _language_everywhere(parser: argparse.ArgumentParser) -> None:
+    """`--lang` before the command (`filmbot --lang ko film …`) or after it (`filmbot film … --lang ko`): every
+    command takes it, without a default of its own so that it never hides the one given before the command."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                if name != "bench":  # the benchmarks' own options follow it
+                    _language_option(child, default=argparse.SUPPRESS)
+                    _language_everywhere(child)
 
 
 def _describe(parser: argparse.ArgumentParser) -> None:
@@ -224,6 +243,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    """Run the command speaking the CLI's language (`--lang`, else the terminal's locale): stage lines, summaries,
+    cards and errors a person reads; `--json` data and log lines stay English, and so does `run` (see there)."""
+    from bot.cli_commands import terminal_language
+    from bot.i18n import speaking
+
+    # `run` keeps English as the process's default: each bot speaks every chat's own language, never the host's.
+    with speaking(None if args.command == "run" else terminal_language(args.lang)):
+        return _run_speaking(args)
+
+
+def _run_speaking(args: argparse.Namespace) -> int:
     settings = load_settings(args)
     from bot.app import configure_logging
 
@@ -242,7 +272,11 @@ def _run(args: argparse.Namespace) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 141
     except Exception as exc:
-        message = database_error(exc, settings)
+        from bot.cli_commands import terminal_language
+        from bot.i18n import speaking
+
+        with speaking(terminal_language(args.lang)):  # `run` too: the person who started it reads this line
+            message = database_error(exc, settings)
         if message is None:
             raise
         log.debug("database error", exc_info=exc)
@@ -252,7 +286,8 @@ def _run(args: argparse.Namespace) -> int:
 
 def database_error(exc: BaseException, settings: Settings) -> str | None:
     """One line for a database failure a person can act on (busy, read-only, full disk, unreachable
-    server, wrong URL form, file gone); None for anything else. The password is never in it."""
+    server, wrong URL form, file gone), in the CLI's language; None for anything else. The password is never in
+    it."""
     from bot.store.errors import explain
 
     try:
@@ -260,7 +295,7 @@ def database_error(exc: BaseException, settings: Settings) -> str | None:
     except Exception:  # the URL itself is what failed
         url = ""
     problem = explain(exc, url)
-    return None if problem is None else " ".join(str(problem).split())
+    return None if problem is None else " ".join(problem.translated().split())
 
 
 async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
@@ -294,12 +329,16 @@ async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
     tg = settings.telegram.token is not None
     dc = settings.discord.token is not None
     if not (tg or dc):
-        print(
-            "No bot token is configured, so there is nothing to run.\n"
-            "Set TELEGRAM__TOKEN and/or DISCORD__TOKEN in the environment or in .env (see .env.example).\n"
-            "Meanwhile, try the bot in this terminal:  filmbot chat",
-            file=sys.stderr,
-        )
+        from bot.cli_commands import terminal_language
+        from bot.i18n import speaking
+
+        with speaking(terminal_language(args.lang)):
+            nothing_to_run = _(
+                "No bot token is configured, so there is nothing to run.\n"
+                "Set TELEGRAM__TOKEN and/or DISCORD__TOKEN in the environment or in .env (see .env.example).\n"
+                "Meanwhile, try the bot in this terminal:  filmbot chat"
+            )
+        print(nothing_to_run, file=sys.stderr)
         return 2
     from bot.app import build_services, close_services
     from bot.loopwatch import watch_event_loop
@@ -353,7 +392,7 @@ async def run_bots(args: argparse.Namespace, settings: Settings) -> int:
 
         tasks.append(asyncio.create_task(run_discord(services, stop), name="discord"))
     try:
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        done, _pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
         for task in done:
             if isinstance(task.exception(), StartupFailed | DatabaseFileGone):
                 log.error("%s", task.exception())

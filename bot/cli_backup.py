@@ -6,6 +6,8 @@ import argparse
 import sys
 
 from bot.config import Settings
+from bot.i18n import _, ngettext
+from bot.i18n.errors import TranslatableError
 
 
 async def dump(args: argparse.Namespace, settings: Settings) -> int:
@@ -20,7 +22,9 @@ async def dump(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         with open_text(args.output, write=True) as out:
             rows = await dump_db(db, out)
-        print(f"dumped {rows} rows to {args.output}", file=sys.stderr)
+        print(
+            ngettext("dumped {n} row to {path}", "dumped {n} rows to {path}", rows, path=args.output), file=sys.stderr
+        )
         return 0
     finally:
         await db.dispose()
@@ -37,12 +41,17 @@ async def restore(args: argparse.Namespace, settings: Settings) -> int:
         with open_text(args.file) as lines:
             report = await restore_db(db, lines, force=args.force)
     except FileNotFoundError:
-        print(f"filmbot: no such backup file: {args.file}", file=sys.stderr)
+        print("filmbot: " + _("no such backup file: {path}", path=args.file), file=sys.stderr)
         return 1
     except (BackupProblem, UnicodeDecodeError, OSError) as exc:
-        print(f"filmbot: nothing was restored: {exc}", file=sys.stderr)
+        reason = exc.translated() if isinstance(exc, TranslatableError) else exc
+        print("filmbot: " + _("nothing was restored: {reason}", reason=reason), file=sys.stderr)
         return 1
     finally:
         await db.dispose()
-    print(f"restored {report.rows} rows into {report.tables} tables of {db!r}", file=sys.stderr)
+    rows = ngettext("{n} row", "{n} rows", report.rows)
+    tables = ngettext("{n} table", "{n} tables", report.tables)
+    print(
+        _("restored {rows} into {tables} of {database}", rows=rows, tables=tables, database=repr(db)), file=sys.stderr
+    )
     return 0

@@ -4,18 +4,35 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import sys
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
+from bot.cli_progress import FILMS_UNIT
 from bot.commands import Actor, CommandContext
 from bot.config import Settings
-from bot.i18n import _, speaking
+from bot.i18n import _, current_language, ngettext, speaking, translator
 from bot.replies import Problem, Reply
 from bot.services import Services
 
+if TYPE_CHECKING:
+    from bot.store.films import ImportCounts
+
 CLI_ACTOR = Actor(platform="cli", user_id="owner", chat_id="cli", is_owner=True)
+
+
+def reply_language(args: argparse.Namespace) -> str:
+    """The language of a one-shot command's reply: the CLI's (`--lang`, else the terminal's locale, spoken around
+    the whole command by bot.cli), but English for `--json`, which is data for scripts, the same on every machine."""
+    return "en" if getattr(args, "json", False) else current_language()
+
+
+def cli_actor(args: argparse.Namespace) -> Actor:
+    """The person at the terminal, speaking the reply's language (the registry answers in the actor's)."""
+    return dataclasses.replace(CLI_ACTOR, language=reply_language(args))
 
 
 @asynccontextmanager
@@ -39,6 +56,14 @@ def show(reply: Reply, args: argparse.Namespace | None = None) -> int:
     return 1 if isinstance(reply, Problem) else 0
 
 
+async def formats_ready() -> None:
+    """Load Babel's data for the current language in a worker thread before a card is rendered on the event loop
+    (runtimes and dates in Korean or Japanese; nothing to load for English)."""
+    from bot.i18n.formats import load_language
+
+    await asyncio.to_thread(load_language, current_language())
+
+
 async def answer(services: Services, reply: Reply, args: argparse.Namespace) -> int:
     """Show the reply as text, or as data with `--json`."""
     if getattr(args, "json", False):
@@ -46,6 +71,7 @@ async def answer(services: Services, reply: Reply, args: argparse.Namespace) -> 
 
         print(await reply_json(reply, services))
         return 1 if isinstance(reply, Problem) else 0
+    await formats_ready()
     return show(reply, args)
 
 
@@ -53,7 +79,7 @@ async def run_command(settings: Settings, name: str, raw: dict[str, str], args: 
     async with opened(settings) as services:
         spec = services.registry.get(name)
         assert spec is not None
-        reply = await services.registry.run(spec, CommandContext(CLI_ACTOR, services), raw)
+        reply = await services.registry.run(spec, CommandContext(cli_actor(args), services), raw)
         return await answer(services, reply, args)
 
 
@@ -70,13 +96,14 @@ async def film(args: argparse.Namespace, settings: Settings) -> int:
         spec = services.registry.get("film")
         assert spec is not None
         query = by_id(" ".join(args.query).strip(), services)
-        reply = await services.registry.run(spec, CommandContext(CLI_ACTOR, services), {"title": query})
+        reply = await services.registry.run(spec, CommandContext(cli_actor(args), services), {"title": query})
         return await answer(services, reply, args)
 
 
 async def search(args: argparse.Namespace, settings: Settings) -> int:
     async with opened(settings) as services:
-        reply = await services.films.search(" ".join(args.words), page=max(args.page, 1) - 1)
+        with speaking(reply_language(args)):
+            reply = await services.films.search(" ".join(args.words), page=max(args.page, 1) - 1)
         return await answer(services, reply, args)
 
 
@@ -92,17 +119,19 @@ def chat(args: argparse.Namespace, settings: Settings) -> int:
 
     stop = asyncio.Event()
     running: dict[str, object] = {}
+    language = terminal_language(getattr(args, "lang", None))
 
     async def start() -> tuple[Services, ConsoleChat]:
         from bot.app import build_services
         from bot.cli_progress import setup_report
 
-        services = await build_services(settings, report=setup_report(settings.log_format))
+        # (on the chat's loop thread, which does not share this thread's `speaking`: the language goes along)
+        services = await build_services(settings, report=setup_report(settings.log_format, translator(language)))
         if services.films.learning is not None:
             running["flushing"] = asyncio.create_task(services.films.learning.keep_flushing(stop))
         # The console follows other processes' catalog changes as the bots do (an admin's edit shows here).
         running["following"] = asyncio.create_task(services.catalog.follow(stop, settings.catalog_refresh_seconds))
-        return services, ConsoleChat(services, language=terminal_language(getattr(args, "lang", None)))
+        return services, ConsoleChat(services, language=language)
 
     async def answer(state: tuple[Services, ConsoleChat], line: str) -> str:
         return await state[1].handle(line)
@@ -120,7 +149,7 @@ def chat(args: argparse.Namespace, settings: Settings) -> int:
         await close_services(state[0])
 
     words = ["/" + name for name in chat_words()] + ["/as", "/quit"]
-    with speaking(terminal_language(getattr(args, "lang", None))):
+    with speaking(language):
         welcome = _(WELCOME)
     return chat_in_terminal(start, answer, finish, welcome=welcome, quit_words=QUIT_WORDS, words=words, follow=follow)
 
@@ -153,7 +182,6 @@ async def import_files(args: argparse.Namespace, settings: Settings) -> int:
     from bot.curation.transfer import audit_import, cli_actor
     from bot.films.importers import ImportFailed
     from bot.films.importers.apply import import_films
-    from bot.store.films import ImportCounts
 
     names = [path.name for path in args.files]
 
@@ -168,20 +196,36 @@ async def import_files(args: argparse.Namespace, settings: Settings) -> int:
                 db, args.files, progress=progress, before_commit=audit, limits=settings.imports.limits(chat=False)
             )
         except ImportFailed as exc:
-            print(f"Nothing was imported: {exc}", file=sys.stderr)
+            print(_("Nothing was imported: {reason}", reason=exc.translated()), file=sys.stderr)
             return 1
         finally:
             if progress is not None:
                 progress.close()
-        for warning in report.warnings[:50]:
-            print(f"warning: {warning}", file=sys.stderr)
-        if len(report.warnings) > 50:
-            print(f"... and {len(report.warnings) - 50} more warnings", file=sys.stderr)
-        c = report.counts
-        print(f"added {c.added}, updated {c.updated}, unchanged {c.unchanged}, skipped {c.skipped}")
+        print_warnings(report.warnings)
+        print(import_summary(report.counts))
         return 0
     finally:
         await db.dispose()
+
+
+SHOWN_WARNINGS = 50
+
+
+def print_warnings(warnings: list[str]) -> None:
+    """An import's warnings on stderr, the first fifty of them."""
+    for warning in warnings[:SHOWN_WARNINGS]:
+        print(_("warning: {warning}", warning=warning), file=sys.stderr)
+    if len(warnings) > SHOWN_WARNINGS:
+        left = len(warnings) - SHOWN_WARNINGS
+        print(ngettext("... and {n} more warning", "... and {n} more warnings", left), file=sys.stderr)
+
+
+def import_summary(counts: ImportCounts) -> str:
+    """What an import did: "added 3, updated 1, unchanged 40, skipped 0"."""
+    return _(
+        "added {added}, updated {updated}, unchanged {unchanged}, skipped {skipped}",
+        added=counts.added, updated=counts.updated, unchanged=counts.unchanged, skipped=counts.skipped,
+    )  # fmt: skip
 
 
 class _progress_bar:
@@ -190,7 +234,7 @@ class _progress_bar:
     def __init__(self) -> None:
         from tqdm import tqdm
 
-        self._bar = tqdm(total=0, unit="films", file=sys.stderr, disable=None)
+        self._bar = tqdm(total=0, unit=" " + _(FILMS_UNIT), file=sys.stderr, disable=None)
 
     def __call__(self, done: int, total: int) -> None:
         if self._bar.total != total:
@@ -215,7 +259,8 @@ async def export_films(args: argparse.Namespace, settings: Settings) -> int:
         if args.output:
             with args.output.open("w", encoding="utf-8") as out:
                 count = export_jsonl(films, out)
-            print(f"exported {count} films to {args.output}", file=sys.stderr)
+            print(ngettext("exported {n} film to {path}", "exported {n} films to {path}", count, path=args.output),
+                  file=sys.stderr)  # fmt: skip
         else:
             export_jsonl(films, sys.stdout)
         return 0
@@ -236,19 +281,28 @@ async def db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
     db = await open_database(settings, setup_report(settings.log_format))
     await db.dispose()
-    print(f"database is up to date: {db!r}")
+    print(_("database is up to date: {database}", database=repr(db)))
     return 0
 
 
 async def discord_sync(args: argparse.Namespace, settings: Settings) -> int:
     if settings.discord.token is None:
-        print("Set DISCORD__TOKEN first (see .env.example).", file=sys.stderr)
+        print(_("Set DISCORD__TOKEN first (see .env.example)."), file=sys.stderr)
         return 2
     from adapters.discord.sync import sync_commands
 
     guild = None if args.global_sync else (args.guild or settings.discord.sync_guild_id)
     async with opened(settings) as services:
-        count = await sync_commands(services, guild_id=guild)
-    where = f"server {guild}" if guild else "all servers (global; may take up to an hour to show)"
-    print(f"synced {count} commands to {where}")
+        with speaking(None):  # the commands' own (English) names and descriptions; ko and ja go as localizations
+            count = await sync_commands(services, guild_id=guild)
+    if guild:
+        print(ngettext("synced {n} command to server {guild}", "synced {n} commands to server {guild}", count,
+                       guild=guild))  # fmt: skip
+    else:
+        everywhere = ngettext(
+            "synced {n} command to all servers (global; may take up to an hour to show)",
+            "synced {n} commands to all servers (global; may take up to an hour to show)",
+            count,
+        )
+        print(everywhere)
     return 0

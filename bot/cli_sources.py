@@ -6,7 +6,10 @@ import argparse
 import sys
 from typing import Any
 
+from bot.cli_commands import import_summary, print_warnings
+from bot.cli_progress import FILMS_UNIT
 from bot.config import Settings
+from bot.i18n import _
 
 
 class StageBar:
@@ -23,7 +26,7 @@ class StageBar:
         if stage != self._stage:
             self.close()
             self._stage = stage
-            unit = "films" if stage == "films" else "B"
+            unit = " " + _(FILMS_UNIT) if stage == "films" else "B"
             self._bar = tqdm(
                 total=total, desc=stage, unit=unit, unit_scale=unit == "B", file=sys.stderr, disable=self._disable
             )
@@ -48,12 +51,12 @@ async def import_imdb_dir(args: argparse.Namespace, settings: Settings) -> int:
     from bot.store.bulk import ImportCounts
 
     if len(args.files) != 1 or not args.files[0].is_dir():
-        print("With --format imdb, give the one folder holding IMDb's .tsv.gz files.", file=sys.stderr)
+        print(_("With --format imdb, give the one folder holding IMDb's .tsv.gz files."), file=sys.stderr)
         return 2
     directory = args.files[0]
     types = frozenset(t.strip() for t in args.title_types.split(",") if t.strip())
     if not types:
-        print("--title-types needs at least one IMDb titleType (e.g. movie).", file=sys.stderr)
+        print(_("--title-types needs at least one IMDb titleType (e.g. movie)."), file=sys.stderr)
         return 2
 
     async def audit(session: AsyncSession, records: int, counts: ImportCounts) -> None:
@@ -66,13 +69,11 @@ async def import_imdb_dir(args: argparse.Namespace, settings: Settings) -> int:
             report = await import_imdb(db, directory, ImdbOptions(title_types=types), bar, before_commit=audit)
         except ImportFailed as exc:
             bar.close()
-            print(f"Nothing was imported: {exc}", file=sys.stderr)
+            print(_("Nothing was imported: {reason}", reason=exc.translated()), file=sys.stderr)
             return 1
         bar.close()
-        for warning in report.warnings[:50]:
-            print(f"warning: {warning}", file=sys.stderr)
-        c = report.counts
-        print(f"added {c.added}, updated {c.updated}, unchanged {c.unchanged}, skipped {c.skipped}")
+        print_warnings(report.warnings)
+        print(import_summary(report.counts))
         return 0
     finally:
         bar.close()
@@ -87,13 +88,12 @@ async def enrich_films(args: argparse.Namespace, settings: Settings) -> int:
     fields = [f.strip() for f in args.fields.split(",") if f.strip()]
     unknown = [f for f in fields if f not in FIELDS]
     if unknown or not fields:
-        print(
-            f"Unknown field(s): {', '.join(unknown) or '(none given)'}; choose from {', '.join(FIELDS)}.",
-            file=sys.stderr,
-        )
+        given = ", ".join(unknown) or _("(none given)")
+        print(_("Unknown field(s): {fields}; choose from {choices}.", fields=given, choices=", ".join(FIELDS)),
+              file=sys.stderr)  # fmt: skip
         return 2
     if args.limit is not None and args.limit < 1:
-        print("--limit must be at least 1.", file=sys.stderr)
+        print(_("--limit must be at least 1."), file=sys.stderr)
         return 2
     sources = Sources.from_settings(settings)
     name = args.source or ("tmdb" if sources.tmdb is not None else "wikidata")
@@ -101,7 +101,8 @@ async def enrich_films(args: argparse.Namespace, settings: Settings) -> int:
     if client is None:
         await sources.close()
         hint = "TMDB__READ_TOKEN or TMDB__API_KEY" if name == "tmdb" else "WIKIDATA__CONTACT"
-        print(f"{name} is not configured: set {hint} (see .env.example).", file=sys.stderr)
+        print(_("{source} is not configured: set {settings} (see .env.example).", source=name, settings=hint),
+              file=sys.stderr)  # fmt: skip
         return 2
     from bot.curation.transfer import cli_actor
 
@@ -119,7 +120,7 @@ async def enrich_films(args: argparse.Namespace, settings: Settings) -> int:
         bar.close()
         await sources.close()
         await db.dispose()
-    print(summary.text())
+    print(summary.text(_))
     return 0
 
 
@@ -132,7 +133,7 @@ class _FilmBar:
         from tqdm import tqdm
 
         if self._bar is None:
-            self._bar = tqdm(total=total, unit="films", file=sys.stderr, disable=self._disable)
+            self._bar = tqdm(total=total, unit=" " + _(FILMS_UNIT), file=sys.stderr, disable=self._disable)
         self._bar.n = done
         self._bar.refresh()
 

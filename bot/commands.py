@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from bot.i18n import _, choose_language, normalize_language, speaking
 from bot.ratelimit import RateLimiter
-from bot.replies import FilmList, Problem, Reply, Rerun
+from bot.replies import FilmCard, FilmList, Problem, Reply, Rerun
 from bot.text import clean_multiline, clean_text
 
 if TYPE_CHECKING:
@@ -468,13 +468,27 @@ class CommandRegistry:
         outcome: ok, problem or error."""
         started = time.perf_counter()
         with speaking(await self.language_for(ctx.actor, ctx.services)):
-            reply = await self._run(spec, ctx, raw_args)
+            reply = await self._with_local_titles(await self._run(spec, ctx, raw_args), ctx.services)
         if self.observers:
             outcome = "ok" if not isinstance(reply, Problem) else "error" if reply.kind == "error" else "problem"
             elapsed = time.perf_counter() - started
             for observe in self.observers:
                 observe(spec.full_name, outcome, elapsed)
         return reply
+
+    async def _with_local_titles(self, reply: Reply, services: Services | None) -> Reply:
+        """Every picker line of a command's reply shows the film's title in the reply's language, as its card
+        does (bot.films.localize); a store that cannot be read leaves the display titles."""
+        catalog = getattr(services, "catalog", None)
+        if catalog is None or not isinstance(reply, FilmList | FilmCard):
+            return reply
+        from bot.films.localize import with_local_titles
+
+        try:
+            return await with_local_titles(reply, catalog.films)
+        except Exception:
+            log.warning("could not read the local titles of a %s", type(reply).__name__, exc_info=True)
+            return reply
 
     async def _run(self, spec: CommandSpec, ctx: CommandContext, raw_args: Mapping[str, Any]) -> Reply:
         """Run a command: permission check from the spec, argument checks, then the use-case.

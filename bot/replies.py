@@ -153,7 +153,9 @@ class FilmCard:
 
 @dataclass(frozen=True, slots=True)
 class FilmChoice:
-    """One line of a picker or list: enough to tell films apart, and the id to act on."""
+    """One line of a picker or list: enough to tell films apart, and the id to act on. `local_title` is the
+    film's title in the member's language when the catalog knows one (`bot.films.localize`): shown first, as a
+    card's heading shows it, with the display title beside it."""
 
     film_id: int
     title: str
@@ -162,18 +164,30 @@ class FilmChoice:
     original_title: str | None = None
     matched_title: str | None = None
     score: float | None = None
+    local_title: str | None = None
+
+    @property
+    def shown_title(self) -> str:
+        """The title the member reads first: the local one when there is one, else the display title."""
+        return self.local_title or self.title
 
     @property
     def heading(self) -> str:
-        """`Title (Year)`."""
-        return f"{self.title} ({self.year})" if self.year else self.title
+        """`Title (Year)`, in the member's language when the catalog knows the film's title in it."""
+        return f"{self.shown_title} ({self.year})" if self.year else self.shown_title
+
+    def _beside(self) -> list[str]:
+        """The titles kept beside the heading: the display title under a local one, then the native title."""
+        beside: list[str] = []
+        for title in (self.title, self.original_title):
+            if title and title != self.shown_title and title not in beside:
+                beside.append(title)
+        return beside
 
     @property
     def label(self) -> str:
-        """`Title (Year) · native title` — adapters trim it to their own limits."""
-        if self.original_title and self.original_title != self.title:
-            return f"{self.heading} · {self.original_title}"
-        return self.heading
+        """`Title (Year) · native title` (`로컬 제목 (Year) · Title`) — adapters trim it to their own limits."""
+        return " · ".join([self.heading, *self._beside()])
 
     def _facts(self) -> list[str]:
         """What tells same-titled films apart beyond the label: country, and the title that matched."""
@@ -185,8 +199,7 @@ class FilmChoice:
     @property
     def detail(self) -> str:
         """Beside `heading` (a select option's description): `native title · country · matched: …`."""
-        parts = [self.original_title] if self.original_title and self.original_title != self.title else []
-        return " · ".join(parts + self._facts())
+        return " · ".join(self._beside() + self._facts())
 
     @property
     def text(self) -> str:

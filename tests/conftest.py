@@ -32,6 +32,27 @@ def _cache_directory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]
             os.environ["XDG_CACHE_HOME"] = before
 
 
+LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _english_terminal() -> Iterator[None]:
+    """The `filmbot` processes tests start speak the terminal's language: English unless a test says otherwise,
+    whatever the developer's own locale is (a test of another language sets LANG or --lang itself)."""
+    before = {name: os.environ.get(name) for name in LOCALE_VARIABLES}
+    for name in LOCALE_VARIABLES:
+        os.environ.pop(name, None)
+    os.environ["LANG"] = "C.UTF-8"
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _postgres_session() -> Iterator[None]:
     if not on_postgres():

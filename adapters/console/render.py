@@ -91,12 +91,12 @@ def render_card(card: FilmCard, *, short: bool = False) -> str:
     if card.info_url:
         out.extend(_wrap(_("More") + ": " + card.info_url))
     if card.poster_url:
-        out.extend(_wrap(f"Poster: {card.poster_url}"))
+        out.extend(_wrap(_("Poster") + ": " + card.poster_url))
     if card.notice:
         out.extend(_wrap(card.notice))
     if card.others:
         out.append("│")
-        out.extend(_wrap("Other matches: " + "; ".join(choice_label(c) for c in card.others)))
+        out.extend(_wrap(_("Other matches") + ": " + "; ".join(choice_label(c) for c in card.others)))
     if card.data_credit:
         out.extend(_wrap(card.data_credit))
     out.append(f"└── #{card.film_id}")  # the id admin commands take: /film edit #{id} …

@@ -37,7 +37,7 @@ from adapters.discord.slash import DiscordForm
 from adapters.discord.text import md
 from bot.curation.edits import current_details
 from bot.curation.service import Curation, curation_of
-from bot.i18n import _
+from bot.i18n import N_, _
 from bot.replies import FilmCard, Problem
 
 log = logging.getLogger(__name__)
@@ -45,25 +45,36 @@ log = logging.getLogger(__name__)
 DRAFTS_MAX = 200
 ADD_ID = "fa:add"
 MORE_PREFIX = "fa:more:"
-MORE = "More details"
-TRY_AGAIN = "Try again"
+MORE = N_("More details")
+TRY_AGAIN = N_("Try again")
 INPUT_MAX = 4000
+# Discord's limits on a modal: title 45 characters, an input's label 45, its placeholder 100 (checked for every
+# shipped language in tests/adapters/discord/test_admin_localized.py).
+MODAL_TITLE_MAX = 45
+LABEL_MAX = 45
+PLACEHOLDER_MAX = 100
 
-# (custom_id, label, style, max_length, placeholder); custom_ids are the core's field names.
+# (custom_id, label, style, max_length, placeholder); custom_ids are the core's field names. Labels and
+# placeholders are messages (N_), shown in the admin's language; example values stay as the catalog stores them.
 STEP_ONE: tuple[tuple[str, str, discord.TextStyle, int, str], ...] = (
-    ("title", "Title", discord.TextStyle.short, 200, "Miracle in Cell No. 7"),
-    ("year", "Year", discord.TextStyle.short, 4, "2013"),
-    ("native_title", "Native title", discord.TextStyle.short, 200, "7번방의 선물"),
-    ("genres", "Genres (comma-separated)", discord.TextStyle.short, 400, "Comedy, Drama, Family"),
-    ("runtime", "Runtime", discord.TextStyle.short, 30, "127 or 2 hr. 7 min."),
+    ("title", N_("Title"), discord.TextStyle.short, 200, "Miracle in Cell No. 7"),
+    ("year", N_("Year"), discord.TextStyle.short, 4, "2013"),
+    ("native_title", N_("Native title"), discord.TextStyle.short, 200, "7번방의 선물"),
+    ("genres", N_("Genres (comma-separated)"), discord.TextStyle.short, 400, "Comedy, Drama, Family"),
+    ("runtime", N_("Runtime"), discord.TextStyle.short, 30, N_("127 or 2 hr. 7 min.")),
 )
 STEP_TWO: tuple[tuple[str, str, discord.TextStyle, int, str], ...] = (
-    ("alt_titles", "Alternative titles (comma-separated)", discord.TextStyle.paragraph, INPUT_MAX,
-     "Gift From Room 7, December 23 — empty keeps, - clears"),
-    ("synopsis", "Synopsis", discord.TextStyle.paragraph, INPUT_MAX, "empty keeps, - clears"),
-    ("trailer_url", "Trailer URL", discord.TextStyle.short, 500, "https://www.youtube.com/watch?v=…"),
-    ("country", "Country", discord.TextStyle.short, 60, "South Korea"),
-    ("director", "Director(s) (comma-separated)", discord.TextStyle.short, 400, "Lee Hwan-kyung"),
+    ("alt_titles", N_("Alternative titles (comma-separated)"), discord.TextStyle.paragraph, INPUT_MAX,
+     N_("Gift From Room 7, December 23 — empty keeps, - clears")),
+    ("synopsis", N_("Synopsis"), discord.TextStyle.paragraph, INPUT_MAX, N_("empty keeps, - clears")),
+    ("trailer_url", N_("Trailer URL"), discord.TextStyle.short, 500, "https://www.youtube.com/watch?v=…"),
+    ("country", N_("Country"), discord.TextStyle.short, 60, "South Korea"),
+    ("director", N_("Director(s) (comma-separated)"), discord.TextStyle.short, 400, "Lee Hwan-kyung"),
+)  # fmt: skip
+# Placeholders that are example data, the same in every language (the rest are translated).
+EXAMPLE_VALUES = frozenset(
+    {"Miracle in Cell No. 7", "2013", "7번방의 선물", "Comedy, Drama, Family", "https://www.youtube.com/watch?v=…",
+     "South Korea", "Lee Hwan-kyung"}
 )  # fmt: skip
 
 
@@ -145,14 +156,14 @@ class Admin:
         if isinstance(reply, Problem):
             self._remember(key, values)
             retry = discord.ui.View(timeout=None)
-            retry.add_item(AdminButton(custom_id.removeprefix("fa:"), TRY_AGAIN))
+            retry.add_item(AdminButton(custom_id.removeprefix("fa:"), _(TRY_AGAIN)))
             await self._answer(interaction, content=render(reply).content, view=retry)
             return
         self._drafts.pop(key, None)
         out = render(reply, owner=interaction.user.id)
         view = out.view or discord.ui.View(timeout=None)
         if isinstance(reply, FilmCard):
-            view.add_item(AdminButton(f"more:{reply.film_id}", MORE))
+            view.add_item(AdminButton(f"more:{reply.film_id}", _(MORE)))
         await self._answer(interaction, content=out.content, embeds=out.embeds, view=view)
 
     async def _answer(self, interaction: discord.Interaction[Any], **kwargs: Any) -> None:
@@ -174,7 +185,11 @@ class AdminButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fa:
     """ "More details" (step 2 for a film) and "Try again" (reopen a modal); admins only."""
 
     def __init__(self, what: str, label: str) -> None:
-        style = discord.ButtonStyle.primary if label == MORE else discord.ButtonStyle.secondary
+        style = (
+            discord.ButtonStyle.primary
+            if what.startswith("more:") and label != _(TRY_AGAIN)
+            else discord.ButtonStyle.secondary
+        )
         super().__init__(discord.ui.Button(style=style, label=label, custom_id=f"fa:{what}"))
         self.what = what
 
@@ -182,7 +197,7 @@ class AdminButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fa:
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> AdminButton:
-        return cls(match["what"], MORE)
+        return cls(match["what"], _(MORE))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         admin: Admin = interaction.client.admin
@@ -199,14 +214,16 @@ def modal(
     inputs: Sequence[tuple[str, str, discord.TextStyle, int, str]],
     values: Mapping[str, str],
 ) -> discord.ui.Modal:
-    """A modal sent already stopped, so discord.py stores nothing (see the module docstring)."""
-    form = discord.ui.Modal(title=title[:45], custom_id=custom_id, timeout=None)
+    """A modal sent already stopped, so discord.py stores nothing (see the module docstring); its labels and
+    placeholders in the current language."""
+    form = discord.ui.Modal(title=title[:MODAL_TITLE_MAX], custom_id=custom_id, timeout=None)
     for key, label, style, max_length, placeholder in inputs:
         default = (values.get(key) or "")[:max_length] or None
+        shown = placeholder if placeholder in EXAMPLE_VALUES else _(placeholder)
         form.add_item(
             discord.ui.TextInput(
-                label=label[:45], custom_id=key, style=style, required=key == "title", max_length=max_length,
-                placeholder=placeholder[:100], default=default,
+                label=_(label)[:LABEL_MAX], custom_id=key, style=style, required=key == "title",
+                max_length=max_length, placeholder=shown[:PLACEHOLDER_MAX], default=default,
             )
         )  # fmt: skip
     form.stop()

@@ -31,6 +31,7 @@ from adapters.telegram import callbacks
 from adapters.telegram.html import TEXT_LIMIT, Span, compose, line, one_line, trim
 from adapters.telegram.render import button_label, render_card
 from bot.commands import MAX_ARG_CHARS
+from bot.films.localize import local_choices
 from bot.films.service import check_query
 from bot.i18n import _, speaking
 from bot.replies import FilmCard, FilmChoice, OnlineChoice, Problem
@@ -57,7 +58,7 @@ def description(choice: FilmChoice) -> str:
 def article(card: FilmCard, choice: FilmChoice) -> InlineQueryResultArticle:
     # The posted text must fit 4096 characters both as Telegram counts it and as raw markup.
     out = render_card(card, raw_limit=TEXT_LIMIT, with_others=False)
-    title = card.heading if card.year else card.title
+    title = card.heading
     return InlineQueryResultArticle(
         id=str(card.film_id),
         title=trim(one_line(title), 100) or "…",
@@ -83,7 +84,7 @@ def online_article(choice: OnlineChoice) -> InlineQueryResultArticle:
     markup = None
     if choice.can_add:
         button = InlineKeyboardButton(
-            button_label(f"Add {choice.heading}"), callback_data=callbacks.add_online(choice.ref)
+            button_label(_("Add {heading}", heading=choice.heading)), callback_data=callbacks.add_online(choice.ref)
         )
         markup = InlineKeyboardMarkup([[button]])
     return InlineQueryResultArticle(
@@ -122,7 +123,8 @@ class InlineHandler:
             return
         end = min(offset + PAGE_SIZE, MAX_RESULTS)
         choices = self.services.films.autocomplete(text, limit=end)
-        page = choices[offset:end]
+        # named as their cards are: the member's language first (the cards read the same films, so the cache has them)
+        page = list(await local_choices(choices[offset:end], self.services.catalog.films))
         by_id = {choice.film_id: choice for choice in page}
         results = [article(card, by_id[card.film_id]) for card in await self.services.films.cards(page)]
         more = len(choices) >= end and end < MAX_RESULTS

@@ -181,5 +181,8 @@ class TelegramMovieNights:
 
 
 def nominee_list(card: PollCard) -> FilmList:
-    items = tuple(FilmChoice(c.film_id, c.title, c.year, c.country, c.original_title) for c in card.cards)
+    items = tuple(
+        FilmChoice(c.film_id, c.title, c.year, c.country, c.original_title, local_title=c.local_title)
+        for c in card.cards
+    )
     return FilmList(kind="results", query="", items=items, heading=_("The nominees"), total=len(items))

@@ -202,7 +202,7 @@ class Curation:
         except FieldError as exc:
             return Problem(str(exc))
         except ImportFailed as exc:
-            where = f"line {exc.line}: " if exc.line is not None else ""
+            where = _("line {line}", line=exc.line) + ": " if exc.line is not None else ""
             return Problem(_("I couldn't read that: {where}{reason}", where=where, reason=exc.reason), hint=_(ADD_HELP))
         return await self._add(actor, film, warnings)
 

@@ -104,7 +104,7 @@ async def _import(cur: Curation, actor: Actor, name: str, parse: Callable[[], Pa
     try:
         batch = await asyncio.to_thread(parse)
     except ImportFailed as exc:
-        where = f"line {exc.line}: " if exc.line is not None else ""
+        where = _("line {line}", line=exc.line) + ": " if exc.line is not None else ""
         return Problem(
             _("Nothing was imported. {file} {where}{reason}", file=exc.file, where=where, reason=exc.reason),
             hint=_("Fix that line and send the file again."),

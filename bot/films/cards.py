@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import quote_plus, urlsplit
 
-from bot.films.local_titles import local_title
+from bot.films.local_titles import film_local_title
 from bot.films.model import Film
 from bot.films.search import Match
-from bot.i18n import N_, _, current_language, normalize_language
+from bot.i18n import N_, _, current_language
 from bot.replies import CastMember, FilmCard, FilmChoice
 
 WIKIPEDIA_CREDIT = N_("Synopsis: Wikipedia, CC BY-SA 4.0")
@@ -109,18 +109,8 @@ def film_card(
         score=round(match.score, 1) if match else None,
         notice=notice,
         others=others,
-        local_title=local_title(_titles(film), film.title, current_language()),
+        local_title=film_local_title(film, current_language()),
     )
-
-
-def _titles(film: Film) -> list[tuple[str, str | None]]:
-    """The film's other titles with their language where the catalog knows it (the native title first): a
-    source's word on an alternative title's language is kept in `Film.alt_title_locales`."""
-    titles: list[tuple[str, str | None]] = [(film.original_title, None)] if film.original_title else []
-    return titles + [
-        (title, normalize_language(locale.language if (locale := film.alt_title_locale(title)) else None))
-        for title in film.alt_titles
-    ]
 
 
 def choice_from_match(match: Match) -> FilmChoice:

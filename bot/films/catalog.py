@@ -21,6 +21,7 @@ from bot.films.namesakes import originals
 from bot.films.search import SearchDoc, SearchIndex
 from bot.films.snapshot import CatalogStamp, Indexes, IndexSnapshots
 from bot.films.words import WordIndex
+from bot.i18n import N_
 from bot.store.db import Database
 from bot.store.films import JOINED_READ, FilmRepository
 from bot.store.notify import CatalogListener, wait_any
@@ -154,7 +155,7 @@ class Catalog:
                 films = await repo.count()
                 shown = report is not None and films >= STAGE_MIN_FILMS
                 if report is not None and shown:
-                    report.stage(f"Building the search index of {films:,} films")
+                    report.stage(N_("Building the search index of {films} films"), films=films)
                 async for page in repo.iter_search_docs():
                     docs.extend(page)
                 namesakes = await repo.namesake_rows()

@@ -11,7 +11,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 
-from bot.i18n import DEFAULT_LANGUAGE
+from bot.films.model import Film
+from bot.i18n import DEFAULT_LANGUAGE, normalize_language
 
 
 def script_language(text: str) -> str | None:
@@ -38,3 +39,18 @@ def local_title(titles: Iterable[tuple[str, str | None]], display: str, language
     candidates = [(title.strip(), known) for title, known in titles if title.strip() and title.strip() != display]
     said = next((title for title, known in candidates if known == language), None)  # a source said so
     return said or next((t for t, known in candidates if known is None and script_language(t) == language), None)
+
+
+def film_titles(film: Film) -> list[tuple[str, str | None]]:
+    """The film's other titles with their language where the catalog knows it (the native title first): a
+    source's word on an alternative title's language is kept in `Film.alt_title_locales`."""
+    titles: list[tuple[str, str | None]] = [(film.original_title, None)] if film.original_title else []
+    return titles + [
+        (title, normalize_language(locale.language if (locale := film.alt_title_locale(title)) else None))
+        for title in film.alt_titles
+    ]
+
+
+def film_local_title(film: Film, language: str) -> str | None:
+    """The film's title in `language` (cards and pickers show the same one); None when there is none."""
+    return local_title(film_titles(film), film.title, language)

@@ -18,6 +18,7 @@ from bot.commands import MAX_ARG_CHARS
 from bot.films.cards import choice_from_match, film_card
 from bot.films.catalog import Catalog
 from bot.films.learning import Learning
+from bot.films.localize import local_choices, remembered_local_choices
 from bot.films.model import Film
 from bot.films.normalize import normalize_title
 from bot.films.search import Match, SearchIndex, parse_query
@@ -308,6 +309,7 @@ class FilmService:
             return Problem(_("That film is no longer in the catalog."), kind="not_found")
         if self.learning is not None:
             self.learning.card_shown(film_id)
+        others = await local_choices(others, self.catalog.films)  # as the card's own heading, in the member's language
         return film_card(film, match=match, others=others, notice=notice)
 
     async def cards(self, choices: Sequence[FilmChoice]) -> list[FilmCard]:
@@ -339,7 +341,7 @@ class FilmService:
         return FilmList(
             kind="results",
             query=text,
-            items=tuple(choice_from_match(m) for m in chunk),
+            items=await local_choices([choice_from_match(m) for m in chunk], self.catalog.films),
             heading=_("Films matching “{text}”", text=text),
             page=page,
             pages=pages,
@@ -393,11 +395,12 @@ class FilmService:
             return await FilmRepository(session).genres()
 
     def autocomplete(self, prefix: str, limit: int = 25) -> list[FilmChoice]:
-        """Choices as the user types: index only, never the database."""
+        """Choices as the user types, named in the current language: index and cache only, never the database."""
         text = clean_text(prefix)[:MAX_ARG_CHARS]
         if not text:
             return []
-        return [choice_from_match(m) for m in self.index.search(text, limit=limit)]
+        choices = [choice_from_match(m) for m in self.index.search(text, limit=limit)]
+        return remembered_local_choices(choices, self.catalog.cache.get, self.index.get)
 
     async def resolve_film(self, value: str) -> Film | Reply:
         """A film param: an id from autocomplete/pickers (`#123`), else a fuzzy title.

@@ -93,6 +93,11 @@ def _load(languages: Iterable[str]) -> None:
             number_text(1000, language)
 
 
+def load_language(language: str) -> None:
+    """Import Babel and load one language's data now (blocking: call it from a worker thread)."""
+    _load((language,))
+
+
 def warm_up_in_background(languages: Iterable[str] = SUPPORTED_LANGUAGES) -> None:
     """Load Babel for the shipped languages in a worker thread, without delaying start-up or blocking the loop."""
     task = asyncio.get_running_loop().create_task(asyncio.to_thread(_load, tuple(languages)), name="babel-warm-up")

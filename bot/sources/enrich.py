@@ -22,6 +22,7 @@ from sqlalchemy import and_, select
 from bot.commands import Actor
 from bot.curation.store import CurationRepository, audit_t
 from bot.films.model import Credit, Film
+from bot.i18n import N_
 from bot.sources.base import HttpSource, SourceError, SourceRefused, SourceUnavailable
 from bot.sources.tmdb import TmdbClient
 from bot.sources.wikidata import WikidataClient
@@ -57,13 +58,26 @@ class EnrichSummary:
     kept_edits: int = 0  # fields left alone because an admin edited them
     filled: dict[str, int] = field(default_factory=dict)
 
-    def text(self) -> str:
-        fields = ", ".join(f"{k} {v}" for k, v in sorted(self.filled.items())) or "none"
-        return (
-            f"{self.source}: {self.examined} films examined — {self.matched} matched, {self.enriched} enriched, "
-            f"{self.ambiguous} ambiguous, {self.not_found} not found, {self.failed} failed; "
-            f"fields filled: {fields}; admin edits kept: {self.kept_edits}"
-        )
+    def text(self, translate: Callable[..., str] | None = None) -> str:
+        """One line: English for the log; `translate` (`bot.i18n._`) for a person at the CLI."""
+        say = translate or _english
+        fields = ", ".join(f"{k} {v}" for k, v in sorted(self.filled.items())) or say(NO_FIELDS)
+        return say(
+            SUMMARY, source=self.source, examined=self.examined, matched=self.matched, enriched=self.enriched,
+            ambiguous=self.ambiguous, not_found=self.not_found, failed=self.failed, fields=fields,
+            kept=self.kept_edits,
+        )  # fmt: skip
+
+
+SUMMARY = N_(
+    "{source}: {examined} films examined — {matched} matched, {enriched} enriched, {ambiguous} ambiguous, "
+    "{not_found} not found, {failed} failed; fields filled: {fields}; admin edits kept: {kept}"
+)
+NO_FIELDS = N_("none")
+
+
+def _english(message: str, /, **params: object) -> str:
+    return message.format(**params) if params else message
 
 
 def missing_fields(film: Film, wanted: Iterable[str]) -> set[str]:

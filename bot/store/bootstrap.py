@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Protocol
 
+from bot.i18n import N_
 from bot.store.db import Database
 from bot.store.films import FilmRepository
 from bot.store.starter_upgrade import mark_release, upgrade_starter
@@ -33,8 +34,9 @@ class SetupReport(Protocol):
     progress bar on a terminal, one line per stage otherwise; `filmbot run` logs each stage).
     Called from the setup worker thread."""
 
-    def stage(self, text: str) -> None:
-        """A stage begins, e.g. "Creating the database and loading 36,070 films"."""
+    def stage(self, message: str, /, **params: int) -> None:
+        """A stage begins: `message` is an English msgid marked with `N_` (a person's terminal shows it in its
+        language, a log keeps the English), e.g. "Creating the database and loading {films} films", films=36070."""
 
     def progress(self, done: int, total: int) -> None:
         """Films written so far in the current stage."""
@@ -93,7 +95,7 @@ async def _migrate(db: Database, report: SetupReport | None) -> None:
             new = await db.revision() is None
         except Exception:  # Alembic will say what is wrong
             new = False
-        report.stage("Setting up the database" if new else "Upgrading the database to this version of filmbot")
+        report.stage(N_("Setting up the database") if new else N_("Upgrading the database to this version of filmbot"))
     await db.upgrade()
     if report is not None:
         report.done()

@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from bot.i18n import N_
 from bot.store.errors import DatabaseFileGone, check_url, safe_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -245,11 +246,15 @@ class Database:
             return
         now = _file_identity(self.file)
         if now != self._file_id:
-            what = "was deleted" if now is None else "was replaced by another file"
-            raise DatabaseFileGone(
-                f"The database file {self.file} {what} while filmbot was running; nothing more is saved. "
+            gone = N_(
+                "The database file {file} was deleted while filmbot was running; nothing more is saved. "
                 "Restore the file (or start filmbot again to use the new one)."
             )
+            replaced = N_(
+                "The database file {file} was replaced by another file while filmbot was running; nothing more is "
+                "saved. Restore the file (or start filmbot again to use the new one)."
+            )
+            raise DatabaseFileGone(gone if now is None else replaced, file=self.file)
 
     async def watch_file(self, stop: asyncio.Event, interval: float = 1.0) -> None:
         """Until `stop` is set, check every `interval` seconds that the SQLite file is still the one opened;

@@ -123,3 +123,19 @@ async def test_help_lists_the_commands_in_the_members_language(bot: BotHarness, 
     help_ = await bot.say("/help")
     assert SEEN[language]["help"] in help_.text
     within_telegram_limits(help_)
+
+
+@pytest.mark.parametrize(
+    ("language", "asked", "heading"),
+    [
+        ("ko", "/film miracle cell 7", "7번방의 선물 (2013)"),  # a did-you-mean picker
+        ("ko", "/search miracle", "7번방의 선물 (2013)"),  # search results
+        ("ja", "/search spirited away", "千と千尋の神隠し (2001)"),
+    ],
+)
+async def test_pickers_name_films_as_their_cards_do(bot: BotHarness, language: str, asked: str, heading: str) -> None:
+    bot.api.languages[USER] = language
+    listed = await bot.say(asked)
+    assert heading in listed.text, listed.text
+    assert any(heading in b["text"] for b in listed.buttons), listed.buttons
+    within_telegram_limits(listed)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.films.importers.errors import ParsedBatch
 from bot.films.importers.reader import parse_file
 from bot.films.importers.source import CLI_LIMITS, ImportLimits
+from bot.i18n import N_
 from bot.store.db import Database
 from bot.store.films import FilmRepository, ImportCounts
 
@@ -87,12 +88,12 @@ async def import_films_marking_seeded(
     `report` hears the stage ("Creating the database and loading N films") and its progress; the caller
     says when it is done."""
     if report is not None:
-        report.stage("Reading the starter catalog")
+        report.stage(N_("Reading the starter catalog"))
     batches = [await asyncio.to_thread(parse_file, path) for path in paths]
     progress = None
     if report is not None:
         report.done()
-        report.stage(f"Creating the database and loading {sum(len(b.films) for b in batches):,} films")
+        report.stage(N_("Creating the database and loading {films} films"), films=sum(len(b.films) for b in batches))
         progress = report.progress
     return await import_parsed(db, batches, [p.name for p in paths], progress, mark_seeded=True)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.films.model import Film
+from bot.i18n import _
 
 
 class ImportFailed(Exception):
@@ -14,6 +15,11 @@ class ImportFailed(Exception):
         self.file, self.line, self.reason = file, line, reason
         where = f"{file} line {line}" if line is not None else file
         super().__init__(f"{where}: {reason}")
+
+    def translated(self) -> str:
+        """`file line N: reason` with "line" in the current language (the reason is the parser's own words)."""
+        where = f"{self.file} " + _("line {line}", line=self.line) if self.line is not None else self.file
+        return f"{where}: {self.reason}"
 
 
 class BadValue(ValueError):

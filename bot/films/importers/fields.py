@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from bot.films.hygiene import has_surrogate, strip_invisible
 from bot.films.importers.errors import BadValue
+from bot.i18n import _
 
 YEAR_MIN, YEAR_MAX = 1870, 2100
 MAX_TITLE = 300
@@ -34,21 +35,23 @@ def text(value: Any, what: str, limit: int, *, required: bool = False) -> str | 
     """A trimmed string (None when empty, unless required); numbers are not silently stringified."""
     if value is None:
         if required:
-            raise BadValue(f"{what} is missing")
+            raise BadValue(_("{what} is missing", what=what))
         return None
     if not isinstance(value, str):
-        raise BadValue(f"{what} must be text, not {_type(value)}")
+        raise BadValue(_("{what} must be text, not {kind}", what=what, kind=_type(value)))
     result = strip_invisible(value).strip()
     if has_surrogate(result):
-        raise BadValue(f"{what} contains an invalid character (a lone UTF-16 surrogate such as \\ud800)")
+        raise BadValue(_("{what} contains an invalid character (a lone UTF-16 surrogate such as \\ud800)", what=what))
     if not result:
         if required:
-            raise BadValue(f"{what} is empty")
+            raise BadValue(_("{what} is empty", what=what))
         return None
     if "\x00" in result:
-        raise BadValue(f"{what} contains a NUL character")
+        raise BadValue(_("{what} contains a NUL character", what=what))
     if len(result) > limit:
-        raise BadValue(f"{what} is {len(result)} characters long (at most {limit})")
+        raise BadValue(
+            _("{what} is {length} characters long (at most {limit})", what=what, length=len(result), limit=limit)
+        )
     return result
 
 
@@ -67,27 +70,31 @@ def integer(value: Any, what: str, lo: int | None = None, hi: int | None = None)
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
-        raise BadValue(f"{what} {value!r} is not a number")
+        raise BadValue(_("{what} {value} is not a number", what=what, value=repr(value)))
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, str):
         raw = value.strip()
         if not _INT_RE.fullmatch(raw):
-            raise BadValue(f"{what} {raw!r} is not a number")
+            raise BadValue(_("{what} {value} is not a number", what=what, value=repr(raw)))
         value = int(raw.replace(",", "").replace("_", ""))
     if not isinstance(value, int):
-        raise BadValue(f"{what} {value!r} is not a whole number")
+        raise BadValue(_("{what} {value} is not a whole number", what=what, value=repr(value)))
     if lo is not None and value < lo:
-        raise BadValue(f"{what} {value} is below {lo}" if lo else f"{what} {value} is negative")
+        raise BadValue(
+            _("{what} {value} is below {lo}", what=what, value=value, lo=lo)
+            if lo
+            else _("{what} {value} is negative", what=what, value=value)
+        )
     if hi is not None and value > hi:
-        raise BadValue(f"{what} {value} is above {hi}")
+        raise BadValue(_("{what} {value} is above {hi}", what=what, value=value, hi=hi))
     return value
 
 
 def year(value: Any) -> int | None:
     result = integer(value, "year")
     if result is not None and not YEAR_MIN <= result <= YEAR_MAX:
-        raise BadValue(f"year {result} is outside {YEAR_MIN}..{YEAR_MAX}")
+        raise BadValue(_("{what} {value} is outside {lo}..{hi}", what="year", value=result, lo=YEAR_MIN, hi=YEAR_MAX))
     return result
 
 
@@ -103,13 +110,13 @@ def rating(value: Any) -> float | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
-        raise BadValue(f"rating {value!r} is not a number")
+        raise BadValue(_("{what} {value} is not a number", what="rating", value=repr(value)))
     try:
         result = float(value.strip().removesuffix("/10") if isinstance(value, str) else value)
     except (TypeError, ValueError):
-        raise BadValue(f"rating {value!r} is not a number") from None
+        raise BadValue(_("{what} {value} is not a number", what="rating", value=repr(value))) from None
     if not math.isfinite(result) or not 0 <= result <= 10:
-        raise BadValue(f"rating {value!r} is outside 0..10")
+        raise BadValue(_("{what} {value} is outside {lo}..{hi}", what="rating", value=repr(value), lo=0, hi=10))
     return result
 
 
@@ -119,7 +126,7 @@ def url(value: Any, what: str) -> str | None:
         return None
     parts = urlsplit(result)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(c.isspace() for c in result):
-        raise BadValue(f"{what} {result[:80]!r} is not an http(s) address")
+        raise BadValue(_("{what} {value} is not an http(s) address", what=what, value=repr(result[:80])))
     return result
 
 
@@ -130,7 +137,7 @@ def iso_date(value: Any, what: str = "release_date") -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise BadValue(f"{what} {raw!r} is not a date (YYYY-MM-DD)") from None
+        raise BadValue(_("{what} {value} is not a date (YYYY-MM-DD)", what=what, value=repr(raw))) from None
 
 
 def string_list(value: Any, what: str, limit: int = MAX_SHORT) -> list[str]:
@@ -138,9 +145,9 @@ def string_list(value: Any, what: str, limit: int = MAX_SHORT) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise BadValue(f"{what} must be a list, not {_type(value)}")
+        raise BadValue(_("{what} must be a list, not {kind}", what=what, kind=_type(value)))
     if len(value) > MAX_ITEMS:
-        raise BadValue(f"{what} has {len(value)} items (at most {MAX_ITEMS})")
+        raise BadValue(_("{what} has {count} items (at most {limit})", what=what, count=len(value), limit=MAX_ITEMS))
     out: list[str] = []
     for i, item in enumerate(value, 1):
         s = text(item, f"{what} item {i}", limit)
@@ -153,7 +160,7 @@ def external_ids(value: Any) -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise BadValue(f"external_ids must be an object, not {_type(value)}")
+        raise BadValue(_("{what} must be an object, not {kind}", what="external_ids", kind=_type(value)))
     out: dict[str, str] = {}
     for source, key in value.items():
         src = text(source, "external id source", 40, required=True) or ""
@@ -169,7 +176,7 @@ def split_id(value: Any) -> tuple[str, str] | None:
         return None
     source, sep, key = raw.partition(":")
     if not sep or not source.strip() or not key.strip():
-        raise BadValue(f"id {raw!r} is not 'source:key'")
+        raise BadValue(_("id {value} is not 'source:key'", value=repr(raw)))
     return source.strip(), key.strip()
 
 

@@ -30,6 +30,7 @@ from bot.films.importers.errors import ImportFailed
 from bot.films.importers.imdb_tsv import TsvFile, find_dataset, int_or_none, nullable
 from bot.films.locales import locale_of
 from bot.films.model import Credit, Film, TitleLocale
+from bot.i18n import _
 
 Aka = tuple[str, TitleLocale | None]  # an alternative title and where it is used
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -104,7 +105,9 @@ class ImdbStage:
         """Read every dataset into the staging file; raises ImportFailed on the first bad line."""
         basics = find_dataset(self.directory, "title.basics")
         if basics is None:
-            raise ImportFailed(str(self.directory), None, "has no title.basics.tsv.gz (or .tsv): download it from IMDb")
+            raise ImportFailed(
+                str(self.directory), None, _("has no title.basics.tsv.gz (or .tsv): download it from IMDb")
+            )
         self._basics(TsvFile(basics, "title.basics"))
         for name, stage in (
             ("title.akas", self._akas),

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO
 
 from bot.films.importers.errors import ImportFailed
+from bot.i18n import _
 
 NULL = "\\N"
 
@@ -101,7 +102,7 @@ class TsvFile:
         try:
             stream = _open(self.path)
         except OSError as exc:
-            raise self.fail(None, f"cannot be read ({exc.strerror or exc})") from None
+            raise self.fail(None, _("cannot be read ({reason})", reason=exc.strerror or exc)) from None
         with stream:
             try:
                 for number, raw in enumerate(stream, start=1):
@@ -117,7 +118,7 @@ class TsvFile:
                         fields = self._mend(fields, number)
                     yield number, fields
             except (OSError, EOFError, gzip.BadGzipFile) as exc:
-                raise self.fail(None, f"is damaged or truncated ({exc})") from None
+                raise self.fail(None, _("is damaged or truncated ({reason})", reason=exc)) from None
 
     def _decode(self, raw: bytes, number: int) -> str:
         try:
@@ -125,13 +126,18 @@ class TsvFile:
         except UnicodeDecodeError as exc:
             bad = raw[exc.start : exc.start + 1].hex()
             raise self.fail(
-                number, f"is not UTF-8 text (byte 0x{bad} at byte {exc.start + 1} of the line); nothing was imported"
+                number,
+                _(
+                    "is not UTF-8 text (byte 0x{byte} at byte {position} of the line); nothing was imported",
+                    byte=bad,
+                    position=exc.start + 1,
+                ),
             ) from None
 
     def _check_header(self, fields: list[str]) -> None:
         if tuple(fields) != self.columns:
             expected = "\t".join(self.columns)
-            raise self.fail(1, f"does not start with IMDb's header line ({expected!r})")
+            raise self.fail(1, _("does not start with IMDb's header line ({expected})", expected=repr(expected)))
 
     def _mend(self, fields: list[str], number: int) -> list[str]:
         """A line with more fields than columns: extra tabs belong to the one free-text column, if any."""
@@ -140,4 +146,4 @@ class TsvFile:
         if extra > 0 and self.text_column is not None:
             i = self.text_column
             return [*fields[:i], "\t".join(fields[i : i + extra + 1]), *fields[i + extra + 1 :]]
-        raise self.fail(number, f"has {len(fields)} tab-separated fields, expected {width}")
+        raise self.fail(number, _("has {found} tab-separated fields, expected {width}", found=len(fields), width=width))

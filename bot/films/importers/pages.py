@@ -26,6 +26,7 @@ from bot.films.importers.errors import BadValue, ImportFailed, ParsedBatch
 from bot.films.importers.records import film_from_record
 from bot.films.importers.source import MAX_RECORD_CHARS, TextSource
 from bot.films.importers.structured import check_count
+from bot.i18n import _
 
 SEPARATOR = re.compile(r"^\s*-{3,}\s*$")
 KEY_LINE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9 &/'’().-]{0,38}?)\s*:\s*(.*?)\s*$")
@@ -71,7 +72,7 @@ def parse_duration(value: str) -> int:
     """'2 hr. 7 min.' / '127 min' / '1h 5m' / '2 hours' / '127' -> minutes."""
     v = value.strip().casefold()
     if re.fullmatch(r"-\s*\d.*", v):
-        raise BadValue(f"duration {value!r} is negative")
+        raise BadValue(_("duration {value} is negative", value=repr(value)))
     if re.fullmatch(r"\d+", v):
         return int(v)
     m = re.fullmatch(
@@ -79,7 +80,7 @@ def parse_duration(value: str) -> int:
         v,
     )
     if not v or m is None or (m.group(1) is None and m.group(2) is None):
-        raise BadValue(f"duration {value!r} is not like '2 hr. 7 min.' or '127 min'")
+        raise BadValue(_("duration {value} is not like '2 hr. 7 min.' or '127 min'", value=repr(value)))
     return int(m.group(1) or 0) * 60 + int(m.group(2) or 0)
 
 
@@ -91,7 +92,7 @@ def parse_date(value: str) -> str:
             return datetime.strptime(v, fmt).date().isoformat()
         except ValueError:
             continue
-    raise BadValue(f"release date {value!r} is not a date like 'Jan 23, 2013'")
+    raise BadValue(_("release date {value} is not a date like 'Jan 23, 2013'", value=repr(value)))
 
 
 def _rating(rec: dict[str, Any], value: str) -> None:
@@ -176,7 +177,7 @@ def split_pages(lines: Iterable[str], name: str = "page") -> Iterator[tuple[int,
             current.append(line.rstrip("\n"))
             size += len(line)
             if size > MAX_RECORD_CHARS:
-                raise ImportFailed(name, start, f"a film page longer than {MAX_RECORD_CHARS >> 20} MB")
+                raise ImportFailed(name, start, _("a film page longer than {size} MB", size=MAX_RECORD_CHARS >> 20))
     if any(text.strip() for text in current):
         yield start, current
 
@@ -206,7 +207,7 @@ class _PageParser:
         return ImportFailed(self.name, line, reason)
 
     def warn(self, line: int, message: str) -> None:
-        self.warnings.append(f"{self.name} line {line}: {message}")
+        self.warnings.append(f"{self.name} " + _("line {line}", line=line) + f": {message}")
 
     def parse(self) -> Any:
         numbered = [(self.start + i, line.strip()) for i, line in enumerate(self.lines)]
@@ -216,7 +217,9 @@ class _PageParser:
         if head is not None and _key(head.group(1)) == "title":  # "Title: Parasite"
             title = head.group(2)
         elif head is not None and _key(head.group(1)) in KEYS:
-            raise self.fail(self.title_line, f"the page has no title (it starts with {title[:60]!r})")
+            raise self.fail(
+                self.title_line, _("the page has no title (it starts with {start})", start=repr(title[:60]))
+            )
         try:
             self.rec["title"] = F.title(title)
         except BadValue as exc:
@@ -266,8 +269,10 @@ class _PageParser:
         if not self.recognised:
             raise self.fail(
                 self.title_line,
-                "this does not look like a film page: after the title line it needs at least one known "
-                "'Key: value' line such as 'Year: 2013' or 'Genre: Drama' (or use JSON Lines or CSV)",
+                _(
+                    "this does not look like a film page: after the title line it needs at least one known "
+                    "'Key: value' line such as 'Year: 2013' or 'Genre: Drama' (or use JSON Lines or CSV)"
+                ),
             )
         if self.paragraphs:
             self.set(self.title_line, "synopsis", "\n\n".join(" ".join(p) for p in self.paragraphs))
@@ -289,12 +294,16 @@ class _PageParser:
         if setter is None:
             if not strict:
                 return False
-            self.warn(number, f"unknown key {m.group(1).strip()!r} ignored")
+            self.warn(number, _("unknown key {key} ignored", key=repr(m.group(1).strip())))
             return True
         if key in self.seen:
             self.warn(
                 number,
-                f"{m.group(1).strip()!r} repeats line {self.seen[key]}; values are combined or replaced",
+                _(
+                    "{key} repeats line {line}; values are combined or replaced",
+                    key=repr(m.group(1).strip()),
+                    line=self.seen[key],
+                ),
             )
         self.seen[key] = number
         self.recognised = True
@@ -326,11 +335,13 @@ class _PageParser:
     def crew_line(self, number: int, line: str) -> None:
         m = KEY_LINE.match(line)
         if m is None:
-            self.warn(number, f"crew line {line[:60]!r} is not 'Role: Name'; ignored")
+            self.warn(number, _("crew line {line} is not 'Role: Name'; ignored", line=repr(line[:60])))
             return
         setter = KEYS.get(_key(m.group(1)))
         if setter is not None and setter in CREW_SETTERS:
             setter(self.rec, m.group(2))
             self.validate(number)
         else:
-            self.warn(number, f"crew role {m.group(1).strip()!r} ({m.group(2)}) is not stored")
+            self.warn(
+                number, _("crew role {role} ({name}) is not stored", role=repr(m.group(1).strip()), name=m.group(2))
+            )

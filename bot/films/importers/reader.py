@@ -16,6 +16,7 @@ from bot.films.importers.errors import ImportFailed, ParsedBatch
 from bot.films.importers.pages import parse_pages
 from bot.films.importers.source import CHAT_LIMITS, CLI_LIMITS, ImportLimits, TextSource
 from bot.films.importers.structured import parse_csv, parse_json, parse_jsonl
+from bot.i18n import _
 
 FORMATS: dict[str, Callable[[TextSource], ParsedBatch]] = {
     "jsonl": parse_jsonl,
@@ -47,7 +48,7 @@ def parse_file(path: Path, fmt: str = "auto", limits: ImportLimits = CLI_LIMITS)
             source = TextSource.of_stream(raw, name, limits)
             return parse_source(source, format_of(name) if fmt == "auto" else fmt)
     except OSError as exc:
-        raise ImportFailed(name, None, f"cannot read the file ({exc.strerror or exc})") from None
+        raise ImportFailed(name, None, _("cannot read the file ({reason})", reason=exc.strerror or exc)) from None
 
 
 def parse_bytes(data: bytes, name: str, fmt: str = "auto", limits: ImportLimits = CHAT_LIMITS) -> ParsedBatch:
@@ -63,10 +64,14 @@ def parse_text(text: str, fmt: str, name: str, limits: ImportLimits = CHAT_LIMIT
 
 def parse_source(source: TextSource, fmt: str) -> ParsedBatch:
     if fmt != "auto" and fmt not in FORMATS:
-        raise ImportFailed(source.name, None, f"unknown format {fmt!r} (expected one of {', '.join(FORMATS)})")
+        raise ImportFailed(
+            source.name,
+            None,
+            _("unknown format {format} (expected one of {formats})", format=repr(fmt), formats=", ".join(FORMATS)),
+        )
     head = source.head()
     if not head.strip():
-        raise ImportFailed(source.name, None, "the file is empty")
+        raise ImportFailed(source.name, None, _("the file is empty"))
     return FORMATS[sniff(head) if fmt == "auto" else fmt](source)
 
 

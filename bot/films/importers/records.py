@@ -23,6 +23,7 @@ from bot.films.importers import fields as F
 from bot.films.importers.errors import BadValue
 from bot.films.locales import language_code, region_code
 from bot.films.model import SCALAR_FIELDS, Credit, Film, TitleLocale
+from bot.i18n import _
 
 # A record's fields: Film's plain values, its lists and credits as a record spells them, and the source's key.
 KNOWN_FIELDS = frozenset(
@@ -37,7 +38,9 @@ def film_from_record(rec: Mapping[str, Any]) -> Film:
     if pair is not None:
         source, key = pair
         if ext.get(source, key) != key:
-            raise BadValue(f"id {source}:{key} disagrees with external_ids {source}:{ext[source]}")
+            raise BadValue(
+                _("id {id} disagrees with external_ids {other}", id=f"{source}:{key}", other=f"{source}:{ext[source]}")
+            )
         ext = {source: key, **ext}
     title = F.title(rec.get("title"))
     credits = [Credit(n, "director") for n in F.string_list(rec.get("directors"), "directors", F.MAX_NAME)]
@@ -74,9 +77,11 @@ def _alt_titles(value: Any, title: str) -> tuple[list[str], dict[str, TitleLocal
     if value is None:
         return [], {}
     if not isinstance(value, list):
-        raise BadValue("alt_titles must be a list")
+        raise BadValue(_("{what} must be a list", what="alt_titles"))
     if len(value) > F.MAX_ITEMS:
-        raise BadValue(f"alt_titles has {len(value)} items (at most {F.MAX_ITEMS})")
+        raise BadValue(
+            _("{what} has {count} items (at most {limit})", what="alt_titles", count=len(value), limit=F.MAX_ITEMS)
+        )
     titles: list[str] = []
     locales: dict[str, TitleLocale] = {}
     for i, item in enumerate(value, 1):
@@ -85,7 +90,7 @@ def _alt_titles(value: Any, title: str) -> tuple[list[str], dict[str, TitleLocal
         if isinstance(item, dict):
             unknown = set(item) - {"title", "language", "region"}
             if unknown:
-                raise BadValue(f"{what} has unknown keys {sorted(unknown)}")
+                raise BadValue(_("{what} has unknown keys {keys}", what=what, keys=sorted(unknown)))
             name = F.text(item.get("title"), f"{what} title", F.MAX_TITLE, required=True)
             locale = _locale(item.get("language"), item.get("region"), what)
         else:
@@ -103,9 +108,13 @@ def _locale(language: Any, region: Any, what: str) -> TitleLocale | None:
     lang = F.text(language, f"{what} language", 16)
     reg = F.text(region, f"{what} region", 16)
     if lang is not None and language_code(lang) is None:
-        raise BadValue(f'{what} language {lang!r} is not a language code such as "ko" (ISO 639-1)')
+        raise BadValue(
+            _('{what} language {value} is not a language code such as "ko" (ISO 639-1)', what=what, value=repr(lang))
+        )
     if reg is not None and region_code(reg) is None:
-        raise BadValue(f'{what} region {reg!r} is not a country code such as "KR" (ISO 3166-1)')
+        raise BadValue(
+            _('{what} region {value} is not a country code such as "KR" (ISO 3166-1)', what=what, value=repr(reg))
+        )
     if lang is None and reg is None:
         return None
     return TitleLocale(language_code(lang), region_code(reg))
@@ -122,16 +131,18 @@ def _cast(value: Any) -> list[Credit]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise BadValue("cast must be a list")
+        raise BadValue(_("{what} must be a list", what="cast"))
     if len(value) > F.MAX_ITEMS:
-        raise BadValue(f"cast has {len(value)} items (at most {F.MAX_ITEMS})")
+        raise BadValue(
+            _("{what} has {count} items (at most {limit})", what="cast", count=len(value), limit=F.MAX_ITEMS)
+        )
     out: list[Credit] = []
     for i, item in enumerate(value, 1):
         what = f"cast item {i}"
         if isinstance(item, dict):
             unknown = set(item) - {"name", "character"}
             if unknown:
-                raise BadValue(f"{what} has unknown keys {sorted(unknown)}")
+                raise BadValue(_("{what} has unknown keys {keys}", what=what, keys=sorted(unknown)))
             name = F.text(item.get("name"), f"{what} name", F.MAX_NAME, required=True)
             character = F.text(item.get("character"), f"{what} character", F.MAX_NAME)
         else:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from typing import BinaryIO
 
 from bot.films.importers.errors import ImportFailed
+from bot.i18n import _
 
 CHUNK = 64 * 1024
 MAX_RECORD_CHARS = 8 << 20  # one line, JSON record or film page; a real film record is a few KB
@@ -54,7 +55,11 @@ class TextSource:
     @classmethod
     def of_text(cls, text: str, name: str, limits: ImportLimits) -> TextSource:
         if len(text) > limits.max_bytes:  # characters <= bytes: a cheap, safe first check
-            raise ImportFailed(name, None, f"larger than {_mb(limits.max_bytes)} ({limits.what}_BYTES)")
+            raise ImportFailed(
+                name,
+                None,
+                _("larger than {size} ({setting})", size=_mb(limits.max_bytes), setting=f"{limits.what}_BYTES"),
+            )
         text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
         return cls(name, limits, (text[i : i + CHUNK] for i in range(0, len(text), CHUNK)))
 
@@ -102,7 +107,9 @@ class TextSource:
                 partial.append(piece[start:])
                 size += len(piece) - start
                 if size > MAX_RECORD_CHARS:
-                    raise ImportFailed(self.name, number + 1, f"a line longer than {_mb(MAX_RECORD_CHARS)}")
+                    raise ImportFailed(
+                        self.name, number + 1, _("a line longer than {size}", size=_mb(MAX_RECORD_CHARS))
+                    )
         if partial:
             yield "".join(partial)
 
@@ -114,18 +121,23 @@ def _decoded(stream: BinaryIO, name: str, limits: ImportLimits, compressed: Call
         try:
             data = stream.read(CHUNK)
         except EOFError:
-            raise ImportFailed(name, None, "the gzip data is truncated (the file was cut short)") from None
+            raise ImportFailed(name, None, _("the gzip data is truncated (the file was cut short)")) from None
         except (OSError, zlib.error) as exc:
-            raise ImportFailed(name, None, f"not valid gzip data ({exc})") from None
+            raise ImportFailed(name, None, _("not valid gzip data ({reason})", reason=exc)) from None
         total += len(data)
         if total > limits.max_bytes:
-            where = " once decompressed" if compressed else ""
-            raise ImportFailed(name, None, f"larger than {_mb(limits.max_bytes)}{where} ({limits.what}_BYTES)")
+            size, setting = _mb(limits.max_bytes), f"{limits.what}_BYTES"
+            reason = (
+                _("larger than {size} once decompressed ({setting})", size=size, setting=setting)
+                if compressed
+                else _("larger than {size} ({setting})", size=size, setting=setting)
+            )
+            raise ImportFailed(name, None, reason)
         if compressed is not None and total > RATIO_FLOOR and total > limits.max_ratio * max(compressed(), 1):
             raise ImportFailed(
                 name,
                 None,
-                f"inflates more than {limits.max_ratio}:1 (a compression bomb?); nothing was imported",
+                _("inflates more than {ratio}:1 (a compression bomb?); nothing was imported", ratio=limits.max_ratio),
             )
         try:
             text = decoder.decode(data, final=not data)
@@ -135,7 +147,9 @@ def _decoded(stream: BinaryIO, name: str, limits: ImportLimits, compressed: Call
             col = at - nl if nl >= 0 else column + at + 1
             bad = data[at : at + 1].hex() or "??"
             raise ImportFailed(
-                name, line + data.count(b"\n", 0, at), f"not UTF-8 text (byte 0x{bad} at column {col})"
+                name,
+                line + data.count(b"\n", 0, at),
+                _("not UTF-8 text (byte 0x{byte} at column {column})", byte=bad, column=col),
             ) from None
         nl = data.rfind(b"\n")
         line += data.count(b"\n")

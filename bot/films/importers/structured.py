@@ -19,11 +19,12 @@ from typing import Any
 from bot.films.importers.errors import BadValue, ImportFailed, ParsedBatch
 from bot.films.importers.records import KNOWN_FIELDS, film_from_record
 from bot.films.importers.source import MAX_RECORD_CHARS, ImportLimits, TextSource
+from bot.i18n import N_, _, ngettext
 
 LIST_FIELDS = ("alt_titles", "aliases", "genres", "directors", "writers", "cast")
 _WS = re.compile(r"\s*")
 _FILMS = re.compile(r'\{\s*"films"\s*:\s*\[')
-TOO_DEEP = "the JSON is nested too deeply to be a film record"
+TOO_DEEP = N_("the JSON is nested too deeply to be a film record")
 
 
 class _Collector:
@@ -38,7 +39,7 @@ class _Collector:
     def add(self, rec: Any, line: int, convert: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> None:
         check_count(self.name, line, len(self.batch.films), self.limits)
         if not isinstance(rec, dict):
-            raise ImportFailed(self.name, line, f"expected a film object, found {type(rec).__name__}")
+            raise ImportFailed(self.name, line, _("expected a film object, found {found}", found=type(rec).__name__))
         for key in rec.keys() - KNOWN_FIELDS:
             first, count = self.unknown.get(key, (line, 0))
             self.unknown[key] = (first, count + 1)
@@ -51,24 +52,40 @@ class _Collector:
 
     def finish(self) -> ParsedBatch:
         for key, (first, count) in sorted(self.unknown.items(), key=lambda kv: kv[1][0]):
-            times = f" ({count} records)" if count > 1 else ""
-            self.batch.warnings.append(f"{self.name} line {first}: unknown field {key!r} ignored{times}")
+            where = f"{self.name} " + _("line {line}", line=first)
+            ignored = (
+                ngettext("unknown field {field} ignored ({n} record)", "unknown field {field} ignored ({n} records)",
+                         count, field=repr(key))
+                if count > 1
+                else _("unknown field {field} ignored", field=repr(key))
+            )  # fmt: skip
+            self.batch.warnings.append(f"{where}: {ignored}")
         return self.batch
 
 
 def check_count(name: str, line: int, count: int, limits: ImportLimits) -> None:
     """Refuse the record after the last one allowed (the list of parsed films is what stays in memory)."""
     if count >= limits.max_records:
-        raise ImportFailed(name, line, f"more than {limits.max_records:,} films in one import ({limits.what}_RECORDS)")
+        raise ImportFailed(
+            name,
+            line,
+            _(
+                "more than {count} films in one import ({setting})",
+                count=f"{limits.max_records:,}",
+                setting=f"{limits.what}_RECORDS",
+            ),
+        )
 
 
 def _loads(text: str, name: str, line: int) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ImportFailed(name, line, f"bad JSON: {exc.msg} (column {exc.colno})") from None
+        raise ImportFailed(
+            name, line, _("bad JSON: {reason} (column {column})", reason=exc.msg, column=exc.colno)
+        ) from None
     except RecursionError:
-        raise ImportFailed(name, line, TOO_DEEP) from None
+        raise ImportFailed(name, line, _(TOO_DEEP)) from None
 
 
 def parse_jsonl(source: TextSource) -> ParsedBatch:
@@ -172,10 +189,10 @@ class _JsonStream:
             except json.JSONDecodeError as exc:
                 if self.eof or len(self.buf) - self.pos > MAX_RECORD_CHARS or not self._more():
                     line = self.line + self.buf.count("\n", self.pos, exc.pos)
-                    raise ImportFailed(self.name, line, f"bad JSON: {exc.msg}") from None
+                    raise ImportFailed(self.name, line, _("bad JSON: {reason}", reason=exc.msg)) from None
                 continue
             except RecursionError:
-                raise self.fail(TOO_DEEP) from None
+                raise self.fail(_(TOO_DEEP)) from None
             if end == len(self.buf) and not self.eof and self._more():
                 continue  # a number cut by the chunk boundary ("12|3") must be read whole
             line = self.line
@@ -184,7 +201,7 @@ class _JsonStream:
 
     def end(self, what: str) -> None:
         if self.peek():
-            raise self.fail(f"bad JSON: text after {what}")
+            raise self.fail(_("bad JSON: text after {what}", what=what))
 
 
 def parse_csv(source: TextSource) -> ParsedBatch:
@@ -193,24 +210,28 @@ def parse_csv(source: TextSource) -> ParsedBatch:
     try:
         header = next(reader)
     except StopIteration:
-        raise ImportFailed(name, 1, "the file is empty (expected a header row)") from None
+        raise ImportFailed(name, 1, _("the file is empty (expected a header row)")) from None
     except csv.Error as exc:
-        raise ImportFailed(name, 1, f"bad CSV: {exc}") from None
+        raise ImportFailed(name, 1, _("bad CSV: {reason}", reason=exc)) from None
     columns = [re.sub(r"[\s-]+", "_", h.strip().casefold()) for h in header]
     if "title" not in columns:
-        raise ImportFailed(name, 1, "the header row has no 'title' column")
+        raise ImportFailed(name, 1, _("the header row has no 'title' column"))
     out = _Collector(source)
     line = 2
     try:
         for row in reader:
             if any(cell.strip() for cell in row):
                 if len(row) > len(columns):
-                    raise ImportFailed(name, line, f"{len(row)} cells but the header names {len(columns)}")
+                    raise ImportFailed(
+                        name,
+                        line,
+                        _("{cells} cells but the header names {columns}", cells=len(row), columns=len(columns)),
+                    )
                 rec = {c: v for c, v in zip(columns, row, strict=False) if c and v.strip()}
                 out.add(rec, line, _csv_values)
             line = reader.line_num + 1
     except csv.Error as exc:
-        raise ImportFailed(name, reader.line_num, f"bad CSV: {exc}") from None
+        raise ImportFailed(name, reader.line_num, _("bad CSV: {reason}", reason=exc)) from None
     return out.finish()
 
 
@@ -228,7 +249,7 @@ def _csv_values(rec: dict[str, Any]) -> dict[str, Any]:
         else:
             pairs = [p.strip().partition(":") for p in raw.split("|") if p.strip()]
             if any(not sep for _, sep, _ in pairs):
-                raise BadValue(f"external_ids {raw!r} is not 'source:key|source:key'")
+                raise BadValue(_("external_ids {value} is not 'source:key|source:key'", value=repr(raw)))
             out["external_ids"] = {s.strip(): k.strip() for s, _, k in pairs}
     return out
 
@@ -251,4 +272,4 @@ def _json(raw: str, what: str) -> Any:
     try:
         return json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise BadValue(f"{what} is not valid JSON ({exc.msg})") from None
+        raise BadValue(_("{what} is not valid JSON ({reason})", what=what, reason=exc.msg)) from None

@@ -157,3 +157,32 @@ async def test_genre_autocomplete_speaks_the_members_language(fake: FakeDiscord,
     japanese = await fake.autocomplete(bot, "random", "genre", genre="", locale="ja")
     assert all(1 <= len(c["name"]) <= 100 for c in japanese.choices) and len(japanese.choices) <= 25
     assert {"name": "ファンタジー", "value": "Fantasy"} in japanese.choices
+
+
+PICKED: dict[str, tuple[str, str, str]] = {  # language: (typed, the film's heading, its label in a list)
+    "ko": ("miracle in cell", "7번방의 선물 (2013)", "7번방의 선물 (2013) · Miracle in Cell No. 7"),
+    "ja": ("spirited away", "千と千尋の神隠し (2001)", "千と千尋の神隠し (2001) · Spirited Away"),
+}
+
+
+@pytest.mark.parametrize("language", ["ko", "ja"])
+async def test_film_autocomplete_names_films_as_their_cards_do(fake: FakeDiscord, bot: Any, language: str) -> None:
+    typed, _heading, label = PICKED[language]
+    result = await fake.autocomplete(bot, "film", "title", title=typed[:6], locale=language)
+    assert label in [c["name"] for c in result.choices]
+    assert len(result.choices) <= 25 and all(1 <= len(c["name"]) <= 100 for c in result.choices)
+
+
+@pytest.mark.parametrize("language", ["ko", "ja"])
+async def test_search_results_and_their_pickers_name_films_in_the_members_language(
+    fake: FakeDiscord, bot: Any, language: str
+) -> None:
+    typed, heading, _label = PICKED[language]
+    result = await fake.slash(bot, "search", words=typed, locale=language)
+    message = result.message
+    assert message is not None, result.text
+    assert heading in message["embeds"][0]["description"]
+    pickers = [c for c in iter_components(message["components"]) if c["type"] in (2, 3)]
+    labels = [c.get("label", "") for c in pickers] + [o["label"] for c in pickers for o in c.get("options", [])]
+    assert any(label.startswith(heading) for label in labels), labels
+    within_discord_limits(message)
