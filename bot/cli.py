@@ -8,10 +8,12 @@ import contextlib
 import importlib
 import logging
 import os
+import re
 import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from bot.config import Settings
 from bot.i18n import _
@@ -64,8 +66,21 @@ def _output_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, except that its error line never shows a password: "unrecognized arguments:
+    --database-url postgresql://bot:secret@db/films" (the option given after the command) quotes argv."""
+
+    def error(self, message: str) -> NoReturn:
+        from bot.logs import Redactor
+
+        super().error(Redactor()(_URL_PASSWORD.sub(r"\1***\2", message)))
+
+
+_URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:)[^@\s]*(@)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="filmbot",
         description="A film-club bot for Discord, Telegram and your terminal.",
         epilog=EPILOG,

@@ -78,7 +78,7 @@ async def unalias(cur: Curation, actor: Actor, film: str, alias: str) -> Reply:
     def drop(f: Film) -> Change:
         gone = [a for a in f.aliases if query_key(a) == key]
         if not key or not gone:
-            known = ", ".join(f.aliases) or "none"
+            known = ", ".join(f.aliases) or _("none")
             raise FieldError(
                 _(
                     "“{alias}” is not an alias of this film (aliases: {known}).",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from bot.cli import build_parser
+import pytest
+
+from bot.cli import build_parser, main
 
 
 def _parsers(parser: argparse.ArgumentParser, path: str = "filmbot") -> list[tuple[str, argparse.ArgumentParser]]:
@@ -34,3 +36,13 @@ def test_film_and_import_help_list_examples_and_formats() -> None:
     imports = subs["filmbot import"].format_help()
     for word in (".jsonl", ".json", ".csv", ".txt", ".gz", "--format imdb", "examples:", "filmbot import films.jsonl"):
         assert word in imports, word
+
+
+def test_a_usage_error_never_shows_the_database_password(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--database-url` after the command is "unrecognized arguments" to argparse, which quotes argv."""
+    with pytest.raises(SystemExit) as exited:
+        main(["film", "alien", "--database-url", "postgresql+asyncpg://bot:s3cr3t-pw@db.example/films"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "unrecognized arguments" in err and "postgresql+asyncpg://bot:***@db.example/films" in err
+    assert "s3cr3t-pw" not in err
