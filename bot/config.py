@@ -29,8 +29,9 @@ class TelegramSettings(BaseModel):
     webhook_port: int = 8443
     webhook_secret: SecretStr | None = None  # None in webhook mode: a strong one is generated at start
     # Webhook mode: record each update in the database before answering Telegram, then process each chat's
-    # updates in update_id order across all workers (adapters/telegram/inbox.py). False: straight to PTB.
-    webhook_inbox: bool = True
+    # updates in update_id order across all workers (adapters/telegram/inbox.py). None: on PostgreSQL (where
+    # several workers can share the database), off on SQLite (one process); False: straight to PTB.
+    webhook_inbox: bool | None = None
     # setWebhook's max_connections: how many updates Telegram sends at once. 1 = strict per-chat order.
     webhook_max_connections: int = Field(default=40, ge=1, le=100)
     # Catalog owners (user ids). The old name ADMIN_IDS still works: those users were admins everywhere.

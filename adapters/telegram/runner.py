@@ -126,9 +126,12 @@ async def run_telegram(services: Services, stop: asyncio.Event, *, app: Applicat
 
 
 def attach_inbox(services: Services, app: Application) -> OrderedInbox | None:  # type: ignore[type-arg]
-    """Webhook mode: the database inbox behind the app's update queue (None when the setting turns it off,
-    or the app was built with another queue)."""
-    if not services.settings.telegram.webhook_inbox:
+    """Webhook mode: the database inbox behind the app's update queue. By default only on PostgreSQL: on
+    SQLite one process serves (its `OrderedUpdateProcessor` keeps the order) and every update would be two
+    more writes through SQLite's one write lock. None when it does not apply, or the app was built with
+    another queue."""
+    wanted = services.settings.telegram.webhook_inbox
+    if not (services.db.dialect == "postgresql" if wanted is None else wanted):
         return None
     intake = app.update_queue
     if not isinstance(intake, UpdateIntake):

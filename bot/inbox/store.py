@@ -3,12 +3,15 @@ prune. Each is one short statement in its own transaction, never held across a h
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Table, delete, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.inbox.models import InboxRow
 from bot.store.db import Database
@@ -29,6 +32,17 @@ class InboxStore:
         self.db = db
         self.platform = platform
 
+    @asynccontextmanager
+    async def _statement(self) -> AsyncIterator[AsyncConnection | AsyncSession]:
+        """Where one write statement runs: on PostgreSQL in autocommit (one statement is atomic by itself,
+        and BEGIN/COMMIT would be two more round trips per update); elsewhere a write unit of work."""
+        if self.db.dialect == "postgresql":
+            async with self.db.engine.connect() as conn:
+                yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+        else:
+            async with self.db.write() as session:
+                yield session
+
     def _pending(self, key: str) -> Any:
         return (_c.platform == self.platform) & (_c.order_key == key) & _c.processed_at.is_(None)
 
@@ -43,8 +57,8 @@ class InboxStore:
         }
         insert = pg_insert if self.db.dialect == "postgresql" else sqlite_insert
         stmt = insert(INBOX).values(values).on_conflict_do_nothing().returning(_c.update_id)
-        async with self.db.write() as session:
-            return (await session.execute(stmt)).first() is not None
+        async with self._statement() as conn:
+            return (await conn.execute(stmt)).first() is not None
 
     async def take_next(self, key: str, now: datetime) -> Recorded | None:
         """Mark the oldest pending update of `key` taken and return it; None when none is pending.
@@ -58,8 +72,8 @@ class InboxStore:
             .values(processed_at=now)
             .returning(_c.update_id, _c.payload)
         )
-        async with self.db.write() as session:
-            row = (await session.execute(stmt)).first()
+        async with self._statement() as conn:
+            row = (await conn.execute(stmt)).first()
         return None if row is None else Recorded(int(row[0]), str(row[1]))
 
     async def has_pending(self, key: str) -> bool:

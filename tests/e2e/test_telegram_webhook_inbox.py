@@ -1,4 +1,5 @@
-"""Webhook mode with the update inbox, in one process on a SQLite file (the real Application and webhook
+"""Webhook mode with the update inbox, in one process on the suite's database (a SQLite file unless
+FILMBOT_TEST_DATABASE=postgres) (the real Application and webhook
 server, the fake Bot API): an update is recorded before its 200, handled once even when Telegram sends it
 again, and the keys the inbox orders by are the chat's (or, for what has no chat, the inline message's and
 the poll voter's)."""
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import text
 from telegram import Update
 
@@ -32,6 +34,7 @@ async def test_an_update_is_recorded_handled_and_a_retry_is_not_handled_again(
             webhook_url=url,
             webhook_port=unused_tcp_port,
             webhook_secret=SECRET,
+            webhook_inbox=True,  # SQLite has it only when asked (one process: no one to order with)
         ) as bot,
         httpx.AsyncClient(trust_env=False, timeout=10) as client,
     ):
@@ -50,6 +53,21 @@ async def test_an_update_is_recorded_handled_and_a_retry_is_not_handled_again(
         assert [tuple(r) for r in rows] == [(41, f"chat:{USER}", True)]
         recorded = Update.de_json(json.loads(await _payload(bot.services.db.engine, 41)), None)
         assert recorded.message is not None and recorded.message.text == "/film parasite"
+
+
+async def test_on_sqlite_webhook_updates_take_todays_path_unless_asked(tmp_path: Path, unused_tcp_port: int) -> None:
+    url = f"http://127.0.0.1:{unused_tcp_port}/hook"
+    settings: dict[str, Any] = {"webhook_url": url, "webhook_port": unused_tcp_port, "webhook_secret": SECRET}
+    async with (
+        running_bot(tmp_path, wait_for_polling=False, **settings) as bot,
+        httpx.AsyncClient(trust_env=False, timeout=10) as client,
+    ):
+        if bot.services.db.dialect != "sqlite":
+            pytest.skip("the default differs on SQLite only")
+        assert (await post(client, url, command(bot.api, 7, "/film parasite"), **{HEADER: SECRET})).status_code == 200
+        await bot.api.wait_for("sendMessage", within=10)
+        async with bot.services.db.engine.connect() as conn:
+            assert (await conn.execute(text("SELECT count(*) FROM update_inbox"))).scalar() == 0
 
 
 async def _payload(engine: Any, update_id: int) -> str:
