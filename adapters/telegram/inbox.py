@@ -68,7 +68,11 @@ class UpdateIntake(asyncio.Queue[object]):
             await super().put(item)
             return
         assert isinstance(item, Update)
-        await self.inbox.receive(item.update_id, key, item.to_json())
+        try:
+            await self.inbox.receive(item.update_id, key, item.to_json())
+        except Exception as exc:  # the webhook answers 500 and Telegram sends the update again later
+            log.warning("telegram: could not record update %d (%s); Telegram will send it again", item.update_id, exc)
+            raise
 
 
 def telegram_inbox(services: Services, app: Application) -> OrderedInbox:  # type: ignore[type-arg]
