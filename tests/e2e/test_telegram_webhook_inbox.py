@@ -53,6 +53,13 @@ async def test_an_update_is_recorded_handled_and_a_retry_is_not_handled_again(
         assert [tuple(r) for r in rows] == [(41, f"chat:{USER}", True)]
         recorded = Update.de_json(json.loads(await _payload(bot.services.db.engine, 41)), None)
         assert recorded.message is not None and recorded.message.text == "/film parasite"
+        # It cannot be recorded (here: the table is gone): no 200, so Telegram keeps it and sends it again.
+        async with bot.services.db.engine.begin() as conn:
+            await conn.execute(text("ALTER TABLE update_inbox RENAME TO update_inbox_away"))
+        refused = await post(client, url, command(bot.api, 42, "/film amelie"), **{HEADER: SECRET})
+        assert refused.status_code == 500
+        await asyncio.sleep(0.3)
+        assert len(bot.calls("sendMessage")) == 1
 
 
 async def test_on_sqlite_webhook_updates_take_todays_path_unless_asked(tmp_path: Path, unused_tcp_port: int) -> None:
