@@ -20,7 +20,7 @@ from bot.inbox.keylocks import KeyLocks
 from bot.inbox.ordered import Handler, OrderedInbox
 from bot.inbox.store import InboxStore, Recorded
 from bot.store.db import Database
-from tests.dbutil import POSTGRES_URL
+from tests.dbutil import POSTGRES_URL, postgres_database, postgres_skip_reason
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
@@ -66,6 +66,16 @@ async def settled(*inboxes: OrderedInbox) -> None:
             return
         await asyncio.sleep(0.01)
     raise AssertionError("drains still running")
+
+
+@pytest.fixture
+async def pg() -> AsyncIterator[Database]:
+    """A migrated PostgreSQL schema: several workers sharing a database is a PostgreSQL setup (webhook mode on
+    SQLite is one process)."""
+    if (reason := await postgres_skip_reason()) is not None:
+        pytest.skip(reason)
+    async with postgres_database() as database:
+        yield database
 
 
 @asynccontextmanager
@@ -116,12 +126,10 @@ async def test_one_worker_handles_each_key_in_order_while_keys_run_side_by_side(
 
 
 @pytest.mark.postgres
-async def test_two_workers_receiving_one_chat_alternately_handle_it_in_order_once(db: Database) -> None:
-    if db.dialect != "postgresql":
-        pytest.skip("several workers share a database on PostgreSQL only")
+async def test_two_workers_receiving_one_chat_alternately_handle_it_in_order_once(pg: Database) -> None:
     log = Log()
-    async with second_worker(db) as other:
-        workers = [worker_inbox(db, log, "a", delay=0.003), worker_inbox(other, log, "b", delay=0.003)]
+    async with second_worker(pg) as other:
+        workers = [worker_inbox(pg, log, "a", delay=0.003), worker_inbox(other, log, "b", delay=0.003)]
         ids = itertools.count(100)
         try:
 
@@ -145,10 +153,8 @@ async def test_two_workers_receiving_one_chat_alternately_handle_it_in_order_onc
 
 
 @pytest.mark.postgres
-async def test_an_update_recorded_while_the_holder_releases_is_not_stranded(db: Database) -> None:
+async def test_an_update_recorded_while_the_holder_releases_is_not_stranded(pg: Database) -> None:
     """Worker B records an update after A's last take and finds A's lock still held: A must run it."""
-    if db.dialect != "postgresql":
-        pytest.skip("several workers share a database on PostgreSQL only")
     log = Log()
     releasing, go_on = asyncio.Event(), asyncio.Event()
 
@@ -158,8 +164,8 @@ async def test_an_update_recorded_while_the_holder_releases_is_not_stranded(db: 
             await go_on.wait()
             await super().release(key)
 
-    async with second_worker(db) as other:
-        a = OrderedInbox(InboxStore(db, "telegram"), SlowRelease(db), log.handler("a"), sweep_every=3600)
+    async with second_worker(pg) as other:
+        a = OrderedInbox(InboxStore(pg, "telegram"), SlowRelease(pg), log.handler("a"), sweep_every=3600)
         b = worker_inbox(other, log, "b", sweep_every=3600)
         try:
             await a.receive(1, "chat:1", "chat:1|1")
@@ -201,11 +207,9 @@ async def test_updates_left_by_a_stopped_worker_are_swept_up_once(db: Database) 
 
 
 @pytest.mark.postgres
-async def test_a_dead_holders_lock_goes_with_its_connection(db: Database) -> None:
-    if db.dialect != "postgresql":
-        pytest.skip("advisory locks are PostgreSQL's")
-    async with second_worker(db) as other:
-        mine, theirs = KeyLocks(db), KeyLocks(other)
+async def test_a_dead_holders_lock_goes_with_its_connection(pg: Database) -> None:
+    async with second_worker(pg) as other:
+        mine, theirs = KeyLocks(pg), KeyLocks(other)
         assert await mine.try_acquire("chat:1")
         assert not await mine.try_acquire("chat:1")  # re-entrant in PostgreSQL, not here
         assert not await theirs.try_acquire("chat:1")
