@@ -35,11 +35,13 @@ DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
 async def run(dbs: list[Database], updates: int, chats: int) -> dict[str, float]:
     handled: dict[str, list[int]] = {}
+    total = (updates // chats) * chats
     done = asyncio.Event()
+    count = itertools.count(1)
 
     async def handle(item: Recorded) -> None:
         handled.setdefault(item.payload, []).append(item.update_id)
-        if sum(len(v) for v in handled.values()) >= updates:
+        if next(count) == total:
             done.set()
 
     inboxes = [OrderedInbox(InboxStore(db, "telegram"), KeyLocks(db), handle) for db in dbs]
@@ -57,13 +59,10 @@ async def run(dbs: list[Database], updates: int, chats: int) -> dict[str, float]
     per_chat = updates // chats
     cpu, wall = time.process_time(), time.perf_counter()
     await asyncio.gather(*(chat(f"chat:{c}", per_chat) for c in range(chats)))
-    await asyncio.wait_for(done.wait(), 300) if per_chat * chats >= updates else None
-    while any(i._tasks for i in inboxes):
-        await asyncio.sleep(0.005)
+    await asyncio.wait_for(done.wait(), 300)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     for inbox in inboxes:
         await inbox.close()
-    total = per_chat * chats
     in_order = all(seen == sorted(seen) for seen in handled.values())
     acks.sort()
     return {

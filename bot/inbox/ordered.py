@@ -88,6 +88,11 @@ class OrderedInbox:
         self._tasks: set[asyncio.Task[int]] = set()
         self._closing = False
 
+    @property
+    def draining(self) -> int:
+        """How many drains are running in this process now."""
+        return len(self._tasks)
+
     async def receive(self, update_id: int, key: str, payload: str) -> bool:
         """Record the update (durable when this returns: then acknowledge it) and start draining its key.
         False when it had been recorded before (a retry): it is not run again."""

@@ -62,7 +62,7 @@ def worker_inbox(db: Database, log: Log, name: str, *, delay: float = 0.0, sweep
 async def settled(*inboxes: OrderedInbox) -> None:
     """Wait until no drain is running in any of `inboxes`."""
     for _ in range(500):
-        if not any(i._tasks for i in inboxes):
+        if not any(i.draining for i in inboxes):
             return
         await asyncio.sleep(0.01)
     raise AssertionError("drains still running")
@@ -195,7 +195,7 @@ async def test_updates_left_by_a_stopped_worker_are_swept_up_once(db: Database) 
     sweeping = asyncio.create_task(restarted.run(stop))
     try:
         for _ in range(300):
-            if len(log.handled["chat:9"]) == 2 and not restarted._tasks:
+            if len(log.handled["chat:9"]) == 2 and not restarted.draining:
                 break
             await asyncio.sleep(0.01)
         await asyncio.sleep(0.2)  # a few more sweeps: nothing runs twice
