@@ -13,12 +13,18 @@ from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy.engine import Connection
 
+import bot.inbox.models  # noqa: F401  (the table on Base.metadata)
 from bot.inbox.keylocks import KeyLocks
 from bot.inbox.ordered import Handler, OrderedInbox
 from bot.inbox.store import InboxStore, Recorded
+from bot.store.base import Base
 from bot.store.db import Database
 from tests.dbutil import POSTGRES_URL, postgres_database, postgres_skip_reason
 
@@ -221,3 +227,13 @@ async def test_a_dead_holders_lock_goes_with_its_connection(pg: Database) -> Non
         assert await mine.try_acquire("chat:2")  # a new connection after the old one went
         await mine.close()
         await theirs.close()
+
+
+def _inbox_diffs(conn: Connection) -> list[Any]:
+    ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+    return [d for d in compare_metadata(ctx, Base.metadata) if "update_inbox" in repr(d)]
+
+
+async def test_the_inbox_model_matches_its_migration(db: Database) -> None:
+    async with db.engine.connect() as conn:
+        assert await conn.run_sync(_inbox_diffs) == []
