@@ -54,7 +54,10 @@ def webhook_secret(settings: TelegramSettings) -> str:
     """The configured secret, or a new strong one (logged as generated, never its value)."""
     if settings.webhook_secret is not None:
         return settings.webhook_secret.get_secret_value()
-    log.info("no TELEGRAM__WEBHOOK_SECRET set: generated a webhook secret for this run and registering it")
+    log.info(
+        "no TELEGRAM__WEBHOOK_SECRET set: generated a webhook secret for this run and registering it "
+        "(several webhook workers need one shared TELEGRAM__WEBHOOK_SECRET: each registers its own)"
+    )
     return secrets.token_urlsafe(SECRET_BYTES)
 
 
