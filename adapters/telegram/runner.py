@@ -86,8 +86,6 @@ async def run_telegram(services: Services, stop: asyncio.Event, *, app: Applicat
         if settings.webhook_url:
             secret = webhook_secret(settings)
             inbox = attach_inbox(services, app)
-            if inbox is not None:
-                sweeping = asyncio.create_task(inbox.run(stop), name="telegram inbox sweep")
             await updater.start_webhook(
                 listen=settings.webhook_listen,
                 port=settings.webhook_port,
@@ -97,6 +95,8 @@ async def run_telegram(services: Services, stop: asyncio.Event, *, app: Applicat
                 allowed_updates=ALLOWED_UPDATES,
                 max_connections=settings.webhook_max_connections,
             )
+            if inbox is not None:  # what is left pending (by any worker) now, then every second
+                sweeping = asyncio.create_task(inbox.run(stop), name="telegram inbox sweep")
             log.info(
                 "telegram bot @%s receiving updates by webhook on %s:%d (%s)",
                 app.bot.username,
