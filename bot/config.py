@@ -28,6 +28,12 @@ class TelegramSettings(BaseModel):
     webhook_listen: str = "127.0.0.1"  # behind a reverse proxy; set 0.0.0.0 only to face the internet
     webhook_port: int = 8443
     webhook_secret: SecretStr | None = None  # None in webhook mode: a strong one is generated at start
+    # Webhook mode: record each update in the database before answering Telegram, then process each chat's
+    # updates in update_id order across all workers (adapters/telegram/inbox.py). None: on PostgreSQL (where
+    # several workers can share the database), off on SQLite (one process); False: straight to PTB.
+    webhook_inbox: bool | None = None
+    # setWebhook's max_connections: how many updates Telegram sends at once. 1 = strict per-chat order.
+    webhook_max_connections: int = Field(default=40, ge=1, le=100)
     # Catalog owners (user ids). The old name ADMIN_IDS still works: those users were admins everywhere.
     owner_ids: list[int] = Field(default_factory=list, validation_alias=AliasChoices("owner_ids", "admin_ids"))
     poll_timeout: int = 30

@@ -25,6 +25,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from adapters.telegram.admin import AdminCheck
 from adapters.telegram.handlers import TelegramHandlers
+from adapters.telegram.inbox import UpdateIntake
 from adapters.telegram.inline import InlineHandler
 from adapters.telegram.movienight import TelegramMovieNights
 from adapters.telegram.ordering import OrderedUpdateProcessor
@@ -79,6 +80,7 @@ def build_application(
         .base_url(base_url or settings.base_url)
         .base_file_url(base_file_url or settings.base_file_url)
         .concurrent_updates(OrderedUpdateProcessor(CONCURRENT_UPDATES))
+        .update_queue(UpdateIntake())  # webhook mode attaches the inbox to it (`run_telegram`)
         .request(request or HTTPXRequest(connection_pool_size=CONCURRENT_UPDATES + 8))
         .get_updates_request(get_updates_request or HTTPXRequest(read_timeout=settings.poll_timeout + 10.0))
     )

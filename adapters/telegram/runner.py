@@ -9,6 +9,7 @@ server answers 403 to every request without it (before any handler runs). The se
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 import time
@@ -18,9 +19,11 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
 from adapters.telegram.app import ALLOWED_UPDATES, build_application
+from adapters.telegram.inbox import UpdateIntake, telegram_inbox
 from adapters.telegram.menu import publish_commands
 from adapters.telegram.movienight import TelegramMovieNights
 from bot.config import TelegramSettings
+from bot.inbox.ordered import OrderedInbox
 from bot.services import Services
 from bot.startup import StartupFailed, backoff_delays, wait_or_stop
 
@@ -51,7 +54,10 @@ def webhook_secret(settings: TelegramSettings) -> str:
     """The configured secret, or a new strong one (logged as generated, never its value)."""
     if settings.webhook_secret is not None:
         return settings.webhook_secret.get_secret_value()
-    log.info("no TELEGRAM__WEBHOOK_SECRET set: generated a webhook secret for this run and registering it")
+    log.info(
+        "no TELEGRAM__WEBHOOK_SECRET set: generated a webhook secret for this run and registering it "
+        "(several webhook workers need one shared TELEGRAM__WEBHOOK_SECRET: each registers its own)"
+    )
     return secrets.token_urlsafe(SECRET_BYTES)
 
 
@@ -75,8 +81,11 @@ async def run_telegram(services: Services, stop: asyncio.Event, *, app: Applicat
         except TelegramError as exc:  # the bot still works without its menu
             log.warning("could not set the telegram command menu: %s", exc)
         await app.start()
+        inbox: OrderedInbox | None = None
+        sweeping: asyncio.Task[None] | None = None
         if settings.webhook_url:
             secret = webhook_secret(settings)
+            inbox = attach_inbox(services, app)
             await updater.start_webhook(
                 listen=settings.webhook_listen,
                 port=settings.webhook_port,
@@ -84,12 +93,16 @@ async def run_telegram(services: Services, stop: asyncio.Event, *, app: Applicat
                 webhook_url=settings.webhook_url,
                 secret_token=secret,
                 allowed_updates=ALLOWED_UPDATES,
+                max_connections=settings.webhook_max_connections,
             )
+            if inbox is not None:  # what is left pending (by any worker) now, then every second
+                sweeping = asyncio.create_task(inbox.run(stop), name="telegram inbox sweep")
             log.info(
-                "telegram bot @%s receiving updates by webhook on %s:%d",
+                "telegram bot @%s receiving updates by webhook on %s:%d (%s)",
                 app.bot.username,
                 settings.webhook_listen,
                 settings.webhook_port,
+                "each chat in order across workers" if inbox is not None else "no inbox: order within this process",
             )
             services.health.platform("telegram", lambda: None if updater.running else "webhook server stopped")
         else:
@@ -104,9 +117,31 @@ async def run_telegram(services: Services, stop: asyncio.Event, *, app: Applicat
         finally:
             services.health.forget("telegram")
             await nights.disconnect(app.bot)
-            await updater.stop()
+            await updater.stop()  # no new update is recorded from here on
+            if inbox is not None:
+                if sweeping is not None:
+                    sweeping.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await sweeping
+                await inbox.close()  # the updates being handled finish; the rest wait for another worker
             await app.stop()
     log.info("telegram bot stopped")
+
+
+def attach_inbox(services: Services, app: Application) -> OrderedInbox | None:  # type: ignore[type-arg]
+    """Webhook mode: the database inbox behind the app's update queue. By default only on PostgreSQL: on
+    SQLite one process serves (its `OrderedUpdateProcessor` keeps the order) and every update would be two
+    more writes through SQLite's one write lock. None when it does not apply, or the app was built with
+    another queue."""
+    wanted = services.settings.telegram.webhook_inbox
+    if not (services.db.dialect == "postgresql" if wanted is None else wanted):
+        return None
+    intake = app.update_queue
+    if not isinstance(intake, UpdateIntake):
+        log.warning("telegram: the application has its own update queue; webhook updates skip the inbox")
+        return None
+    intake.inbox = telegram_inbox(services, app)
+    return intake.inbox
 
 
 async def _initialize(app: Application, stop: asyncio.Event) -> bool:  # type: ignore[type-arg]

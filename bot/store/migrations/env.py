@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 # Other areas: import your model modules here so autogenerate sees them.
 import bot.curation.models
+import bot.inbox.models
 import bot.polls.models
 import bot.store.models  # noqa: F401  (registers the catalog tables on Base.metadata)
 from bot.store.base import Base
