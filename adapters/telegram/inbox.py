@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
@@ -56,14 +57,26 @@ def inbox_key(update: object) -> str | None:
 
 class UpdateIntake(asyncio.Queue[object]):
     """The Application's update queue. With an inbox attached (webhook mode), an update with a key is
-    recorded in it instead of queued; everything else (and everything without an inbox) is queued as usual."""
+    recorded in it instead of queued; everything else (and everything without an inbox) is queued as usual.
+
+    `poll_chat` (attached with the inbox) names the chat of a movie-night poll: a vote in it is then ordered
+    with its chat, so a `/movienight close` sent after the votes is handled after them and counts every one
+    (keyed by poll and voter, a vote could wait on one worker while the close ran on another)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.inbox: OrderedInbox | None = None
+        self.poll_chat: Callable[[str], Awaitable[str | None]] | None = None
+
+    async def _key(self, item: object) -> str | None:
+        if isinstance(item, Update) and item.poll_answer is not None and self.poll_chat is not None:
+            chat = await self.poll_chat(item.poll_answer.poll_id)
+            if chat is not None:
+                return f"chat:{chat}"
+        return inbox_key(item)
 
     async def put(self, item: object) -> None:
-        key = inbox_key(item) if self.inbox is not None else None
+        key = await self._key(item) if self.inbox is not None else None
         if self.inbox is None or key is None:
             await super().put(item)
             return

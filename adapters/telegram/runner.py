@@ -19,11 +19,12 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
 from adapters.telegram.app import ALLOWED_UPDATES, build_application
-from adapters.telegram.inbox import UpdateIntake, telegram_inbox
+from adapters.telegram.inbox import PLATFORM, UpdateIntake, telegram_inbox
 from adapters.telegram.menu import publish_commands
 from adapters.telegram.movienight import TelegramMovieNights
 from bot.config import TelegramSettings
 from bot.inbox.ordered import OrderedInbox
+from bot.polls import movienight_service
 from bot.services import Services
 from bot.startup import StartupFailed, backoff_delays, wait_or_stop
 
@@ -141,6 +142,12 @@ def attach_inbox(services: Services, app: Application) -> OrderedInbox | None:  
         log.warning("telegram: the application has its own update queue; webhook updates skip the inbox")
         return None
     intake.inbox = telegram_inbox(services, app)
+    movienights = movienight_service(services)
+
+    async def poll_chat(platform_poll_id: str) -> str | None:
+        return await movienights.chat_of_native_poll(PLATFORM, platform_poll_id)
+
+    intake.poll_chat = poll_chat
     return intake.inbox
 
 

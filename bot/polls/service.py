@@ -89,6 +89,7 @@ class MovieNightService(Voting):
         self.films = films
         self.settings = settings
         self.clock = clock
+        self.native_poll_chats: dict[tuple[str, str], str] = {}
         self.slate = Slate(db, films, settings, clock)
         self.languages = ChatLanguages(db)
         self._open_listeners: list[Callable[[], None]] = []

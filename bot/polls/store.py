@@ -148,6 +148,12 @@ class MovieNightStore:
         query = select(MovieNightRow).where(MovieNightRow.open_chat == f"{platform}:{chat_id}")
         return await self._with_options((await self.s.execute(query)).scalar_one_or_none())
 
+    async def chat_of_platform_poll(self, platform: str, platform_poll_id: str) -> str | None:
+        query = select(MovieNightRow.chat_id).where(
+            MovieNightRow.platform == platform, MovieNightRow.platform_poll_id == platform_poll_id
+        )
+        return (await self.s.execute(query)).scalar_one_or_none()
+
     async def poll_id_by_platform_id(self, platform: str, platform_poll_id: str) -> int | None:
         query = select(MovieNightRow.id).where(
             MovieNightRow.platform == platform, MovieNightRow.platform_poll_id == platform_poll_id

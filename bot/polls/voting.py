@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 NOT_HERE = N_("This button isn't for this chat.")
 STALE = N_("A newer vote of yours is already counted.")
 NATIVE_ONLY = N_("This poll is voted in the poll itself, not with buttons.")
+NATIVE_POLL_CHATS_KEPT = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,7 @@ class Voting:
 
     db: Database
     clock: Callable[[], datetime]
+    native_poll_chats: dict[tuple[str, str], str]  # platform poll id -> its chat (`chat_of_native_poll`)
 
     async def _change_ballot(
         self,
@@ -144,6 +146,21 @@ class Voting:
             if not where.holds(poll):
                 return _(NOT_HERE)
             return poll, await store.ballot(poll_id, str(voter_id)[:64])
+
+    async def chat_of_native_poll(self, platform: str, platform_poll_id: str) -> str | None:
+        """The chat a platform poll of ours was posted in (None: not one of ours, or not attached yet). A poll's
+        chat never changes, so what was found is kept (bounded); a miss is asked again next time."""
+        cache = self.native_poll_chats
+        key = (platform, str(platform_poll_id))
+        if key in cache:
+            return cache[key]
+        async with self.db.session() as session:
+            chat = await MovieNightStore(session).chat_of_platform_poll(platform, key[1])
+        if chat is not None:
+            if len(cache) >= NATIVE_POLL_CHATS_KEPT:
+                cache.clear()
+            cache[key] = chat
+        return chat
 
     async def _native_poll_id(self, platform: str, platform_poll_id: str) -> int | None:
         async with self.db.session() as session:

@@ -17,8 +17,11 @@ from sqlalchemy import text
 from telegram import Update
 
 from adapters.telegram.inbox import inbox_key
+from bot.commands import Actor
+from bot.polls import movienight_service
 from tests.adapters.telegram.harness import USER, running_bot
 from tests.e2e.test_webhook_process import HEADER, command, post
+from tests.support.movienight import open_movie_night
 
 SECRET = "inbox-test-secret"
 
@@ -103,3 +106,33 @@ def test_updates_are_ordered_by_chat_inline_message_or_poll_voter() -> None:
         assert inbox_key(update) == key, body
         # What is recorded is the update's JSON: it reads back as the same update.
         assert Update.de_json(json.loads(update.to_json()), None).to_dict() == update.to_dict()
+
+
+async def test_a_vote_in_a_movie_night_poll_is_ordered_with_its_chat(tmp_path: Path, unused_tcp_port: int) -> None:
+    """A poll answer carries no chat. Ordered by poll and voter, it could still wait on one worker while a
+    `/movienight close` sent after it ran on another and counted without it; ordered with the poll's chat, the
+    close comes after every vote recorded before it."""
+    url = f"http://127.0.0.1:{unused_tcp_port}/hook"
+    group = "-1005550"
+    async with (
+        running_bot(
+            tmp_path, wait_for_polling=False, webhook_url=url, webhook_port=unused_tcp_port,
+            webhook_secret=SECRET, webhook_inbox=True,
+        ) as bot,
+        httpx.AsyncClient(trust_env=False, timeout=10) as client,
+    ):  # fmt: skip
+        opener = Actor("telegram", str(USER), group, is_group_admin=True)
+        card = await open_movie_night(bot.services, opener, "parasite", "amelie")
+        assert await movienight_service(bot.services).attach_native_poll(card.poll_id, "tg-poll-1", "77")
+        voter = {"id": 4242, "is_bot": False, "first_name": "Ben"}
+        answers = [
+            {"update_id": 90, "poll_answer": {"poll_id": "tg-poll-1", "user": voter, "option_ids": [1],
+                                              "option_persistent_ids": ["1"]}},
+            {"update_id": 91, "poll_answer": {"poll_id": "not-ours", "user": voter, "option_ids": [0],
+                                              "option_persistent_ids": ["0"]}},
+        ]  # fmt: skip
+        for answer in answers:
+            assert (await post(client, url, answer, **{HEADER: SECRET})).status_code == 200
+        async with bot.services.db.engine.connect() as conn:
+            rows = (await conn.execute(text("SELECT update_id, order_key FROM update_inbox ORDER BY update_id"))).all()
+        assert [tuple(r) for r in rows] == [(90, f"chat:{group}"), (91, "poll:not-ours:4242")]
