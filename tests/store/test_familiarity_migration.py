@@ -14,6 +14,7 @@ from bot.films.model import Credit, Film
 from bot.store.db import Database
 from bot.store.films import FilmRepository
 from tests.dbutil import postgres_database, postgres_skip_reason, sqlite_database
+from tests.support.testdb import backend_params
 
 NOW = datetime(2026, 11, 30, tzinfo=UTC)
 CAST = ("Yoo Ah-in", "Steven Yeun", "Jun Jong-seo", "Kim Soo-kyung")
@@ -27,7 +28,7 @@ FILMS = {  # title: (votes, synopsis, cast size) -> level
 LEVELS = {"Parasite": 2, "Burning": 1, "Silent Short": 0, "Bare Title": 0, "Actuality": 0}
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=backend_params())
 async def old_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
     if request.param == "sqlite":
         async with sqlite_database(tmp_path / "old.sqlite3", migrate=False) as database:

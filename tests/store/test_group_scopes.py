@@ -16,6 +16,7 @@ from bot.curation.search_hooks import MissLog
 from bot.curation.store import CurationRepository
 from bot.store.db import Database
 from tests.dbutil import postgres_database, postgres_skip_reason, sqlite_database
+from tests.support.testdb import backend_params
 
 NOW = datetime(2025, 1, 6, 12, 0, tzinfo=UTC)
 AT = bindparam("at", type_=DateTime(timezone=True))  # stored as the models store datetimes
@@ -76,7 +77,7 @@ async def test_memory_for_pending_misses_is_bounded(db: Database) -> None:
     await misses.close()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=backend_params())
 async def db_at_0003(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
     if request.param == "sqlite":
         async with sqlite_database(tmp_path / "old.sqlite3", migrate=False) as database:

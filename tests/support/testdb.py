@@ -24,6 +24,7 @@ import uuid
 from collections.abc import Coroutine
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -44,6 +45,15 @@ def backend() -> str:
 
 def on_postgres() -> bool:
     return backend() == "postgres"
+
+
+def backend_params() -> list[object]:
+    """Parameters for a fixture that builds its own store on each backend: both when FILMBOT_TEST_DATABASE is
+    unset (a developer's run), else only the chosen one, so CI's two passes do not both run the same case."""
+    both: list[object] = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+    if not os.environ.get(VARIABLE):
+        return both
+    return [both[1]] if on_postgres() else [both[0]]
 
 
 def _run(coro: Coroutine[Any, Any, Any]) -> Any:
