@@ -23,10 +23,13 @@ UP = "\x1b[A"
 CTRL_C = "\x03"
 CTRL_D = "\x04"
 
-pytestmark = pytest.mark.sqlite_only(
-    reason="the embedded default's first run on a terminal "
-    "(a SQLite file `filmbot` creates and seeds), shared by the module's tests"
-)
+pytestmark = [
+    pytest.mark.sqlite_only(
+        reason="the embedded default's first run on a terminal "
+        "(a SQLite file `filmbot` creates and seeds), shared by the module's tests"
+    ),
+    pytest.mark.xdist_group("console_terminal"),  # one worker builds the module's database once (--dist loadgroup)
+]
 
 
 def _controlling_terminal() -> None:
