@@ -12,13 +12,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
-pytestmark = [
-    pytest.mark.sqlite_only(
-        reason="the embedded default's first run: `filmbot` creates, migrates and seeds its own SQLite file "
-        "(the module's other tests share it)"
-    ),
-    pytest.mark.xdist_group("cli"),  # one worker builds the module's database once (--dist loadgroup)
-]
+pytestmark = pytest.mark.sqlite_only(
+    reason="the embedded default's first run: `filmbot` creates, migrates and seeds its own SQLite file "
+    "(the module's other tests share it)"
+)
 
 
 def filmbot(db: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -23,13 +23,10 @@ UP = "\x1b[A"
 CTRL_C = "\x03"
 CTRL_D = "\x04"
 
-pytestmark = [
-    pytest.mark.sqlite_only(
-        reason="the embedded default's first run on a terminal "
-        "(a SQLite file `filmbot` creates and seeds), shared by the module's tests"
-    ),
-    pytest.mark.xdist_group("console_terminal"),  # one worker builds the module's database once (--dist loadgroup)
-]
+pytestmark = pytest.mark.sqlite_only(
+    reason="the embedded default's first run on a terminal "
+    "(a SQLite file `filmbot` creates and seeds), shared by the module's tests"
+)
 
 
 def _controlling_terminal() -> None:

@@ -11,13 +11,10 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = [
-    pytest.mark.sqlite_only(
-        reason="a one-shot command on the embedded default: no PostgreSQL dialect imported, "
-        "the index snapshot of a SQLite file"
-    ),
-    pytest.mark.xdist_group("startup"),  # one worker builds the module's database once (--dist loadgroup)
-]
+pytestmark = pytest.mark.sqlite_only(
+    reason="a one-shot command on the embedded default: no PostgreSQL dialect imported, "
+    "the index snapshot of a SQLite file"
+)
 
 FILMS = 1200  # over the snapshot's and the stage line's threshold (bot.films.snapshot.MIN_FILMS)
 
