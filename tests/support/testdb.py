@@ -3,7 +3,8 @@
 `FILMBOT_TEST_DATABASE=postgres` makes every test's store a PostgreSQL database on the local server
 ($FILMBOT_TEST_POSTGRES_URL): `make_services` (tests/support/catalog.py), `bot_env` (tests/support/process.py)
 and the store tests' `db` fixture then use a brand-new database per test, named after this pytest process
-(`filmbot_suite_<tag>_<n>`, so parallel workers and sessions never meet) and dropped after the test.
+(`filmbot_suite_<tag>_<n>`, so parallel workers and sessions never meet) and dropped after the test (in the
+background: see `Databases.drop_used`).
 
 - An in-process store (`migrated=True`) is a copy of a template migrated once per session (`CREATE DATABASE
   … TEMPLATE`, ~0.4 s, instead of ~1-3 s of migrations per test).
