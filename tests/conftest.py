@@ -17,6 +17,18 @@ def pytest_report_header() -> str:
     return f"test stores: {'PostgreSQL' if on_postgres() else 'SQLite'} ({VARIABLE})"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test marked `sqlite_only(reason)` is about SQLite itself: on PostgreSQL it would only repeat the SQLite
+    pass, so that pass runs it and this one says why it does not."""
+    if not on_postgres():
+        return
+    for item in items:
+        if (mark := item.get_closest_marker("sqlite_only")) is not None:
+            reason = mark.kwargs.get("reason") or (mark.args[0] if mark.args else "")
+            assert reason, f"{item.nodeid}: sqlite_only needs a reason"
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only ({reason}); the SQLite pass runs it"))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _cache_directory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """The user cache directory (search index snapshots, exports) is a temporary one for the whole run, in this

@@ -12,6 +12,11 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
+pytestmark = pytest.mark.sqlite_only(
+    reason="the embedded default's first run: `filmbot` creates, migrates and seeds its own SQLite file "
+    "(the module's other tests share it)"
+)
+
 
 def filmbot(db: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM__", "DISCORD__", "DATABASE_URL"))}

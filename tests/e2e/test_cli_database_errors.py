@@ -51,6 +51,7 @@ def test_wrong_postgresql_port_is_one_line(tmp_path: Path) -> None:
     assert "Cannot connect" in line and "127.0.0.1:1" in line
 
 
+@pytest.mark.sqlite_only(reason="a read-only SQLite file")
 def test_read_only_database_is_one_line(tmp_path: Path) -> None:
     db = tmp_path / "club.sqlite3"
     assert filmbot(f"sqlite+aiosqlite:///{db}", "db", "upgrade", cwd=tmp_path).returncode == 0
@@ -60,6 +61,7 @@ def test_read_only_database_is_one_line(tmp_path: Path) -> None:
     assert "read-only" in line
 
 
+@pytest.mark.sqlite_only(reason="a SQLite file on a full disk")
 def test_full_disk_is_one_line(tmp_path: Path) -> None:
     disk = tmp_path / "disk"
     disk.mkdir()
@@ -83,6 +85,7 @@ def test_full_disk_is_one_line(tmp_path: Path) -> None:
         subprocess.run(["umount", str(disk)], check=False)
 
 
+@pytest.mark.sqlite_only(reason="SQLite's single writer")
 def test_two_sqlite_imports_at_once_both_finish_without_duplicates(tmp_path: Path) -> None:
     db = tmp_path / "club.sqlite3"
     url = f"sqlite+aiosqlite:///{db}"

@@ -12,13 +12,14 @@ from pathlib import Path
 
 from tests.fakes.sources import FakeTmdb, tmdb_movie
 from tests.store.test_imdb_import import make_set
+from tests.support.process import store_url
 
 
 def filmbot(db: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     base = {
         k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM__", "DISCORD__", "TMDB__", "WIKIDATA__"))
     }
-    base.update(DATABASE_URL=f"sqlite+aiosqlite:///{db}", PYTHONIOENCODING="utf-8", **env)
+    base.update(DATABASE_URL=store_url(db), PYTHONIOENCODING="utf-8", **env)
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], cwd=db.parent, env=base, capture_output=True, text=True, timeout=180
     )

@@ -23,6 +23,11 @@ UP = "\x1b[A"
 CTRL_C = "\x03"
 CTRL_D = "\x04"
 
+pytestmark = pytest.mark.sqlite_only(
+    reason="the embedded default's first run on a terminal "
+    "(a SQLite file `filmbot` creates and seeds), shared by the module's tests"
+)
+
 
 def _controlling_terminal() -> None:
     """In the child, after setsid: make the pty its terminal, so Ctrl+C reaches it as SIGINT."""

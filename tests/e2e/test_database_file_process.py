@@ -6,8 +6,12 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from tests.adapters.telegram.harness import TOKEN, new_api, process_env
 from tests.support.process import BotProcess, sample_catalog_env
+
+pytestmark = pytest.mark.sqlite_only(reason="the SQLite file deleted under a running bot")
 
 
 async def test_a_deleted_database_file_stops_the_running_bot_with_a_clear_reason(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from adapters.discord.runner import run_discord
 from tests.fakes.discord.harness import FakeDiscord
 from tests.specs.discord_spec import SPEC_PATH, DiscordSpec
 from tests.support.catalog import make_services
+from tests.support.process import store_url
 
 REPO = Path(__file__).resolve().parents[2]
 PRELUDE = """
@@ -40,7 +41,7 @@ def cli(
     tmp_path: Path, *args: str, token: str | None = "fake-token", **settings: str
 ) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM__", "DISCORD__", "DATABASE_URL"))}
-    env.update(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}", STARTER_CATALOG="false")
+    env.update(DATABASE_URL=store_url(tmp_path / "bot.sqlite3"), STARTER_CATALOG="false")
     env.update(settings)
     env["PYTHONPATH"] = str(REPO)
     if token:

@@ -4,15 +4,17 @@ clear line, exit code 1, no traceback, and nothing is imported."""
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import os
 import resource
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.support.process import query_rows, store_url
 
 MEMORY_LIMIT = 1 << 30  # RLIMIT_AS: the whole address space of the import process
 
@@ -23,7 +25,7 @@ def _limit_memory() -> None:
 
 def filmbot(db: Path, *args: str, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM__", "DISCORD__", "DATABASE_URL"))}
-    env |= {"DATABASE_URL": f"sqlite+aiosqlite:///{db}", "PYTHONIOENCODING": "utf-8", "STARTER_CATALOG": "false"}
+    env |= {"DATABASE_URL": store_url(db), "PYTHONIOENCODING": "utf-8", "STARTER_CATALOG": "false"}
     env |= extra_env or {}
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
@@ -43,8 +45,8 @@ def gzip_bomb(path: Path, record: bytes, decompressed: int) -> Path:
 
 
 def count_films(db: Path) -> int:
-    with sqlite3.connect(db) as conn:
-        return int(conn.execute("SELECT count(*) FROM films").fetchone()[0])
+    ((count,),) = asyncio.run(query_rows({"DATABASE_URL": store_url(db)}, "SELECT count(*) FROM films"))
+    return int(count)
 
 
 def assert_refused(out: subprocess.CompletedProcess[str], reason: str) -> None:

@@ -11,7 +11,13 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.sqlite_only(
+    reason="a one-shot command on the embedded default: no PostgreSQL dialect imported, "
+    "the index snapshot of a SQLite file"
+)
+
 FILMS = 1200  # over the snapshot's and the stage line's threshold (bot.films.snapshot.MIN_FILMS)
+
 # What a one-shot command on a database at the head revision, with a snapshot, must not import.
 NOT_NEEDED = (
     "discord",

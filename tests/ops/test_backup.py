@@ -3,7 +3,8 @@
 A SQLite club is filled through the real services (films with all their parts, a closed and an open movie
 night with ballots, nominations, chat settings, audit entries, search misses, a report), dumped by a real
 `filmbot db dump` process, restored by `filmbot db restore` into a new PostgreSQL database, dumped again:
-the two files are identical, and every table the migrations create had rows in them.
+the two files are identical, and every table the migrations create had rows in them. The refusals and a
+restore into an empty database are tested on the run's store (FILMBOT_TEST_DATABASE).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -22,10 +25,12 @@ from bot.polls import movienight_service
 from bot.replies import PollCard
 from bot.services import Services
 from bot.store.backup import BackupProblem, dump, restore
+from bot.store.db import Database
 from tests.dbutil import sqlite_database
 from tests.support.catalog import make_services
 from tests.support.pgdb import fresh_postgres_url
 from tests.support.process import bot_env
+from tests.support.testdb import new_postgres_url, on_postgres
 
 OWNER = Actor("telegram", "1", "-100", is_owner=True, is_group_admin=True, display_name="Ada")
 
@@ -37,9 +42,11 @@ async def run(services: Services, actor: Actor, line: str) -> None:
     await services.registry.run(spec, CommandContext(actor, services), raw)
 
 
-async def fill(tmp_path: Path) -> Path:
-    """A SQLite club with a row in every table; returns its file."""
-    services = await make_services(tmp_path)
+async def fill(tmp_path: Path, *, sqlite: bool = False) -> str:
+    """A club with a row in every table, in this run's test store (or in a SQLite file, with `sqlite`); returns
+    the database's URL."""
+    services = await make_services(tmp_path, sqlite=sqlite)
+    url = services.db.url
     ctx = CommandContext(OWNER, services)
     for title in ("parasite", "spirited away", "1917"):
         await run(services, OWNER, f"/movienight nominate {title}")
@@ -65,7 +72,24 @@ async def fill(tmp_path: Path) -> Path:
     from bot.app import close_services
 
     await close_services(services)
-    return tmp_path / "filmbot.sqlite3"
+    return url
+
+
+@asynccontextmanager
+async def opened(url: str) -> AsyncIterator[Database]:
+    db = Database(url)
+    try:
+        yield db
+    finally:
+        await db.dispose()
+
+
+async def empty_store(tmp_path: Path) -> str:
+    """A migrated, empty database in this run's test store: a SQLite file, or a new PostgreSQL database."""
+    if on_postgres():
+        return await asyncio.to_thread(new_postgres_url, migrated=True)
+    async with sqlite_database(tmp_path / "new.sqlite3") as db:
+        return db.url
 
 
 async def cli(env: dict[str, str], *argv: str) -> tuple[int, str]:
@@ -79,9 +103,10 @@ async def cli(env: dict[str, str], *argv: str) -> tuple[int, str]:
 @pytest.mark.postgres
 @pytest.mark.slow
 async def test_dump_restore_round_trips_sqlite_to_postgres_exactly(tmp_path: Path) -> None:
-    source = await fill(tmp_path)
+    # The source is a SQLite file by design, whatever the run's store (moving a club from the embedded default).
+    await fill(tmp_path, sqlite=True)
     first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl.gz"
-    env = bot_env(source, sqlite=True)  # the source is a SQLite file by design (moving a club to PostgreSQL)
+    env = bot_env(tmp_path / "filmbot.sqlite3", sqlite=True)
     code, err = await cli(env, "db", "dump", "-o", str(first))
     assert code == 0 and f"dumped {len(first.read_text().splitlines()) - 1} rows to {first}" in err, err
     header = json.loads(first.read_text(encoding="utf-8").splitlines()[0])
@@ -112,8 +137,7 @@ async def test_dump_restore_round_trips_sqlite_to_postgres_exactly(tmp_path: Pat
 
 
 async def test_restore_refuses_a_database_with_data_and_bad_files(tmp_path: Path) -> None:
-    source = await fill(tmp_path)
-    async with sqlite_database(source, migrate=False) as db:
+    async with opened(await fill(tmp_path)) as db:
         backup = tmp_path / "b.jsonl"
         with backup.open("w", encoding="utf-8") as out:
             rows = await dump(db, out)
@@ -129,7 +153,7 @@ async def test_restore_refuses_a_database_with_data_and_bad_files(tmp_path: Path
             assert (await s.execute(text("SELECT count(*) FROM films"))).scalar_one() > 5
         report = await restore(db, lines, force=True)
         assert report.rows == rows
-    async with sqlite_database(tmp_path / "new.sqlite3") as empty:
+    async with opened(await empty_store(tmp_path)) as empty:
         await restore(empty, lines)
         with (tmp_path / "again.jsonl").open("w", encoding="utf-8") as out:
             await dump(empty, out)

@@ -81,6 +81,7 @@ async def test_processes_started_together_on_empty_postgres_all_come_up(tmp_path
 
 
 @pytest.mark.slow
+@pytest.mark.sqlite_only(reason="a new SQLite file; the PostgreSQL case is the test above")
 async def test_processes_started_together_on_a_new_sqlite_file_all_come_up(tmp_path: Path) -> None:
     starter = small_starter(tmp_path)
     db = tmp_path / "club.sqlite3"

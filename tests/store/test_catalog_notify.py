@@ -27,7 +27,6 @@ from bot.store.films import FilmRepository
 from bot.store.notify import CatalogListener
 from tests.support.pgdb import fresh_postgres_url
 
-pytestmark = pytest.mark.postgres
 PASSWORD = "n0tify-s3cret"  # the local server trusts every login, so a password can be set and must never show
 
 
@@ -93,6 +92,7 @@ async def running(work: Callable[[asyncio.Event], Coroutine[Any, Any, None]]) ->
         await task
 
 
+@pytest.mark.postgres
 async def test_a_committed_change_is_announced_and_a_rolled_back_one_is_not(url: str) -> None:
     payloads: list[str] = []
     listener = CatalogListener(url, payloads.append)
@@ -105,6 +105,7 @@ async def test_a_committed_change_is_announced_and_a_rolled_back_one_is_not(url:
         assert payloads == ["", str(first), str(second)]
 
 
+@pytest.mark.postgres
 async def test_the_listener_reconnects_after_its_backend_is_terminated(
     url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -131,6 +132,7 @@ def indexed(services: Services, title: str) -> bool:
     return any(m.doc.title == title for m in services.catalog.index.search(title))
 
 
+@pytest.mark.postgres
 async def test_a_catalog_follows_another_process_by_notification_alone(url: str) -> None:
     follower = await stack(url)
     try:

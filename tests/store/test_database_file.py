@@ -14,6 +14,8 @@ from bot.store.errors import DatabaseFileGone
 from bot.store.films import FilmRepository
 from tests.dbutil import sqlite_database
 
+pytestmark = pytest.mark.sqlite_only(reason="a SQLite file deleted or replaced under a running bot")
+
 
 def _remove(path: Path) -> None:
     for suffix in ("", "-wal", "-shm"):

@@ -70,6 +70,7 @@ async def test_ensure_ready_seeds_once(db: Database, tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.sqlite_only(reason="the shipped catalog into a SQLite file, as the embedded default loads it")
 async def test_real_starter_catalog_into_sqlite(tmp_path: Path) -> None:
     paths = starter_catalog_paths()
     assert [p.name for p in paths] == ["starter-films.jsonl.gz", "seed-films.jsonl"]

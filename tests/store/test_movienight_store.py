@@ -31,13 +31,14 @@ from bot.store.films import FilmRepository
 from tests.dbutil import POSTGRES_URL, postgres_database, postgres_skip_reason
 from tests.support.catalog import sample_films
 from tests.support.movienight import open_movie_night
+from tests.support.testdb import backend_params
 
 NOW = datetime(2025, 3, 1, 18, 0, tzinfo=UTC)
 OPENER = Actor("telegram", "1", "-100", display_name="Alice")
 Factory = Callable[[], Database]
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=backend_params())
 async def new_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Factory]:
     """A factory of Database handles on one persistent database: each call is a "new process"."""
     async with _backend(request.param, tmp_path) as factory:

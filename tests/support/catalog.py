@@ -136,16 +136,22 @@ def sample_films() -> list[Film]:
 
 
 async def make_services(
-    tmp_path: Path, films: Sequence[Film] | None = None, *, seed: int = 7, **settings: object
+    tmp_path: Path,
+    films: Sequence[Film] | None = None,
+    *,
+    seed: int = 7,
+    sqlite: bool = False,
+    **settings: object,
 ) -> Services:
     """A migrated SQLite database in tmp_path holding `films` (not the starter catalog), index loaded.
 
     The database is prepared in a worker thread (its own loop and connection), as `filmbot run` does on a
     first start, so the end-to-end tests' slow-callback guard sees only what the bot does. With
-    FILMBOT_TEST_DATABASE=postgres it is a new PostgreSQL database instead (tests/support/testdb.py)."""
+    FILMBOT_TEST_DATABASE=postgres it is a new PostgreSQL database instead (tests/support/testdb.py), unless
+    `sqlite` says the test needs the SQLite file itself (as `bot_env` does)."""
     url = (
         await asyncio.to_thread(new_postgres_url, migrated=True, path=tmp_path / "filmbot.sqlite3")
-        if on_postgres()
+        if on_postgres() and not sqlite
         else f"sqlite+aiosqlite:///{tmp_path / 'filmbot.sqlite3'}"
     )
     settings.setdefault("rate_limit", {"burst": 10_000})  # tests type fast; the limit has its own tests

@@ -18,14 +18,20 @@ from tests.support.catalog import sample_films
 from tests.support.testdb import new_postgres_url, on_postgres
 
 
+def store_url(db: Path, *, sqlite: bool = False) -> str:
+    """The DATABASE_URL for a `filmbot` process whose store the test calls `db`: that SQLite file, or with
+    FILMBOT_TEST_DATABASE=postgres a new, empty PostgreSQL database standing in for it (the same one for the same
+    path within a test; tests/support/testdb.py), unless `sqlite` says the test is about the SQLite file itself."""
+    return new_postgres_url(migrated=False, path=db) if on_postgres() and not sqlite else f"sqlite+aiosqlite:///{db}"
+
+
 def bot_env(db: Path, *, sqlite: bool = False) -> dict[str, str]:
     """This environment without any bot setting of the developer's, pointed at `db`, loopback unproxied.
 
     With FILMBOT_TEST_DATABASE=postgres the database is a new, empty PostgreSQL database instead of the file
     `db` (tests/support/testdb.py), unless `sqlite` says the test is about the SQLite file itself."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM__", "DISCORD__", "DATABASE_URL"))}
-    url = new_postgres_url(migrated=False, path=db) if on_postgres() and not sqlite else f"sqlite+aiosqlite:///{db}"
-    env |= {"DATABASE_URL": url, "STARTER_CATALOG": "false", "NO_PROXY": "127.0.0.1"}
+    env |= {"DATABASE_URL": store_url(db, sqlite=sqlite), "STARTER_CATALOG": "false", "NO_PROXY": "127.0.0.1"}
     env["ASYNCIO_DEBUG"] = "true"  # every callback holding the loop > 50 ms is logged, and fails the test
     # A test's one member types faster than a person; the per-user limit has its own tests.
     env.setdefault("RATE_LIMIT__BURST", "10000")
