@@ -33,6 +33,7 @@ and the delta adds a bounded cost per query.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -214,6 +215,9 @@ class SearchIndex:
         self._titles: list[tuple[str, ...]] = []
         self._slot: dict[int, int] = {}
         self._base = BaseTable({}, {})
+        # the romanized keys' holders again, in a table of their own: a roman reading of a query is matched
+        # against these few thousand keys, not against every title (see `_score`)
+        self._roman = BaseTable({}, {})
         self._delta = DeltaTable()
         self._dead = 0
         # Learned popularity per film id (bot.films.learning; 0 or absent: unknown), read live: it breaks ties
@@ -233,6 +237,8 @@ class SearchIndex:
         self._docs, self._titles, self._slot = [], [], {}
         holders: dict[str, list[tuple[int, int]]] = {}
         popularity: dict[str, int] = {}
+        roman: dict[str, list[tuple[int, int]]] = {}
+        roman_popularity: dict[str, int] = {}
         cache: dict[str, str] = {}
         for doc in docs:
             slot = self._add_slot(doc)
@@ -241,7 +247,12 @@ class SearchIndex:
                 holders.setdefault(key, []).append((slot, tidx))
                 if votes > popularity.get(key, -1):
                     popularity[key] = votes
+                if tidx & ROMAN:
+                    roman.setdefault(key, []).append((slot, tidx))
+                    if votes > roman_popularity.get(key, -1):
+                        roman_popularity[key] = votes
         self._base = BaseTable(holders, popularity)
+        self._roman = BaseTable(roman, roman_popularity)
         self._delta, self._dead = DeltaTable(), 0
 
     def _add_slot(self, doc: SearchDoc) -> int:
@@ -336,20 +347,20 @@ class SearchIndex:
     def all_docs(self) -> list[SearchDoc]:
         return [d for d in self._docs if d is not None]
 
-    def _candidates(self, text: str, wide: bool = False) -> set[str]:
+    def _candidates(self, text: str, table: BaseTable, wide: bool = False) -> set[str]:
         if wide:
-            return set(self._base.fuzzy(text, top=WIDE_TOP, budget=WIDE_BUDGET))
+            return set(table.fuzzy(text, top=WIDE_TOP, budget=WIDE_BUDGET))
         keys = {text}
-        keys.update(self._base.prefix(text, top=PREFIX_TOP))
-        if not (EXACT_SKIPS_FUZZY and self._base.holders(text)):
-            keys.update(self._base.fuzzy(text, top=FUZZY_TOP, budget=FUZZY_BUDGET))
+        keys.update(table.prefix(text, top=PREFIX_TOP))
+        if not (EXACT_SKIPS_FUZZY and table.holders(text)):
+            keys.update(table.fuzzy(text, top=FUZZY_TOP, budget=FUZZY_BUDGET))
         if self._delta:
             keys.update(self._delta.prefix(text, top=PREFIX_TOP))
             keys.update(self._delta.fuzzy(text, top=DELTA_TOP, budget=DELTA_BUDGET, min_est=DELTA_MIN_DICE))
         return keys
 
-    def _holders(self, key: str) -> list[tuple[int, int]]:
-        base = self._base.holders(key)
+    def _holders(self, key: str, table: BaseTable | None = None) -> list[tuple[int, int]]:
+        base = (table or self._base).holders(key)
         if not self._delta:
             return base
         extra = self._delta.holders(key)
@@ -373,10 +384,13 @@ class SearchIndex:
         `literal`: the query's words and marks (`_query_marks`), for the reading that is the query as typed.
         """
         numbers = sequel_numbers(text)
+        # a roman reading only counts against romanized native titles: it is read from their own table
+        table = self._roman if roman else self._base
         # the article-less reading of a query ("the shining" -> "shining") only counts as an exact title
-        keys = [text] if penalty else sorted(self._candidates(text, wide))
+        keys = [text] if penalty else sorted(self._candidates(text, table, wide))
+        query_grams = gram_form(text)
         for key in keys:
-            score, starts = _similarity(text, key)
+            score, starts = _similarity(text, key, query_grams)
             if score < MIN_SCORE:
                 continue
             exact = key == text
@@ -385,9 +399,11 @@ class SearchIndex:
             if numbers and not numbers <= sequel_numbers(key):
                 score -= NUMBER_MISS
             score -= penalty
-            holders = self._holders(key)
+            holders = self._holders(key, table)
             # a film's display title outranks the same words as another film's alternative title
-            named = exact and any(t == 0 and self._docs[s] is not None for s, t in holders)
+            named = exact and any(
+                t == 0 and self._docs[s] is not None for s, t in (self._holders(key) if roman else holders)
+            )
             for slot, tidx in holders:
                 doc = self._docs[slot]
                 if doc is None or (roman and not tidx & ROMAN):
@@ -444,18 +460,18 @@ class SearchIndex:
         """
         if limit <= 0 or not query:
             return []
-        ordered = self._ranked(query, year)
+        ordered = self._ranked(query, year, limit)
         return [
             Match(
                 doc=_doc(self._docs[slot]),
                 score=max(0.0, min(100.0, hit.score)),
                 matched_title=self._titles[slot][hit.tidx & TIDX_MASK],
             )
-            for slot, hit in ordered[:limit]
+            for slot, hit in ordered
         ]
 
-    def _ranked(self, query: str, year: int | None) -> list[tuple[int, _Hit]]:
-        """Every film the query reaches, as (slot, hit), in the order `search` returns them."""
+    def _ranked(self, query: str, year: int | None, limit: int) -> list[tuple[int, _Hit]]:
+        """The first `limit` films the query reaches, as (slot, hit), in the order `search` returns them."""
         query = query[: MAX_QUERY_CHARS * 4]
         parsed = parse_query(query)
         # (text, wanted year, year stripped from the text, penalty)
@@ -486,24 +502,30 @@ class SearchIndex:
             roman = roman_form(query[: MAX_QUERY_CHARS * 2])[:MAX_QUERY_CHARS]
             if roman and roman != full:
                 self._score(roman, year, False, 0.0, hits, roman=True)
-        learned, known = self.learned, self.known
+        learned, known, docs = self.learned, self.known, self._docs
         # With a year typed, the film whose own title it is comes before another film of that year also known
         # by it ("The Gift 2017": *The Gift*, then *El paseo de Teresa* by its English title), whatever votes.
         dated = year is not None or parsed.year is not None
-        ordered = sorted(
-            hits.items(),
-            key=lambda item: (
-                -item[1].rank,
-                dated and item[1].score >= EXACT_SCORE and item[1].tidx != 0,
-                -(_doc(self._docs[item[0]]).votes or 0),
-                -learned.get(_doc(self._docs[item[0]]).film_id, 0.0),
-                -known.get(_doc(self._docs[item[0]]).film_id, 0.0),
-                item[1].tidx != 0,  # the film so named before one matched by an alternative title
-                -(_doc(self._docs[item[0]]).year or 0),
-                _doc(self._docs[item[0]]).film_id,
-            ),
-        )
-        return ordered
+
+        def order(item: tuple[int, _Hit]) -> tuple[float, bool, int, float, float, bool, int, int]:
+            hit, doc = item[1], _doc(docs[item[0]])
+            return (
+                -hit.rank,
+                dated and hit.score >= EXACT_SCORE and hit.tidx != 0,
+                -(doc.votes or 0),
+                -learned.get(doc.film_id, 0.0),
+                -known.get(doc.film_id, 0.0),
+                hit.tidx != 0,  # the film so named before one matched by an alternative title
+                -(doc.year or 0),
+                doc.film_id,
+            )
+
+        items = list(hits.items())
+        if len(items) > limit:
+            # rank comes first in the order: films under the `limit`-th best rank cannot be among the first
+            floor = heapq.nlargest(limit, (hit.rank for hit in hits.values()))[-1]
+            items = [item for item in items if item[1].rank >= floor]
+        return sorted(items, key=order)[:limit]
 
 
 # Marks the normal form drops that tell titles apart when typed: apostrophes, "&", symbols ("#$*"). Separators
@@ -579,23 +601,29 @@ def _doc(doc: SearchDoc | None) -> SearchDoc:
     return doc
 
 
-def _similarity(query: str, key: str) -> tuple[float, bool]:
+def _similarity(query: str, key: str, query_grams: str) -> tuple[float, bool]:
     """Edit similarity, raised to a fixed prefix score when the key starts with the query.
 
-    The flag says whether the key starts with the query (exact included).
+    `query_grams` is `gram_form(query)`, computed once per query rather than once per key. The flag says
+    whether the key starts with the query (exact included). A similarity under MIN_SCORE comes back as 0.
     """
     if key == query:
         return 100.0, True
-    score = _text_score(query, key)
+    score = _text_score(query_grams, key)
     if key.startswith(query):
         boundary = key[len(query)] == " "
         return max(score, PREFIX_WORD_SCORE if boundary else PREFIX_PART_SCORE), True
     return score, False
 
 
-def _text_score(query: str, key: str) -> float:
+def _text_score(query_grams: str, key: str) -> float:
     """Optimal-string-alignment similarity: a swapped pair of letters costs one edit, as users type.
 
-    Hangul is compared as jamo (`gram_form`), so one mistyped jamo is one edit in ~3 per syllable.
+    Hangul is compared as jamo (`gram_form`), so one mistyped jamo is one edit in ~3 per syllable. Under
+    MIN_SCORE the answer is 0 (rapidfuzz stops early then): the caller drops such keys anyway.
     """
-    return 100.0 * float(OSA.normalized_similarity(gram_form(query), gram_form(key)))
+    grams = key if key.isascii() else gram_form(key)
+    return 100.0 * float(OSA.normalized_similarity(query_grams, grams, score_cutoff=_MIN_SIMILARITY))
+
+
+_MIN_SIMILARITY = MIN_SCORE / 100.0
