@@ -33,13 +33,16 @@ and the delta adds a bounded cost per query.
 
 from __future__ import annotations
 
+import gc
 import heapq
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 
+from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.films.normalize import (
@@ -52,7 +55,7 @@ from bot.films.normalize import (
     without_article,
 )
 from bot.films.romanize import has_native_script, roman_form, romanizations
-from bot.films.search_base import BaseTable, DeltaTable
+from bot.films.search_base import BaseTable, DeltaTable, pack_holder
 
 __all__ = ["Match", "ParsedQuery", "SearchDoc", "SearchIndex", "parse_query"]
 
@@ -123,9 +126,13 @@ FUZZY_BUDGET = 20_000
 # A typo makes rare, wrong trigrams, and the budget reads the rarest first: a typo'd short word after common
 # ones ("the orost") can leave the right key unread. When nothing scored WIDE_UNDER or more, the query's
 # trigrams are read again with a wider budget and more keys are scored (only weak queries pay for it).
+# A short typo'd word shares one trigram with hundreds of keys of equal estimate ("mvais": "is" ends "mavis" and
+# every "...is"), so the estimate alone picks among them by chance: the WIDE_POOL best estimates are also
+# compared with the query in one rapidfuzz call, and the WIDE_TOP closest of them are scored too.
 WIDE_UNDER = 85.0
 WIDE_TOP = 80
 WIDE_BUDGET = 80_000
+WIDE_POOL = 2_000
 EXACT_SKIPS_FUZZY = False
 PREFIX_TOP = 24
 DELTA_TOP = 20
@@ -214,10 +221,10 @@ class SearchIndex:
         self._docs: list[SearchDoc | None] = []
         self._titles: list[tuple[str, ...]] = []
         self._slot: dict[int, int] = {}
-        self._base = BaseTable({}, {})
+        self._base = BaseTable({}, [])
         # the romanized keys' holders again, in a table of their own: a roman reading of a query is matched
         # against these few thousand keys, not against every title (see `_score`)
-        self._roman = BaseTable({}, {})
+        self._roman = BaseTable({}, [])
         self._delta = DeltaTable()
         self._dead = 0
         # Learned popularity per film id (bot.films.learning; 0 or absent: unknown), read live: it breaks ties
@@ -234,26 +241,27 @@ class SearchIndex:
         return index
 
     def _rebuild(self, docs: Iterable[SearchDoc]) -> None:
-        self._docs, self._titles, self._slot = [], [], {}
-        holders: dict[str, list[tuple[int, int]]] = {}
-        popularity: dict[str, int] = {}
-        roman: dict[str, list[tuple[int, int]]] = {}
-        roman_popularity: dict[str, int] = {}
-        cache: dict[str, str] = {}
-        for doc in docs:
-            slot = self._add_slot(doc)
-            votes = doc.votes or 0
-            for tidx, key in self._keys_of(slot, cache):
-                holders.setdefault(key, []).append((slot, tidx))
-                if votes > popularity.get(key, -1):
-                    popularity[key] = votes
-                if tidx & ROMAN:
-                    roman.setdefault(key, []).append((slot, tidx))
-                    if votes > roman_popularity.get(key, -1):
-                        roman_popularity[key] = votes
-        self._base = BaseTable(holders, popularity)
-        self._roman = BaseTable(roman, roman_popularity)
-        self._delta, self._dead = DeltaTable(), 0
+        with _no_cyclic_gc():
+            self._docs, self._titles, self._slot = [], [], {}
+            holders: dict[str, list[int]] = {}  # key -> packed (slot, title index) holders
+            roman: dict[str, list[int]] = {}
+            votes: list[int] = []
+            cache: dict[str, str] = {}
+            for doc in docs:
+                slot = self._add_slot(doc)
+                votes.append(doc.votes or 0)
+                for tidx, key in self._keys_of(slot, cache):
+                    held = pack_holder(slot, tidx)
+                    found = holders.get(key)
+                    if found is None:
+                        holders[key] = [held]
+                    else:
+                        found.append(held)
+                    if tidx & ROMAN:
+                        roman.setdefault(key, []).append(held)
+            self._base = BaseTable(holders, votes)
+            self._roman = BaseTable(roman, votes)
+            self._delta, self._dead = DeltaTable(), 0
 
     def _add_slot(self, doc: SearchDoc) -> int:
         old = self._slot.get(doc.film_id)
@@ -349,7 +357,8 @@ class SearchIndex:
 
     def _candidates(self, text: str, table: BaseTable, wide: bool = False) -> set[str]:
         if wide:
-            return set(table.fuzzy(text, top=WIDE_TOP, budget=WIDE_BUDGET))
+            pool = table.fuzzy(text, top=WIDE_POOL, budget=WIDE_BUDGET)
+            return set(pool[:WIDE_TOP]).union(_closest(text, pool, WIDE_TOP))
         keys = {text}
         keys.update(table.prefix(text, top=PREFIX_TOP))
         if not (EXACT_SKIPS_FUZZY and table.holders(text)):
@@ -596,6 +605,23 @@ def _pin_keys(aliases: tuple[str, ...]) -> frozenset[str]:
     return frozenset(normalize_title(alias[: MAX_QUERY_CHARS * 2]) for alias in aliases)
 
 
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while an index is built.
+
+    A build allocates a few hundred thousand lists, tuples and strings, none of them in a cycle; each full
+    collection that the allocations trigger would walk all of them again (~15% of a build's time).
+    Reference counting still frees everything as usual. Left as found when several builds overlap.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _doc(doc: SearchDoc | None) -> SearchDoc:
     assert doc is not None
     return doc
@@ -614,6 +640,15 @@ def _similarity(query: str, key: str, query_grams: str) -> tuple[float, bool]:
         boundary = key[len(query)] == " "
         return max(score, PREFIX_WORD_SCORE if boundary else PREFIX_PART_SCORE), True
     return score, False
+
+
+def _closest(text: str, keys: list[str], top: int) -> list[str]:
+    """The `top` keys of edit similarity closest to `text` (the same measure as `_text_score`), best first."""
+    grams = [key if key.isascii() else gram_form(key) for key in keys]
+    found = process.extract(
+        gram_form(text), grams, scorer=OSA.normalized_similarity, limit=top, score_cutoff=_MIN_SIMILARITY
+    )
+    return [keys[i] for _, _, i in found]
 
 
 def _text_score(query_grams: str, key: str) -> float:

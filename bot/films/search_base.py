@@ -21,12 +21,18 @@ import numpy.typing as npt
 
 from bot.films.ngram import GramIndex, GramPostings
 
-__all__ = ["BaseTable", "DeltaTable"]
+__all__ = ["BaseTable", "DeltaTable", "pack_holder"]
 
 # prefix ranges larger than this have their most popular keys cached per prefix (short prefixes only)
 _CACHE_RANGE = 4096
 _CACHE_MAX = 50_000
 _PREFIX_END = "\U0010ffff"
+_HOLDER_SHIFT = 16  # a title index with its flags fits in 16 bits
+
+
+def pack_holder(slot: int, tidx: int) -> int:
+    """One int for a (slot, title index) holder: a build files ~300k of them, so no tuple each."""
+    return slot << _HOLDER_SHIFT | tidx
 
 
 def _array(typecode: str, values: npt.NDArray[np.int64]) -> array[int]:
@@ -52,24 +58,31 @@ class BaseTable:
         "keys",
     )
 
-    def __init__(self, holders: Mapping[str, Sequence[tuple[int, int]]], popularity: Mapping[str, int]) -> None:
+    def __init__(self, holders: Mapping[str, Sequence[int]], votes: Sequence[int]) -> None:
+        """`holders`: key -> its holders (`pack_holder`), each key with at least one; `votes`: per slot (0: none).
+
+        A key's popularity (prefix order) is the most votes among its holders.
+        """
         self.keys: list[str] = list(holders)
         self._key_id = {key: i for i, key in enumerate(self.keys)}
-        counts = np.fromiter((len(h) for h in holders.values()), dtype=np.int64, count=len(self.keys))
+        counts = np.fromiter(map(len, holders.values()), dtype=np.int64, count=len(self.keys))
         offsets = np.zeros(len(self.keys) + 1, dtype=np.int64)
         np.cumsum(counts, out=offsets[1:])
-        pairs = np.fromiter(chain.from_iterable(chain.from_iterable(holders.values())), dtype=np.int64)
-        pairs = pairs.reshape(-1, 2)
+        packed = np.fromiter(chain.from_iterable(holders.values()), dtype=np.int64, count=int(offsets[-1]))
+        slots = packed >> _HOLDER_SHIFT
         # holders are read one key at a time, a few dozen per query: `array`s hand out Python ints without
         # numpy's per-element boxing, in the same compact memory
         self._offsets = _array("q", offsets)
-        self._holder_slot = _array("i", pairs[:, 0])
-        self._holder_tidx = _array("h", pairs[:, 1])
+        self._holder_slot = _array("i", slots)
+        self._holder_tidx = _array("h", packed & ((1 << _HOLDER_SHIFT) - 1))
         self.grams = GramIndex(self.keys)
         self._sorted_keys = sorted(self.keys)
         self._sorted_ids = np.fromiter(map(self._key_id.__getitem__, self._sorted_keys), np.int32, len(self.keys))
-        pop = np.fromiter((popularity.get(k, 0) for k in self.keys), dtype=np.int64, count=len(self.keys))
-        self._sorted_pop = pop[self._sorted_ids] if len(self.keys) else pop
+        if len(self.keys):
+            pop = np.maximum.reduceat(np.asarray(votes, dtype=np.int64)[slots], offsets[:-1])
+        else:
+            pop = np.zeros(0, dtype=np.int64)
+        self._sorted_pop = pop[self._sorted_ids]
         self._prefix_cache: dict[str, list[str]] = {}
 
     def __len__(self) -> int:
