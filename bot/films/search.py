@@ -42,6 +42,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -397,9 +398,8 @@ class SearchIndex:
         table = self._roman if roman else self._base
         # the article-less reading of a query ("the shining" -> "shining") only counts as an exact title
         keys = [text] if penalty else sorted(self._candidates(text, table, wide))
-        query_grams = gram_form(text)
-        for key in keys:
-            score, starts = _similarity(text, key, query_grams)
+        for key, similar in zip(keys, _text_scores(text, keys), strict=True):
+            score, starts = _similarity(text, key, similar)
             if score < MIN_SCORE:
                 continue
             exact = key == text
@@ -627,15 +627,12 @@ def _doc(doc: SearchDoc | None) -> SearchDoc:
     return doc
 
 
-def _similarity(query: str, key: str, query_grams: str) -> tuple[float, bool]:
-    """Edit similarity, raised to a fixed prefix score when the key starts with the query.
-
-    `query_grams` is `gram_form(query)`, computed once per query rather than once per key. The flag says
-    whether the key starts with the query (exact included). A similarity under MIN_SCORE comes back as 0.
+def _similarity(query: str, key: str, score: float) -> tuple[float, bool]:
+    """The key's edit similarity `score` (`_text_scores`), raised to a fixed prefix score when the key starts
+    with the query. The flag says whether the key starts with the query (exact included).
     """
     if key == query:
         return 100.0, True
-    score = _text_score(query_grams, key)
     if key.startswith(query):
         boundary = key[len(query)] == " "
         return max(score, PREFIX_WORD_SCORE if boundary else PREFIX_PART_SCORE), True
@@ -651,14 +648,17 @@ def _closest(text: str, keys: list[str], top: int) -> list[str]:
     return [keys[i] for _, _, i in found]
 
 
-def _text_score(query_grams: str, key: str) -> float:
-    """Optimal-string-alignment similarity: a swapped pair of letters costs one edit, as users type.
+def _text_scores(query: str, keys: list[str]) -> list[float]:
+    """Optimal-string-alignment similarity (0..100) of each key: a swapped pair of letters costs one edit.
 
-    Hangul is compared as jamo (`gram_form`), so one mistyped jamo is one edit in ~3 per syllable. Under
-    MIN_SCORE the answer is 0 (rapidfuzz stops early then): the caller drops such keys anyway.
+    Hangul is compared as jamo (`gram_form`), so one mistyped jamo is one edit in ~3 per syllable. All keys in
+    one rapidfuzz call; under MIN_SCORE the answer is 0 (rapidfuzz stops early then: the caller drops them).
     """
-    grams = key if key.isascii() else gram_form(key)
-    return 100.0 * float(OSA.normalized_similarity(query_grams, grams, score_cutoff=_MIN_SIMILARITY))
+    grams = [key if key.isascii() else gram_form(key) for key in keys]
+    row = process.cdist(
+        [gram_form(query)], grams, scorer=OSA.normalized_similarity, score_cutoff=_MIN_SIMILARITY, dtype=np.float64
+    )[0]
+    return (row * 100.0).tolist()  # type: ignore[no-any-return]
 
 
 _MIN_SIMILARITY = MIN_SCORE / 100.0
