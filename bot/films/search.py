@@ -135,6 +135,10 @@ WIDE_TOP = 80
 WIDE_BUDGET = 80_000
 WIDE_POOL = 2_000
 EXACT_SKIPS_FUZZY = False
+# A query that is some title exactly already has its answer among the candidates; the trigram read only adds
+# near neighbours (typo'd readings of other titles, the picker's others): a quarter of the budget finds the
+# same answers on the dev sets (search and /film decisions unchanged) at a fraction of the cost.
+EXACT_FUZZY_BUDGET = 5_000
 PREFIX_TOP = 24
 DELTA_TOP = 20
 DELTA_BUDGET = 4000  # delta postings are read through numpy views of arrays: ~60 µs a query at this budget
@@ -363,7 +367,8 @@ class SearchIndex:
         keys = {text}
         keys.update(table.prefix(text, top=PREFIX_TOP))
         if not (EXACT_SKIPS_FUZZY and table.holders(text)):
-            keys.update(table.fuzzy(text, top=FUZZY_TOP, budget=FUZZY_BUDGET))
+            budget = EXACT_FUZZY_BUDGET if table.holders(text) else FUZZY_BUDGET
+            keys.update(table.fuzzy(text, top=FUZZY_TOP, budget=budget))
         if self._delta:
             keys.update(self._delta.prefix(text, top=PREFIX_TOP))
             keys.update(self._delta.fuzzy(text, top=DELTA_TOP, budget=DELTA_BUDGET, min_est=DELTA_MIN_DICE))
