@@ -119,14 +119,18 @@ def _count_sorted_runs(parts: list[KeyArray]) -> tuple[KeyArray, IntArray]:
     """
     if len(parts) == 1:
         return parts[0], np.ones(len(parts[0]), dtype=np.int64)
-    ids = np.sort(np.concatenate(parts), kind="stable")
+    ids = np.concatenate(parts)
     if not len(ids):
         return ids, np.zeros(0, dtype=np.int64)
+    ids.sort(kind="stable")
     fresh = np.empty(len(ids), dtype=bool)
     fresh[0] = True
     np.not_equal(ids[1:], ids[:-1], out=fresh[1:])
     starts = np.flatnonzero(fresh)
-    return ids[starts], np.diff(starts, append=len(ids))
+    counts = np.empty_like(starts)
+    np.subtract(starts[1:], starts[:-1], out=counts[:-1])
+    counts[-1] = len(ids) - starts[-1]
+    return ids[starts], counts
 
 
 def _best(keys: KeyArray, est: npt.NDArray[np.float64], counts: IntArray, top: int) -> KeyArray:
