@@ -360,14 +360,14 @@ class SearchIndex:
     def all_docs(self) -> list[SearchDoc]:
         return [d for d in self._docs if d is not None]
 
-    def _candidates(self, text: str, table: BaseTable, wide: bool = False) -> set[str]:
+    def _candidates(self, text: str, table: BaseTable, wide: bool = False, titled: bool = False) -> set[str]:
         if wide:
             pool = table.fuzzy(text, top=WIDE_POOL, budget=WIDE_BUDGET)
             return set(pool[:WIDE_TOP]).union(_closest(text, pool, WIDE_TOP))
         keys = {text}
         keys.update(table.prefix(text, top=PREFIX_TOP))
         if not (EXACT_SKIPS_FUZZY and table.holders(text)):
-            budget = EXACT_FUZZY_BUDGET if table.holders(text) else FUZZY_BUDGET
+            budget = EXACT_FUZZY_BUDGET if titled or table.holders(text) else FUZZY_BUDGET
             keys.update(table.fuzzy(text, top=FUZZY_TOP, budget=budget))
         if self._delta:
             keys.update(self._delta.prefix(text, top=PREFIX_TOP))
@@ -391,6 +391,7 @@ class SearchIndex:
         roman: bool = False,
         wide: bool = False,
         literal: tuple[int, str] | None = None,
+        titled: bool = False,
     ) -> None:
         """Score one reading of the query against its candidate keys into `hits` (best rank per film).
 
@@ -402,7 +403,7 @@ class SearchIndex:
         # a roman reading only counts against romanized native titles: it is read from their own table
         table = self._roman if roman else self._base
         # the article-less reading of a query ("the shining" -> "shining") only counts as an exact title
-        keys = [text] if penalty else sorted(self._candidates(text, table, wide))
+        keys = [text] if penalty else sorted(self._candidates(text, table, wide, titled))
         for key, similar in zip(keys, _text_scores(text, keys), strict=True):
             score, starts = _similarity(text, key, similar)
             if score < MIN_SCORE:
@@ -502,8 +503,12 @@ class SearchIndex:
                 variants.append((bare, want_year, strict, ARTICLE_ADDED_PENALTY))
         hits: dict[int, _Hit] = {}
         literal = _query_marks(query[: MAX_QUERY_CHARS * 2])
+        # a reading that is a title exactly (often the title without the year) needs only near neighbours
+        titled = any(self._base.holders(text) for text, _, _, penalty in variants if not penalty)
         for text, want_year, strict, penalty in variants:
-            self._score(text, want_year, strict, penalty, hits, literal=literal if text == full else None)
+            self._score(
+                text, want_year, strict, penalty, hits, literal=literal if text == full else None, titled=titled
+            )
         if not any(hit.score >= WIDE_UNDER for hit in hits.values()):
             for text, want_year, strict, penalty in variants:
                 if not penalty:
