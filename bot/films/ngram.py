@@ -103,17 +103,52 @@ class GramIndex:
         used = max(int(np.searchsorted(total, budget, side="right")), min(2, len(order)))
         chosen = order[:used]
         parts = [self._postings[a:b] for a, b in zip(lo[chosen].tolist(), hi[chosen].tolist(), strict=True)]
-        ids = parts[0] if len(parts) == 1 else np.concatenate(parts)
-        if not len(ids):
+        keys, counts = _count_sorted_runs(parts)
+        if not len(keys):
             return np.zeros(0, dtype=np.int32)
-        keys, counts = np.unique(ids, return_counts=True)
         n_query = len(wanted)
-        scale = n_query / used
-        est = (2.0 * scale) * counts / (n_query + self._key_grams[keys])
+        est = (2.0 * n_query / used) * counts / (n_query + self._key_grams[keys])
+        return _best(keys, est, counts, top)
+
+
+def _count_sorted_runs(parts: list[KeyArray]) -> tuple[KeyArray, IntArray]:
+    """Distinct key ids of several sorted posting lists, and in how many lists each one is.
+
+    Each list is sorted by key id, so a stable sort (timsort) of their concatenation only merges runs:
+    several times cheaper than `np.unique`'s quicksort of the same ~20,000 ids.
+    """
+    if len(parts) == 1:
+        return parts[0], np.ones(len(parts[0]), dtype=np.int64)
+    ids = np.concatenate(parts)
+    if not len(ids):
+        return ids, np.zeros(0, dtype=np.int64)
+    ids.sort(kind="stable")
+    fresh = np.empty(len(ids), dtype=bool)
+    fresh[0] = True
+    np.not_equal(ids[1:], ids[:-1], out=fresh[1:])
+    starts = np.flatnonzero(fresh)
+    counts = np.empty_like(starts)
+    np.subtract(starts[1:], starts[:-1], out=counts[:-1])
+    counts[-1] = len(ids) - starts[-1]
+    return ids[starts], counts
+
+
+def _best(keys: KeyArray, est: npt.NDArray[np.float64], counts: IntArray, top: int) -> KeyArray:
+    """The `top` keys of highest estimate, best first.
+
+    Most keys share one trigram with the query and cannot be among the best when `top` keys share more:
+    the `top`-th estimate among those is a floor every key of the result reaches, so the selection runs
+    on the few keys at or above it instead of on all of them.
+    """
+    if len(keys) > top:
+        shared = counts > 1
+        if np.count_nonzero(shared) > top:
+            near = est >= np.partition(est[shared], -top)[-top]
+            keys, est = keys[near], est[near]
         if len(keys) > top:
             best = np.argpartition(-est, top)[:top]
             keys, est = keys[best], est[best]
-        return keys[np.argsort(-est, kind="stable")]
+    return keys[np.argsort(-est, kind="stable")]
 
 
 class GramPostings:

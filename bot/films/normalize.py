@@ -103,13 +103,30 @@ def _is_kept(ch: str) -> bool:
     return cat[0] in "LNM"
 
 
-@lru_cache(maxsize=4096)
 def _char_class(ch: str) -> str:
     if ch in _APOSTROPHES:
         return ""
     if ch == "&":
         return " and "
     return ch if _is_kept(ch) else " "
+
+
+class _CharClasses(dict[int, str]):
+    """Code point -> what it becomes (`_char_class`), filled on first sight: a `str.translate` table.
+
+    Translating in C is several times faster than a Python call per character; the table stays small
+    (the code points titles and queries actually use), and stops growing at _MAX_CLASSES.
+    """
+
+    def __missing__(self, point: int) -> str:
+        out = _char_class(chr(point))
+        if len(self) < _MAX_CLASSES:
+            self[point] = out
+        return out
+
+
+_MAX_CLASSES = 65_536
+_CHAR_CLASSES = _CharClasses()
 
 
 def strip_control(text: str) -> str:
@@ -148,7 +165,7 @@ def normalize_title(text: str) -> str:
     plain = text.isascii() and text.replace(" ", "").isalnum()
     if not plain and ("l'" in text or "l’" in text):
         text = _ELIDED_ARTICLE.sub("l ", text)
-    tokens = (text if plain else "".join([_char_class(ch) for ch in text])).split()
+    tokens = (text if plain else text.translate(_CHAR_CLASSES)).split()
     if not tokens:
         return ""
     tokens = [_TOKEN_MAP.get(tok, tok) for tok in tokens]

@@ -14,17 +14,32 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left
 from collections.abc import Mapping, Sequence
+from itertools import chain
 
 import numpy as np
+import numpy.typing as npt
 
 from bot.films.ngram import GramIndex, GramPostings
 
-__all__ = ["BaseTable", "DeltaTable"]
+__all__ = ["BaseTable", "DeltaTable", "pack_holder"]
 
 # prefix ranges larger than this have their most popular keys cached per prefix (short prefixes only)
 _CACHE_RANGE = 4096
 _CACHE_MAX = 50_000
 _PREFIX_END = "\U0010ffff"
+_HOLDER_SHIFT = 16  # a title index with its flags fits in 16 bits
+
+
+def pack_holder(slot: int, tidx: int) -> int:
+    """One int for a (slot, title index) holder: a build files ~300k of them, so no tuple each."""
+    return slot << _HOLDER_SHIFT | tidx
+
+
+def _array(typecode: str, values: npt.NDArray[np.int64]) -> array[int]:
+    """A numpy integer array as an `array` of the same C type (the typecode names both)."""
+    out = array(typecode)
+    out.frombytes(values.astype(np.dtype(typecode), copy=False).tobytes())
+    return out
 
 
 class BaseTable:
@@ -43,22 +58,31 @@ class BaseTable:
         "keys",
     )
 
-    def __init__(self, holders: Mapping[str, Sequence[tuple[int, int]]], popularity: Mapping[str, int]) -> None:
+    def __init__(self, holders: Mapping[str, Sequence[int]], votes: Sequence[int]) -> None:
+        """`holders`: key -> its holders (`pack_holder`), each key with at least one; `votes`: per slot (0: none).
+
+        A key's popularity (prefix order) is the most votes among its holders.
+        """
         self.keys: list[str] = list(holders)
         self._key_id = {key: i for i, key in enumerate(self.keys)}
-        counts = np.fromiter((len(h) for h in holders.values()), dtype=np.int64, count=len(self.keys))
-        self._offsets = np.zeros(len(self.keys) + 1, dtype=np.int64)
-        np.cumsum(counts, out=self._offsets[1:])
-        flat = [pair for h in holders.values() for pair in h]
-        pairs = np.asarray(flat, dtype=np.int64).reshape(-1, 2)
-        self._holder_slot = pairs[:, 0].astype(np.int32)
-        self._holder_tidx = pairs[:, 1].astype(np.int16)
+        counts = np.fromiter(map(len, holders.values()), dtype=np.int64, count=len(self.keys))
+        offsets = np.zeros(len(self.keys) + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        packed = np.fromiter(chain.from_iterable(holders.values()), dtype=np.int64, count=int(offsets[-1]))
+        slots = packed >> _HOLDER_SHIFT
+        # holders are read one key at a time, a few dozen per query: `array`s hand out Python ints without
+        # numpy's per-element boxing, in the same compact memory
+        self._offsets = _array("q", offsets)
+        self._holder_slot = _array("i", slots)
+        self._holder_tidx = _array("h", packed & ((1 << _HOLDER_SHIFT) - 1))
         self.grams = GramIndex(self.keys)
-        order = sorted(range(len(self.keys)), key=self.keys.__getitem__)
-        self._sorted_keys = [self.keys[i] for i in order]
-        self._sorted_ids = np.asarray(order, dtype=np.int32)
-        pop = np.fromiter((popularity.get(k, 0) for k in self.keys), dtype=np.int64, count=len(self.keys))
-        self._sorted_pop = pop[self._sorted_ids] if len(order) else pop
+        self._sorted_keys = sorted(self.keys)
+        self._sorted_ids = np.fromiter(map(self._key_id.__getitem__, self._sorted_keys), np.int32, len(self.keys))
+        if len(self.keys):
+            pop = np.maximum.reduceat(np.asarray(votes, dtype=np.int64)[slots], offsets[:-1])
+        else:
+            pop = np.zeros(0, dtype=np.int64)
+        self._sorted_pop = pop[self._sorted_ids]
         self._prefix_cache: dict[str, list[str]] = {}
 
     def __len__(self) -> int:
@@ -67,16 +91,19 @@ class BaseTable:
     @property
     def nbytes(self) -> int:
         """numpy bytes only (Python strings and dicts are counted by the benchmark's tracemalloc)."""
-        arrays = (self._offsets, self._holder_slot, self._holder_tidx, self._sorted_ids, self._sorted_pop)
-        return self.grams.nbytes + sum(int(a.nbytes) for a in arrays)
+        arrays = (self._offsets, self._holder_slot, self._holder_tidx)
+        held = sum(a.itemsize * len(a) for a in arrays)
+        return self.grams.nbytes + held + int(self._sorted_ids.nbytes + self._sorted_pop.nbytes)
 
     def holders(self, key: str) -> list[tuple[int, int]]:
         """(slot, title index) of every title that normalises to `key`, dead slots included."""
         kid = self._key_id.get(key)
         if kid is None:
             return []
-        lo, hi = int(self._offsets[kid]), int(self._offsets[kid + 1])
-        return list(zip(self._holder_slot[lo:hi].tolist(), self._holder_tidx[lo:hi].tolist(), strict=True))
+        lo, hi = self._offsets[kid], self._offsets[kid + 1]
+        if hi - lo == 1:
+            return [(self._holder_slot[lo], self._holder_tidx[lo])]
+        return list(zip(self._holder_slot[lo:hi], self._holder_tidx[lo:hi], strict=True))
 
     def fuzzy(self, text: str, *, top: int, budget: int) -> list[str]:
         """Keys sharing the most trigrams with `text`."""

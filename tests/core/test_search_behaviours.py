@@ -352,6 +352,21 @@ def test_a_typo_in_a_short_word_after_common_ones_is_still_found(monkeypatch: py
     assert shown(decide(index, words, "the cheif"))[0] == "The Chief (1933)"
 
 
+def test_a_typo_sharing_one_trigram_with_many_titles_still_finds_the_closest(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ "mvais" shares only its last trigram ("is") with *Mavis* and with every title ending so, shorter ones
+    estimated closer: the wider read compares its best estimates with the query itself, so the one letter swap
+    wins, not whichever tied titles the estimate happened to keep."""
+    import bot.films.search as search
+
+    decoys = ["Dis", "His", "Sis", "Bis", "Elvis", "Paris", "Janis", "Lewis", "Davis", "Tunis", "Boris", "Doris"]
+    docs = [SearchDoc(i, title, (), year=1990 + i) for i, title in enumerate(decoys, start=1)]
+    docs.append(SearchDoc(100, "Mavis!", (), year=2015))
+    index, words = SearchIndex.build(docs), WordIndex.build(docs)
+    monkeypatch.setattr(search, "FUZZY_TOP", 3)
+    monkeypatch.setattr(search, "WIDE_TOP", 3)
+    assert shown(decide(index, words, "Mvais!"))[0] == "Mavis! (2015)"
+
+
 def test_a_title_starting_with_the_words_exactly_as_typed_comes_before_one_that_only_normalises_so() -> None:
     """Apostrophes, "&" and symbols are dropped by the normal form; a title that starts with what was typed,
     as typed, is the one meant before a more voted one that starts so only once normalised."""
