@@ -25,6 +25,7 @@ from adapters.telegram.movienight import TelegramMovieNights
 from bot.config import TelegramSettings
 from bot.inbox.ordered import OrderedInbox
 from bot.polls import movienight_service
+from bot.polls.store import PollInfo
 from bot.services import Services
 from bot.startup import StartupFailed, backoff_delays, wait_or_stop
 
@@ -147,8 +148,14 @@ def attach_inbox(services: Services, app: Application) -> OrderedInbox | None:  
     async def poll_chat(platform_poll_id: str) -> str | None:
         return await movienights.chat_of_native_poll(PLATFORM, platform_poll_id)
 
+    inbox = intake.inbox
+
+    async def settle(poll: PollInfo) -> None:  # a close counts every vote acknowledged before it
+        await inbox.settle(f"chat:{poll.chat_id}")
+
     intake.poll_chat = poll_chat
-    return intake.inbox
+    movienights.set_settler(PLATFORM, settle)
+    return inbox
 
 
 async def _initialize(app: Application, stop: asyncio.Event) -> bool:  # type: ignore[type-arg]

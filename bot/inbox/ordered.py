@@ -48,6 +48,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 
 from bot.inbox.keylocks import KeyLocks
@@ -60,6 +61,11 @@ Handler = Callable[[Recorded], Awaitable[None]]
 SWEEP_EVERY = 1.0  # seconds between looks for updates left pending
 KEEP = timedelta(hours=26)  # Telegram keeps an unanswered update 24 h: a retry can come no later
 PRUNE_EVERY = 600.0  # seconds between prunes of handled rows
+SETTLE_WITHIN = 5.0  # seconds `settle` waits for another worker's drain of the key before it gives up
+SETTLE_POLL = 0.02  # seconds between its tries of the key's lock
+
+# The key whose recorded update the current task is handling (None outside a drain).
+_handling: ContextVar[str | None] = ContextVar("inbox_handling", default=None)
 
 
 def utcnow() -> datetime:
@@ -116,7 +122,7 @@ class OrderedInbox:
                 return handled  # the holder will find whatever is pending
             try:
                 while not self._closing and (item := await self.store.take_next(key, self.clock())) is not None:
-                    await self._handle(item)
+                    await self._handle(item, key)
                     handled += 1
             finally:
                 await self.locks.release(key)
@@ -124,6 +130,30 @@ class OrderedInbox:
             if not await self.store.has_pending(key):
                 break
         return handled
+
+    async def settle(self, key: str, within: float = SETTLE_WITHIN) -> bool:
+        """Make sure every update of `key` recorded so far has been handled: wait (up to `within` seconds) for
+        whoever drains it, then drain what is left here while holding its lock. A poll's close calls this
+        first, so a vote acknowledged before the close is counted, whichever worker recorded it. Inside that
+        key's own drain (a `/movienight close` being handled) it returns at once: the updates before the
+        current one are done, and the later ones must wait for it. False when it gave up."""
+        if _handling.get() == key:
+            return True
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while not self._closing:
+            if await self.locks.try_acquire(key):  # no drain of the key is running anywhere now
+                try:
+                    while not self._closing and (item := await self.store.take_next(key, self.clock())) is not None:
+                        await self._handle(item, key)
+                finally:
+                    await self.locks.release(key)
+                return True
+            if loop.time() >= deadline:
+                log.warning("inbox: %s was still being drained after %.1f s; going on without waiting", key, within)
+                return False
+            await asyncio.sleep(SETTLE_POLL)
+        return False
 
     async def sweep(self, received_before: datetime | None = None) -> int:
         """Start draining every key with updates pending since before `received_before` (default: one
@@ -164,11 +194,14 @@ class OrderedInbox:
                 task.cancel()
         await self.locks.close()
 
-    async def _handle(self, item: Recorded) -> None:
+    async def _handle(self, item: Recorded, key: str) -> None:
+        handling = _handling.set(key)
         try:
             await self.handler(item)
         except Exception:  # ours: log it; the next update of the key still runs
             log.exception("inbox: handling update %d failed", item.update_id)
+        finally:
+            _handling.reset(handling)
 
     async def _drain_logged(self, key: str) -> int:
         try:

@@ -95,6 +95,7 @@ class MovieNightService(Voting):
         self._open_listeners: list[Callable[[], None]] = []
         self._close_listeners: list[Listener] = []
         self._reconcilers: dict[str, Reconciler] = {}
+        self._settlers: dict[str, Reconciler] = {}
         self._platforms: dict[str, PollMessages] = {}
         self.finished = Finished()  # polls whose native poll / ballot this process has finished
         self.early_votes = EarlyVotes()
@@ -114,6 +115,13 @@ class MovieNightService(Voting):
         `resync_native_votes`), so votes the bot missed while it was away are counted. One per platform: the
         newest replaces the older (a restarted client). If it fails, the poll closes on the votes recorded."""
         self._reconcilers[platform] = callback
+
+    def set_settler(self, platform: str, callback: Reconciler) -> None:
+        """Awaited before any poll of `platform` closes (command or scheduler), before the reconciler: let
+        the votes the platform's adapter has acknowledged but not yet recorded be recorded (Telegram webhook
+        workers: the poll's chat's inbox, `OrderedInbox.settle`). If it fails, the poll closes on the votes
+        recorded."""
+        self._settlers[platform] = callback
 
     def connect_platform(self, platform: str, messages: PollMessages) -> None:
         """The transport that ends `platform`'s native polls and disarms its ballots from now on (the newest
@@ -421,6 +429,12 @@ class MovieNightService(Voting):
         await self.finished.once(poll_id, step)
 
     async def _reconcile(self, poll: PollInfo) -> None:
+        settle = self._settlers.get(poll.platform)
+        if settle is not None:
+            try:
+                await settle(poll)
+            except Exception:
+                log.exception("movie night %s: could not wait for acknowledged votes before closing", poll.id)
         reconcile = self._reconcilers.get(poll.platform)
         if reconcile is None or not poll.native or not poll.platform_poll_id:
             return

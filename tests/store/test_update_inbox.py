@@ -233,6 +233,55 @@ def _inbox_diffs(conn: Connection) -> list[Any]:
     return [d for d in compare_metadata(ctx, Base.metadata) if "update_inbox" in repr(d)]
 
 
+async def test_settle_handles_every_update_recorded_before_it_and_returns_at_once_inside_its_own_drain(
+    db: Database,
+) -> None:
+    """What a poll's close needs: every vote recorded before it handled first (`settle`), except when the
+    close is itself an update of that chat being drained — then the earlier ones are done and the later
+    ones must wait for it, so `settle` returns at once instead of running them inside it."""
+    store = InboxStore(db, "telegram")
+    order: list[str] = []
+    inbox: OrderedInbox
+
+    async def handle(item: Recorded) -> None:
+        order.append(f"start {item.update_id}")
+        if item.payload == "close":
+            assert await inbox.settle("chat:1", within=1.0)  # in its own drain: at once, nothing run inside
+        order.append(f"end {item.update_id}")
+
+    inbox = OrderedInbox(store, KeyLocks(db), handle)
+    try:
+        for update_id in (1, 2):  # votes acknowledged, not yet handled (no drain started)
+            await store.record(update_id, "chat:1", "vote", NOW)
+        assert await inbox.settle("chat:1")  # the scheduler's close: the votes first
+        assert order == ["start 1", "end 1", "start 2", "end 2"]
+        assert not await store.has_pending("chat:1")
+        for update_id, payload in ((3, "close"), (4, "vote")):
+            await store.record(update_id, "chat:1", payload, NOW)
+        await inbox.drain("chat:1")
+        assert order[4:] == ["start 3", "end 3", "start 4", "end 4"]
+    finally:
+        await inbox.close()
+
+
+@pytest.mark.postgres
+async def test_settle_waits_for_another_workers_drain_of_the_key(pg: Database) -> None:
+    log = Log()
+    async with second_worker(pg) as other:
+        holder, closer = worker_inbox(pg, log, "a"), worker_inbox(other, log, "b")
+        try:
+            assert await holder.locks.try_acquire("chat:7")  # worker a is draining chat:7
+            await InboxStore(pg, "telegram").record(70, "chat:7", "chat:7|70", NOW)
+            assert not await closer.settle("chat:7", within=0.2)  # waited, gave up: a still holds it
+            assert log.handled["chat:7"] == []
+            await holder.locks.release("chat:7")
+            assert await closer.settle("chat:7", within=2.0)
+            assert log.handled["chat:7"] == [70] and log.by[70] == "b"
+        finally:
+            await holder.close()
+            await closer.close()
+
+
 async def test_the_inbox_model_matches_its_migration(db: Database) -> None:
     async with db.engine.connect() as conn:
         assert await conn.run_sync(_inbox_diffs) == []
