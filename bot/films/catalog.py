@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from bot.films.model import Film
 from bot.films.namesakes import originals
-from bot.films.search import SearchDoc, SearchIndex
+from bot.films.search import SearchDoc, SearchIndex, cyclic_gc_paused
 from bot.films.snapshot import CatalogStamp, Indexes, IndexSnapshots
 from bot.films.words import WordIndex
 from bot.i18n import N_
@@ -138,7 +137,9 @@ class Catalog:
         from the store, off the event loop (and save a snapshot for the next start). The version is read
         first: a change committed while the films are read is then read again by the next refresh, never
         missed. `report` hears a build of a large catalog (seconds) as a stage."""
-        with _collector_paused():
+        # The composition root's `on_index_built` hook freezes what was built (long-lived, never rescanned)
+        # before the collector resumes.
+        with cyclic_gc_paused():
             async with self.db.session() as session:
                 stamp = CatalogStamp(*await FilmRepository(session).catalog_stamp())
             snapshots = self.snapshots
@@ -221,7 +222,7 @@ class Catalog:
         if not self.index.needs_compaction:
             return False
         edits = self._edits
-        with _collector_paused():
+        with cyclic_gc_paused():
             fresh = await asyncio.to_thread(SearchIndex.build, self.index.all_docs())
         if edits != self._edits:
             return False
@@ -249,7 +250,7 @@ class Catalog:
                 large = await repo.count_changed_after(self._version) > INLINE_REFRESH
                 # Many changes: the collector waits while they are read and built (a full collection over
                 # tens of thousands of new objects would hold the loop, or the GIL, for 100-700 ms).
-                with _collector_paused() if large else contextlib.nullcontext():
+                with cyclic_gc_paused() if large else contextlib.nullcontext():
                     docs: list[SearchDoc] = []
                     async for page in repo.iter_search_docs(changed_after=self._version):
                         docs.extend(page)
@@ -387,17 +388,3 @@ def _merged(current: list[SearchDoc], changed: list[SearchDoc], removed: list[in
     for doc in changed:
         by_id[doc.film_id] = doc
     return list(by_id.values())
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Hold the cyclic garbage collector while the index is read and built: its full collections would walk
-    every object made so far (pauses of 100-300 ms on the loop at 36k films). The composition root's
-    `on_index_built` hook freezes what was built (long-lived, never rescanned) before the collector resumes."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
