@@ -18,16 +18,16 @@ from tests.support.process import BotProcess, query_rows, sample_catalog_env
 HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
-def command(api: FakeBotApi, update_id: int, text: str) -> dict[str, Any]:
-    """An update as Telegram would POST it: `text` typed by USER (a catalog owner) in a private chat."""
+def command(api: FakeBotApi, update_id: int, text: str, user: int = USER) -> dict[str, Any]:
+    """An update as Telegram would POST it: `text` typed by `user` (USER: a catalog owner) in a private chat."""
     return {
         "update_id": update_id,
         "message": {
             "message_id": update_id,
             "date": 0,
             "text": text,
-            "chat": api.chat(USER),
-            "from": api.user(USER),
+            "chat": api.chat(user),
+            "from": api.user(user),
             "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}],
         },
     }

@@ -29,6 +29,8 @@ from adapters.telegram.inbox import inbox_key
 from bot.inbox.keylocks import KeyLocks
 from bot.store.db import Database
 from tests.adapters.telegram.harness import TOKEN, new_api
+from tests.e2e.test_webhook_process import HEADER, command
+from tests.e2e.test_webhook_process import post as post_update
 from tests.fakes.telegram.server import FakeBotApi
 from tests.support.catalog import sample_films
 from tests.support.pgdb import fresh_postgres_url
@@ -36,7 +38,6 @@ from tests.support.process import BotProcess, bot_env, query_rows
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
-HEADER = "X-Telegram-Bot-Api-Secret-Token"
 SECRET = "one-secret-shared-by-every-worker_0123456789"
 # A catalog owner per chat (their private chats), each editing a film of their own.
 MEMBERS = {2001: "parasite", 2002: "spirited away", 2003: "amelie"}
@@ -46,18 +47,7 @@ UPDATED = re.compile(r"runtime: \S+ → (\d+)")  # the edit's notice under the c
 
 def edit(api: FakeBotApi, update_id: int, user: int, minutes: int) -> dict[str, Any]:
     """`/film edit <film> | runtime | <minutes>` typed by `user` in their private chat, as Telegram POSTs it."""
-    text = f"/film edit {MEMBERS[user]} | runtime | {minutes}"
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": 0,
-            "text": text,
-            "chat": api.chat(user),
-            "from": api.user(user),
-            "entities": [{"type": "bot_command", "offset": 0, "length": len("/film")}],
-        },
-    }
+    return command(api, update_id, f"/film edit {MEMBERS[user]} | runtime | {minutes}", user)
 
 
 @dataclass
@@ -80,14 +70,7 @@ class Cluster:
 
     async def post(self, client: httpx.AsyncClient, n: int, update: dict[str, Any]) -> None:
         """POST to worker n (retrying while its server starts); it must answer 200."""
-        for _ in range(200):
-            try:
-                response = await client.post(self.url(n), json=update, headers={HEADER: SECRET})
-                break
-            except httpx.TransportError:
-                await asyncio.sleep(0.05)
-        else:
-            raise AssertionError(f"worker {n} does not listen")
+        response = await post_update(client, self.url(n), update, **{HEADER: SECRET})
         assert response.status_code == 200, response.text
 
     def replies(self, user: int) -> list[int]:
