@@ -206,6 +206,7 @@ class LoopThread:
             self.loop.close()
 
 
+@ctrl_c_for_the_prompt_only()  # SIGINT to the prompt's thread only, for the whole chat
 def chat_in_terminal(
     start: Callable[[], Coroutine[Any, Any, Any]],
     answer: Callable[[Any, str], Coroutine[Any, Any, str]],
@@ -223,23 +224,6 @@ def chat_in_terminal(
     import sys
 
     out = out or sys.stdout
-    with ctrl_c_for_the_prompt_only():
-        return _chat(start, answer, stop, welcome=welcome, quit_words=quit_words, words=words, out=out, follow=follow)
-
-
-def _chat(
-    start: Callable[[], Coroutine[Any, Any, Any]],
-    answer: Callable[[Any, str], Coroutine[Any, Any, str]],
-    stop: Callable[[Any], Coroutine[Any, Any, None]],
-    *,
-    welcome: str,
-    quit_words: set[str],
-    words: list[str] | None,
-    out: TextIO,
-    follow: Callable[[Any], Coroutine[Any, Any, str]] | None,
-) -> int:
-    import sys
-
     loop = LoopThread()
     history = history_path()
     try:
