@@ -120,12 +120,7 @@ class OrderedInbox:
         while not self._closing:
             if not await self.locks.try_acquire(key):
                 return handled  # the holder will find whatever is pending
-            try:
-                while not self._closing and (item := await self.store.take_next(key, self.clock())) is not None:
-                    await self._handle(item, key)
-                    handled += 1
-            finally:
-                await self.locks.release(key)
+            handled += await self._run_pending(key)
             # An update recorded after our last take by a worker that found the lock held is ours to run.
             if not await self.store.has_pending(key):
                 break
@@ -143,17 +138,24 @@ class OrderedInbox:
         deadline = loop.time() + within
         while not self._closing:
             if await self.locks.try_acquire(key):  # no drain of the key is running anywhere now
-                try:
-                    while not self._closing and (item := await self.store.take_next(key, self.clock())) is not None:
-                        await self._handle(item, key)
-                finally:
-                    await self.locks.release(key)
+                await self._run_pending(key)
                 return True
             if loop.time() >= deadline:
                 log.warning("inbox: %s was still being drained after %.1f s; going on without waiting", key, within)
                 return False
             await asyncio.sleep(SETTLE_POLL)
         return False
+
+    async def _run_pending(self, key: str) -> int:
+        """With `key`'s lock taken: handle its pending updates oldest first, then release the lock; how many."""
+        handled = 0
+        try:
+            while not self._closing and (item := await self.store.take_next(key, self.clock())) is not None:
+                await self._handle(item, key)
+                handled += 1
+        finally:
+            await self.locks.release(key)
+        return handled
 
     async def sweep(self, received_before: datetime | None = None) -> int:
         """Start draining every key with updates pending since before `received_before` (default: one
